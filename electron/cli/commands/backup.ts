@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { runBackup } from '../../engine/backup/run-backup.js';
+import { LifeboatError } from '../../engine/errors.js';
+import { interruptSignal, printJson, terminalProgress } from '../output.js';
+import type { GlobalOptions } from '../global-options.js';
+
+interface BackupOptions {
+  db?: string;
+  to?: string;
+  format: string;
+  label?: string;
+  pin?: boolean;
+  json?: boolean;
+  rowCounts: string;
+}
+
+export function registerBackup(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('backup')
+    .description('Back up one database with pg_dump, streaming it straight to storage')
+    .option('--db <url>', 'libpq URL of the database (default: the PG* environment variables)')
+    .option('--to <storage-url>', 's3://bucket[/prefix] or file:///folder (default: BACKUP_S3_BUCKET, else the local folder)')
+    .option('--format <format>', 'custom (pg_dump -Fc, .dump) or plain (gzipped SQL, .sql.gz)', 'custom')
+    .option('--label <text>', 'a note kept in the manifest, e.g. "before migration 42"')
+    .option('--pin', 'keep this backup whatever the retention policy says')
+    .option('--row-counts <mode>', 'exact, estimated or auto (exact up to 10 GiB)', 'auto')
+    .option('--json', 'print one JSON object: key, size, sha256, durationMs')
+    .action(async (opts: BackupOptions) => {
+      if (opts.format !== 'custom' && opts.format !== 'plain') {
+        throw new LifeboatError('BAD_INPUT', `Unknown format "${opts.format}"; use --format custom or --format plain.`);
+      }
+      if (!['exact', 'estimated', 'auto'].includes(opts.rowCounts)) {
+        throw new LifeboatError('BAD_INPUT', `Unknown row count mode "${opts.rowCounts}"; use exact, estimated or auto.`);
+      }
+      const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
+      try {
+        const r = await runBackup({
+          db: opts.db,
+          to: opts.to,
+          format: opts.format,
+          label: opts.label ?? null,
+          pin: opts.pin ?? false,
+          rowCounts: opts.rowCounts as 'exact' | 'estimated' | 'auto',
+          pgBinDir: globals().pgBin,
+          signal: interruptSignal(),
+          onProgress: progress.onProgress,
+        });
+        progress.done();
+        if (opts.json) printJson({ key: r.key, storage: r.storage, size: r.sizeBytes, sha256: r.sha256, durationMs: r.durationMs });
+        else process.stdout.write(`${r.key}\n`);
+      } finally {
+        progress.done();
+      }
+    });
+}

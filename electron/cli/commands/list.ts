@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { formatBytes } from '../../../shared/progress.js';
+import { listBackups } from '../../engine/backup/list-backups.js';
+import { openStorage } from '../../engine/storage/open-storage.js';
+import { parseStorageTarget } from '../../engine/storage/target.js';
+import { printJson } from '../output.js';
+
+interface ListOptions {
+  to?: string;
+  dbName?: string;
+  json?: boolean;
+}
+
+export async function runListCommand(opts: ListOptions): Promise<void> {
+  const target = parseStorageTarget(opts.to);
+  const storage = openStorage(target);
+  await storage.checkReadable();
+  const entries = await listBackups(storage, { prefix: target.prefix, dbName: opts.dbName });
+  if (opts.json) {
+    printJson(entries);
+    return;
+  }
+  if (entries.length === 0) {
+    process.stdout.write(`No backups in ${storage.display}${opts.dbName ? ` for database "${opts.dbName}"` : ''}.\n`);
+    return;
+  }
+  const rows = entries.map((e) => [
+    e.key,
+    e.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    formatBytes(e.sizeBytes),
+    e.pinned ? 'pinned' : '',
+    e.hasManifest ? 'manifest' : 'no manifest',
+    e.label ?? '',
+  ]);
+  const header = ['KEY', 'CREATED (UTC)', 'SIZE', 'PIN', 'MANIFEST', 'LABEL'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cols: string[]): string => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  process.stdout.write(`${[line(header), ...rows.map(line)].join('\n')}\n`);
+}
+
+export function registerList(program: Command): void {
+  program
+    .command('list')
+    .description('List backups, newest first (also those other tools wrote in the same layout)')
+    .option('--to <storage-url>', 's3://bucket[/prefix] or file:///folder (default: BACKUP_S3_BUCKET, else the local folder)')
+    .option('--db-name <name>', 'only backups of this database')
+    .option('--json', 'print a JSON array')
+    .action(runListCommand);
+}

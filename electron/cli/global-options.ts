@@ -1,0 +1,4 @@
+export interface GlobalOptions {
+  verbose?: boolean;
+  pgBin?: string;
+}

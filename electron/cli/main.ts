@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import { lifeboatVersion } from '../engine/version.js';
+import { registerBackup } from './commands/backup.js';
+import { registerList } from './commands/list.js';
+import type { GlobalOptions } from './global-options.js';
+import { reportFailure } from './output.js';
+
+// The AWS SDK version is pinned to one that supports Node 20 (see README); its notice that later
+// releases need Node 22 would otherwise land on stderr of every command, which scripts read.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const program = new Command();
+program
+  .name('lifeboat')
+  .description('PostgreSQL backup and disaster recovery to S3-compatible storage')
+  .version(lifeboatVersion())
+  .option('--verbose', 'print stack traces on failure')
+  .option('--pg-bin <dir>', 'folder with the pg_dump/pg_restore/psql to prefer (also LIFEBOAT_PG_BIN)')
+  .showHelpAfterError()
+  .exitOverride();
+
+const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+registerBackup(program, globals);
+registerList(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode;
+  } else {
+    process.exitCode = reportFailure(e, globals().verbose ?? false);
+  }
+}

@@ -1,0 +1,36 @@
+import type { BackupFormat } from '../../../shared/backup-key.js';
+import type { BackupManifest } from '../../../shared/manifest.js';
+import type { ProgressListener } from '../jobs/progress-reporter.js';
+import type { StorageTarget } from '../storage/target.js';
+
+export interface BackupRequest {
+  /** libpq URL of the database to back up; undefined uses the PG* environment variables. */
+  db?: string | undefined;
+  /** Where to store it: a storage URL, or a parsed target (profiles). Undefined: the default. */
+  to?: string | StorageTarget | undefined;
+  format?: BackupFormat;
+  label?: string | null;
+  pin?: boolean;
+  /** A folder holding the pg_dump to prefer. */
+  pgBinDir?: string | undefined;
+  /** exact counts rows in the dump's snapshot; auto does so for databases up to 10 GiB. */
+  rowCounts?: 'exact' | 'estimated' | 'auto';
+  signal?: AbortSignal | undefined;
+  onProgress?: ProgressListener | undefined;
+  env?: NodeJS.ProcessEnv;
+  jobId?: string;
+  /** For tests: the clock that names the key. */
+  now?: () => Date;
+}
+
+export interface BackupResult {
+  jobId: string;
+  key: string;
+  storage: string;
+  sizeBytes: number;
+  sha256: string;
+  durationMs: number;
+  manifest: BackupManifest;
+}
+
+export const MAX_LABEL_LENGTH = 200;

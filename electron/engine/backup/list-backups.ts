@@ -1,0 +1,67 @@
+import { compareNewestFirst, type BackupEntry } from '../../../shared/backup-entry.js';
+import { MANIFEST_SUFFIX, manifestKeyFor, parseBackupKey } from '../../../shared/backup-key.js';
+import { manifestSchema, type BackupManifest } from '../../../shared/manifest.js';
+import type { BackupStorage } from '../storage/storage.js';
+
+export interface ListOptions {
+  prefix: string;
+  /** Only backups of this database (matched against the manifest's name and the key's name). */
+  dbName?: string | undefined;
+}
+
+/** Reads and validates a manifest; a damaged one counts as absent (the backup shows as incomplete). */
+export async function readManifest(storage: BackupStorage, key: string): Promise<BackupManifest | null> {
+  const text = await storage.getSmall(manifestKeyFor(key));
+  if (text === null) return null;
+  try {
+    return manifestSchema.parse(JSON.parse(text));
+  } catch {
+    return null;
+  }
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+/**
+ * Every backup under the prefix, newest first: Lifeboat's own (with manifests) and those other
+ * tools wrote in the seed's layout (no manifest, e.g. celebra_capital_20230515_031012.sql.gz).
+ */
+export async function listBackups(storage: BackupStorage, opts: ListOptions): Promise<BackupEntry[]> {
+  const objects = new Map<string, number>();
+  const manifests = new Set<string>();
+  for await (const o of storage.list(`${opts.prefix}/`)) {
+    if (o.key.endsWith(MANIFEST_SUFFIX)) manifests.add(o.key.slice(0, -MANIFEST_SUFFIX.length));
+    else objects.set(o.key, o.size);
+  }
+  const parsed = [...objects.keys()].map((k) => parseBackupKey(k)).filter((p) => p !== null);
+  const entries = await mapLimit(parsed, 16, async (p): Promise<BackupEntry> => {
+    const manifest = manifests.has(p.key) ? await readManifest(storage, p.key) : null;
+    return {
+      key: p.key,
+      dbName: manifest?.database ?? p.dbName,
+      createdAt: p.createdAt.toISOString(),
+      format: p.format,
+      encrypted: p.encrypted,
+      sizeBytes: objects.get(p.key) ?? 0,
+      hasManifest: manifest !== null,
+      label: manifest?.label ?? null,
+      pinned: manifest?.pinned ?? false,
+      sha256: manifest?.sha256 ?? null,
+    };
+  });
+  const wanted = opts.dbName;
+  return entries
+    .filter((e) => wanted === undefined || e.dbName === wanted || parseBackupKey(e.key)?.dbName === wanted)
+    .sort(compareNewestFirst);
+}

@@ -1,0 +1,208 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { buildBackupKey, manifestKeyFor } from '../../../shared/backup-key.js';
+import { MANIFEST_FORMAT_VERSION, type BackupManifest } from '../../../shared/manifest.js';
+import { LifeboatError, cancelledError, throwIfAborted } from '../errors.js';
+import { spawnTool, summarizeStderr, type RunningTool } from '../jobs/child-process.js';
+import { newJobId } from '../jobs/job-id.js';
+import { ProgressReporter } from '../jobs/progress-reporter.js';
+import { parsePgConnection, pgToolConnection } from '../pg/connection.js';
+import { exportSnapshot, type ExportedSnapshot } from '../pg/consistent-snapshot.js';
+import { connectClient, readServerInfo, type ServerInfo } from '../pg/server-info.js';
+import { chooseTool, discoverTool, noSuitableToolMessage, type PgToolCandidate } from '../pg/tool-discovery.js';
+import { scrubSecrets } from '../redact.js';
+import { openStorage } from '../storage/open-storage.js';
+import type { BackupStorage } from '../storage/storage.js';
+import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
+import { lifeboatVersion } from '../version.js';
+import { MAX_LABEL_LENGTH, type BackupRequest, type BackupResult } from './backup-request.js';
+import { EndGate, StreamMeter } from './stream-meter.js';
+
+const EXACT_COUNT_LIMIT = 10 * 1024 ** 3;
+
+function validateLabel(label: string | null | undefined): string | null {
+  if (label === undefined || label === null || label === '') return null;
+  if (label.length > MAX_LABEL_LENGTH) {
+    throw new LifeboatError('BAD_INPUT', `The label is ${label.length} characters long; keep it to ${MAX_LABEL_LENGTH}.`);
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(label)) throw new LifeboatError('BAD_INPUT', 'The label contains control characters; use plain text on one line.');
+  return label;
+}
+
+export function resolveTarget(to: string | StorageTarget | undefined, env: NodeJS.ProcessEnv): StorageTarget {
+  return typeof to === 'object' ? to : parseStorageTarget(to, env);
+}
+
+export async function selectPgDump(info: ServerInfo, binDir: string | undefined, env: NodeJS.ProcessEnv): Promise<PgToolCandidate> {
+  const found = await discoverTool('pg_dump', { binDir, env });
+  const tool = chooseTool(found, info.major, binDir);
+  if (!tool) {
+    throw new LifeboatError('PG_TOOL_MISSING', noSuitableToolMessage('pg_dump', `server version ${info.version}, major`, info.major, found));
+  }
+  return tool;
+}
+
+/**
+ * Backs up one database: pg_dump streams through (gzip,) a hashing meter and straight into storage.
+ * Nothing reaches the final key unless pg_dump exited 0 and the upload completed, and the manifest
+ * is written last. Any failure or cancellation removes everything this run created.
+ */
+export async function runBackup(req: BackupRequest): Promise<BackupResult> {
+  const env = req.env ?? process.env;
+  const jobId = req.jobId ?? newJobId('backup');
+  const format = req.format ?? 'custom';
+  const label = validateLabel(req.label);
+  const progress = new ProgressReporter(jobId, req.onProgress);
+  const signal = req.signal;
+
+  const conn = parsePgConnection(req.db, env);
+  const target = resolveTarget(req.to, env);
+  const storage = openStorage(target);
+
+  progress.setPhase('connecting');
+  const client = await connectClient(conn);
+  let snapshot: ExportedSnapshot | null = null;
+  let dump: RunningTool | null = null;
+  let createdKey: string | null = null;
+  try {
+    const info = await readServerInfo(client, conn);
+    const tool = await selectPgDump(info, req.pgBinDir, env);
+    await storage.checkWritable();
+    throwIfAborted(signal, 'The backup');
+
+    const startedAt = (req.now ?? (() => new Date()))();
+    const key = buildBackupKey({ prefix: target.prefix, dbName: info.database, startedAt, format });
+    if (await storage.head(key)) {
+      throw new LifeboatError('KEY_EXISTS', `A backup already exists at ${key}; Lifeboat never overwrites a backup. Try again in a second.`);
+    }
+
+    snapshot = await exportSnapshot(client);
+    const countMode = req.rowCounts === 'exact' || req.rowCounts === 'estimated' ? req.rowCounts : info.databaseSizeBytes <= EXACT_COUNT_LIMIT ? 'exact' : 'estimated';
+
+    const toolConn = pgToolConnection(conn, env, conn.url ? undefined : info.database);
+    const args = [
+      `--format=${format === 'custom' ? 'custom' : 'plain'}`,
+      '--no-password',
+      ...(snapshot.id ? [`--snapshot=${snapshot.id}`] : []),
+      ...toolConn.args,
+    ];
+    progress.setPhase('dumping');
+    const runningDump = spawnTool(tool.path, args, toolConn.env);
+    dump = runningDump;
+    runningDump.child.stdin.end();
+
+    let dumpExited = false;
+    void runningDump.exited.then(() => (dumpExited = true));
+    const dumpError = async (): Promise<Error | null> => {
+      const r = await runningDump.exited;
+      if (signal?.aborted) return cancelledError('The backup');
+      if (r.spawnError) return new LifeboatError('PG_TOOL_MISSING', `Could not start ${tool.path}: ${r.spawnError.message}.`);
+      if (r.code !== 0) {
+        const why = scrubSecrets(summarizeStderr(r.stderr), [conn.password]) || `exit code ${r.code}${r.signal ? `, signal ${r.signal}` : ''}`;
+        return new LifeboatError('PG_DUMP_FAILED', `pg_dump ${tool.version} failed on database "${info.database}" at ${conn.display}: ${why}`);
+      }
+      return null;
+    };
+
+    const meter = new StreamMeter((n) => progress.addBytes(n));
+    const gate = new EndGate(dumpError);
+    const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream)[] = [runningDump.child.stdout];
+    if (format === 'plain') stages.push(createGzip({ level: 6 }));
+    stages.push(meter, gate);
+    let streamError = null as Error | null;
+    const body = (pipeline as unknown as (...s: unknown[]) => Readable)(...stages, (err: Error | null) => {
+      if (err) streamError = err;
+    });
+
+    // When storage fails it destroys the stream it was reading; pg_dump then dies on a broken pipe.
+    let storageGaveUpFirst = false;
+    gate.on('close', () => {
+      if (!dumpExited) storageGaveUpFirst = true;
+    });
+
+    const onAbort = (): void => {
+      runningDump.kill();
+      body.destroy(cancelledError('The backup'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    const counting = snapshot.countRows(countMode, signal);
+    // Keep the count's rejection from going unhandled while the upload is still running.
+    counting.catch(() => undefined);
+    try {
+      createdKey = key;
+      await storage.upload(key, body, {
+        contentType: format === 'custom' ? 'application/octet-stream' : 'application/gzip',
+        expectedBytes: info.databaseSizeBytes,
+        signal,
+      });
+    } catch (e) {
+      createdKey = null; // the storage removed its own partial upload
+      // Whoever failed first is the cause: a pg_dump that had already died, or else the storage
+      // (whose failure then makes pg_dump fail on a closed pipe, which is not the story to tell).
+      const dumpFailedFirst = dumpExited && !storageGaveUpFirst ? await dumpError() : null;
+      runningDump.kill();
+      if (signal?.aborted) throw cancelledError('The backup');
+      if (dumpFailedFirst) throw dumpFailedFirst;
+      if (streamError instanceof LifeboatError) throw streamError;
+      throw e;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    throwIfAborted(signal, 'The backup');
+
+    const counts = await counting;
+    await snapshot.release();
+    progress.setPhase('finalizing');
+    const stored = await storage.head(key);
+    if (!stored || stored.size !== meter.bytes) {
+      throw new LifeboatError('STORAGE_ERROR', `The stored object ${key} has ${stored?.size ?? 'no'} bytes, but ${meter.bytes} were sent; the backup was removed. Try again.`);
+    }
+    const finishedAt = new Date();
+    const manifest: BackupManifest = {
+      formatVersion: MANIFEST_FORMAT_VERSION,
+      key,
+      database: info.database,
+      format,
+      compression: format === 'plain' ? 'gzip' : 'pg_dump',
+      server: { version: info.version, versionNum: info.versionNum, host: info.host, port: info.port },
+      pgDump: { version: tool.version, major: tool.major, path: tool.path },
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      sizeBytes: meter.bytes,
+      sha256: meter.digest(),
+      rowCounts: counts.mode,
+      tables: counts.tables,
+      label,
+      pinned: req.pin ?? false,
+      storageClass: target.kind === 's3' ? target.storageClass : null,
+      lifeboatVersion: lifeboatVersion(),
+      encryption: null,
+    };
+    throwIfAborted(signal, 'The backup');
+    await storage.putSmall(manifestKeyFor(key), `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
+    createdKey = null;
+    progress.setPhase('done');
+    return {
+      jobId,
+      key,
+      storage: storage.display,
+      sizeBytes: manifest.sizeBytes,
+      sha256: manifest.sha256,
+      durationMs: progress.elapsedMs,
+      manifest,
+    };
+  } finally {
+    dump?.kill();
+    await snapshot?.release();
+    await client.end().catch(() => undefined);
+    if (createdKey) await removeQuietly(storage, createdKey);
+  }
+}
+
+async function removeQuietly(storage: BackupStorage, key: string): Promise<void> {
+  await storage.delete([key, manifestKeyFor(key)]).catch(() => undefined);
+}
+

@@ -1,0 +1,44 @@
+/**
+ * Every failure a user can meet is a LifeboatError: a stable code for programs and one sentence
+ * saying what happened and what to do. Anything else reaching the CLI or the UI is a bug.
+ */
+export type ErrorCode =
+  | 'BAD_INPUT'
+  | 'BAD_STORAGE_URL'
+  | 'BAD_DATABASE_URL'
+  | 'PG_UNREACHABLE'
+  | 'PG_AUTH_FAILED'
+  | 'PG_DATABASE_MISSING'
+  | 'PG_ERROR'
+  | 'PG_TOOL_MISSING'
+  | 'PG_DUMP_FAILED'
+  | 'STORAGE_BUCKET_MISSING'
+  | 'STORAGE_ACCESS_DENIED'
+  | 'STORAGE_UNREACHABLE'
+  | 'STORAGE_ERROR'
+  | 'KEY_EXISTS'
+  | 'NOT_FOUND'
+  | 'CANCELLED'
+  | 'INTERNAL';
+
+export class LifeboatError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LifeboatError';
+    this.code = code;
+  }
+}
+
+export function isLifeboatError(e: unknown): e is LifeboatError {
+  return e instanceof LifeboatError;
+}
+
+export function cancelledError(what: string): LifeboatError {
+  return new LifeboatError('CANCELLED', `${what} was cancelled; nothing was kept.`);
+}
+
+/** Throws the cancellation error when the signal is already aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw cancelledError(what);
+}

@@ -1,0 +1,44 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+
+/**
+ * A spawned pg tool: argument array, no shell (database names with quotes or spaces pass as they
+ * are), stderr kept (bounded) for the error message, and an exit promise that never rejects.
+ */
+export interface RunningTool {
+  child: ChildProcessWithoutNullStreams;
+  /** Resolves with the exit code (or -1 when killed or failed to start) and the tail of stderr. */
+  exited: Promise<{ code: number; signal: NodeJS.Signals | null; stderr: string; spawnError: Error | null }>;
+  kill(): void;
+}
+
+const STDERR_LIMIT = 64 * 1024;
+
+export function spawnTool(command: string, args: readonly string[], env: NodeJS.ProcessEnv): RunningTool {
+  const child = spawn(command, args, { env, shell: false, windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (s: string) => {
+    stderr = (stderr + s).slice(-STDERR_LIMIT);
+  });
+  let spawnError: Error | null = null;
+  const exited = new Promise<{ code: number; signal: NodeJS.Signals | null; stderr: string; spawnError: Error | null }>((resolve) => {
+    child.on('error', (e) => {
+      spawnError = e;
+    });
+    child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stderr, spawnError }));
+  });
+  return {
+    child,
+    exited,
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    },
+  };
+}
+
+/** The useful part of a tool's stderr: its error lines, or the last lines when none say "error". */
+export function summarizeStderr(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const errors = lines.filter((l) => /error|fatal|could not|failed/i.test(l));
+  return (errors.length > 0 ? errors : lines.slice(-3)).slice(0, 4).join(' / ');
+}

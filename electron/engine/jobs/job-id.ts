@@ -1,0 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
+export function newJobId(kind: string): string {
+  return `${kind}-${randomUUID()}`;
+}

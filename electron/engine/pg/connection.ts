@@ -1,0 +1,101 @@
+import type pg from 'pg';
+import pgConnectionString from 'pg-connection-string';
+import { LifeboatError } from '../errors.js';
+import { redactUrl } from '../redact.js';
+
+const { parse, parseIntoClientConfig } = pgConnectionString;
+
+/**
+ * A PostgreSQL connection as Lifeboat passes it around. The password is kept apart from the URL so
+ * that the URL can be shown, logged and put on a child's command line while the password only ever
+ * travels in a child's environment (PGPASSWORD) or in pg's own connection settings.
+ */
+export interface PgConnection {
+  /** libpq URL without the password, or null to let libpq use the PG* environment variables. */
+  url: string | null;
+  password: string | null;
+  /** For messages: host:port, never a secret. */
+  display: string;
+}
+
+const URL_SCHEME = /^postgres(?:ql)?:\/\//i;
+
+export function parsePgConnection(url: string | undefined, env: NodeJS.ProcessEnv = process.env): PgConnection {
+  if (url === undefined || url === '') {
+    const host = env.PGHOST ?? 'localhost';
+    const port = env.PGPORT ?? '5432';
+    return { url: null, password: null, display: `${host}:${port}` };
+  }
+  if (!URL_SCHEME.test(url)) {
+    throw new LifeboatError(
+      'BAD_DATABASE_URL',
+      `"${redactUrl(url)}" is not a PostgreSQL URL; write it as postgresql://user@host:5432/dbname.`,
+    );
+  }
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(url);
+  } catch {
+    throw new LifeboatError('BAD_DATABASE_URL', `"${redactUrl(url)}" is not a valid PostgreSQL URL; write it as postgresql://user@host:5432/dbname.`);
+  }
+  const password = parsed.password ? String(parsed.password) : null;
+  let withoutPassword = url;
+  try {
+    const u = new URL(url);
+    u.password = '';
+    u.searchParams.delete('password');
+    withoutPassword = u.toString();
+  } catch {
+    withoutPassword = url.replace(/(\/\/[^:/@]*):[^@]*@/, '$1@');
+  }
+  const host = parsed.host ?? env.PGHOST ?? 'localhost';
+  const port = parsed.port ?? env.PGPORT ?? '5432';
+  return { url: withoutPassword, password, display: `${host}:${port}` };
+}
+
+/**
+ * Settings for the `pg` client. The URL is parsed into settings rather than passed as a
+ * connectionString, because pg lets a connectionString override an explicit password.
+ * pg fills what the URL leaves out from the PG* variables and ~/.pgpass, as libpq does.
+ */
+export function pgClientConfig(conn: PgConnection, database?: string): pg.ClientConfig {
+  const cfg: pg.ClientConfig = conn.url ? { ...parseIntoClientConfig(libpqCompatible(conn.url)) } : {};
+  cfg.connectionTimeoutMillis = 15000;
+  if (conn.password !== null) cfg.password = conn.password;
+  if (database !== undefined) cfg.database = database;
+  return cfg;
+}
+
+/**
+ * node-postgres treats sslmode=require as verify-full unless told to follow libpq; pg_dump follows
+ * libpq, so the same URL must mean the same thing to both.
+ */
+function libpqCompatible(url: string): string {
+  if (!/[?&]sslmode=/.test(url) || /[?&]uselibpqcompat=/.test(url)) return url;
+  return `${url}&uselibpqcompat=true`;
+}
+
+/**
+ * Arguments and environment for pg_dump/pg_restore/psql. The URL goes on the command line
+ * (it has no password); the password, when the URL had one, goes in PGPASSWORD.
+ */
+export function pgToolConnection(conn: PgConnection, env: NodeJS.ProcessEnv = process.env, database?: string): { args: string[]; env: NodeJS.ProcessEnv } {
+  const childEnv: NodeJS.ProcessEnv = { ...env };
+  if (conn.password !== null) childEnv.PGPASSWORD = conn.password;
+  const args: string[] = [];
+  if (conn.url) {
+    let url = conn.url;
+    if (database !== undefined) url = withDatabase(conn.url, database);
+    args.push(`--dbname=${url}`);
+  } else if (database !== undefined) {
+    args.push(`--dbname=${database}`);
+  }
+  return { args, env: childEnv };
+}
+
+/** The same server URL pointing at another database (used for temporary and new databases). */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}

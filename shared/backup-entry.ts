@@ -1,0 +1,21 @@
+import type { BackupFormat } from './backup-key.js';
+
+/** One backup as listed from storage: what the key says, plus what its manifest adds. */
+export interface BackupEntry {
+  key: string;
+  dbName: string;
+  /** From the key's timestamp (UTC), which is when the backup started. */
+  createdAt: string;
+  format: BackupFormat;
+  encrypted: boolean;
+  sizeBytes: number;
+  hasManifest: boolean;
+  label: string | null;
+  pinned: boolean;
+  sha256: string | null;
+}
+
+export function compareNewestFirst(a: BackupEntry, b: BackupEntry): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
+  return a.key < b.key ? 1 : a.key > b.key ? -1 : 0;
+}

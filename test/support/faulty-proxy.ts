@@ -1,0 +1,71 @@
+// A real HTTP proxy in front of the S3 server that records every request and fails chosen ones,
+// to prove that a failed upload leaves nothing behind. Everything else passes through untouched.
+// s3rver 3.7 does not implement AbortMultipartUpload, so tests check on the wire that Lifeboat
+// asked for it (DELETE ?uploadId=…), as AWS and every real S3 service require.
+import http from 'node:http';
+
+export interface FaultyProxy {
+  endpoint: string;
+  failedRequests: number;
+  requests: { method: string; url: string }[];
+  /** Upload ids that were started (CreateMultipartUpload) and those whose abort was requested. */
+  startedUploads(): string[];
+  abortedUploads(): string[];
+  close(): Promise<void>;
+}
+
+export async function startFaultyProxy(upstream: string, shouldFail: (req: http.IncomingMessage) => boolean): Promise<FaultyProxy> {
+  const target = new URL(upstream);
+  const state = { failedRequests: 0 };
+  const requests: { method: string; url: string }[] = [];
+  const started: string[] = [];
+  const server = http.createServer((req, res) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '' });
+    if (shouldFail(req)) {
+      state.failedRequests++;
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(500, { 'content-type': 'application/xml' });
+        res.end('<?xml version="1.0"?><Error><Code>InternalError</Code><Message>injected failure</Message></Error>');
+      });
+      return;
+    }
+    const up = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        if (req.method === 'POST' && /[?&]uploads(=|&|$)/.test(req.url ?? '')) {
+          let body = '';
+          upRes.on('data', (d: Buffer) => (body += d.toString()));
+          upRes.on('end', () => {
+            const m = /<UploadId>([^<]+)<\/UploadId>/.exec(body);
+            if (m?.[1]) started.push(m[1]);
+          });
+        }
+        upRes.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    get failedRequests() {
+      return state.failedRequests;
+    },
+    requests,
+    startedUploads: () => [...started],
+    abortedUploads: () =>
+      requests
+        .filter((r) => r.method === 'DELETE')
+        .map((r) => new URL(r.url, 'http://x').searchParams.get('uploadId'))
+        .filter((id): id is string => id !== null),
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
