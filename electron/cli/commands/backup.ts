@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { runBackup } from '../../engine/backup/run-backup.js';
+import { ActivityLog } from '../../engine/activity/activity-log.js';
+import { runLoggedBackup } from '../../engine/activity/logged-backup.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -34,7 +35,7 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
       }
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
       try {
-        const r = await runBackup({
+        const r = await runLoggedBackup({
           db: opts.db,
           to: opts.to,
           format: opts.format,
@@ -44,7 +45,7 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
           pgBinDir: globals().pgBin,
           signal: interruptSignal(),
           onProgress: progress.onProgress,
-        });
+        }, ActivityLog.forEnv());
         progress.done();
         if (opts.json) printJson({ key: r.key, storage: r.storage, size: r.sizeBytes, sha256: r.sha256, durationMs: r.durationMs });
         else process.stdout.write(`${r.key}\n`);

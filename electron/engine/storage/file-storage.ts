@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LifeboatError, cancelledError } from '../errors.js';
-import type { BackupStorage, StoredObject, UploadOptions } from './storage.js';
+import type { BackupStorage, IncompleteUploads, StoredObject, UploadOptions } from './storage.js';
 import { describeTarget, type FileTarget } from './target.js';
 
 const TEMP_MARK = '.lifeboat-partial-';
@@ -154,4 +154,41 @@ export class FileStorage implements BackupStorage {
       }
     }
   }
+
+  /** Partial temp files a crashed process left behind (a clean failure removes its own at once). */
+  async cleanupIncompleteUploads(prefix: string, olderThan: Date, dryRun: boolean): Promise<IncompleteUploads> {
+    const found: IncompleteUploads['found'] = [];
+    const root = this.target.root;
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw e;
+      }
+      for (const ent of entries) {
+        const key = rel ? `${rel}/${ent.name}` : ent.name;
+        if (ent.isDirectory()) await walk(path.join(dir, ent.name), key);
+        else if (ent.name.startsWith(TEMP_MARK)) {
+          const s = await stat(path.join(dir, ent.name));
+          if (s.mtime < olderThan) found.push({ key, id: key, startedAt: s.mtime.toISOString() });
+        }
+      }
+    };
+    const start = normalizeDir(prefix);
+    await walk(path.join(root, ...start.split('/').filter(Boolean)), start);
+    let removed = 0;
+    if (!dryRun) {
+      for (const f of found) {
+        await rm(path.join(root, ...f.key.split('/')), { force: true });
+        removed++;
+      }
+    }
+    return { supported: true, found, removed, note: null };
+  }
+}
+
+function normalizeDir(prefix: string): string {
+  return prefix.replace(/^\/+|\/+$/g, '');
 }

@@ -4,6 +4,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   PutObjectCommand,
   S3Client,
   paginateListObjectsV2,
@@ -14,7 +15,7 @@ import { Readable } from 'node:stream';
 import { LifeboatError, cancelledError } from '../errors.js';
 import { choosePartSize } from './part-size.js';
 import { describeS3Error } from './s3-errors.js';
-import type { BackupStorage, StoredObject, UploadOptions } from './storage.js';
+import type { BackupStorage, IncompleteUploads, StoredObject, UploadOptions } from './storage.js';
 import { describeTarget, type S3Target } from './target.js';
 
 export function createS3Client(t: S3Target): S3Client {
@@ -190,5 +191,41 @@ export class S3Storage implements BackupStorage {
         throw describeS3Error(e, this.target, 'delete objects');
       }
     }
+  }
+
+  async cleanupIncompleteUploads(prefix: string, olderThan: Date, dryRun: boolean): Promise<IncompleteUploads> {
+    const found: IncompleteUploads['found'] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    try {
+      for (let page = 0; page < 1000; page++) {
+        const r = await this.client.send(
+          new ListMultipartUploadsCommand({ Bucket: this.target.bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        );
+        for (const u of r.Uploads ?? []) {
+          if (u.Key && u.UploadId && u.Initiated && u.Initiated < olderThan) found.push({ key: u.Key, id: u.UploadId, startedAt: u.Initiated.toISOString() });
+        }
+        if (!r.IsTruncated) break;
+        keyMarker = r.NextKeyMarker;
+        uploadIdMarker = r.NextUploadIdMarker;
+      }
+    } catch (e) {
+      const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+      // Some S3-compatible servers (s3rver among them) do not implement the listing at all.
+      if (err.name === 'NotImplemented' || err.$metadata?.httpStatusCode === 501 || err.$metadata?.httpStatusCode === 405) {
+        return { supported: false, found: [], removed: 0, note: `${this.display} cannot list incomplete multipart uploads (${err.name ?? 'not implemented'}); none were checked.` };
+      }
+      throw describeS3Error(e, this.target, 'list incomplete uploads');
+    }
+    let removed = 0;
+    const failures: string[] = [];
+    if (!dryRun) {
+      for (const u of found) {
+        const why = await this.abortMultipart(u.key, u.id);
+        if (why === null) removed++;
+        else failures.push(`${u.key} (${why})`);
+      }
+    }
+    return { supported: true, found, removed, note: failures.length > 0 ? `Could not abort ${failures.length} upload(s): ${failures.join(', ')}.` : null };
   }
 }

@@ -6,6 +6,15 @@ export interface StoredObject {
   lastModified: Date;
 }
 
+/** What a sweep of incomplete uploads found (multipart uploads on S3, partial temp files in a folder). */
+export interface IncompleteUploads {
+  /** False when the service cannot list them (e.g. s3rver); nothing was removed then. */
+  supported: boolean;
+  found: { key: string; startedAt: string; id: string }[];
+  removed: number;
+  note: string | null;
+}
+
 export interface UploadOptions {
   contentType: string;
   /** Expected size of the whole stream, used to size multipart parts (null when unknown). */
@@ -37,4 +46,6 @@ export interface BackupStorage {
   download(key: string, opts?: { signal?: AbortSignal | undefined; start?: number }): Promise<Readable>;
   list(prefix: string): AsyncIterable<StoredObject>;
   delete(keys: readonly string[]): Promise<void>;
+  /** Finds (and unless dryRun removes) uploads under the prefix started before `olderThan` and never completed. */
+  cleanupIncompleteUploads(prefix: string, olderThan: Date, dryRun: boolean): Promise<IncompleteUploads>;
 }

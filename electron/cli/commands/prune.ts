@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import { formatBytes } from '../../../shared/progress.js';
+import { defaultPolicy, policyProblem, type RetentionPolicy } from '../../../shared/retention.js';
+import { ActivityLog } from '../../engine/activity/activity-log.js';
+import { LifeboatError } from '../../engine/errors.js';
+import { runLoggedPrune } from '../../engine/retention/logged-prune.js';
+import type { PruneResult } from '../../engine/retention/prune.js';
+import { automationConfigPath, findSchedule, loadAutomationConfig } from '../../engine/scheduler/automation-config.js';
+import { parseStorageTarget } from '../../engine/storage/target.js';
+import { printJson } from '../output.js';
+
+interface PruneOptions {
+  to?: string;
+  profile?: string;
+  keepDays?: string;
+  keepLast?: string;
+  gfsDaily?: string;
+  gfsWeekly?: string;
+  gfsMonthly?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+function wholeNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new LifeboatError('BAD_INPUT', `${flag} must be a whole number, not "${value}".`);
+  return Number(value);
+}
+
+/** Policy from the schedule (--profile) or the defaults, then any flags on top. */
+export function policyFromOptions(base: RetentionPolicy, o: PruneOptions): RetentionPolicy {
+  const keepDays = wholeNumber(o.keepDays, '--keep-days') ?? base.keepDays;
+  const keepLast = wholeNumber(o.keepLast, '--keep-last') ?? base.keepLast;
+  const d = wholeNumber(o.gfsDaily, '--gfs-daily');
+  const w = wholeNumber(o.gfsWeekly, '--gfs-weekly');
+  const m = wholeNumber(o.gfsMonthly, '--gfs-monthly');
+  const gfs = d !== undefined || w !== undefined || m !== undefined ? { daily: d ?? base.gfs?.daily ?? 0, weekly: w ?? base.gfs?.weekly ?? 0, monthly: m ?? base.gfs?.monthly ?? 0 } : base.gfs;
+  const policy = { keepDays, keepLast, gfs };
+  const problem = policyProblem(policy);
+  if (problem) throw new LifeboatError('BAD_INPUT', `The retention policy is not valid: ${problem}.`);
+  return policy;
+}
+
+function printPlan(r: PruneResult): void {
+  const out: string[] = [];
+  const p = r.plan.policy;
+  out.push(`Retention for ${r.storage}: keep ${p.keepDays} days, at least the newest ${p.keepLast}${p.gfs ? `, GFS ${p.gfs.daily} daily / ${p.gfs.weekly} weekly / ${p.gfs.monthly} monthly` : ''}; pinned backups are always kept.`);
+  for (const b of r.plan.backups) {
+    out.push(`${b.action === 'keep' ? 'KEEP  ' : 'DELETE'}  ${b.key}  ${formatBytes(b.sizeBytes)}  ${b.explanation}`);
+  }
+  for (const o of r.orphans) out.push(`ORPHAN  ${o}  sidecar without its backup${r.dryRun ? '' : ', deleted'}`);
+  const inc = r.incompleteUploads;
+  if (!inc.supported) out.push(`Note: ${inc.note ?? 'incomplete uploads could not be listed.'}`);
+  for (const u of inc.found) out.push(`INCOMPLETE  ${u.key}  started ${u.startedAt}${r.dryRun ? '' : ', aborted'}`);
+  if (inc.note && inc.supported) out.push(`Note: ${inc.note}`);
+  const verb = r.dryRun ? 'Would delete' : 'Deleted';
+  out.push(`${verb} ${r.plan.delete} backup(s) (${formatBytes(r.plan.bytesFreed)}), kept ${r.plan.keep}.${r.dryRun ? ' Dry run: nothing was changed.' : ''}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+export function registerPrune(program: Command): void {
+  program
+    .command('prune')
+    .description('Apply the retention policy: delete old backups (with manifests and verify records), orphans and stale incomplete uploads')
+    .option('--to <storage-url>', 's3://bucket[/prefix] or file:///folder (default: BACKUP_S3_BUCKET, else the local folder)')
+    .option('--profile <name>', "use a schedule's storage and retention policy")
+    .option('--keep-days <n>', 'keep everything newer than N days (default 30, or BACKUP_RETENTION_DAYS)')
+    .option('--keep-last <n>', 'always keep the newest N successful backups of each database (default 3)')
+    .option('--gfs-daily <n>', 'also keep the newest backup of each of the last N days')
+    .option('--gfs-weekly <n>', 'also keep the newest backup of each of the last N weeks')
+    .option('--gfs-monthly <n>', 'also keep the newest backup of each of the last N months')
+    .option('--dry-run', 'show the plan, change nothing')
+    .option('--json', 'print the plan and what was done as JSON')
+    .action(async (opts: PruneOptions) => {
+      if (opts.to && opts.profile) throw new LifeboatError('BAD_INPUT', 'Give either --to or --profile, not both.');
+      let base: RetentionPolicy;
+      let target;
+      let profile: string | null = null;
+      if (opts.profile) {
+        const s = findSchedule(await loadAutomationConfig(automationConfigPath()), opts.profile);
+        base = s.retention ?? defaultPolicy(process.env);
+        target = parseStorageTarget(s.to ?? undefined);
+        profile = s.name;
+      } else {
+        const env = defaultPolicy(process.env);
+        if (Number.isNaN(env.keepDays)) throw new LifeboatError('BAD_INPUT', `BACKUP_RETENTION_DAYS must be a whole number of days, not "${process.env.BACKUP_RETENTION_DAYS}".`);
+        base = env;
+        target = parseStorageTarget(opts.to);
+      }
+      const policy = policyFromOptions(base, opts);
+      const r = await runLoggedPrune(target, policy, { dryRun: opts.dryRun ?? false, profile, log: ActivityLog.forEnv() });
+      if (opts.json) printJson(r);
+      else printPlan(r);
+    });
+}

@@ -1,0 +1,40 @@
+import type { BackupRequest, BackupResult } from '../backup/backup-request.js';
+import { resolveTarget, runBackup } from '../backup/run-backup.js';
+import { parsePgConnection } from '../pg/connection.js';
+import { describeTarget } from '../storage/target.js';
+import { errorForLog, outcomeOf, type ActivityLog } from './activity-log.js';
+
+/**
+ * runBackup plus one activity-log line with how it ended. The log never decides the outcome: a
+ * log write that fails after a good backup does not turn it into a failure.
+ */
+export async function runLoggedBackup(req: BackupRequest, log: ActivityLog, profile: string | null = null, details: Record<string, string | number | boolean | null> = {}): Promise<BackupResult> {
+  const startedAt = new Date();
+  const env = req.env ?? process.env;
+  let storage: string | null = null;
+  let db: string | null = null;
+  let password: string | undefined;
+  try {
+    storage = describeTarget(resolveTarget(req.to, env));
+    const conn = parsePgConnection(req.db, env);
+    db = conn.display;
+    password = conn.password ?? undefined;
+  } catch {
+    /* runBackup reports the bad input itself */
+  }
+  const secrets = [password, env.PGPASSWORD].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  try {
+    const r = await runBackup(req);
+    await log
+      .append({ kind: 'backup', outcome: 'success', profile, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), bytes: r.sizeBytes, storage: r.storage, key: r.key, summary: `Backed up ${r.manifest.database} (${r.sizeBytes} bytes)`, error: null, details: { ...details, db, sha256: r.sha256, label: r.manifest.label, pinned: r.manifest.pinned } })
+      .catch(() => undefined);
+    return r;
+  } catch (e) {
+    const error = errorForLog(e);
+    for (const s of secrets) error.message = error.message.split(s).join('***');
+    await log
+      .append({ kind: 'backup', outcome: outcomeOf(e), profile, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), bytes: null, storage, key: null, summary: `Backup ${outcomeOf(e) === 'cancelled' ? 'cancelled' : 'failed'}${db ? ` for ${db}` : ''}`, error, details: { ...details, db } })
+      .catch(() => undefined);
+    throw e;
+  }
+}

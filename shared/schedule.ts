@@ -1,0 +1,81 @@
+// Schedules and notification settings as stored in LIFEBOAT_HOME/automation.json. The file holds
+// no secret: database URLs must not carry passwords (PGPASSWORD, ~/.pgpass or a profile's keychain
+// entry supply them) and webhook URLs, which embed tokens, are read from environment variables.
+import { z } from 'zod';
+
+export const retentionPolicySchema = z.object({
+  keepDays: z.number().int().min(0).max(36_500),
+  keepLast: z.number().int().min(1).max(10_000),
+  gfs: z.object({ daily: z.number().int().min(0), weekly: z.number().int().min(0), monthly: z.number().int().min(0) }).nullable().default(null),
+});
+
+export const whenSchema = z.union([
+  z.object({ daily: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/) }),
+  z.object({ cron: z.string().min(1) }),
+]);
+
+export const scheduleSchema = z.object({
+  name: z.string().min(1).max(100).regex(/^[\p{L}\p{N}_. -]+$/u),
+  /** A profile from the profiles file, when profiles exist; otherwise db + to below. */
+  profile: z.string().nullable().default(null),
+  db: z.string().nullable().default(null),
+  to: z.string().nullable().default(null),
+  format: z.enum(['custom', 'plain']).default('custom'),
+  when: whenSchema,
+  /** IANA time zone for the schedule; null = the machine's local zone. */
+  timezone: z.string().nullable().default(null),
+  enabled: z.boolean().default(true),
+  /** Run a missed slot once when the machine wakes or the scheduler starts. */
+  catchUp: z.boolean().default(true),
+  retries: z.number().int().min(0).max(10).default(3),
+  retryDelaySeconds: z.number().min(0).max(3600).default(60),
+  /** Applied after each successful backup; null = never prune. */
+  retention: retentionPolicySchema.nullable().default({ keepDays: 30, keepLast: 3, gfs: null }),
+  /** Checksum-verify the newest backup every N days; null = never. */
+  verifyEveryDays: z.number().min(0).nullable().default(7),
+  createdAt: z.string(),
+});
+
+export const webhookSchema = z.object({
+  name: z.string().min(1).max(100),
+  kind: z.enum(['json', 'slack']),
+  /** Name of the environment variable that holds the URL (webhook URLs embed their token). */
+  urlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+  /** Which events it receives. */
+  events: z.array(z.enum(['failure', 'success', 'report', 'test'])).default(['failure', 'report', 'test']),
+});
+
+export const notificationSettingsSchema = z.object({
+  webhooks: z.array(webhookSchema).default([]),
+  /** Environment variable holding a Sentry DSN (failures are sent there too), null = off. */
+  sentryDsnEnv: z.string().nullable().default(null),
+  desktopOnSuccess: z.boolean().default(false),
+  retries: z.number().int().min(0).max(10).default(3),
+  retryDelaySeconds: z.number().min(0).max(600).default(2),
+});
+
+export const automationConfigSchema = z.object({
+  version: z.literal(1),
+  schedules: z.array(scheduleSchema).default([]),
+  notifications: notificationSettingsSchema.default({ webhooks: [], sentryDsnEnv: null, desktopOnSuccess: false, retries: 3, retryDelaySeconds: 2 }),
+});
+
+export type Schedule = z.infer<typeof scheduleSchema>;
+export type ScheduleInput = z.input<typeof scheduleSchema>;
+export type Webhook = z.infer<typeof webhookSchema>;
+export type NotificationSettings = z.infer<typeof notificationSettingsSchema>;
+export type AutomationConfig = z.infer<typeof automationConfigSchema>;
+
+/** The cron expression a schedule runs on: daily HH:MM becomes "M H * * *". */
+export function cronOf(s: Pick<Schedule, 'when'>): string {
+  if ('daily' in s.when) {
+    const [h, m] = s.when.daily.split(':');
+    return `${Number(m)} ${Number(h)} * * *`;
+  }
+  return s.when.cron;
+}
+
+export function describeWhen(s: Pick<Schedule, 'when' | 'timezone'>): string {
+  const tz = s.timezone ? ` (${s.timezone})` : ' (local time)';
+  return 'daily' in s.when ? `daily at ${s.when.daily}${tz}` : `cron "${s.when.cron}"${tz}`;
+}
