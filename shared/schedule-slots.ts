@@ -1,0 +1,78 @@
+// When a schedule runs, computed with croner (cron expressions, IANA time zones, DST handled:
+// a daily time that falls in a spring-forward gap runs once when the clock reaches the gap's end,
+// one that falls in an autumn fall-back hour runs once, at its first occurrence). Pure: the clock
+// is always a parameter, so the app can preview the next runs and tests can move time freely.
+import { Cron } from 'croner';
+import { cronOf, type Schedule } from './schedule.js';
+
+type Timing = Pick<Schedule, 'when' | 'timezone'>;
+
+function cronFor(s: Timing): Cron {
+  return new Cron(cronOf(s), { paused: true, ...(s.timezone ? { timezone: s.timezone } : {}) });
+}
+
+/** Returns why the timing cannot be used (bad cron expression, unknown time zone), or null. */
+export function timingProblem(s: Timing): string | null {
+  if (s.timezone) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: s.timezone });
+    } catch {
+      return `"${s.timezone}" is not a known time zone (use an IANA name such as Europe/Berlin)`;
+    }
+  }
+  try {
+    const next = cronFor(s).nextRun(new Date());
+    if (!next) return `the cron expression "${cronOf(s)}" never fires`;
+  } catch (e) {
+    return `the cron expression "${cronOf(s)}" is not valid (${(e as Error).message})`;
+  }
+  return null;
+}
+
+/** The next `count` run times strictly after `from`. */
+export function nextRuns(s: Timing, from: Date, count: number): Date[] {
+  return cronFor(s).nextRuns(count, from);
+}
+
+/** Slots in (after, until], oldest first, at most `max` (the newest are the ones that matter). */
+export function slotsBetween(s: Timing, after: Date, until: Date, max = 10_000): { slots: Date[]; truncated: boolean } {
+  const cron = cronFor(s);
+  const slots: Date[] = [];
+  let cursor = after;
+  let truncated = false;
+  for (;;) {
+    const next = cron.nextRun(cursor);
+    if (!next || next.getTime() > until.getTime()) break;
+    slots.push(next);
+    if (slots.length > max) {
+      slots.shift();
+      truncated = true;
+    }
+    cursor = next;
+  }
+  return { slots, truncated };
+}
+
+export type DueAction = 'none' | 'run' | 'catch-up' | 'skip-missed';
+
+export interface DueDecision {
+  action: DueAction;
+  /** The slot this decision is about (the newest one due), null when none is. */
+  slot: Date | null;
+  /** Older slots passed over without a run (the machine slept, the app was closed). */
+  missed: number;
+}
+
+/**
+ * What to do at `now`, given the last slot already handled. A slot less than `graceMs` old runs
+ * as usual; an older one was missed (asleep, closed) and runs once if catch-up is on. Several
+ * missed slots never mean several runs: one catch-up covers them all.
+ */
+export function decideDue(s: Timing & Pick<Schedule, 'catchUp'>, lastHandled: Date, now: Date, graceMs: number): DueDecision {
+  const { slots, truncated } = slotsBetween(s, lastHandled, now);
+  const newest = slots.at(-1);
+  if (!newest) return { action: 'none', slot: null, missed: 0 };
+  const missedBefore = slots.length - 1 + (truncated ? 1 : 0);
+  if (now.getTime() - newest.getTime() <= graceMs) return { action: 'run', slot: newest, missed: missedBefore };
+  return { action: s.catchUp ? 'catch-up' : 'skip-missed', slot: newest, missed: missedBefore + (s.catchUp ? 0 : 1) };
+}
