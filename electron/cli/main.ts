@@ -3,7 +3,9 @@ import { lifeboatVersion } from '../engine/version.js';
 import { registerBackup } from './commands/backup.js';
 import { registerList } from './commands/list.js';
 import { registerLog } from './commands/log.js';
+import { registerNotify } from './commands/notify.js';
 import { registerPrune } from './commands/prune.js';
+import { registerScheduler } from './commands/scheduler.js';
 import type { GlobalOptions } from './global-options.js';
 import { reportFailure } from './output.js';
 
@@ -26,6 +28,8 @@ registerBackup(program, globals);
 registerList(program);
 registerPrune(program);
 registerLog(program);
+registerScheduler(program, globals);
+registerNotify(program);
 
 try {
   await program.parseAsync(process.argv);

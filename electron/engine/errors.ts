@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'STORAGE_ERROR'
   | 'KEY_EXISTS'
   | 'NOT_FOUND'
+  | 'CHECKSUM_MISMATCH'
+  | 'NOTIFY_FAILED'
   | 'CANCELLED'
   | 'INTERNAL';
 

@@ -1,0 +1,49 @@
+import type { Schedule } from '../../../shared/schedule.js';
+import { errorForLog, outcomeOf, type ActivityLog } from '../activity/activity-log.js';
+import { runLoggedBackup } from '../activity/logged-backup.js';
+import { listBackups } from '../backup/list-backups.js';
+import { LifeboatError } from '../errors.js';
+import { runLoggedPrune } from '../retention/logged-prune.js';
+import { openStorage } from '../storage/open-storage.js';
+import { parseStorageTarget } from '../storage/target.js';
+import { verifyChecksum } from './checksum-verify.js';
+import type { ScheduleActions } from './scheduler.js';
+
+export interface ActionContext {
+  env: NodeJS.ProcessEnv;
+  log: ActivityLog;
+  pgBinDir?: string | undefined;
+}
+
+/** The real work behind a schedule: the engine's backup, prune and checksum verification, each logged. */
+export function engineActions(ctx: ActionContext): ScheduleActions {
+  const target = (s: Schedule) => parseStorageTarget(s.to ?? undefined, ctx.env);
+  return {
+    async backup(s, signal, attempt) {
+      const r = await runLoggedBackup({ db: s.db ?? undefined, to: target(s), format: s.format, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, s.name, { scheduled: true, attempt });
+      return { key: r.key, sizeBytes: r.sizeBytes };
+    },
+    async prune(s) {
+      if (!s.retention) return { deleted: 0 };
+      const r = await runLoggedPrune(target(s), s.retention, { dryRun: false, profile: s.name, log: ctx.log });
+      return { deleted: r.plan.delete };
+    },
+    async verify(s, signal) {
+      const startedAt = new Date().toISOString();
+      const t = target(s);
+      const storage = openStorage(t);
+      let key: string | null = null;
+      try {
+        const newest = (await listBackups(storage, { prefix: t.prefix })).find((b) => b.hasManifest);
+        if (!newest) throw new LifeboatError('NOT_FOUND', `There is no backup with a manifest in ${storage.display} to verify yet.`);
+        key = newest.key;
+        const r = await verifyChecksum(storage, newest.key, signal);
+        await ctx.log.append({ kind: 'verify', outcome: 'success', profile: s.name, startedAt, endedAt: new Date().toISOString(), bytes: r.sizeBytes, storage: storage.display, key, summary: 'Checksum verified: size and SHA-256 match the manifest', error: null, details: { mode: 'checksum', sha256: r.sha256 } });
+        return { key };
+      } catch (e) {
+        await ctx.log.append({ kind: 'verify', outcome: outcomeOf(e), profile: s.name, startedAt, endedAt: new Date().toISOString(), bytes: null, storage: storage.display, key, summary: 'Checksum verification failed', error: errorForLog(e), details: { mode: 'checksum' } });
+        throw e;
+      }
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { LifeboatNotification } from '../../../shared/notification.js';
+import type { AutomationConfig } from '../../../shared/schedule.js';
+import { ActivityLog } from '../activity/activity-log.js';
+import { Notifier } from '../notify/notifier.js';
+import { systemClock, type Clock } from './clock.js';
+import { engineActions } from './schedule-actions.js';
+import { Scheduler, type SchedulerEvent } from './scheduler.js';
+import { fileStateStore, schedulerStatePath } from './scheduler-state.js';
+
+export interface SchedulerHostOptions {
+  config: AutomationConfig;
+  env: NodeJS.ProcessEnv;
+  clock?: Clock;
+  pgBinDir?: string | undefined;
+  /** The desktop app passes its system-notification hook here. */
+  desktop?: ((n: LifeboatNotification) => void) | undefined;
+  /** Every scheduler event, for the app's UI or the CLI's output. */
+  onEvent?: ((e: SchedulerEvent) => void) | undefined;
+  graceMs?: number;
+}
+
+/** What a scheduler event means for people: failures always, successes when asked for. */
+export function notificationFor(e: SchedulerEvent, at: Date): LifeboatNotification | null {
+  if (e.type === 'run-finished') {
+    if (e.outcome === 'cancelled') return null;
+    const failed = e.outcome === 'failure';
+    return {
+      type: failed ? 'failure' : 'success',
+      title: failed ? `Backup failed: ${e.schedule}` : `Backup done: ${e.schedule}`,
+      text: failed ? `The scheduled backup failed after ${e.attempts} attempt(s): ${e.error ?? 'unknown error'}` : `The scheduled backup stored ${e.key ?? ''}.`,
+      profile: e.schedule,
+      at: at.toISOString(),
+      details: { attempts: e.attempts, key: e.key, error: e.error },
+    };
+  }
+  if (e.type === 'verify-finished' && !e.ok) {
+    return { type: 'failure', title: `Verification failed: ${e.schedule}`, text: e.error ?? 'The newest backup did not verify.', profile: e.schedule, at: at.toISOString(), details: { key: e.key } };
+  }
+  return null;
+}
+
+/**
+ * Wires the scheduler to the engine, the activity log, the state file and the notifier: the one
+ * place both the app's main process and `lifeboat scheduler run` build it.
+ */
+export function createSchedulerHost(opts: SchedulerHostOptions): { scheduler: Scheduler; notifier: Notifier; log: ActivityLog } {
+  const clock = opts.clock ?? systemClock;
+  const log = ActivityLog.forEnv(opts.env);
+  const notifier = new Notifier({ settings: opts.config.notifications, env: opts.env, log, clock, desktop: opts.desktop });
+  const scheduler = new Scheduler({
+    clock,
+    store: fileStateStore(schedulerStatePath(opts.env)),
+    actions: engineActions({ env: opts.env, log, pgBinDir: opts.pgBinDir }),
+    log,
+    ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
+    onEvent: async (e) => {
+      opts.onEvent?.(e);
+      const n = notificationFor(e, clock.now());
+      if (n) await notifier.send(n);
+    },
+  });
+  return { scheduler, notifier, log };
+}
