@@ -52,12 +52,14 @@ export const notificationSettingsSchema = z.object({
   desktopOnSuccess: z.boolean().default(false),
   retries: z.number().int().min(0).max(10).default(3),
   retryDelaySeconds: z.number().min(0).max(600).default(2),
+  /** When the scheduler sends the status report to the webhooks that take reports; null = never. */
+  reportCron: z.string().nullable().default(null),
 });
 
 export const automationConfigSchema = z.object({
   version: z.literal(1),
   schedules: z.array(scheduleSchema).default([]),
-  notifications: notificationSettingsSchema.default({ webhooks: [], sentryDsnEnv: null, desktopOnSuccess: false, retries: 3, retryDelaySeconds: 2 }),
+  notifications: notificationSettingsSchema.default({ webhooks: [], sentryDsnEnv: null, desktopOnSuccess: false, retries: 3, retryDelaySeconds: 2, reportCron: null }),
 });
 
 export type Schedule = z.infer<typeof scheduleSchema>;

@@ -5,6 +5,7 @@ import { registerList } from './commands/list.js';
 import { registerLog } from './commands/log.js';
 import { registerNotify } from './commands/notify.js';
 import { registerPrune } from './commands/prune.js';
+import { registerReport } from './commands/report.js';
 import { registerScheduler } from './commands/scheduler.js';
 import type { GlobalOptions } from './global-options.js';
 import { reportFailure } from './output.js';
@@ -30,6 +31,7 @@ registerPrune(program);
 registerLog(program);
 registerScheduler(program, globals);
 registerNotify(program);
+registerReport(program);
 
 try {
   await program.parseAsync(process.argv);

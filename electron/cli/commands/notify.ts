@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { webhookSchema } from '../../../shared/schedule.js';
+import { timingProblem } from '../../../shared/schedule-slots.js';
 import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { Notifier } from '../../engine/notify/notifier.js';
@@ -53,6 +54,21 @@ export function registerNotify(program: Command): void {
       config.notifications.sentryDsnEnv = o.off ? null : o.dsnEnv;
       await saveAutomationConfig(file, config);
       process.stdout.write(o.off ? 'Sentry notifications are off.\n' : `Failures go to Sentry; the DSN is read from $${o.dsnEnv}.\n`);
+    });
+
+  cmd
+    .command('weekly-report')
+    .description('Have `lifeboat scheduler run` (and the app) send the status report to webhooks that take reports')
+    .option('--cron <expression>', 'when, as a cron expression (local time)', '0 8 * * 1')
+    .option('--off', 'stop sending it')
+    .action(async (o: { cron: string; off?: boolean }) => {
+      const problem = o.off ? null : timingProblem({ when: { cron: o.cron }, timezone: null });
+      if (problem) throw new LifeboatError('BAD_INPUT', `The report time cannot be used: ${problem}.`);
+      const file = automationConfigPath();
+      const config = await loadAutomationConfig(file);
+      config.notifications.reportCron = o.off ? null : o.cron;
+      await saveAutomationConfig(file, config);
+      process.stdout.write(o.off ? 'The status report is no longer sent.\n' : `The status report is sent on cron "${o.cron}" to webhooks that take reports.\n`);
     });
 
   cmd

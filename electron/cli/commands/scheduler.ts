@@ -135,7 +135,7 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
       const config = await loadAutomationConfig(automationConfigPath());
       const active = config.schedules.filter((s) => s.enabled);
       if (active.length === 0) throw new LifeboatError('BAD_INPUT', 'There are no enabled schedules; add one with `lifeboat scheduler add`.');
-      const { scheduler } = createSchedulerHost({
+      const { scheduler, stopReports } = createSchedulerHost({
         config,
         env: process.env,
         pgBinDir: globals().pgBin,
@@ -149,6 +149,7 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
       const stopped = new Promise<void>((resolve) => {
         const stop = (): void => {
           process.stdout.write('Stopping: cancelling running backups…\n');
+          stopReports();
           void scheduler.stop().then(resolve);
         };
         process.once('SIGINT', stop);

@@ -3,7 +3,7 @@ import { appendFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path';
 import { matchesFilter, type ActivityEntry, type ActivityFilter } from '../../../shared/activity.js';
 import { lifeboatHome } from '../paths.js';
-import { redactUrl, scrubSecrets } from '../redact.js';
+import { scrubSecrets } from '../redact.js';
 
 export interface ActivityLogOptions {
   /** Folder holding activity.jsonl and its rotated predecessors. */
@@ -54,7 +54,7 @@ export class ActivityLog {
       ...entry,
       id: entry.id ?? randomUUID(),
       durationMs: Math.max(0, new Date(entry.endedAt).getTime() - new Date(entry.startedAt).getTime()),
-      storage: entry.storage === null ? null : clean(redactUrl(entry.storage), this.secrets),
+      storage: entry.storage === null ? null : clean(entry.storage, this.secrets),
       summary: clean(entry.summary, this.secrets),
       error: entry.error ? { code: entry.error.code, message: clean(entry.error.message, this.secrets) } : null,
       details: Object.fromEntries(Object.entries(entry.details).map(([k, v]) => [k, typeof v === 'string' ? clean(v, this.secrets) : v])),

@@ -84,7 +84,8 @@ export class Notifier {
       } catch (e) {
         status = null;
         // The message of a fetch failure can hold the URL, and webhook URLs hold tokens: keep only the cause.
-        const cause = (e as { cause?: { code?: string } }).cause?.code;
+        const c = (e as { cause?: { code?: string; message?: string } }).cause;
+        const cause = c?.code ?? (c?.message && !c.message.includes('://') ? c.message : undefined);
         error = (e as Error).name === 'TimeoutError' ? 'timed out' : `could not connect${cause ? ` (${cause})` : ''}`;
       }
       if (attempt < retries) await sleep(this.opts.clock ?? systemClock, this.opts.settings.retryDelaySeconds * 1000 * 2 ** attempt);

@@ -1,7 +1,9 @@
 import type { LifeboatNotification } from '../../../shared/notification.js';
 import type { AutomationConfig } from '../../../shared/schedule.js';
 import { ActivityLog } from '../activity/activity-log.js';
+import { Cron } from 'croner';
 import { Notifier } from '../notify/notifier.js';
+import { sendStatusReport } from '../report/send-report.js';
 import { systemClock, type Clock } from './clock.js';
 import { engineActions } from './schedule-actions.js';
 import { Scheduler, type SchedulerEvent } from './scheduler.js';
@@ -43,7 +45,7 @@ export function notificationFor(e: SchedulerEvent, at: Date): LifeboatNotificati
  * Wires the scheduler to the engine, the activity log, the state file and the notifier: the one
  * place both the app's main process and `lifeboat scheduler run` build it.
  */
-export function createSchedulerHost(opts: SchedulerHostOptions): { scheduler: Scheduler; notifier: Notifier; log: ActivityLog } {
+export function createSchedulerHost(opts: SchedulerHostOptions): { scheduler: Scheduler; notifier: Notifier; log: ActivityLog; stopReports: () => void } {
   const clock = opts.clock ?? systemClock;
   const log = ActivityLog.forEnv(opts.env);
   const notifier = new Notifier({ settings: opts.config.notifications, env: opts.env, log, clock, desktop: opts.desktop });
@@ -59,5 +61,12 @@ export function createSchedulerHost(opts: SchedulerHostOptions): { scheduler: Sc
       if (n) await notifier.send(n);
     },
   });
-  return { scheduler, notifier, log };
+  // The weekly report rides on croner's own timer: a missed report is not worth catching up.
+  const reportCron = opts.config.notifications.reportCron;
+  const reports = reportCron
+    ? new Cron(reportCron, () => {
+        void sendStatusReport(opts.config, opts.env, log, notifier, clock.now()).catch(() => undefined);
+      })
+    : null;
+  return { scheduler, notifier, log, stopReports: () => reports?.stop() };
 }
