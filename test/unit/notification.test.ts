@@ -16,7 +16,7 @@ describe('notifications', () => {
     const e = sentryEnvelope(n, t, new Date('2026-11-25T00:00:00Z'));
     const [h, i, ev] = e.body.trim().split('\n');
     expect(JSON.parse(i!)).toEqual({ type: 'event', length: Buffer.byteLength(ev!) });
-    expect(JSON.parse(h!).event_id).toBe(JSON.parse(ev!).event_id);
+    expect((JSON.parse(h!) as { event_id: string }).event_id).toBe((JSON.parse(ev!) as { event_id: string }).event_id);
     expect(JSON.parse(ev!)).toMatchObject({ level: 'error', tags: { event: 'failure', profile: 'shop' }, extra: { attempts: 3 } });
     expect(e.headers['x-sentry-auth']).toMatch(/^Sentry sentry_version=7, sentry_key=abc, sentry_client=lifeboat\//);
   });
