@@ -76,3 +76,20 @@ export function decideDue(s: Timing & Pick<Schedule, 'catchUp'>, lastHandled: Da
   if (now.getTime() - newest.getTime() <= graceMs) return { action: 'run', slot: newest, missed: missedBefore };
   return { action: s.catchUp ? 'catch-up' : 'skip-missed', slot: newest, missed: missedBefore + (s.catchUp ? 0 : 1) };
 }
+
+export interface PlannedRun {
+  schedule: string;
+  at: Date;
+}
+
+/** Every run of the enabled schedules in [from, to), for the calendar; at most `limit` in all. */
+export function scheduledRunsBetween(schedules: readonly (Timing & { name: string; enabled: boolean })[], from: Date, to: Date, limit = 2000): PlannedRun[] {
+  const out: PlannedRun[] = [];
+  for (const s of schedules) {
+    if (!s.enabled) continue;
+    const { slots } = slotsBetween(s, new Date(from.getTime() - 1), new Date(to.getTime() - 1), limit);
+    for (const at of slots) out.push({ schedule: s.name, at });
+  }
+  out.sort((a, b) => a.at.getTime() - b.at.getTime() || (a.schedule < b.schedule ? -1 : a.schedule > b.schedule ? 1 : 0));
+  return out.slice(0, limit);
+}

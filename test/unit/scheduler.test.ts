@@ -225,3 +225,19 @@ describe('scheduler with an injected clock', () => {
     expect(h.events.at(-1)).toMatchObject({ type: 'run-finished', outcome: 'cancelled', attempts: 1 });
   });
 });
+
+describe('calendar of scheduled runs', () => {
+  it('lists the runs of enabled schedules in a range, in time order', async () => {
+    const { scheduledRunsBetween } = await import('../../shared/schedule-slots.js');
+    const runs = scheduledRunsBetween(
+      [
+        { name: 'nightly', enabled: true, when: { daily: '03:00' }, timezone: 'UTC' },
+        { name: 'six-hourly', enabled: true, when: { cron: '0 */6 * * *' }, timezone: 'UTC' },
+        { name: 'off', enabled: false, when: { cron: '* * * * *' }, timezone: 'UTC' },
+      ],
+      new Date('2026-05-01T00:00:00Z'),
+      new Date('2026-05-02T00:00:00Z'),
+    );
+    expect(runs.map((r) => `${r.schedule}@${r.at.toISOString().slice(11, 16)}`)).toEqual(['six-hourly@00:00', 'nightly@03:00', 'six-hourly@06:00', 'six-hourly@12:00', 'six-hourly@18:00']);
+  });
+});

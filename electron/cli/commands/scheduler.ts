@@ -155,6 +155,16 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      // SIGHUP (systemctl reload) re-reads the settings without stopping running backups.
+      const onHup = (): void => {
+        void loadAutomationConfig(automationConfigPath())
+          .then(async (c) => {
+            await scheduler.reload(c.schedules.filter((s) => s.enabled));
+            process.stdout.write(`Reloaded: ${c.schedules.filter((s) => s.enabled).length} schedule(s).\n`);
+          })
+          .catch((e: unknown) => process.stderr.write(`lifeboat: could not reload the settings: ${(e as Error).message}\n`));
+      };
+      if (process.platform !== 'win32') process.on('SIGHUP', onHup);
       await scheduler.start(active);
       process.stdout.write(`Scheduler running ${active.length} schedule(s): ${active.map((s) => `${s.name} (${describeWhen(s)})`).join(', ')}. Ctrl-C stops.\n`);
       await stopped;
