@@ -30,7 +30,7 @@ function harness(start: string, opts: { backup?: (n: number) => Promise<void>; s
     async backup(_s, _signal, attempt) {
       h.backups.push({ at: clock.now().toISOString(), attempt });
       await opts.backup?.(++n);
-      return { key: `k${n}`, sizeBytes: 10 };
+      return { key: `k${n}`, sizeBytes: 10, dbName: 'shop' };
     },
     prune: () => {
       h.prunes.push(clock.now().toISOString());
@@ -239,5 +239,30 @@ describe('calendar of scheduled runs', () => {
       new Date('2026-05-02T00:00:00Z'),
     );
     expect(runs.map((r) => `${r.schedule}@${r.at.toISOString().slice(11, 16)}`)).toEqual(['six-hourly@00:00', 'nightly@03:00', 'six-hourly@06:00', 'six-hourly@12:00', 'six-hourly@18:00']);
+  });
+});
+
+describe('scheduler robustness', () => {
+  it('keeps running when the activity log and the state file cannot be written', async () => {
+    const clock = new FakeClock('2026-05-01T02:59:00Z');
+    const backups: string[] = [];
+    const scheduler = new Scheduler({
+      clock,
+      store: { load: () => Promise.resolve({}), save: () => Promise.reject(new Error('disk full')) },
+      actions: {
+        backup: () => {
+          backups.push(clock.now().toISOString());
+          return Promise.reject(new LifeboatError('PG_UNREACHABLE', 'down'));
+        },
+        prune: () => Promise.resolve({ deleted: 0 }),
+        verify: () => Promise.resolve(null),
+      },
+      log: { append: () => Promise.reject(new Error('disk full')) },
+      maxTimerMs: 6 * 3_600_000,
+    });
+    await scheduler.start([schedule({ retries: 1, retryDelaySeconds: 1 })]);
+    await clock.advanceTo('2026-05-03T04:00:00Z');
+    expect(backups).toEqual(['2026-05-01T03:00:00.000Z', '2026-05-01T03:00:01.000Z', '2026-05-02T03:00:00.000Z', '2026-05-02T03:00:01.000Z', '2026-05-03T03:00:00.000Z', '2026-05-03T03:00:01.000Z']);
+    await scheduler.stop();
   });
 });

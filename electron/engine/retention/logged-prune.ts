@@ -5,11 +5,11 @@ import { describeTarget, type StorageTarget } from '../storage/target.js';
 import { prune, type PruneResult } from './prune.js';
 
 /** A prune of one target, recorded in the activity log (a dry run is recorded as info). */
-export async function runLoggedPrune(target: StorageTarget, policy: RetentionPolicy, opts: { dryRun: boolean; profile: string | null; log: ActivityLog; now?: Date }): Promise<PruneResult> {
+export async function runLoggedPrune(target: StorageTarget, policy: RetentionPolicy, opts: { dryRun: boolean; profile: string | null; log: ActivityLog; now?: Date; dbName?: string | undefined }): Promise<PruneResult> {
   const startedAt = new Date();
   const storage = openStorage(target);
   try {
-    const r = await prune(storage, { prefix: target.prefix, policy, dryRun: opts.dryRun, ...(opts.now ? { now: opts.now } : {}) });
+    const r = await prune(storage, { prefix: target.prefix, policy, dryRun: opts.dryRun, dbName: opts.dbName, ...(opts.now ? { now: opts.now } : {}) });
     await opts.log
       .append({
         kind: 'prune',

@@ -8,6 +8,8 @@ export interface PruneOptions {
   prefix: string;
   policy: RetentionPolicy;
   dryRun: boolean;
+  /** Only this database's backups (a schedule prunes its own); orphans and stale uploads are swept anyway. */
+  dbName?: string | undefined;
   now?: Date;
   /** Incomplete uploads younger than this are left alone: another backup may still be writing. */
   incompleteOlderThanMs?: number;
@@ -35,7 +37,7 @@ const DAY_MS = 86_400_000;
 export async function prune(storage: BackupStorage, opts: PruneOptions): Promise<PruneResult> {
   const now = opts.now ?? new Date();
   await storage.checkReadable();
-  const entries = await listBackups(storage, { prefix: opts.prefix });
+  const entries = await listBackups(storage, { prefix: opts.prefix, dbName: opts.dbName });
   const plan = planRetention(entries, opts.policy, now);
 
   const objects = new Set<string>();

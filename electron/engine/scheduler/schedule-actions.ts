@@ -21,11 +21,11 @@ export function engineActions(ctx: ActionContext): ScheduleActions {
   return {
     async backup(s, signal, attempt) {
       const r = await runLoggedBackup({ db: s.db ?? undefined, to: target(s), format: s.format, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, s.name, { scheduled: true, attempt });
-      return { key: r.key, sizeBytes: r.sizeBytes };
+      return { key: r.key, sizeBytes: r.sizeBytes, dbName: r.manifest.database };
     },
-    async prune(s) {
+    async prune(s, done) {
       if (!s.retention) return { deleted: 0 };
-      const r = await runLoggedPrune(target(s), s.retention, { dryRun: false, profile: s.name, log: ctx.log });
+      const r = await runLoggedPrune(target(s), s.retention, { dryRun: false, profile: s.name, log: ctx.log, dbName: done.dbName });
       return { deleted: r.plan.delete };
     },
     async verify(s, signal) {

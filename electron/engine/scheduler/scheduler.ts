@@ -4,11 +4,18 @@ import { errorForLog, outcomeOf, type NewActivity } from '../activity/activity-l
 import { sleep, type Clock } from './clock.js';
 import { emptyScheduleState, type SchedulerState, type StateStore } from './scheduler-state.js';
 
+export interface BackupDone {
+  key: string;
+  sizeBytes: number;
+  /** The database's real name, so the retention pass touches only its backups. */
+  dbName: string;
+}
+
 /** The work a schedule does; the real ones call the engine, unit tests pass recorders. */
 export interface ScheduleActions {
-  backup(s: Schedule, signal: AbortSignal, attempt: number): Promise<{ key: string; sizeBytes: number }>;
-  /** The retention pass after a successful backup. */
-  prune(s: Schedule): Promise<{ deleted: number }>;
+  backup(s: Schedule, signal: AbortSignal, attempt: number): Promise<BackupDone>;
+  /** The retention pass after a successful backup, over that database's backups only. */
+  prune(s: Schedule, done: BackupDone): Promise<{ deleted: number }>;
   /** Checks the newest backup; throws when it does not match its manifest. */
   verify(s: Schedule, signal: AbortSignal): Promise<{ key: string } | null>;
 }
@@ -112,6 +119,17 @@ export class Scheduler {
     this.timer = null;
     const now = this.opts.clock.now();
     let changed = false;
+    try {
+      changed = await this.handleAll(now);
+    } finally {
+      // Whatever went wrong in this tick, the next one is armed.
+      if (changed) await this.opts.store.save(this.state).catch(() => undefined);
+      this.arm(now);
+    }
+  }
+
+  private async handleAll(now: Date): Promise<boolean> {
+    let changed = false;
     for (const s of this.schedules) {
       if (!s.enabled) continue;
       const st = (this.state[s.name] ??= emptyScheduleState());
@@ -127,27 +145,28 @@ export class Scheduler {
       changed = true;
       await this.handleDue(s, decision, now);
     }
-    if (changed) await this.opts.store.save(this.state);
-    this.arm(now);
+    return changed;
   }
 
   private async handleDue(s: Schedule, d: DueDecision, now: Date): Promise<void> {
     const slot = d.slot?.toISOString() ?? now.toISOString();
     const base = { profile: s.name, startedAt: now.toISOString(), endedAt: now.toISOString(), bytes: null, storage: s.to, key: null, error: null };
     if (d.action === 'skip-missed') {
-      await this.opts.log.append({ ...base, kind: 'scheduler', outcome: 'skipped', summary: `Missed the run of ${slot} (${d.missed} missed in all); catch-up is off, waiting for the next slot`, details: { slot, missed: d.missed } });
+      await this.note({ ...base, kind: 'scheduler', outcome: 'skipped', summary: `Missed the run of ${slot} (${d.missed} missed in all); catch-up is off, waiting for the next slot`, details: { slot, missed: d.missed } });
       return;
     }
     const key = overlapKey(s);
     if (this.running.has(key)) {
-      await this.opts.log.append({ ...base, kind: 'scheduler', outcome: 'skipped', summary: `Skipped the run of ${slot}: the previous run of ${this.running.get(key)?.schedule ?? s.name} is still going`, details: { slot } });
+      await this.note({ ...base, kind: 'scheduler', outcome: 'skipped', summary: `Skipped the run of ${slot}: the previous run of ${this.running.get(key)?.schedule ?? s.name} is still going`, details: { slot } });
       return;
     }
     const catchUp = d.action === 'catch-up';
     if (catchUp || d.missed > 0) {
-      await this.opts.log.append({ ...base, kind: 'scheduler', outcome: 'info', summary: catchUp ? `Catching up the missed run of ${slot} once${d.missed > 0 ? ` (and ${d.missed} earlier missed slot(s))` : ''}` : `Running the slot of ${slot}; ${d.missed} earlier slot(s) were missed`, details: { slot, missed: d.missed, catchUp } });
+      await this.note({ ...base, kind: 'scheduler', outcome: 'info', summary: catchUp ? `Catching up the missed run of ${slot} once${d.missed > 0 ? ` (and ${d.missed} earlier missed slot(s))` : ''}` : `Running the slot of ${slot}; ${d.missed} earlier slot(s) were missed`, details: { slot, missed: d.missed, catchUp } });
     }
-    const promise = this.runJob(s, slot, catchUp).finally(() => this.running.delete(key));
+    const promise = this.runJob(s, slot, catchUp)
+      .catch(() => undefined)
+      .finally(() => this.running.delete(key));
     this.running.set(key, { schedule: s.name, promise });
   }
 
@@ -156,7 +175,7 @@ export class Scheduler {
     await this.emit({ type: 'run-started', schedule: s.name, slot, catchUp });
     let attempt = 0;
     let lastError: unknown = null;
-    let result: { key: string; sizeBytes: number } | null = null;
+    let result: BackupDone | null = null;
     while (attempt <= s.retries && !signal.aborted) {
       attempt++;
       try {
@@ -167,7 +186,7 @@ export class Scheduler {
         if (outcomeOf(e) === 'cancelled' || signal.aborted || attempt > s.retries) break;
         const delay = s.retryDelaySeconds * 1000 * 2 ** (attempt - 1);
         const t = this.opts.clock.now().toISOString();
-        await this.opts.log.append({ kind: 'scheduler', outcome: 'info', profile: s.name, startedAt: t, endedAt: t, bytes: null, storage: s.to, key: null, summary: `Attempt ${attempt} of ${s.retries + 1} failed; retrying in ${Math.round(delay / 1000)} s`, error: errorForLog(e), details: { slot, attempt } });
+        await this.note({ kind: 'scheduler', outcome: 'info', profile: s.name, startedAt: t, endedAt: t, bytes: null, storage: s.to, key: null, summary: `Attempt ${attempt} of ${s.retries + 1} failed; retrying in ${Math.round(delay / 1000)} s`, error: errorForLog(e), details: { slot, attempt } });
         try {
           await sleep(this.opts.clock, delay, signal);
         } catch {
@@ -180,17 +199,17 @@ export class Scheduler {
     if (!result) {
       const cancelled = signal.aborted || outcomeOf(lastError) === 'cancelled';
       st.lastOutcome = cancelled ? 'cancelled' : 'failure';
-      await this.opts.store.save(this.state);
+      await this.persist();
       await this.emit({ type: 'run-finished', schedule: s.name, outcome: st.lastOutcome, key: null, error: lastError ? errorForLog(lastError).message : 'cancelled', attempts: attempt });
       return;
     }
     st.lastOutcome = 'success';
     st.lastSuccessAt = st.lastRunAt;
-    await this.opts.store.save(this.state);
+    await this.persist();
     await this.emit({ type: 'run-finished', schedule: s.name, outcome: 'success', key: result.key, error: null, attempts: attempt });
     if (s.retention) {
       // A failed retention pass is logged by the action itself and never undoes the backup.
-      await this.opts.actions.prune(s).catch(() => undefined);
+      await this.opts.actions.prune(s, result).catch(() => undefined);
     }
     await this.verifyIfDue(s, signal);
   }
@@ -208,7 +227,24 @@ export class Scheduler {
       // A failed verification is due again next time, and people hear about it now.
       await this.emit({ type: 'verify-finished', schedule: s.name, ok: false, key: null, error: errorForLog(e).message });
     }
-    await this.opts.store.save(this.state);
+    await this.persist();
+  }
+
+  private async persist(): Promise<void> {
+    try {
+      await this.opts.store.save(this.state);
+    } catch {
+      /* kept in memory; saved again at the next change */
+    }
+  }
+
+  /** The activity log must never stop the scheduler (a full disk still lets backups run). */
+  private async note(e: NewActivity): Promise<void> {
+    try {
+      await this.opts.log.append(e);
+    } catch {
+      /* nothing better to do */
+    }
   }
 
   private async emit(e: SchedulerEvent): Promise<void> {
