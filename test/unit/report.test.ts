@@ -51,9 +51,10 @@ describe('status report', () => {
     expect(html).not.toContain('<script>');
     expect(html).toMatch(/<svg [^>]*aria-label="Backup sizes over the period"/);
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
-    expect(sizeChartSvg([])).toContain('No backups in the period');
-    const svg = sizeChartSvg([{ at: 'a', bytes: 1 }, { at: 'b', bytes: 2 }], 200, 100);
-    const heights = [...svg.matchAll(/<rect [^>]*height="(\d+)"/g)].map((m) => Number(m[1]));
-    expect(heights).toEqual([26, 52]);
+    expect(sizeChartSvg([], 'a', 'b')).toContain('No backups in the period');
+    const svg = sizeChartSvg([{ at: '2026-11-18T12:00:00.000Z', bytes: 1 }, { at: '2026-11-25T12:00:00.000Z', bytes: 2 }], since.toISOString(), until.toISOString(), 200, 100);
+    const bars = [...svg.matchAll(/<rect x="([\d.]+)" [^>]*height="(\d+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    // Heights scale with size; bars sit at their time: first at the left edge, last at the right.
+    expect(bars).toEqual([[24, 26], [200 - 24 - 24, 52]]);
   });
 });
