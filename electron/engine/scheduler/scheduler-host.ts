@@ -6,7 +6,7 @@ import { Notifier } from '../notify/notifier.js';
 import { sendStatusReport } from '../report/send-report.js';
 import { systemClock, type Clock } from './clock.js';
 import { engineActions } from './schedule-actions.js';
-import { Scheduler, type SchedulerEvent } from './scheduler.js';
+import { Scheduler, type ScheduleActions, type SchedulerEvent } from './scheduler.js';
 import { fileStateStore, schedulerStatePath } from './scheduler-state.js';
 
 export interface SchedulerHostOptions {
@@ -19,6 +19,11 @@ export interface SchedulerHostOptions {
   /** Every scheduler event, for the app's UI or the CLI's output. */
   onEvent?: ((e: SchedulerEvent) => void) | undefined;
   graceMs?: number;
+  /**
+   * The app passes its own actions when a schedule names one of its saved targets (whose password
+   * lives in the keychain); the CLI uses the engine's, driven by the schedule's db and storage URLs.
+   */
+  actions?: ScheduleActions | undefined;
 }
 
 /** What a scheduler event means for people: failures always, successes when asked for. */
@@ -52,7 +57,7 @@ export function createSchedulerHost(opts: SchedulerHostOptions): { scheduler: Sc
   const scheduler = new Scheduler({
     clock,
     store: fileStateStore(schedulerStatePath(opts.env)),
-    actions: engineActions({ env: opts.env, log, pgBinDir: opts.pgBinDir }),
+    actions: opts.actions ?? engineActions({ env: opts.env, log, pgBinDir: opts.pgBinDir }),
     log,
     ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     onEvent: async (e) => {
