@@ -139,6 +139,22 @@ describe('lifeboat scheduler run (headless) with real backups', () => {
     }
   });
 
+  it('picks up a schedule added while it runs when sent SIGHUP', async () => {
+    const home = await tempHome();
+    const env = { ...home, ...TEST_S3_ENV };
+    await runCli(['scheduler', 'add', 'idle', '--db', pg.url('shop'), '--to', s3.storageUrl('sched', 'idle'), '--daily', '03:00', '--timezone', 'UTC'], env);
+    const proc = startCliProcess(['scheduler', 'run'], env);
+    try {
+      await waitFor('the scheduler to start', () => proc.output().includes('Scheduler running 1 schedule(s)'));
+      await runCli(['scheduler', 'add', 'added-later', '--db', pg.url('shop'), '--to', s3.storageUrl('sched', 'later'), '--cron', '*/2 * * * * *', '--verify-every-days', '0', '--no-prune'], env);
+      proc.child.kill('SIGHUP');
+      await waitFor('a backup of the schedule added later', async () => (await activity(home)).find((e) => e.kind === 'backup' && e.profile === 'added-later'));
+    } finally {
+      expect(await proc.stop()).toBe(0);
+    }
+    expect(proc.output()).toContain('Reloaded: 2 schedule(s).');
+  });
+
   it('refuses a schedule whose database URL holds a password, and a bad cron expression', async () => {
     const home = await tempHome();
     const r1 = await runCli(['scheduler', 'add', 'x', '--db', 'postgresql://app:hunter2@db/shop', '--daily', '03:00'], home);
