@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { lifeboatVersion } from '../engine/version.js';
 import { registerBackup } from './commands/backup.js';
 import { registerList } from './commands/list.js';
+import { registerRestore } from './commands/restore.js';
+import { registerTemp } from './commands/temp.js';
 import type { GlobalOptions } from './global-options.js';
 import { reportFailure } from './output.js';
 
@@ -22,6 +24,8 @@ program
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 registerBackup(program, globals);
 registerList(program);
+registerRestore(program, globals);
+registerTemp(program);
 
 try {
   await program.parseAsync(process.argv);
