@@ -63,7 +63,7 @@ export async function runRestoreTool(run: ToolRun): Promise<string> {
   } else {
     child.stdout.resume();
   }
-  let inputError: unknown = null;
+  const failed: { input: Error | null } = { input: null };
   let exitedEarly = false;
   const onAbort = (): void => {
     child.kill('SIGKILL');
@@ -85,7 +85,7 @@ export async function runRestoreTool(run: ToolRun): Promise<string> {
       }
       if (!exitedEarly) child.stdin.end();
     } catch (e) {
-      inputError = e;
+      failed.input = e instanceof Error ? e : new Error(String(e));
       child.kill('SIGKILL');
     } finally {
       if (exitedEarly) run.input.destroy();
@@ -95,7 +95,7 @@ export async function runRestoreTool(run: ToolRun): Promise<string> {
     await feed();
     const r = await running.exited;
     if (run.signal?.aborted) throw cancelledError(run.what);
-    if (inputError) throw inputError instanceof Error ? inputError : new Error(String(inputError));
+    if (failed.input) throw failed.input;
     if (r.spawnError) throw new LifeboatError('PG_TOOL_MISSING', `Could not start ${run.tool.path}: ${r.spawnError.message}.`);
     if (r.code !== 0) {
       const why = scrubSecrets(toolFailureDetail(r.stderr), run.secrets) || `exit code ${r.code}${r.signal ? `, signal ${r.signal}` : ''}`;
