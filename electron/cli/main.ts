@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { lifeboatVersion } from '../engine/version.js';
 import { registerBackup } from './commands/backup.js';
+import { registerExtract } from './commands/extract.js';
 import { registerList } from './commands/list.js';
 import { registerRestore } from './commands/restore.js';
 import { registerTemp } from './commands/temp.js';
@@ -26,6 +27,7 @@ registerBackup(program, globals);
 registerList(program);
 registerRestore(program, globals);
 registerTemp(program);
+registerExtract(program, globals);
 
 try {
   await program.parseAsync(process.argv);
