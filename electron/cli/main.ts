@@ -5,6 +5,7 @@ import { registerExtract } from './commands/extract.js';
 import { registerList } from './commands/list.js';
 import { registerRestore } from './commands/restore.js';
 import { registerTemp } from './commands/temp.js';
+import { registerVerify } from './commands/verify.js';
 import type { GlobalOptions } from './global-options.js';
 import { reportFailure } from './output.js';
 
@@ -28,6 +29,7 @@ registerList(program);
 registerRestore(program, globals);
 registerTemp(program);
 registerExtract(program, globals);
+registerVerify(program, globals);
 
 try {
   await program.parseAsync(process.argv);
