@@ -23,7 +23,7 @@ beforeAll(async () => {
   env = { ...process.env, ...home };
   to = `file://${path.join(home.HOME, 'backups')}`;
   const started = await Promise.all([startCluster({ major: 15 }), ...majors.map((m) => startCluster({ major: m }))]);
-  pg15 = started[0] as PgCluster;
+  pg15 = started[0]!;
   started.slice(1).forEach((c) => newer.set(c.major, c));
   await pg15.createDatabase('shop');
   await seedRichDatabase(pg15, 'shop');
