@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { LifeboatError, cancelledError } from '../errors.js';
 import { spawnTool, summarizeStderr } from '../jobs/child-process.js';
@@ -64,31 +63,45 @@ export async function runRestoreTool(run: ToolRun): Promise<string> {
     child.stdout.resume();
   }
   const failed: { input: Error | null } = { input: null };
-  let exitedEarly = false;
   const onAbort = (): void => {
     child.kill('SIGKILL');
   };
   run.signal?.addEventListener('abort', onAbort, { once: true });
   if (run.signal?.aborted) onAbort();
+  // A tool may stop reading early (pg_restore --list after the table of contents, psql after an
+  // error): its stdin then breaks (EPIPE), which ends the feeding but is not itself the failure.
+  let stdinBroken = false;
+  child.stdin.on('error', () => (stdinBroken = true));
+  child.stdin.on('close', () => (stdinBroken = true));
+  const writable = (): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        child.stdin.off('drain', done);
+        child.stdin.off('error', done);
+        child.stdin.off('close', done);
+        resolve();
+      };
+      child.stdin.on('drain', done);
+      child.stdin.on('error', done);
+      child.stdin.on('close', done);
+    });
   const feed = async (): Promise<void> => {
-    if (!run.input) {
+    const input = run.input;
+    if (!input) {
       child.stdin.end();
       return;
     }
-    const exitedP = running.exited.then(() => {
-      exitedEarly = true;
-    });
     try {
-      for await (const chunk of run.input) {
-        if (exitedEarly || child.exitCode !== null || child.signalCode !== null) break;
-        if (!child.stdin.write(chunk as Buffer)) await Promise.race([once(child.stdin, 'drain'), exitedP]);
+      for await (const chunk of input) {
+        if (stdinBroken) break;
+        if (!child.stdin.write(chunk as Buffer)) await writable();
       }
-      if (!exitedEarly) child.stdin.end();
+      if (!stdinBroken) child.stdin.end();
     } catch (e) {
       failed.input = e instanceof Error ? e : new Error(String(e));
       child.kill('SIGKILL');
     } finally {
-      if (exitedEarly) run.input.destroy();
+      input.destroy();
     }
   };
   try {
