@@ -213,6 +213,53 @@ describe('never half-restored', () => {
     expect(await contentHashes(pg, 'celebra')).toEqual(sourceHashes);
   });
 
+  it('a custom archive without manifest picks pg_restore from the archive header; an unmet pg_dump version is one clear sentence', async () => {
+    const key = 'database_backups/2023/05/16/celebra_capital_20230516_031012.dump';
+    await mkdir(path.dirname(path.join(folder, ...key.split('/'))), { recursive: true });
+    await execFileAsync(`${PG15_BIN}/pg_dump`, ['-Fc', `--file=${path.join(folder, ...key.split('/'))}`, `--dbname=${pg.url('shop')}`]);
+    const r = await runRestore({ key, to: folderUrl, target: pg.url('celebra_custom'), env });
+    expect(r).toMatchObject({ checkedSha256: false, tool: { name: 'pg_restore', version: expect.stringMatching(/^15\./) } });
+    expect(await contentHashes(pg, 'celebra_custom')).toEqual(sourceHashes);
+
+    const future = await damagedCopy('20250513_060000', (b) => b);
+    const manifestFile = `${path.join(folder, ...future.split('/'))}.manifest.json`;
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8')) as { pgDump: { version: string; major: number } };
+    manifest.pgDump = { ...manifest.pgDump, version: '99.1', major: 99 };
+    await writeFile(manifestFile, JSON.stringify(manifest));
+    const cli = await runCli(['restore', '--key', future, '--to', folderUrl, '--target', pg.url('from_the_future')], env);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr.trim().split('\n')).toHaveLength(1);
+    expect(cli.stderr).toMatch(/No pg_restore can handle a backup written by pg_dump 99\.1, major 99: it needs pg_restore 99 or newer, and the versions found are 15\./);
+    expect(await exists('from_the_future')).toBe(false);
+  });
+
+  it('cancelling mid-stream kills pg_restore and drops the new database', async () => {
+    await pg.createDatabase('noisy');
+    await pg.query(`CREATE EXTENSION pgcrypto; CREATE TABLE noise AS SELECT g, gen_random_bytes(1024) AS b FROM generate_series(1, 20000) g`, [], 'noisy');
+    const noisy = await runBackup({ db: pg.url('noisy'), to: folderUrl, env });
+    const ac = new AbortController();
+    let seen: { bytes: number; total: number | null } | null = null;
+    const err = (await runRestore({
+      key: noisy.key,
+      to: folderUrl,
+      target: pg.url('noisy_copy'),
+      env,
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.phase === 'restoring' && p.bytes > 0 && !seen) {
+          seen = { bytes: p.bytes, total: p.totalBytes };
+          ac.abort();
+        }
+      },
+    }).catch((e: unknown) => e)) as LifeboatError;
+    expect(err.code).toBe('CANCELLED');
+    expect(seen).not.toBeNull();
+    expect(seen!.bytes).toBeLessThan(noisy.sizeBytes);
+    expect(await exists('noisy_copy')).toBe(false);
+    const sessions = await pg.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'pg_restore'`);
+    expect(sessions).toEqual([]);
+  });
+
   it('cancelling a running restore drops the temporary database and leaves no record or local copy', async () => {
     const ac = new AbortController();
     const scratch = path.join(home.HOME, 'scratch-cancel');
