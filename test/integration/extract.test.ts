@@ -143,6 +143,16 @@ describe('lifeboat extract', () => {
     expect(await tempDatabases()).toEqual([]);
   });
 
+  it('extracts from a plain SQL backup too (restored whole, as it has no table of contents)', async () => {
+    const plain = await runBackup({ db: pg.url('crm'), to, env, format: 'plain', now: () => new Date(Date.UTC(2024, 0, 1)) });
+    const r = await runCli(['extract', '--key', plain.key, '--to', to, '--server', pg.url(), '--table', 'crm.orders', '--where', 'customer_id = 42', '--format', 'sql'], env);
+    expect(r.stderr).toBe('');
+    await freshTarget('from_plain');
+    await execFileAsync(`${PG15_BIN}/psql`, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${pg.url('from_plain')}`, '-c', r.stdout]);
+    expect(await pg.query(ROW_TEXT, [], 'from_plain')).toEqual(expected);
+    expect(await tempDatabases()).toEqual([]);
+  });
+
   it('--keep keeps the temporary database and lists it; an unknown table is one clear line', async () => {
     const r = await runCli(['extract', '--key', key, '--to', to, '--server', pg.url(), '--table', 'crm.orders', '--where', 'customer_id = 7', '--format', 'csv', '--keep'], env);
     expect(r.code).toBe(0);

@@ -211,6 +211,14 @@ describe('never half-restored', () => {
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toMatchObject({ checkedSha256: false, tool: expect.stringMatching(/^psql 15\./) });
     expect(await contentHashes(pg, 'celebra')).toEqual(sourceHashes);
+    // The same SQL not gzipped (.sql), into an existing empty database (one transaction).
+    const bare = 'database_backups/2023/05/17/celebra_capital_20230517_031012.sql';
+    await mkdir(path.dirname(path.join(folder, ...bare.split('/'))), { recursive: true });
+    await writeFile(path.join(folder, ...bare.split('/')), stdout);
+    await pg.createDatabase('celebra_bare');
+    const r2 = await runRestore({ key: bare, to: folderUrl, target: pg.url('celebra_bare'), env });
+    expect(r2.target).toBe('existing');
+    expect(await contentHashes(pg, 'celebra_bare')).toEqual(sourceHashes);
   });
 
   it('a custom archive without manifest picks pg_restore from the archive header; an unmet pg_dump version is one clear sentence', async () => {

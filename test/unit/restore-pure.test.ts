@@ -147,3 +147,12 @@ describe('tool failure messages', () => {
     expect(toolFailureDetail(stderr)).toBe('psql:<stdin>:7: ERROR:  relation "x" does not exist / LINE 1: SELECT * FROM x;');
   });
 });
+
+describe('free space for local copies', () => {
+  it('refuses early, with the sizes, when the folder cannot hold the copy', async () => {
+    const { ensureFreeSpace } = await import('../../electron/engine/restore/scratch-file.js');
+    const os = await import('node:os');
+    await expect(ensureFreeSpace(os.tmpdir(), 1024 ** 5)).rejects.toMatchObject({ code: 'NOT_ENOUGH_SPACE', message: expect.stringMatching(/needs .* only .* is free; free some space or point BACKUP_DIR/) });
+    await expect(ensureFreeSpace(os.tmpdir(), 1024)).resolves.toBeUndefined();
+  });
+});

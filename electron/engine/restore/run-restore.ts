@@ -114,9 +114,9 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
       progress.setPhase('downloading', source.sizeBytes);
       scratch = await downloadToScratch(source, { env, transforms: req.transforms, signal, onBytes: (n) => progress.addBytes(n) });
       if (format === 'custom') archiveFile = scratch.path;
-      else input = gunzipFile(scratch.path);
+      else input = source.parsed.gzip ? gunzipFile(scratch.path) : createReadStream(scratch.path);
     } else {
-      const opened = await openBackupStream(source, { gunzip: format === 'plain', transforms: req.transforms, signal, onBytes: (n) => progress.addBytes(n) });
+      const opened = await openBackupStream(source, { gunzip: format === 'plain' && source.parsed.gzip, transforms: req.transforms, signal, onBytes: (n) => progress.addBytes(n) });
       input = opened.stream;
     }
     if (format === 'plain' && input && (noOwner || noAcl)) input = pipeStages(input, new PlainSqlFilter({ noOwner, noAcl }));

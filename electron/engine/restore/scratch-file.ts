@@ -43,12 +43,12 @@ export async function downloadToScratch(
   const dir = scratchDir(opts.env);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await ensureFreeSpace(dir, source.sizeBytes);
-  const file = path.join(dir, `lifeboat-restore-${randomBytes(6).toString('hex')}${source.parsed.format === 'plain' ? '.sql.gz' : '.dump'}`);
+  const file = path.join(dir, `lifeboat-restore-${randomBytes(6).toString('hex')}${source.parsed.format === 'plain' ? (source.parsed.gzip ? '.sql.gz' : '.sql') : '.dump'}`);
   const remove = async (): Promise<void> => rm(file, { force: true });
   try {
     const { stream } = await openBackupStream(source, { gunzip: false, transforms: opts.transforms, signal: opts.signal, onBytes: opts.onBytes });
     await pipeline(stream, createWriteStream(file, { flags: 'wx', mode: 0o600 }), { signal: opts.signal });
-    if (source.parsed.format === 'plain') {
+    if (source.parsed.gzip) {
       await pipeline(createReadStream(file), createGunzip(), async (src: AsyncIterable<Buffer>) => {
         for await (const chunk of src) void chunk;
       }, { signal: opts.signal });
