@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { tempDatabaseName } from '../../../shared/temp-database.js';
+import { tempDatabaseName, type TempDatabaseRecord } from '../../../shared/temp-database.js';
 import { LifeboatError, cancelledError, throwIfAborted } from '../errors.js';
 import { newJobId } from '../jobs/job-id.js';
 import { ProgressReporter } from '../jobs/progress-reporter.js';
@@ -49,10 +49,31 @@ interface PreparedTarget {
   created: boolean;
 }
 
-async function uniqueTempName(client: Awaited<ReturnType<typeof connectMaintenance>>, dbName: string, at: Date): Promise<string> {
+/**
+ * Creates lifeboat_<db>_<timestamp> (with _2, _3… when taken). The name is recorded before the
+ * database exists, so even a crash mid-restore leaves it listed and droppable; when another run
+ * took the same name a moment earlier, that record is theirs and the next suffix is tried.
+ */
+async function createTempDatabase(
+  client: Awaited<ReturnType<typeof connectMaintenance>>,
+  conn: PgConnection,
+  registry: TempRegistry,
+  record: Omit<TempDatabaseRecord, 'name'>,
+  dbName: string,
+  at: Date,
+): Promise<string> {
   for (let i = 1; i < 100; i++) {
     const name = tempDatabaseName(dbName, at, i === 1 ? '' : `_${i}`);
-    if (!(await databaseExists(client, name))) return name;
+    if (await databaseExists(client, name)) continue;
+    await registry.add({ ...record, name });
+    try {
+      await createDatabase(client, conn, name);
+      return name;
+    } catch (e) {
+      if (e instanceof LifeboatError && e.code === 'TARGET_EXISTS') continue;
+      await registry.remove(name, conn.display);
+      throw e;
+    }
   }
   throw new LifeboatError('TARGET_EXISTS', 'Could not find a free name for the temporary database; drop old ones with `lifeboat temp drop`.');
 }
@@ -197,15 +218,8 @@ async function prepareTarget(
   try {
     if (mode === 'temp') {
       const dbName = source.manifest?.database ?? source.parsed.dbName;
-      const name = await uniqueTempName(maintenance, dbName, (req.now ?? (() => new Date()))());
-      // Recorded before it exists, so even a crash mid-restore leaves it listed and droppable.
-      await registry.add({ name, server: conn.display, serverUrl: conn.url, createdAt: new Date().toISOString(), key: source.key, purpose: req.purpose ?? 'restore' });
-      try {
-        await createDatabase(maintenance, conn, name);
-      } catch (e) {
-        await registry.remove(name, conn.display);
-        throw e;
-      }
+      const record = { server: conn.display, serverUrl: conn.url, createdAt: new Date().toISOString(), key: source.key, purpose: req.purpose ?? 'restore' } as const;
+      const name = await createTempDatabase(maintenance, conn, registry, record, dbName, (req.now ?? (() => new Date()))());
       return { database: name, kind: 'temporary', created: true };
     }
     const name = databaseInUrl(conn, env);
