@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import http from 'node:http';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -266,6 +267,51 @@ describe('never half-restored', () => {
     expect(await exists('noisy_copy')).toBe(false);
     const sessions = await pg.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'pg_restore'`);
     expect(sessions).toEqual([]);
+  });
+
+  it('a download cut mid-stream fails the restore with a clear message; the new database is dropped and an existing one untouched', async () => {
+    await pg.createDatabase('cut_src');
+    await pg.query(`CREATE EXTENSION IF NOT EXISTS pgcrypto; CREATE TABLE noise AS SELECT g, gen_random_bytes(1024) AS b FROM generate_series(1, 5000) g`, [], 'cut_src');
+    const { key } = await runBackup({ db: pg.url('cut_src'), to, env });
+    // A proxy in front of the S3 server that passes the object's first 1 MB, then drops the connection.
+    const upstream = new URL(s3.endpoint);
+    const proxy = http.createServer((req, res) => {
+      const up = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        let sent = 0;
+        upRes.on('data', (d: Buffer) => {
+          sent += d.length;
+          if (req.method === 'GET' && (req.url ?? '').includes('.dump') && !(req.url ?? '').includes('manifest') && sent > 1024 * 1024) {
+            res.socket?.destroy();
+            upRes.destroy();
+            return;
+          }
+          res.write(d);
+        });
+        upRes.on('end', () => res.end());
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const port = (proxy.address() as { port: number }).port;
+    const cutTo = `s3://backups?endpoint=${encodeURIComponent(`http://127.0.0.1:${port}`)}`;
+    try {
+      const err = (await runRestore({ key, to: cutTo, target: pg.url('cut_new'), env }).catch((e: unknown) => e)) as LifeboatError;
+      expect(err.code).toBe('STORAGE_ERROR');
+      expect(err.message).toMatch(/^Reading backup .* from storage was interrupted \(aborted\), so nothing was restored; check the connection/);
+      expect(await exists('cut_new')).toBe(false);
+
+      await pg.createDatabase('cut_existing');
+      await pg.query(`CREATE TABLE keep (x text); INSERT INTO keep VALUES ('precious')`, [], 'cut_existing');
+      const scratch = path.join(home.HOME, 'scratch-cut');
+      const err2 = (await runRestore({ key, to: cutTo, target: pg.url('cut_existing'), mode: 'clean', confirmed: true, env: { ...env, BACKUP_DIR: scratch } }).catch((e: unknown) => e)) as LifeboatError;
+      expect(err2.code).toBe('STORAGE_ERROR');
+      expect(await pg.query('SELECT x FROM keep', [], 'cut_existing')).toEqual([{ x: 'precious' }]);
+      expect(await readdir(scratch)).toEqual([]);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
+    }
   });
 
   it('cancelling a running restore drops the temporary database and leaves no record or local copy', async () => {

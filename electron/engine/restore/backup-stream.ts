@@ -96,5 +96,5 @@ export function describeStreamError(e: unknown, key: string): LifeboatError {
   if (err?.code === 'Z_BUF_ERROR' || err?.code === 'Z_DATA_ERROR' || /unexpected end of file|incorrect header check|invalid/i.test(err?.message ?? '')) {
     return new LifeboatError('INTEGRITY_FAILED', `Backup ${key} is not a complete gzip stream (${err.message}): the object is truncated or damaged, so it was not used. Restore another backup.`, { cause: e });
   }
-  return new LifeboatError('STORAGE_ERROR', `Reading backup ${key} failed: ${err?.message ?? String(e)}.`, { cause: e });
+  return new LifeboatError('STORAGE_ERROR', `Reading backup ${key} from storage was interrupted (${err?.message ?? String(e)}), so nothing was restored; check the connection to the storage and try again.`, { cause: e });
 }
