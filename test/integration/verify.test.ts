@@ -4,6 +4,9 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyRecordSchema } from '../../shared/verify-record.js';
 import { runBackup } from '../../electron/engine/backup/run-backup.js';
+import { openStorage } from '../../electron/engine/storage/open-storage.js';
+import { parseStorageTarget } from '../../electron/engine/storage/target.js';
+import { readVerifyRecord } from '../../electron/engine/verify/read-verify-record.js';
 import { runCli, tempHome } from '../support/cli.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
 import { seedRichDatabase } from '../support/rich-database.js';
@@ -64,6 +67,9 @@ describe('lifeboat verify', () => {
     expect(r.stderr).toMatch(/does not match the SHA-256/);
     const record = verifyRecordSchema.parse(JSON.parse(await readFile(`${fileOf(key)}.verify.json`, 'utf8')));
     expect(record).toMatchObject({ outcome: 'failed', depth: 'quick', checks: { sha256Matches: false } });
+    // What the app and reports read back to show the backup's state.
+    const storage = openStorage(parseStorageTarget(folderUrl, env));
+    expect(await readVerifyRecord(storage, key)).toEqual(record);
   });
 
   it('--deep fails when the restored row counts differ from the manifest', async () => {
