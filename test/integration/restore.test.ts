@@ -89,6 +89,12 @@ describe('restore round trip', () => {
     await runRestore({ key: customKey, to, target: pg.url('shop_tables'), tables: ['public.attachments'], env });
     const t2 = await pg.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public'`, [], 'shop_tables');
     expect(t2.map((t) => t.t)).toEqual(['attachments']);
+
+    // Over S3, through the CLI: a name that matches nothing is one sentence, and the process ends.
+    const none = await runCli(['restore', '--key', customKey, '--to', to, '--target', pg.url('shop_none'), '--tables', 'sales.nope'], env);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/Nothing in backup .* matches the tables or schemas asked for/);
+    expect(await exists('shop_none')).toBe(false);
   });
 });
 

@@ -135,19 +135,21 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
       progress.setPhase('downloading', source.sizeBytes);
       scratch = await downloadToScratch(source, { env, transforms: req.transforms, signal, onBytes: (n) => progress.addBytes(n) });
       if (format === 'custom') archiveFile = scratch.path;
-      else input = source.parsed.gzip ? gunzipFile(scratch.path) : createReadStream(scratch.path);
-    } else {
-      const opened = await openBackupStream(source, { gunzip: format === 'plain' && source.parsed.gzip, transforms: req.transforms, signal, onBytes: (n) => progress.addBytes(n) });
-      input = opened.stream;
     }
-    if (format === 'plain' && input && (noOwner || noAcl)) input = pipeStages(input, new PlainSqlFilter({ noOwner, noAcl }));
 
     progress.setPhase('restoring', local ? null : source.sizeBytes);
     let listFile: string | null = null;
     try {
+      // The table of contents first: the restore's own download starts only when it can be consumed.
       if (format === 'custom' && tocFilter) {
         listFile = await writeTocList(tool, archiveFile, source, req, tocFilter, env, toolConn.env, signal, secrets, what);
       }
+      if (scratch && format === 'plain') {
+        input = source.parsed.gzip ? gunzipFile(scratch.path) : createReadStream(scratch.path);
+      } else if (!local) {
+        input = (await openBackupStream(source, { gunzip: format === 'plain' && source.parsed.gzip, transforms: req.transforms, signal, onBytes: (n) => progress.addBytes(n) })).stream;
+      }
+      if (format === 'plain' && input && (noOwner || noAcl)) input = pipeStages(input, new PlainSqlFilter({ noOwner, noAcl }));
       const args =
         format === 'custom'
           ? [
@@ -174,6 +176,7 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
             ];
       await runRestoreTool({ tool, args, env: toolConn.env, input: archiveFile ? undefined : input, signal, describe, secrets, what });
     } catch (e) {
+      input?.destroy();
       if (signal?.aborted) throw cancelledError(what);
       if (e instanceof LifeboatError) throw e;
       throw describeStreamError(e, source.key);
