@@ -1,7 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { toCsv, toJson, toSqlInserts } from '../../../shared/row-format.js';
+import { ActivityLog } from '../../engine/activity/activity-log.js';
+import { recordOperation } from '../../engine/activity/record-operation.js';
 import { LifeboatError } from '../../engine/errors.js';
+import { parsePgConnection } from '../../engine/pg/connection.js';
 import { runExtract, type ExtractResult } from '../../engine/extract/run-extract.js';
 import type { GlobalOptions } from '../global-options.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
@@ -52,20 +55,23 @@ export function registerExtract(program: Command, globals: () => GlobalOptions):
       const progress = terminalProgress();
       let r: ExtractResult;
       try {
-        r = await runExtract({
+        const server = opts.server;
+        const table = opts.table;
+        const secrets = [parsePgConnection(server).password ?? '', opts.into ? (parsePgConnection(opts.into).password ?? '') : ''];
+        r = await recordOperation(ActivityLog.forEnv(), { kind: 'extract', profile: null, storage: opts.to ?? null, key: opts.key ?? null, summary: 'Extracted rows', secrets }, () => runExtract({
           to: opts.to,
           latest: opts.latest,
           key: opts.key,
           dbName: opts.dbName,
-          server: opts.server,
-          table: opts.table,
+          server,
+          table,
           where: opts.where,
           into: opts.into,
           keep: opts.keep ?? false,
           pgBinDir: globals().pgBin,
           signal: interruptSignal(),
           onProgress: progress.onProgress,
-        });
+        }), (res) => ({ key: res.key, summary: `Extracted ${res.rows.length} rows of ${res.table.schema}.${res.table.name}${res.into ? ` into "${res.into.database}" (${res.into.inserted} inserted)` : ''}`, details: { table: `${res.table.schema}.${res.table.name}`, rows: res.rows.length } }));
       } finally {
         progress.done();
       }

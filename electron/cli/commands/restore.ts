@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { ActivityLog } from '../../engine/activity/activity-log.js';
+import { recordOperation } from '../../engine/activity/record-operation.js';
 import { LifeboatError } from '../../engine/errors.js';
+import { parsePgConnection } from '../../engine/pg/connection.js';
 import { runRestore } from '../../engine/restore/run-restore.js';
 import type { RestoreMode } from '../../engine/restore/restore-request.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -71,12 +74,15 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
       if (!opts.target) throw new LifeboatError('BAD_INPUT', 'Say where to restore with --target postgresql://user@host:5432/dbname.');
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
       try {
-        const r = await runRestore({
+        const restoreTarget = opts.target;
+        const targetConn = parsePgConnection(restoreTarget);
+        const restoreInfo = { kind: 'restore' as const, profile: null, storage: opts.to ?? null, key: opts.key ?? null, summary: 'Restored', secrets: [targetConn.password ?? ''] };
+        const r = await recordOperation(ActivityLog.forEnv(), restoreInfo, () => runRestore({
           to: opts.to,
           latest: opts.latest,
           key: opts.key,
           dbName: opts.dbName,
-          target: opts.target,
+          target: restoreTarget,
           mode,
           confirmed: opts.yes ?? false,
           tables: splitList(opts.tables),
@@ -87,7 +93,7 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
           pgBinDir: globals().pgBin,
           signal: interruptSignal(),
           onProgress: progress.onProgress,
-        });
+        }), (res) => ({ key: res.key, summary: `Restored into "${res.database}" on ${targetConn.display} (${res.target} database)`, details: { mode, target: res.target, checkedSha256: res.checkedSha256 } }));
         progress.done();
         if (opts.json) {
           printJson({ key: r.key, database: r.database, url: r.url, target: r.target, format: r.format, tool: `${r.tool.name} ${r.tool.version}`, checkedSha256: r.checkedSha256, durationMs: r.durationMs });
