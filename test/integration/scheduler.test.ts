@@ -139,6 +139,25 @@ describe('lifeboat scheduler run (headless) with real backups', () => {
     }
   });
 
+  it('sends the status report to the webhooks that take reports, on its own cron', async () => {
+    const home = await tempHome();
+    const env = { ...home, ...TEST_S3_ENV, LB_REPORT_URL: `${hook.url}/weekly` };
+    await runCli(['scheduler', 'add', 'nightly', '--db', pg.url('shop'), '--to', s3.storageUrl('sched', 'reported'), '--daily', '03:00', '--timezone', 'UTC'], env);
+    await runCli(['notify', 'add-webhook', 'weekly', '--url-env', 'LB_REPORT_URL', '--on', 'report'], env);
+    // Every two seconds here; "0 8 * * 1" (Monday 08:00) is the usual choice.
+    expect((await runCli(['notify', 'weekly-report', '--cron', '*/2 * * * * *'], env)).code).toBe(0);
+    const start = hook.received.length;
+    const proc = startCliProcess(['scheduler', 'run'], env);
+    try {
+      await waitFor('a report on the webhook', () => hook.received.slice(start).find((r) => r.path === '/weekly'));
+    } finally {
+      expect(await proc.stop()).toBe(0);
+    }
+    const body = JSON.parse(hook.received.slice(start).find((r) => r.path === '/weekly')!.body) as { event: string; title: string; text: string };
+    expect(body).toMatchObject({ event: 'report', title: 'Lifeboat weekly status: FAILING' });
+    expect(body.text).toContain('- nightly: failing; 0 backup(s)');
+  });
+
   it('picks up a schedule added while it runs when sent SIGHUP', async () => {
     const home = await tempHome();
     const env = { ...home, ...TEST_S3_ENV };
