@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { lifeboatVersion } from '../engine/version.js';
 import { registerBackup } from './commands/backup.js';
+import { registerDecrypt } from './commands/decrypt.js';
+import { registerKey } from './commands/key.js';
 import { registerList } from './commands/list.js';
+import { registerProfile } from './commands/profile.js';
 import type { GlobalOptions } from './global-options.js';
 import { reportFailure } from './output.js';
 
@@ -22,6 +25,9 @@ program
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 registerBackup(program, globals);
 registerList(program);
+registerProfile(program);
+registerKey(program);
+registerDecrypt(program);
 
 try {
   await program.parseAsync(process.argv);
