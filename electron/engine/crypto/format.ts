@@ -63,8 +63,9 @@ function headerError(why: string): LifeboatError {
  * Throws when the bytes cannot be a header of a version this build reads.
  */
 export function parseHeader(buf: Buffer): EncryptionHeader | null {
+  const seen = Math.min(buf.length, MAGIC.length);
+  if (!buf.subarray(0, seen).equals(MAGIC.subarray(0, seen))) throw headerError('it does not start with LBOATENC (it may not be encrypted, or not by Lifeboat)');
   if (buf.length < FIXED_HEADER_BYTES) return null;
-  if (!buf.subarray(0, 8).equals(MAGIC)) throw headerError('it does not start with LBOATENC (it may not be encrypted, or not by Lifeboat)');
   const version = buf.readUInt8(8);
   if (version !== FORMAT_VERSION) throw headerError(`its format version is ${version}, and this Lifeboat reads version ${FORMAT_VERSION}; use a newer Lifeboat`);
   const algorithm = buf.readUInt8(9);
