@@ -1,11 +1,16 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { access, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestSchema } from '../../shared/manifest.js';
+import { openBackupPlaintext } from '../../electron/engine/crypto/backup-decryption.js';
+import { keychainKeyResolver } from '../../electron/engine/profiles/key-store.js';
+import { resolveProfile } from '../../electron/engine/profiles/resolve-profile.js';
+import { openStorage } from '../../electron/engine/storage/open-storage.js';
 import { runCli } from '../support/cli.js';
 import { seedRealisticDatabase } from '../support/fixtures.js';
 import { freshMachine, type TestEnv } from '../support/keychain.js';
@@ -105,6 +110,22 @@ describe('encrypted backups by profile name', () => {
     const fromFile = path.join(fresh.HOME, 'from-file.dump');
     expect((await runCli(['decrypt', '--file', copy, '--out', fromFile], fresh)).code).toBe(0);
     expect((await readFile(fromFile)).equals(await readFile(outFile))).toBe(true);
+  });
+
+  it('openBackupPlaintext (what restore plugs in) streams the decrypted archive into pg_restore', async () => {
+    const env = { ...process.env, ...machine };
+    const { target } = await resolveProfile('shop', env, { encryptionKey: false });
+    const plain = await openBackupPlaintext(openStorage(target), key, keychainKeyResolver(env));
+    const child = spawn(`${BIN}/pg_restore`, ['--list'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let toc = '';
+    child.stdout.on('data', (d: Buffer) => (toc += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await pipeline(plain, child.stdin);
+    expect(await exited).toBe(0);
+    expect(toc).toContain('TABLE DATA sales customers');
+    // A key missing from the keychain is reported before the download, by the same call.
+    const stranger = { ...process.env, ...(await freshMachine()) };
+    await expect(openBackupPlaintext(openStorage(target), key, keychainKeyResolver(stranger))).rejects.toMatchObject({ code: 'ENCRYPTION_KEY_MISSING' });
   });
 
   it('checks the key from the manifest before reading any backup data', async () => {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Profile, ServerSideEncryption } from '../../../shared/profile.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { createKey } from '../../engine/profiles/key-store.js';
-import { addProfile, editProfile, getProfile, listProfiles, removeProfile, type ProfileChanges } from '../../engine/profiles/profiles.js';
+import { addProfile, checkProfileName, editProfile, getProfile, listProfiles, removeProfile, type ProfileChanges } from '../../engine/profiles/profiles.js';
 import { describeTarget, parseStorageTarget } from '../../engine/storage/target.js';
 import { printJson } from '../output.js';
 import { readSecrets } from '../secret-input.js';
@@ -113,6 +113,11 @@ export function registerProfile(program: Command): void {
   };
 
   profileOptions(profile.command('add <name>').description('Save a new profile'), false).action(async (name: string, opts: ProfileOptions) => {
+    // Before reading secrets or creating a key: a name that cannot be saved wastes neither.
+    checkProfileName(name);
+    if ((await listProfiles(env)).some((p) => p.name === name)) {
+      throw new LifeboatError('PROFILE_EXISTS', `A profile named "${name}" already exists; change it with \`lifeboat profile edit ${name}\` or pick another name.`);
+    }
     show(await addProfile(env, name, await changesFrom(opts, env)), opts.json);
   });
 

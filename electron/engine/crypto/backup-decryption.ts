@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { parseBackupKey } from '../../../shared/backup-key.js';
 import { readManifest } from '../backup/list-backups.js';
 import { LifeboatError } from '../errors.js';
@@ -47,4 +47,17 @@ export async function prepareDecryption(storage: BackupStorage, key: string, res
   if (!masterKey) throw missingKeyError(keyId);
   const id = keyId;
   return { keyId: id, createStream: () => createDecryptStream((asked) => (asked === id ? masterKey : resolveKey(asked))) };
+}
+
+/**
+ * One call for restore, extract and verify --deep: the backup's plaintext (what pg_dump wrote) as a
+ * stream, decrypted when the backup is encrypted and as stored otherwise. The key is checked before
+ * the download starts; a damaged encrypted backup makes the stream fail with its specific error.
+ */
+export async function openBackupPlaintext(storage: BackupStorage, key: string, resolveKey: KeyResolver, opts: { signal?: AbortSignal | undefined } = {}): Promise<Readable> {
+  const prepared = await prepareDecryption(storage, key, resolveKey, opts.signal);
+  const body = await storage.download(key, { signal: opts.signal });
+  if (!prepared) return body;
+  // pipeline forwards an error of either side to the other and destroys both.
+  return pipeline(body, prepared.createStream(), () => undefined);
 }

@@ -4,7 +4,7 @@ import type { MasterKey } from '../crypto/master-key.js';
 import { LifeboatError } from '../errors.js';
 import { parsePgConnection, type PgConnection } from '../pg/connection.js';
 import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
-import { requireKey } from './key-store.js';
+import { loadKey } from './key-store.js';
 import { accounts, openKeychain } from './keychain.js';
 import { getProfile } from './profiles.js';
 
@@ -58,7 +58,16 @@ export async function resolveProfile(name: string, env: NodeJS.ProcessEnv = proc
     const sse = profile.storage.serverSideEncryption;
     if (sse) target.serverSideEncryption = sse.mode === 'AES256' ? { mode: 'AES256' } : { mode: 'aws:kms', kmsKeyId: sse.kmsKeyId ?? undefined };
   }
-  const encryptionKey = withKey && profile.encryption ? await requireKey(env, profile.encryption.keyId) : null;
+  let encryptionKey: MasterKey | null = null;
+  if (withKey && profile.encryption) {
+    encryptionKey = await loadKey(env, profile.encryption.keyId);
+    if (!encryptionKey) {
+      throw new LifeboatError(
+        'ENCRYPTION_KEY_MISSING',
+        `The profile "${name}" encrypts with key ${profile.encryption.keyId}, which is not in this keychain; import it with \`lifeboat key import\` from its recovery key, or choose another with \`lifeboat profile edit ${name} --encrypt KEY-ID\`.`,
+      );
+    }
+  }
   return { profile, db, target, format: profile.format, encryptionKey };
 }
 
