@@ -104,6 +104,24 @@ describe('profiles in the config file, secrets in the OS keychain', () => {
     expect(plain.code).toBe(0);
     expect((await runCli(['profile', 'show', 'p'], env)).stdout).toContain('none stored (PGPASSWORD or ~/.pgpass)');
   });
+
+  it('a locked keychain is reported as locked, with how to unlock it', async () => {
+    // Its own D-Bus session and keyring, locked through the Secret Service API, so the shared test keyring stays unlocked.
+    const env = await freshMachine();
+    const bin = path.resolve(import.meta.dirname, '../../bin/lifeboat.js');
+    const script = [
+      'echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null',
+      `"${process.execPath}" "${bin}" key create >/dev/null 2>&1`,
+      'dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null',
+      `"${process.execPath}" "${bin}" key create`,
+    ].join('; ');
+    const r = await execFileAsync('dbus-run-session', ['--', 'sh', '-c', script], { env: { ...process.env, ...env, DBUS_SESSION_BUS_ADDRESS: '' } }).then(
+      () => ({ stderr: 'unexpected success' }),
+      (e: { stderr: string }) => e,
+    );
+    expect(r.stderr).toContain('lifeboat: The OS keychain is locked (');
+    expect(r.stderr).toContain('unlock it (log in to the desktop session');
+  });
 });
 
 describe('encryption keys', () => {

@@ -10,7 +10,6 @@ import { LifeboatError } from '../errors.js';
  * Lifeboat keeps), otherwise the OS's per-user config folder.
  */
 export function configFilePath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.LIFEBOAT_CONFIG) return path.resolve(env.LIFEBOAT_CONFIG);
   if (env.LIFEBOAT_HOME) return path.join(path.resolve(env.LIFEBOAT_HOME), 'config.json');
   const home = env.HOME || os.homedir();
   switch (process.platform) {
