@@ -5,14 +5,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# Keychain tests need a Secret Service. Without a session bus (CI, ssh, containers), re-run this
-# script inside a private D-Bus session with an unlocked gnome-keyring (see ENVIRONMENT.md). Its
-# keyring files go to a throwaway HOME/XDG_DATA_HOME, never the real home.
-if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ] && [ -z "${LIFEBOAT_TEST_IN_DBUS:-}" ] && command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
+# Keychain tests need a Secret Service. Re-run this script inside a private D-Bus session with a
+# throwaway, unlocked gnome-keyring (see ENVIRONMENT.md): on CI/ssh there is no session bus at all,
+# and on a desktop the tests must not write into the user's own keyring. The throwaway keyring's
+# files go to a temp HOME/XDG_DATA_HOME, never the real home.
+if [ -z "${LIFEBOAT_TEST_IN_DBUS:-}" ] && command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
   keyring_home=$(mktemp -d -t lifeboat-keyring-XXXXXX)
   mkdir -p "$keyring_home/.local/share" "$keyring_home/.config" "$keyring_home/.cache"
-  export LIFEBOAT_TEST_IN_DBUS=1 LIFEBOAT_TEST_REAL_HOME="$HOME"
-  HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/.local/share" XDG_CONFIG_HOME="$keyring_home/.config" \
+  export LIFEBOAT_TEST_IN_DBUS=1
+  DBUS_SESSION_BUS_ADDRESS= HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/.local/share" XDG_CONFIG_HOME="$keyring_home/.config" \
   XDG_CACHE_HOME="$keyring_home/.cache" XDG_RUNTIME_DIR="$keyring_home" \
     dbus-run-session -- sh -c 'echo -n lifeboat-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec bash "$0" "$@"' "$0" "$@"
   status=$?
