@@ -114,7 +114,12 @@ describe('encrypted backups by profile name', () => {
 
   it('openBackupPlaintext (what restore plugs in) streams the decrypted archive into pg_restore', async () => {
     const env = { ...process.env, ...machine };
-    const { target } = await resolveProfile('shop', env, { encryptionKey: false });
+    const { target, db, encryptionKey } = await resolveProfile('shop', env, { encryptionKey: false });
+    // The profile's keychain secrets and its server-side encryption reach the engine's target.
+    expect(target).toMatchObject({ kind: 's3', bucket: 'vault', prefix: 'prod', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, serverSideEncryption: { mode: 'AES256' } });
+    expect(db).toMatchObject({ password: DB_PASSWORD, url: `postgresql://postgres@127.0.0.1:${pg.port}/shop` });
+    expect(encryptionKey).toBeNull(); // restore takes the key the backup names, not the profile's
+    expect((await resolveProfile('shop', env)).encryptionKey?.id).toBe(keyId);
     const plain = await openBackupPlaintext(openStorage(target), key, keychainKeyResolver(env));
     const child = spawn(`${BIN}/pg_restore`, ['--list'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let toc = '';
