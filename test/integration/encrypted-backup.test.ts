@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { access, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestSchema } from '../../shared/manifest.js';
 import { openBackupPlaintext } from '../../electron/engine/crypto/backup-decryption.js';
@@ -131,6 +132,18 @@ describe('encrypted backups by profile name', () => {
     // A key missing from the keychain is reported before the download, by the same call.
     const stranger = { ...process.env, ...(await freshMachine()) };
     await expect(openBackupPlaintext(openStorage(target), key, keychainKeyResolver(stranger))).rejects.toMatchObject({ code: 'ENCRYPTION_KEY_MISSING' });
+  });
+
+  it('encrypts plain-format backups too (.sql.gz.enc, decrypting to the gzipped SQL)', async () => {
+    const r = await runCli(['backup', '--profile', 'shop', '--format', 'plain', '--json'], machine);
+    expect(r.code, r.stderr).toBe(0);
+    const plainKey = (JSON.parse(r.stdout) as { key: string }).key;
+    expect(plainKey).toMatch(/\.sql\.gz\.enc$/);
+    const out = path.join(machine.HOME, 'shop.sql.gz');
+    expect((await runCli(['decrypt', '--profile', 'shop', '--key', plainKey, '--out', out], machine)).code).toBe(0);
+    const sql = gunzipSync(await readFile(out)).toString('utf8');
+    expect(sql).toContain('CREATE TABLE sales.orders');
+    expect(sql).toContain('PostgreSQL database dump complete');
   });
 
   it('checks the key from the manifest before reading any backup data', async () => {
