@@ -4,8 +4,9 @@ import { LifeboatError } from '../engine/errors.js';
 /** Reads a line from the terminal without echoing it (raw mode: no characters shown at all). */
 function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(question);
+  // Echo off before the prompt shows: whatever is typed (or pasted) after it is never displayed.
   stdin.setRawMode(true);
+  process.stderr.write(question);
   stdin.setEncoding('utf8');
   stdin.resume();
   return new Promise((resolve, reject) => {
