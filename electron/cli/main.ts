@@ -2,9 +2,13 @@ import { Command, CommanderError } from 'commander';
 import { lifeboatVersion } from '../engine/version.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDecrypt } from './commands/decrypt.js';
+import { registerExtract } from './commands/extract.js';
 import { registerKey } from './commands/key.js';
 import { registerList } from './commands/list.js';
 import { registerProfile } from './commands/profile.js';
+import { registerRestore } from './commands/restore.js';
+import { registerTemp } from './commands/temp.js';
+import { registerVerify } from './commands/verify.js';
 import type { GlobalOptions } from './global-options.js';
 import { reportFailure } from './output.js';
 
@@ -28,6 +32,10 @@ registerList(program);
 registerProfile(program);
 registerKey(program);
 registerDecrypt(program);
+registerRestore(program, globals);
+registerTemp(program);
+registerExtract(program, globals);
+registerVerify(program, globals);
 
 try {
   await program.parseAsync(process.argv);
