@@ -146,6 +146,40 @@ describe('encrypted backups by profile name', () => {
     expect(sql).toContain('PostgreSQL database dump complete');
   });
 
+  it('restore, extract and verify --deep decrypt transparently with --profile', async () => {
+    const env = { ...machine, PGPASSWORD: DB_PASSWORD };
+    const server = `postgresql://postgres@127.0.0.1:${pg.port}/postgres`;
+    const restored = await runCli(['restore', '--profile', 'shop', '--key', key, '--target', `postgresql://postgres@127.0.0.1:${pg.port}/shop_via_restore`, '--create', '--json'], env);
+    expect(restored.code, restored.stderr).toBe(0);
+    const [orig] = await pg.query<{ n: string }>('SELECT count(*) AS n FROM sales.customers', [], 'shop');
+    const [back] = await pg.query<{ n: string }>('SELECT count(*) AS n FROM sales.customers', [], 'shop_via_restore');
+    expect(back).toEqual(orig);
+
+    const extracted = await runCli(['extract', '--profile', 'shop', '--key', key, '--server', server, '--table', 'sales.customers', '--where', 'id = 42', '--format', 'csv'], env);
+    expect(extracted.code, extracted.stderr).toBe(0);
+    expect(extracted.stdout).toContain('customer 42');
+
+    const verified = await runCli(['verify', '--profile', 'shop', '--key', key, '--deep', '--server', server, '--json'], env);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ outcome: 'passed', depth: 'deep', checks: { sha256Matches: true, contentsReadable: true, restored: true } });
+  });
+
+  it('without the key: verify checks the stored SHA-256, restore and verify --deep refuse before downloading', async () => {
+    const fresh = { ...(await freshMachine()), ...TEST_S3_ENV, PGPASSWORD: DB_PASSWORD };
+    const storage = s3.storageUrl('vault', 'prod');
+    const quick = await runCli(['verify', '--to', storage, '--key', key, '--json'], fresh);
+    expect(quick.code, quick.stderr).toBe(0);
+    expect(JSON.parse(quick.stdout)).toMatchObject({ outcome: 'passed', checks: { sha256Matches: true, contentsReadable: null } });
+    const missing = `This backup was encrypted with key ${keyId}, which is not in this keychain`;
+    const restore = await runCli(['restore', '--to', storage, '--key', key, '--target', `postgresql://postgres@127.0.0.1:${pg.port}/never_created`, '--create'], fresh);
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toContain(missing);
+    expect(await pg.query(`SELECT 1 FROM pg_database WHERE datname = 'never_created'`)).toEqual([]);
+    const deep = await runCli(['verify', '--to', storage, '--key', key, '--deep', '--server', `postgresql://postgres@127.0.0.1:${pg.port}/postgres`], fresh);
+    expect(deep.code).toBe(1);
+    expect(deep.stderr).toContain(missing);
+  });
+
   it('checks the key from the manifest before reading any backup data', async () => {
     // Replace the stored object with garbage: if decrypt read it, the error would be about the header.
     const fresh = { ...(await freshMachine()), ...TEST_S3_ENV };

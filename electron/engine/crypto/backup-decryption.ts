@@ -1,5 +1,6 @@
 import { pipeline, type Readable } from 'node:stream';
 import { parseBackupKey } from '../../../shared/backup-key.js';
+import type { BackupManifest } from '../../../shared/manifest.js';
 import { readManifest } from '../backup/list-backups.js';
 import { LifeboatError } from '../errors.js';
 import type { BackupStorage } from '../storage/storage.js';
@@ -35,8 +36,8 @@ export async function readHeaderKeyId(body: Readable): Promise<string> {
  * resolves it before any data is downloaded (the manifest names it; without a manifest only the
  * header's first bytes are read). Returns null for a backup that is not encrypted.
  */
-export async function prepareDecryption(storage: BackupStorage, key: string, resolveKey: KeyResolver, signal?: AbortSignal): Promise<PreparedDecryption | null> {
-  const manifest = await readManifest(storage, key);
+export async function prepareDecryption(storage: BackupStorage, key: string, resolveKey: KeyResolver, signal?: AbortSignal, knownManifest?: BackupManifest | null): Promise<PreparedDecryption | null> {
+  const manifest = knownManifest !== undefined ? knownManifest : await readManifest(storage, key);
   const encryptedByName = parseBackupKey(key)?.encrypted ?? key.endsWith('.enc');
   let keyId = manifest?.encryption?.keyId ?? null;
   if (keyId === null) {
