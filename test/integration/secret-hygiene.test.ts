@@ -24,8 +24,8 @@ let toolLog: string;
 let pgBin: string;
 const printed: { what: string; out: CliResult }[] = [];
 
-async function cli(what: string, args: string[], input?: string): Promise<CliResult> {
-  const out = await runCli(['--pg-bin', pgBin, ...args], machine, input);
+async function cli(what: string, args: string[], input?: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const out = await runCli(['--pg-bin', pgBin, ...args], { ...machine, ...extraEnv }, input);
   printed.push({ what, out });
   return out;
 }
@@ -49,11 +49,13 @@ beforeAll(async () => {
   pgBin = path.join(side, 'bin');
   toolLog = path.join(side, 'argv.log');
   await (await import('node:fs/promises')).mkdir(pgBin);
-  await writeFile(
-    path.join(pgBin, 'pg_dump'),
-    `#!/bin/sh\nprintf '%s PGPASSWORD=%s\\n' "$*" "\${PGPASSWORD:+set}" >> '${toolLog}'\nexec /usr/lib/postgresql/15/bin/pg_dump "$@"\n`,
-  );
-  await chmod(path.join(pgBin, 'pg_dump'), 0o755);
+  for (const tool of ['pg_dump', 'pg_restore']) {
+    await writeFile(
+      path.join(pgBin, tool),
+      `#!/bin/sh\nprintf '${tool} %s PGPASSWORD=%s\\n' "$*" "\${PGPASSWORD:+set}" >> '${toolLog}'\nexec /usr/lib/postgresql/15/bin/${tool} "$@"\n`,
+    );
+    await chmod(path.join(pgBin, tool), 0o755);
+  }
 });
 
 afterAll(async () => {
@@ -61,7 +63,7 @@ afterAll(async () => {
 });
 
 describe('secret hygiene', () => {
-  it('no secret reaches any file Lifeboat wrote, any message it printed, or pg_dump argv', async () => {
+  it('no secret reaches any file Lifeboat wrote, any message it printed, or pg_dump/pg_restore argv', async () => {
     const dbUrl = (db: string): string => `postgresql://postgres@127.0.0.1:${pg.port}/${db}`;
     const secrets = `${DB_PASSWORD}\n${S3_SECRET}\n`;
     const s3Args = ['--s3-access-key-id', S3_ACCESS_KEY_ID, '--s3-secret-stdin'];
@@ -80,6 +82,18 @@ describe('secret hygiene', () => {
     expect((await cli('list', ['list', '--profile', 'good', '--json'])).code).toBe(0);
     for (const p of ['good', 'local', 'badpw', 'nobucket']) expect((await cli(`show ${p}`, ['profile', 'show', p])).code).toBe(0);
     expect((await cli('decrypt', ['decrypt', '--profile', 'good', '--key', key, '--out', path.join(machine.HOME, 'plain.dump')])).code).toBe(0);
+
+    // restore, extract and verify of the encrypted backup (the target server's password from PGPASSWORD)
+    const server = `postgresql://postgres@127.0.0.1:${pg.port}/postgres`;
+    const withPw = { PGPASSWORD: DB_PASSWORD };
+    const restored = await cli('restore', ['restore', '--profile', 'good', '--key', key, '--target', dbUrl('payroll_copy'), '--create'], undefined, withPw);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect((await cli('verify deep', ['verify', '--profile', 'good', '--key', key, '--deep', '--server', server], undefined, withPw)).code).toBe(0);
+    expect((await cli('extract', ['extract', '--profile', 'good', '--key', key, '--server', server, '--table', 'public.salaries', '--where', 'id < 3', '--format', 'csv'], undefined, withPw)).code).toBe(0);
+    const badRestore = await cli('restore wrong pw', ['--verbose', 'restore', '--profile', 'good', '--key', key, '--target', dbUrl('payroll_copy2'), '--create'], undefined, { PGPASSWORD: WRONG_PASSWORD });
+    expect(badRestore.code).toBe(1);
+    const badVerify = await cli('verify wrong pw', ['--verbose', 'verify', '--profile', 'good', '--key', key, '--deep', '--server', server], undefined, { PGPASSWORD: WRONG_PASSWORD });
+    expect(badVerify.code).not.toBe(0);
 
     // failing paths, with stack traces on
     const badpw = await cli('backup badpw', ['--verbose', 'backup', '--profile', 'badpw']);
@@ -122,9 +136,13 @@ describe('secret hygiene', () => {
 
     // pg_dump got the password through its environment, never on its command line
     const argv = await readFile(toolLog, 'utf8');
-    const dumps = argv.split('\n').filter((l) => l.includes('--format'));
+    const dumps = argv.split('\n').filter((l) => l.startsWith('pg_dump ') && l.includes('--format'));
     expect(dumps.length).toBeGreaterThanOrEqual(2);
     for (const l of dumps) expect(l).toMatch(/PGPASSWORD=set$/);
+    // pg_restore ran too (restore, verify --deep, extract), also without a secret on its command line
+    const restores = argv.split('\n').filter((l) => l.startsWith('pg_restore ') && l.includes('--dbname'));
+    expect(restores.length).toBeGreaterThanOrEqual(3);
+    for (const l of restores) expect(l).toMatch(/PGPASSWORD=set$/);
     for (const s of planted) expect(argv.includes(s)).toBe(false);
   });
 });
