@@ -126,7 +126,10 @@ describe('encrypted backups by profile name', () => {
     let toc = '';
     child.stdout.on('data', (d: Buffer) => (toc += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await pipeline(plain, child.stdin);
+    // pg_restore --list stops reading once it has the table of contents: a closed pipe is expected.
+    await pipeline(plain, child.stdin).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw e;
+    });
     expect(await exited).toBe(0);
     expect(toc).toContain('TABLE DATA sales customers');
     // A key missing from the keychain is reported before the download, by the same call.
