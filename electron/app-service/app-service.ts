@@ -120,7 +120,10 @@ export function createAppService(opts: AppServiceOptions): AppService {
       const target = parseStorageTarget(t.storageUrl, env);
       const storage = openStorage(target);
       let cache = manifestCaches.get(t.id);
-      if (!cache) manifestCaches.set(t.id, (cache = new Map()));
+      if (!cache) {
+        cache = new Map<string, { stamp: string; manifest: BackupManifest | null }>();
+        manifestCaches.set(t.id, cache);
+      }
       const all = await listBackups(storage, { prefix: target.prefix, manifestCache: cache });
       // Backups of this target's database: by the manifest's exact name, or (for backups other
       // tools wrote, without a manifest) by the name in the key.

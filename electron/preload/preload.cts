@@ -3,10 +3,10 @@
 // against the contract by their types. It exposes exactly one object, `window.lifeboat`.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a sandboxed preload must be CommonJS
 import electron = require('electron');
-import type { EventEnvelope, EventName, IpcResult, LifeboatBridge } from '../../shared/ipc-contract.js';
+import type { EventEnvelope, EventName, IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, IpcResult, LifeboatBridge } from '../../shared/ipc-contract.js';
 
-const CALL_CHANNEL: 'lifeboat:call' = 'lifeboat:call';
-const EVENT_CHANNEL: 'lifeboat:event' = 'lifeboat:event';
+const CALL_CHANNEL = 'lifeboat:call' satisfies typeof IPC_CALL_CHANNEL;
+const EVENT_CHANNEL = 'lifeboat:event' satisfies typeof IPC_EVENT_CHANNEL;
 
 const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
 
