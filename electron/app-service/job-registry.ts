@@ -67,10 +67,17 @@ export class JobRegistry {
       this.emit('job.progress', { ...view.progress });
     };
 
+    // Started synchronously, so a Cancel right after start already finds the abort listeners;
+    // a job that throws synchronously still ends through the same path.
+    let running: Promise<JobOutcome>;
+    try {
+      running = run({ jobId, signal: controller.signal, onProgress });
+    } catch (e) {
+      running = Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
     record.settled = (async () => {
       try {
-        // A job that throws synchronously still ends through the same path.
-        const outcome = await Promise.resolve().then(() => run({ jobId, signal: controller.signal, onProgress }));
+        const outcome = await running;
         view.state = 'done';
         view.resultKey = outcome.resultKey ?? null;
       } catch (e) {
