@@ -1,7 +1,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
@@ -68,6 +68,33 @@ describe('backup to a local folder', () => {
     const sql = gunzipSync(await readFile(path.join(home.LIFEBOAT_HOME, 'backups', ...r.key.split('/')))).toString('utf8');
     expect(sql).toContain('CREATE TABLE sales.orders');
     expect(sql).toContain('PostgreSQL database dump complete');
+  });
+
+  it('a cancelled or failed backup leaves no file, not even a temp file', async () => {
+    const dir = path.join(home.HOME, 'cancel-folder');
+    const env = { ...process.env, ...home };
+    const ac = new AbortController();
+    const cancelled = (await runBackup({
+      db: pg.url('bigger'),
+      to: `file://${dir}`,
+      env,
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.bytes > 2 * 1024 * 1024) ac.abort();
+      },
+    }).catch((e: unknown) => e)) as LifeboatError;
+    expect(cancelled.code).toBe('CANCELLED');
+    const killer = setInterval(() => {
+      void pg.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pg_dump'`).catch(() => undefined);
+    }, 20);
+    try {
+      const failed = (await runBackup({ db: pg.url('bigger'), to: `file://${dir}`, env }).catch((e: unknown) => e)) as LifeboatError;
+      expect(failed.code).toBe('PG_DUMP_FAILED');
+    } finally {
+      clearInterval(killer);
+    }
+    const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+    expect(files.map((f) => f.name)).toEqual([]);
   });
 
   it('refuses to overwrite a backup taken in the same second', async () => {

@@ -11,7 +11,10 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 
 const execFileAsync = promisify(execFile);
-const repoRoot = path.resolve(import.meta.dirname, '../..');
+// Two levels up from test/support, or three from dist/test/support when a benchmark uses it.
+const repoRoot = [path.resolve(import.meta.dirname, '../..'), path.resolve(import.meta.dirname, '../../..')].find((d) =>
+  existsSync(path.join(d, 'node_modules')),
+) ?? path.resolve(import.meta.dirname, '../..');
 
 export type ServerMajor = 15 | 16 | 17;
 

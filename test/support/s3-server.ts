@@ -2,6 +2,7 @@
 // real AWS SDK. Tests create buckets in it and point Lifeboat at it with ?endpoint=.
 import { CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,9 @@ export const TEST_S3_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY:
 
 export async function startS3Server(port = 0): Promise<S3Server> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-s3-'));
-  const child: ChildProcess = spawn(process.execPath, ['--openssl-legacy-provider', path.join(import.meta.dirname, 's3rver-child.cjs'), dir, String(port)], {
+  // The .cjs file sits beside this one in the source tree (benchmarks run this file from dist/).
+  const childScript = [path.join(import.meta.dirname, 's3rver-child.cjs'), path.resolve(import.meta.dirname, '../../../test/support/s3rver-child.cjs')].find((p) => existsSync(p)) ?? '';
+  const child: ChildProcess = spawn(process.execPath, ['--openssl-legacy-provider', childScript, dir, String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const actualPort = await new Promise<number>((resolve, reject) => {

@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
-import { createGzip } from 'node:zlib';
 import { buildBackupKey, manifestKeyFor } from '../../../shared/backup-key.js';
 import { MANIFEST_FORMAT_VERSION, type BackupManifest } from '../../../shared/manifest.js';
 import { LifeboatError, cancelledError, throwIfAborted } from '../errors.js';
@@ -84,6 +83,9 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     const toolConn = pgToolConnection(conn, env, conn.url ? undefined : info.database);
     const args = [
       `--format=${format === 'custom' ? 'custom' : 'plain'}`,
+      // Plain SQL is gzipped by pg_dump itself (the whole output, as `| gzip -6` would): C zlib in
+      // pg_dump's own process is cheaper than gzipping in Node's, and the result is the same format.
+      ...(format === 'plain' ? ['--compress=6'] : []),
       '--no-password',
       ...(snapshot.id ? [`--snapshot=${snapshot.id}`] : []),
       ...toolConn.args,
@@ -109,7 +111,6 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     const meter = new StreamMeter((n) => progress.addBytes(n));
     const gate = new EndGate(dumpError);
     const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream)[] = [runningDump.child.stdout];
-    if (format === 'plain') stages.push(createGzip({ level: 6 }));
     stages.push(meter, gate);
     let streamError = null as Error | null;
     const body = (pipeline as unknown as (...s: unknown[]) => Readable)(...stages, (err: Error | null) => {

@@ -1,0 +1,115 @@
+// npm run bench:backup [-- --size-mb 1024 --runs 3 --no-double]
+// Builds a database, then measures side by side, round-robin, several times each:
+//   (a) pg_dump -Fc -f file            — the floor: pg_dump alone, to local disk
+//   (b) lifeboat backup (custom) to S3 — streaming pg_dump → hash → multipart upload
+//   (b') lifeboat backup --format plain
+//   (c) the seed's sequential way      — pg_dump plain to a file, gzip it, then upload it
+// and lifeboat's peak RSS at the database size and at twice that size.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startCluster } from '../test/support/pg-cluster.js';
+import { TEST_S3_ENV, startS3Server } from '../test/support/s3-server.js';
+import { buildBenchDatabase } from './support/bench-database.js';
+import { measure, median, type Measurement } from './support/measure.js';
+import { findRepoRoot, writeBenchSection } from './support/report.js';
+
+const { values } = parseArgs({
+  options: {
+    'size-mb': { type: 'string', default: '1024' },
+    runs: { type: 'string', default: '3' },
+    'no-double': { type: 'boolean', default: false },
+  },
+});
+const sizeMiB = Number(values['size-mb']);
+const runs = Number(values.runs);
+const repoRoot = findRepoRoot(import.meta.dirname);
+const cli = path.join(repoRoot, 'bin', 'lifeboat.js');
+const PG_DUMP = '/usr/lib/postgresql/15/bin/pg_dump';
+
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(0)} MiB`;
+
+const work = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-bench-'));
+const [pg, s3] = await Promise.all([startCluster({ major: 15 }), startS3Server()]);
+try {
+  await s3.createBucket('bench');
+  log(`building a ~${sizeMiB} MiB database…`);
+  const dbBytes = await buildBenchDatabase(pg, 'bench', sizeMiB);
+  log(`database: ${mib(dbBytes)}`);
+  const env = { ...process.env, ...TEST_S3_ENV, LIFEBOAT_HOME: path.join(work, 'home'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const to = s3.storageUrl('bench');
+
+  type Variant = { name: string; run: () => Promise<Measurement> };
+  const variants: Variant[] = [
+    { name: 'a', run: () => measure(PG_DUMP, ['-Fc', `--file=${path.join(work, 'a.dump')}`, `--dbname=${pg.url('bench')}`]) },
+    { name: 'b', run: () => measure(process.execPath, [cli, 'backup', '--db', pg.url('bench'), '--to', to, '--json'], env) },
+    { name: 'bp', run: () => measure(process.execPath, [cli, 'backup', '--db', pg.url('bench'), '--to', to, '--format', 'plain', '--json'], env) },
+    {
+      name: 'c',
+      run: () => measure(process.execPath, [path.join(import.meta.dirname, 'support', 'seed-sequential.js'), pg.url('bench'), work, 'bench', s3.endpoint], env),
+    },
+  ];
+  const results: Record<string, Measurement[]> = {};
+  for (let i = 0; i < runs; i++) {
+    // Rotate the order so no variant always runs first (cold cache) or last.
+    const order = [...variants.slice(i % variants.length), ...variants.slice(0, i % variants.length)];
+    for (const v of order) {
+      const m = await v.run();
+      (results[v.name] ??= []).push(m);
+      log(`run ${i + 1} ${v.name}: ${(m.wallMs / 1000).toFixed(1)} s, peak RSS ${m.peakRssMiB.toFixed(0)} MiB`);
+      await rm(path.join(work, 'a.dump'), { force: true });
+      // Lifeboat refuses to overwrite a key from the same second; keys are per second.
+      await new Promise((r) => setTimeout(r, 1100));
+    }
+  }
+
+  let double: { dbBytes: number; rss: number; wall: number } | null = null;
+  if (!values['no-double']) {
+    log(`building a ~${sizeMiB * 2} MiB database for the memory check…`);
+    const bytes2 = await buildBenchDatabase(pg, 'bench2x', sizeMiB * 2);
+    const ms: Measurement[] = [];
+    for (let i = 0; i < runs; i++) {
+      ms.push(await measure(process.execPath, [cli, 'backup', '--db', pg.url('bench2x'), '--to', to, '--json'], env));
+      log(`2x run ${i + 1}: ${((ms.at(-1)?.wallMs ?? 0) / 1000).toFixed(1)} s, peak RSS ${ms.at(-1)?.peakRssMiB.toFixed(0)} MiB`);
+      await new Promise((r) => setTimeout(r, 1100));
+    }
+    double = { dbBytes: bytes2, rss: median(ms.map((m) => m.peakRssMiB)), wall: median(ms.map((m) => m.wallMs)) };
+  }
+
+  const wall = (n: string): number => median((results[n] ?? []).map((m) => m.wallMs));
+  const rss = (n: string): number => median((results[n] ?? []).map((m) => m.peakRssMiB));
+  const dumpRss = (n: string): number => median((results[n] ?? []).map((m) => m.childPeakMiB.pg_dump ?? 0));
+  const ratioBA = wall('b') / wall('a');
+  const ratioBC = wall('b') / wall('c');
+  const ratioBpC = wall('bp') / wall('c');
+  const ok = (b: boolean): string => (b ? 'met' : '**missed**');
+  const row = (label: string, n: string): string =>
+    `| ${label} | ${(wall(n) / 1000).toFixed(1)} s | ${rss(n).toFixed(0)} MiB | ${n === 'c' ? '–' : `${dumpRss(n).toFixed(0)} MiB`} |`;
+  const md = `## Backup (\`npm run bench:backup -- --size-mb ${sizeMiB} --runs ${runs}\`)
+
+Measured ${new Date().toISOString().slice(0, 10)} on this project's 2-core machine (shared, noisy), PostgreSQL 15 and pg_dump 15 on loopback,
+s3rver as the S3 endpoint. Database: ${mib(dbBytes)} on disk (pgbench tables + a text-heavy table). Medians of ${runs} runs per variant, run round-robin.
+
+| variant | wall time | peak RSS (top process) | peak RSS of pg_dump |
+| --- | --- | --- | --- |
+${row('(a) `pg_dump -Fc -f file` (the RSS column is pg_dump itself)', 'a')}
+${row('(b) `lifeboat backup` (custom format) to S3', 'b')}
+${row("(b') `lifeboat backup --format plain` to S3", 'bp')}
+${row('(c) seed: `pg_dump` plain to file, `gzip`, upload', 'c')}
+
+| target | figure | |
+| --- | --- | --- |
+| (b)/(a) ≤ 1.10 | ${ratioBA.toFixed(2)} | ${ok(ratioBA <= 1.1)} |
+| (b) faster than (c) | (b)/(c) = ${ratioBC.toFixed(2)}; same format, (b')/(c) = ${ratioBpC.toFixed(2)} | ${ok(ratioBC < 1)} |
+| Lifeboat peak RSS ≤ 200 MB | ${rss('b').toFixed(0)} MiB (custom), ${rss('bp').toFixed(0)} MiB (plain) | ${ok(Math.max(rss('b'), rss('bp')) <= 200)} |
+${double ? `| no higher at twice the size | ${rss('b').toFixed(0)} MiB at ${mib(dbBytes)} vs ${double.rss.toFixed(0)} MiB at ${mib(double.dbBytes)} (wall ${(double.wall / 1000).toFixed(1)} s) | ${ok(double.rss <= rss('b') * 1.1 + 5)} |` : '| no higher at twice the size | not run (--no-double) | |'}
+`;
+  const file = await writeBenchSection(repoRoot, 'backup', md);
+  log(md);
+  log(`written to ${file}`);
+} finally {
+  await Promise.all([pg.stop(), s3.stop()]);
+  await rm(work, { recursive: true, force: true });
+}
