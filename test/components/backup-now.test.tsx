@@ -11,7 +11,7 @@ afterEach(() => disconnect());
 
 const job: JobView = {
   id: 'backup-1', kind: 'backup', title: 'Back up shop to s3://backups/database_backups', targetId: 't1', state: 'running',
-  startedAt: '2026-11-25T10:00:00.000Z', finishedAt: null, progress: null, error: null, resultKey: null,
+  startedAt: new Date().toISOString(), finishedAt: null, progress: null, error: null, resultKey: null,
 };
 
 async function openBackupNow() {

@@ -1,11 +1,14 @@
 import type { JobView } from '../../../shared/ipc-contract.js';
 import { formatBytes, formatDuration, phaseLabel } from '../lib/format.js';
+import { useNow } from '../lib/use-now.js';
 import { useJobs } from '../stores/jobs-store.js';
 
 /** Live progress of one running job (phase, bytes, rate, elapsed) with its Cancel button. */
 export function JobProgressView({ job }: { job: JobView }) {
   const cancel = useJobs((s) => s.cancel);
   const p = job.progress;
+  const now = useNow(job.state === 'running');
+  const elapsed = Math.max(p?.elapsedMs ?? 0, now - Date.parse(job.startedAt));
   return (
     <section className="job-progress" aria-label={`Progress of ${job.title}`}>
       <div role="status" aria-live="polite">
@@ -17,7 +20,7 @@ export function JobProgressView({ job }: { job: JobView }) {
           <dt>Rate</dt>
           <dd>{formatBytes(p?.rate ?? 0)}/s</dd>
           <dt>Elapsed</dt>
-          <dd>{formatDuration(p?.elapsedMs ?? 0)}</dd>
+          <dd>{formatDuration(elapsed)}</dd>
         </dl>
       </div>
       <progress aria-label={`${job.title}: ${phaseLabel(p?.phase ?? 'starting')}`} {...(p?.totalBytes ? { max: p.totalBytes, value: p.bytes } : {})} />

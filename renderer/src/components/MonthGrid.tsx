@@ -111,8 +111,8 @@ export function MonthGrid({ month, byDay, failedByDay, selectedDay, onSelect, on
                   {(s.count > 0 || s.failedJobs > 0) && (
                     <span className="day-badges" aria-hidden="true">
                       {s.count > 0 && <span className="badge count">{s.count}</span>}
-                      {s.pinned > 0 && <span className="badge pinned">📌{s.pinned}</span>}
-                      {s.failedJobs > 0 && <span className="badge failed">✕{s.failedJobs}</span>}
+                      {s.pinned > 0 && <span className="badge pinned">pinned {s.pinned}</span>}
+                      {s.failedJobs > 0 && <span className="badge failed">failed {s.failedJobs}</span>}
                     </span>
                   )}
                 </td>
