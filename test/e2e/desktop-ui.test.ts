@@ -114,7 +114,8 @@ describe('Lifeboat in Chromium', () => {
     // The upload is held by the proxy: the job is running, with its live figures.
     await page.getByRole('button', { name: 'Cancel backup' }).waitFor();
     while (proxy.held() === 0) await new Promise((r) => setTimeout(r, 20));
-    await expectText(page.getByRole('status').filter({ hasText: 'Phase' }), /Phase.*Bytes.*Rate.*Elapsed/);
+    // Live figures: the dump's bytes (all sent, now waiting on the upload) and the elapsed time.
+    await expectText(page.getByRole('status').filter({ hasText: 'Phase' }), /Phase ?Dumping and uploading ?Bytes ?[1-9][\d.]* KiB ?Rate ?.*\/s ?Elapsed/);
     await screenshot(page, '07-backup-running');
     await page.getByRole('button', { name: 'Cancel backup' }).click();
     await expectText(page.getByRole('status').filter({ hasText: 'cancelled' }), /^The backup was cancelled; nothing was kept\.$/);
