@@ -3,7 +3,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
-const entry = path.resolve(import.meta.dirname, '../../../dist/electron/web/main.js');
+// From the source tree (tests) or from dist/ (benchmarks): the repository root either way.
+const parts = import.meta.dirname.split(`${path.sep}dist${path.sep}`);
+const root = parts.length > 1 ? (parts[0] ?? '') : path.resolve(import.meta.dirname, '../../..');
+const entry = path.join(root, 'dist', 'electron', 'web', 'main.js');
 
 export interface Harness {
   url: string;
