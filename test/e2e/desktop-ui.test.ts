@@ -32,6 +32,8 @@ beforeAll(async () => {
     [],
     'shop',
   );
+  // A second database for the cancel test (two backups of one database in one second share a key).
+  await pg.createDatabase('billing');
   await s3.createBucket('backups');
   await s3.client.send(new PutObjectCommand({ Bucket: 'backups', Key: 'database_backups/2023/05/15/shop_20230515_031012.sql.gz', Body: 'written by the seed script' }));
   proxy = await startStallingProxy(s3.endpoint, (req) => req.method === 'PUT');
@@ -100,15 +102,15 @@ describe('Lifeboat in Chromium', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Databases' }).click();
     await page.getByRole('button', { name: 'Add a database' }).click();
     const form = page.getByRole('form', { name: 'Add a database' });
-    await form.getByRole('textbox', { name: 'Name' }).fill('shop via slow link');
-    await form.getByRole('textbox', { name: 'Database URL' }).fill(dbUrl());
+    await form.getByRole('textbox', { name: 'Name' }).fill('billing via slow link');
+    await form.getByRole('textbox', { name: 'Database URL' }).fill(dbUrl().replace(/\/shop$/, '/billing'));
     await form.getByLabel('Password').fill(PASSWORD);
     await form.getByRole('textbox', { name: 'Storage URL' }).fill(`s3://backups?endpoint=${encodeURIComponent(proxy.endpoint)}`);
     await form.getByRole('button', { name: 'Save database' }).click();
-    await page.getByRole('listitem', { name: 'shop via slow link' }).waitFor();
+    await page.getByRole('listitem', { name: 'billing via slow link' }).waitFor();
     await screenshot(page, '06-databases');
 
-    await page.getByRole('combobox', { name: 'Database' }).selectOption({ label: 'shop via slow link' });
+    await page.getByRole('combobox', { name: 'Database' }).selectOption({ label: 'billing via slow link' });
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Backup now' }).click();
     await page.getByRole('button', { name: 'Start backup' }).click();
     // The upload is held by the proxy: the job is running, with its live figures.
@@ -123,7 +125,7 @@ describe('Lifeboat in Chromium', () => {
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Activity' }).click();
     const recent = page.getByRole('table', { name: 'Recent jobs, newest first' });
-    await recent.getByRole('row', { name: /Back up shop via slow link .* Cancelled/ }).waitFor();
+    await recent.getByRole('row', { name: /Back up billing via slow link .* Cancelled/ }).waitFor();
     await recent.getByRole('row', { name: /Back up shop to s3:\/\/backups\/database_backups .* Done/ }).waitFor();
     await screenshot(page, '08-activity');
   });

@@ -26,6 +26,8 @@ const PASSWORD = 'Sup3r s3cret!';
 beforeAll(async () => {
   [pg, s3, home] = await Promise.all([startCluster({ major: 15, password: PASSWORD }), startS3Server(), tempHome()]);
   await pg.createDatabase('shop');
+  // Another database for the cancel test: two backups of one database in the same second would share a key.
+  await pg.createDatabase('billing');
   await pg.query(`CREATE TABLE orders (id int PRIMARY KEY, total numeric); INSERT INTO orders SELECT g, g * 1.5 FROM generate_series(1, 1000) g`, [], 'shop');
   await s3.createBucket('backups');
   // A backup the seed's scripts wrote: no manifest, plain gzipped SQL.
@@ -100,10 +102,14 @@ describe('app service', () => {
 
   it('cancels a backup stuck mid-upload: cancelled, and nothing left in the bucket', async () => {
     const before = await s3.listKeys('backups');
-    const slow = await call('targets.save', { name: 'shop via slow link', dbUrl: dbUrlWithoutPassword(), password: PASSWORD, storageUrl: `s3://backups?endpoint=${encodeURIComponent(proxy.endpoint)}` });
+    const slow = await call('targets.save', { name: 'billing via slow link', dbUrl: dbUrlWithoutPassword().replace(/\/shop$/, '/billing'), password: PASSWORD, storageUrl: `s3://backups?endpoint=${encodeURIComponent(proxy.endpoint)}` });
     const slowId = (slow as { value: { id: string } }).value.id;
     const job = ((await call('backup.start', { targetId: slowId })) as { value: JobView }).value;
-    while (proxy.held() === 0) await new Promise((r) => setTimeout(r, 20));
+    const settled = service.jobs.settled(job.id);
+    let ended: JobView | null = null;
+    void settled.then((j) => (ended = j));
+    while (proxy.held() === 0 && ended === null) await new Promise((r) => setTimeout(r, 20));
+    expect(ended, JSON.stringify(ended)).toBeNull(); // still running, held mid-upload (not failed before it)
     expect(service.jobs.list().running.map((j) => j.id)).toEqual([job.id]);
     expect(await call('jobs.cancel', { jobId: job.id })).toEqual({ ok: true, value: { cancelled: true } });
     expect(await service.jobs.settled(job.id)).toMatchObject({ state: 'cancelled', error: null });
