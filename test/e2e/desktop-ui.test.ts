@@ -115,9 +115,11 @@ describe('Lifeboat in Chromium', () => {
     await page.getByRole('button', { name: 'Start backup' }).click();
     // The upload is held by the proxy: the job is running, with its live figures.
     await page.getByRole('button', { name: 'Cancel backup' }).waitFor();
-    while (proxy.held() === 0) await new Promise((r) => setTimeout(r, 20));
+    const deadline = Date.now() + 30_000;
+    while (proxy.held() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(proxy.held(), await page.locator('main').innerText()).toBeGreaterThan(0);
     // Live figures: the dump's bytes (all sent, now waiting on the upload) and the elapsed time.
-    await expectText(page.getByRole('status').filter({ hasText: 'Phase' }), /Phase ?Dumping and uploading ?Bytes ?[1-9][\d.]* KiB ?Rate ?.*\/s ?Elapsed/);
+    await expectText(page.getByRole('status').filter({ hasText: 'Phase' }), /Phase ?Dumping and uploading ?Bytes ?[1-9][\d.]* (B|KiB|MiB) ?Rate ?.*\/s ?Elapsed/);
     await screenshot(page, '07-backup-running');
     await page.getByRole('button', { name: 'Cancel backup' }).click();
     await expectText(page.getByRole('status').filter({ hasText: 'cancelled' }), /^The backup was cancelled; nothing was kept\.$/);
