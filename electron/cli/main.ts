@@ -1,7 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { lifeboatVersion } from '../engine/version.js';
 import { registerBackup } from './commands/backup.js';
+import { registerExtract } from './commands/extract.js';
 import { registerList } from './commands/list.js';
+import { registerRestore } from './commands/restore.js';
+import { registerTemp } from './commands/temp.js';
+import { registerVerify } from './commands/verify.js';
 import type { GlobalOptions } from './global-options.js';
 import { reportFailure } from './output.js';
 
@@ -22,6 +26,10 @@ program
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 registerBackup(program, globals);
 registerList(program);
+registerRestore(program, globals);
+registerTemp(program);
+registerExtract(program, globals);
+registerVerify(program, globals);
 
 try {
   await program.parseAsync(process.argv);
