@@ -12,6 +12,7 @@ import { parseStorageTarget } from '../engine/storage/target.js';
 import { lifeboatVersion } from '../engine/version.js';
 import type { EventSink } from './event-sink.js';
 import { JobRegistry } from './job-registry.js';
+import { createRestoreHandlers } from './restore-handlers.js';
 import { TargetStore } from './target-store.js';
 
 /** One async function per call of the contract, taking the already-validated request. */
@@ -67,7 +68,19 @@ export function createAppService(opts: AppServiceOptions): AppService {
 
   const announceTargets = async (): Promise<void> => emit('targets.changed', { targets: await targets.list() });
 
+  const restoreHandlers = createRestoreHandlers({
+    env,
+    jobs,
+    targets,
+    pgBinDir: opts.pgBinDir,
+    withPassword,
+    rememberSecret: (secret) => {
+      if (secret) heldPasswords.add(secret);
+    },
+  });
+
   const handlers: ServiceHandlers = {
+    ...restoreHandlers,
     'app.info': () =>
       Promise.resolve({ version: lifeboatVersion(), platform: process.platform, shell: opts.shell, defaultStorageUrl: targets.defaultStorageUrl() }),
 

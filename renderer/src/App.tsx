@@ -3,7 +3,9 @@ import { ActivityScreen } from './screens/ActivityScreen.js';
 import { BackupNowScreen } from './screens/BackupNowScreen.js';
 import { CalendarScreen } from './screens/CalendarScreen.js';
 import { DatabasesScreen } from './screens/DatabasesScreen.js';
+import { ExtractScreen } from './screens/ExtractScreen.js';
 import { FirstRunScreen } from './screens/FirstRunScreen.js';
+import { RestoreScreen } from './screens/RestoreScreen.js';
 import { runningJobs, useJobs } from './stores/jobs-store.js';
 import { useNav, type Screen } from './stores/nav-store.js';
 import { selectedTarget, useTargets } from './stores/targets-store.js';
@@ -11,6 +13,8 @@ import { selectedTarget, useTargets } from './stores/targets-store.js';
 const NAV: { screen: Screen; label: string }[] = [
   { screen: 'calendar', label: 'Calendar' },
   { screen: 'backup-now', label: 'Backup now' },
+  { screen: 'restore', label: 'Restore' },
+  { screen: 'extract', label: 'Partial recovery' },
   { screen: 'activity', label: 'Activity' },
   { screen: 'databases', label: 'Databases' },
 ];
@@ -19,7 +23,7 @@ export function App() {
   const { loaded, targets, error } = useTargets();
   const target = useTargets(selectedTarget);
   const select = useTargets((s) => s.select);
-  const { screen, go, firstRun, setFirstRun } = useNav();
+  const { screen, go, firstRun, setFirstRun, chosenKey } = useNav();
   const running = useJobs((s) => runningJobs(s.jobs).length);
 
   useEffect(() => {
@@ -63,6 +67,8 @@ export function App() {
       <main>
         {screen === 'calendar' && <CalendarScreen target={target} />}
         {screen === 'backup-now' && <BackupNowScreen target={target} />}
+        {screen === 'restore' && <RestoreScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
+        {screen === 'extract' && <ExtractScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
         {screen === 'activity' && <ActivityScreen />}
         {screen === 'databases' && <DatabasesScreen />}
       </main>

@@ -165,3 +165,62 @@ describe('browser harness bridge', () => {
     controller.abort();
   });
 });
+
+describe('restore and partial recovery through the app service', () => {
+  const tempDbs: string[] = [];
+  let targetId = '';
+
+  beforeAll(async () => {
+    const r = await call('targets.save', { name: 'shop restore', dbUrl: dbUrlWithoutPassword(), password: PASSWORD, storageUrl: s3.storageUrl('backups') });
+    targetId = (r as { value: { id: string } }).value.id;
+  });
+
+  it('reviews, then restores the latest backup into a temporary database, and drops it', async () => {
+    const review = await call('restore.review', { targetId, backup: { kind: 'latest' }, destination: { kind: 'temp' } });
+    expect(review).toMatchObject({ ok: true, value: { backup: { hasManifest: true }, destination: { database: null, server: `127.0.0.1:${pg.port}` }, destructive: false } });
+    expect((review as { value: { warnings: string[] } }).value.warnings.join(' ')).toContain('same server as the source');
+    const job = ((await call('restore.start', { targetId, backup: { kind: 'latest' }, destination: { kind: 'temp' } })) as { value: JobView }).value;
+    const final = await service.jobs.settled(job.id);
+    expect(final).toMatchObject({ state: 'done', kind: 'restore', resultTemporary: true, resultDatabase: expect.stringMatching(/^lifeboat_shop_\d{8}_\d{6}/) });
+    expect(final.resultUrl).not.toContain('s3cret');
+    const db = final.resultDatabase!;
+    tempDbs.push(db);
+    expect(await pg.query<{ n: string }>('SELECT count(*)::text AS n FROM orders', [], db)).toEqual([{ n: '1000' }]);
+    expect(await call('temp.drop', { targetId, name: db })).toEqual({ ok: true, value: { dropped: true } });
+    expect(await pg.query('SELECT 1 FROM pg_database WHERE datname = $1', [db])).toEqual([]);
+    // Only Lifeboat's own temporary databases can be dropped this way.
+    expect(await call('temp.drop', { targetId, name: 'shop' })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+  });
+
+  it('refuses to replace a database unless its name is typed', async () => {
+    await pg.createDatabase('shop_copy');
+    await pg.query('CREATE TABLE keepme (id int)', [], 'shop_copy');
+    const destination = { kind: 'database', dbUrl: `postgresql://postgres@127.0.0.1:${pg.port}/shop_copy`, password: PASSWORD, mode: 'clean' };
+    const review = await call('restore.review', { targetId, backup: { kind: 'latest' }, destination });
+    expect(review).toMatchObject({ ok: true, value: { destructive: true, confirmName: 'shop_copy', destination: { exists: true, objectCount: 1 } } });
+    expect(await call('restore.start', { targetId, backup: { kind: 'latest' }, destination, confirmName: 'shop' })).toMatchObject({ ok: false, error: { message: 'Type the database name "shop_copy" to confirm that its contents will be replaced.' } });
+    expect(await pg.query('SELECT count(*)::int AS n FROM keepme', [], 'shop_copy')).toEqual([{ n: 0 }]);
+  });
+
+  it('extracts rows: tables from the manifest, a temporary database, a filtered preview, exports, a copy with counts', async () => {
+    const tables = await call('extract.tables', { targetId, backup: { kind: 'latest' } });
+    expect(tables).toMatchObject({ ok: true, value: { tables: [{ schema: 'public', name: 'orders', rows: 1000 }] } });
+    const job = ((await call('extract.prepare', { targetId, backup: { kind: 'latest' }, tables: ['public.orders'] })) as { value: JobView }).value;
+    const final = await service.jobs.settled(job.id);
+    expect(final).toMatchObject({ state: 'done', kind: 'extract', resultTemporary: true });
+    const tempDatabase = final.resultDatabase!;
+    tempDbs.push(tempDatabase);
+    const sel = { targetId, tempDatabase, table: 'public.orders', where: 'id <= 3' };
+    expect(await call('extract.preview', { ...sel, limit: 2 })).toEqual({ ok: true, value: { columns: [{ name: 'id', type: 'integer' }, { name: 'total', type: 'numeric' }], rows: [['1', '1.5'], ['2', '3.0']], truncated: true } });
+    const csv = await call('extract.export', { ...sel, format: 'csv' });
+    expect(csv).toEqual({ ok: true, value: { filename: 'public.orders.csv', mimeType: 'text/csv', content: '"id","total"\r\n"1","1.5"\r\n"2","3.0"\r\n"3","4.5"\r\n', rowCount: 3 } });
+    expect(await call('extract.preview', { ...sel, where: 'id = ; DROP TABLE orders' })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringContaining('The filter does not work') } });
+    // Rows 1–3 were "deleted by mistake" in production; copy them back: 2 inserted, 1 already there.
+    await pg.query('DELETE FROM orders WHERE id IN (1, 2)', [], 'shop');
+    expect(await call('extract.copy', { ...sel, intoDbUrl: dbUrlWithoutPassword(), password: PASSWORD })).toEqual({ ok: true, value: { database: 'shop', inserted: 2, skipped: 1 } });
+    expect(await pg.query('SELECT count(*)::int AS n FROM orders', [], 'shop')).toEqual([{ n: 1000 }]);
+    // Reading is allowed only in Lifeboat's own temporary databases.
+    expect(await call('extract.preview', { ...sel, tempDatabase: 'shop' })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringContaining('is not a temporary database Lifeboat made') } });
+    expect(await call('temp.drop', { targetId, name: tempDatabase })).toEqual({ ok: true, value: { dropped: true } });
+  });
+});

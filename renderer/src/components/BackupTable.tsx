@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { BackupEntry } from '../../../shared/backup-entry.js';
 import { formatBytes, formatDateTimeUtc, formatTimeUtc } from '../lib/format.js';
+import { useNav } from '../stores/nav-store.js';
 
 interface Props {
   caption: string;
@@ -48,9 +49,17 @@ export function BackupTable({ caption, backups, withDate = false }: Props) {
                 <code className="key">{b.key}</code>
               </td>
               <td>
-                <button type="button" aria-label={`Copy key of the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => void copy(b.key)}>
-                  {copied === b.key ? 'Copied' : 'Copy key'}
-                </button>
+                <div className="row">
+                  <button type="button" aria-label={`Restore the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => useNav.getState().openWith('restore', b.key)}>
+                    Restore…
+                  </button>
+                  <button type="button" aria-label={`Extract rows from the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => useNav.getState().openWith('extract', b.key)}>
+                    Extract rows…
+                  </button>
+                  <button type="button" aria-label={`Copy key of the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => void copy(b.key)}>
+                    {copied === b.key ? 'Copied' : 'Copy key'}
+                  </button>
+                </div>
               </td>
             </tr>
           );
