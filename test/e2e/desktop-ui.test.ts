@@ -1,8 +1,10 @@
 // The whole UI in real Chromium, through the browser harness, against the real engine, a real
 // PostgreSQL and a real S3 server: first run → add a database → back up → find it on the
-// calendar → cancel a running backup and see nothing left. Each screen is screenshotted for the
+// calendar → restore the latest into a temporary database → extract rows → cancel a running
+// backup and see nothing left. Each screen is screenshotted for the
 // README (docs/screenshots/).
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { tempHome } from '../support/cli.js';
@@ -97,6 +99,58 @@ describe('Lifeboat in Chromium', () => {
     await screenshot(page, '05-list-view');
   });
 
+  it('restores the latest backup into a temporary database, then drops it', async () => {
+    await nav('Restore');
+    await page.getByRole('radio', { name: 'Latest backup' }).check();
+    await page.getByRole('radio', { name: 'Into a temporary database' }).check();
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('list', { name: 'Warnings' }).getByText(/same server as the source/).waitFor();
+    await screenshot(page, '09-restore-review');
+    await page.getByRole('button', { name: 'Start restore' }).click();
+    const url = page.getByRole('textbox', { name: 'Temporary database URL' });
+    await url.waitFor({ timeout: 60_000 });
+    const tempUrl = await url.inputValue();
+    expect(tempUrl).toMatch(new RegExp(`^postgresql://postgres@127\\.0\\.0\\.1:${pg.port}/lifeboat_shop_\\d{8}_\\d{6}`));
+    expect(tempUrl).not.toContain(PASSWORD.split(' ')[0]);
+    const tempDb = decodeURIComponent(new URL(tempUrl).pathname.slice(1));
+    expect(await pg.query('SELECT count(*)::int AS n FROM orders', [], tempDb)).toEqual([{ n: 2000 }]);
+    await screenshot(page, '10-restore-done');
+    await page.getByRole('button', { name: 'Drop temporary database' }).click();
+    await page.getByText(`Dropped the temporary database “${tempDb}”.`).waitFor();
+    expect(await pg.query('SELECT 1 FROM pg_database WHERE datname = $1', [tempDb])).toEqual([]);
+  });
+
+  it('extracts a customer’s deleted orders from the backup: preview, CSV export, copy back with counts', async () => {
+    // The mistake partial recovery is for: a customer's orders deleted in production.
+    await pg.query('DELETE FROM orders WHERE customer_id = 7', [], 'shop');
+    await nav('Partial recovery');
+    await page.getByRole('button', { name: 'Show tables' }).click();
+    await page.getByRole('checkbox', { name: 'public.orders (2,000 rows)' }).check();
+    await page.getByRole('button', { name: 'Restore into a temporary database' }).click();
+    const filter = page.getByRole('textbox', { name: 'Filter (SQL after WHERE)' });
+    await filter.waitFor({ timeout: 60_000 });
+    await filter.fill('customer_id = 7');
+    await page.getByRole('button', { name: 'Preview rows' }).click();
+    const preview = page.getByRole('table', { name: 'Preview of public.orders: 10 rows' });
+    await preview.waitFor();
+    expect(await preview.getByRole('row').count()).toBe(11);
+    await screenshot(page, '11-partial-recovery');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe('public.orders.csv');
+    const csv = await readFile((await download.path())!, 'utf8');
+    expect(csv.split('\r\n').filter(Boolean)).toHaveLength(11);
+
+    await page.getByRole('textbox', { name: 'Copy into database (URL)' }).fill(dbUrl());
+    await page.getByLabel('Its password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Copy rows into database' }).click();
+    await page.getByText('Copied into database “shop”: 10 inserted, 0 skipped (already there).').waitFor();
+    expect(await pg.query('SELECT count(*)::int AS n FROM orders WHERE customer_id = 7', [], 'shop')).toEqual([{ n: 10 }]);
+    await screenshot(page, '12-partial-recovery-copied');
+    await page.getByRole('button', { name: 'Drop temporary database' }).click();
+    await page.getByText(/^Dropped the temporary database/).waitFor();
+  });
+
   it('cancels a running backup and leaves nothing behind', async () => {
     const before = await s3.listKeys('backups');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Databases' }).click();
@@ -132,6 +186,10 @@ describe('Lifeboat in Chromium', () => {
     await screenshot(page, '08-activity');
   });
 });
+
+async function nav(name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name, exact: true }).click();
+}
 
 async function expectText(locator: import('playwright-core').Locator, pattern: RegExp): Promise<void> {
   await locator.first().waitFor();

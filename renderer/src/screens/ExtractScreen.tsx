@@ -188,7 +188,7 @@ export function ExtractScreen({ target }: { target: TargetView }) {
                   Export SQL
                 </button>
               </div>
-              <section aria-label="Copy into a database">
+              <section aria-label="Copy into a database" className="copy-into">
                 <label htmlFor={`${ids}-into`}>Copy into database (URL)</label>
                 <input id={`${ids}-into`} value={intoUrl} onChange={(e) => setIntoUrl(e.target.value)} placeholder="postgresql://user@db:5432/shop" spellCheck={false} />
                 <label htmlFor={`${ids}-into-pw`}>Its password</label>
