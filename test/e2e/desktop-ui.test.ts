@@ -138,7 +138,7 @@ describe('Lifeboat in Chromium', () => {
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     expect(download.suggestedFilename()).toBe('public.orders.csv');
-    const csv = await readFile((await download.path())!, 'utf8');
+    const csv = await readFile(await download.path(), 'utf8');
     expect(csv.split('\r\n').filter(Boolean)).toHaveLength(11);
 
     await page.getByRole('textbox', { name: 'Copy into database (URL)' }).fill(dbUrl());
