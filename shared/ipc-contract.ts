@@ -23,7 +23,7 @@ export interface TargetView {
   hasPassword: boolean;
 }
 
-export type JobKind = 'backup' | 'restore' | 'extract';
+export type JobKind = 'backup' | 'restore' | 'extract' | 'verify';
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface JobView {
@@ -175,6 +175,8 @@ export const callSchemas = {
   'extract.preview': z.object({ ...extractSelection, limit: z.number().int().min(1).max(1000).optional() }).strict(),
   'extract.export': z.object({ ...extractSelection, format: z.enum(['csv', 'json', 'sql']) }).strict(),
   'extract.copy': z.object({ ...extractSelection, intoDbUrl: pgUrl, password: z.string().max(1000).nullable().optional() }).strict(),
+  /** Reads the whole backup (size, SHA-256, contents); deep also restores it into a temporary database. */
+  'backup.verify': z.object({ targetId: id, key: backupKey, deep: z.boolean().optional() }).strict(),
   'jobs.list': z.object({}).strict(),
   'jobs.cancel': z.object({ jobId: id }).strict(),
 } as const;
@@ -200,6 +202,7 @@ export interface CallResponses {
   'extract.preview': RowPreview;
   'extract.export': { filename: string; mimeType: string; content: string; rowCount: number };
   'extract.copy': { database: string; inserted: number; skipped: number };
+  'backup.verify': JobView;
   'jobs.list': { running: JobView[]; recent: JobView[] };
   'jobs.cancel': { cancelled: boolean };
 }

@@ -4,6 +4,8 @@ import type { CallName, CallResponse, ParsedCallRequest } from '../../shared/ipc
 import type { BackupManifest } from '../../shared/manifest.js';
 import { listBackups } from '../engine/backup/list-backups.js';
 import { runBackup, selectPgDump } from '../engine/backup/run-backup.js';
+import { runVerify } from '../engine/verify/run-verify.js';
+import type { VerifyRecord } from '../../shared/verify-record.js';
 import { LifeboatError } from '../engine/errors.js';
 import { parsePgConnection } from '../engine/pg/connection.js';
 import { connectClient, readServerInfo } from '../engine/pg/server-info.js';
@@ -64,6 +66,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const jobs = new JobRegistry(emit);
   const targets = new TargetStore(env);
   const manifestCaches = new Map<string, Map<string, { stamp: string; manifest: BackupManifest | null }>>();
+  const verifyCaches = new Map<string, Map<string, { stamp: string; record: VerifyRecord | null }>>();
   const heldPasswords = new Set<string>();
 
   const announceTargets = async (): Promise<void> => emit('targets.changed', { targets: await targets.list() });
@@ -137,7 +140,12 @@ export function createAppService(opts: AppServiceOptions): AppService {
         cache = new Map<string, { stamp: string; manifest: BackupManifest | null }>();
         manifestCaches.set(t.id, cache);
       }
-      const all = await listBackups(storage, { prefix: target.prefix, manifestCache: cache });
+      let verifications = verifyCaches.get(t.id);
+      if (!verifications) {
+        verifications = new Map<string, { stamp: string; record: VerifyRecord | null }>();
+        verifyCaches.set(t.id, verifications);
+      }
+      const all = await listBackups(storage, { prefix: target.prefix, manifestCache: cache, verifications });
       // Backups of this target's database: by the manifest's exact name, or (for backups other
       // tools wrote, without a manifest) by the name in the key.
       const db = databaseNameOf(t.dbUrl);
@@ -165,6 +173,31 @@ export function createAppService(opts: AppServiceOptions): AppService {
             jobId: ctx.jobId,
           });
           return { resultKey: r.key };
+        } finally {
+          emit('backups.changed', { targetId: t.id });
+        }
+      });
+    },
+
+    'backup.verify': async (req) => {
+      const t = await targets.get(req.targetId);
+      if (t.password) heldPasswords.add(t.password);
+      const target = parseStorageTarget(t.storageUrl, env);
+      return jobs.start({ kind: 'verify', title: `${req.deep ? 'Deep-verify' : 'Verify'} ${req.key}`, targetId: t.id }, async (ctx) => {
+        try {
+          const record = await runVerify({
+            to: target,
+            key: req.key,
+            deep: req.deep ?? false,
+            server: req.deep ? withPassword(t.dbUrl, t.password) : undefined,
+            pgBinDir: opts.pgBinDir,
+            env,
+            signal: ctx.signal,
+            onProgress: ctx.onProgress,
+          });
+          // A verification that ran and found damage is a failed job, in the record's own words.
+          if (record.outcome === 'failed') throw new LifeboatError('VERIFY_FAILED', record.problem ?? `Backup ${req.key} failed verification.`);
+          return { resultKey: record.key };
         } finally {
           emit('backups.changed', { targetId: t.id });
         }

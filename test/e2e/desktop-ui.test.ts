@@ -90,6 +90,10 @@ describe('Lifeboat in Chromium', () => {
     const dayTable = page.getByRole('table', { name: /^Backups on / });
     await dayTable.getByText('before migration 42').waitFor();
     expect(await dayTable.getByRole('cell', { name: 'Pinned', exact: true }).count()).toBe(1);
+    // Verify it: the whole object is read back and checked against its manifest.
+    await dayTable.getByRole('button', { name: /^Verify the backup taken / }).click();
+    await dayTable.getByText(/^passed \d{4}-\d{2}-\d{2}$/).waitFor({ timeout: 60_000 });
+    await grid.getByRole('gridcell', { name: `${today.getUTCDate()} ${monthName} ${today.getUTCFullYear()}: 1 backup, 1 pinned, 1 verified` }).waitFor();
     await screenshot(page, '04-calendar');
 
     await page.getByRole('button', { name: 'List view' }).click();

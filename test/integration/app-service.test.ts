@@ -192,6 +192,21 @@ describe('restore and partial recovery through the app service', () => {
     expect(await call('temp.drop', { targetId, name: 'shop' })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
   });
 
+  it('verifies backups as jobs, and the calendar listing shows the outcome', async () => {
+    const listing = async () => ((await call('backups.list', { targetId })) as { value: { backups: { key: string; verification?: { outcome: string; problem: string | null } | null }[] } }).value.backups;
+    const all = await listing(); // newest first
+    const newest = all.find((b) => b.key.endsWith('.dump'));
+    const seed = all.find((b) => b.key.endsWith('20230515_031012.sql.gz'));
+    const ok = ((await call('backup.verify', { targetId, key: newest!.key })) as { value: JobView }).value;
+    expect(await service.jobs.settled(ok.id)).toMatchObject({ state: 'done', kind: 'verify', resultKey: newest!.key });
+    // The seed-layout object is not gzip at all: the verification fails and says why.
+    const bad = ((await call('backup.verify', { targetId, key: seed!.key })) as { value: JobView }).value;
+    expect(await service.jobs.settled(bad.id)).toMatchObject({ state: 'failed', error: { message: expect.stringMatching(/\S/) } });
+    const after = await listing();
+    expect(after.find((b) => b.key === newest!.key)?.verification).toMatchObject({ outcome: 'passed' });
+    expect(after.find((b) => b.key === seed!.key)?.verification).toMatchObject({ outcome: 'failed' });
+  });
+
   it('refuses to replace a database unless its name is typed', async () => {
     await pg.createDatabase('shop_copy');
     await pg.query('CREATE TABLE keepme (id int)', [], 'shop_copy');

@@ -40,6 +40,13 @@ export function JobOutcome({ job }: { job: JobView }) {
       </p>
     );
   }
+  if (job.state === 'done' && job.kind === 'verify') {
+    return (
+      <p role="status" className="ok">
+        Backup <code>{job.resultKey}</code> passed verification.
+      </p>
+    );
+  }
   if (job.state === 'done') {
     return (
       <p role="status" className="ok">

@@ -71,12 +71,16 @@ export interface DaySummary {
   /** Backups without a manifest: written by other tools (seed layout), or incomplete. */
   withoutManifest: number;
   failedJobs: number;
+  verified: number;
+  failedVerification: number;
 }
 
 export function describeDay(day: string, s: DaySummary): string {
   const parts = [s.count === 0 ? 'no backups' : `${s.count} backup${s.count === 1 ? '' : 's'}`];
   if (s.pinned) parts.push(`${s.pinned} pinned`);
   if (s.withoutManifest) parts.push(`${s.withoutManifest} without manifest`);
+  if (s.verified) parts.push(`${s.verified} verified`);
+  if (s.failedVerification) parts.push(`${s.failedVerification} failed verification`);
   if (s.failedJobs) parts.push(`${s.failedJobs} failed`);
   return `${longDay(day)}: ${parts.join(', ')}`;
 }

@@ -28,6 +28,7 @@ const PHASES: Record<string, string> = {
   downloading: 'Downloading the backup',
   restoring: 'Restoring',
   verifying: 'Verifying',
+  checking: 'Reading and checking the backup',
   done: 'Done',
 };
 
