@@ -177,6 +177,8 @@ export const callSchemas = {
   'extract.copy': z.object({ ...extractSelection, intoDbUrl: pgUrl, password: z.string().max(1000).nullable().optional() }).strict(),
   /** Reads the whole backup (size, SHA-256, contents); deep also restores it into a temporary database. */
   'backup.verify': z.object({ targetId: id, key: backupKey, deep: z.boolean().optional() }).strict(),
+  /** Retention never removes a pinned backup. */
+  'backup.pin': z.object({ targetId: id, key: backupKey, pinned: z.boolean() }).strict(),
   'jobs.list': z.object({}).strict(),
   'jobs.cancel': z.object({ jobId: id }).strict(),
 } as const;
@@ -203,6 +205,7 @@ export interface CallResponses {
   'extract.export': { filename: string; mimeType: string; content: string; rowCount: number };
   'extract.copy': { database: string; inserted: number; skipped: number };
   'backup.verify': JobView;
+  'backup.pin': { key: string; pinned: boolean };
   'jobs.list': { running: JobView[]; recent: JobView[] };
   'jobs.cancel': { cancelled: boolean };
 }

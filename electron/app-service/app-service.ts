@@ -4,6 +4,7 @@ import type { CallName, CallResponse, ParsedCallRequest } from '../../shared/ipc
 import type { BackupManifest } from '../../shared/manifest.js';
 import { listBackups } from '../engine/backup/list-backups.js';
 import { runBackup, selectPgDump } from '../engine/backup/run-backup.js';
+import { setPinned } from '../engine/backup/set-pinned.js';
 import { runVerify } from '../engine/verify/run-verify.js';
 import type { VerifyRecord } from '../../shared/verify-record.js';
 import { LifeboatError } from '../engine/errors.js';
@@ -202,6 +203,13 @@ export function createAppService(opts: AppServiceOptions): AppService {
           emit('backups.changed', { targetId: t.id });
         }
       });
+    },
+
+    'backup.pin': async (req) => {
+      const t = await targets.get(req.targetId);
+      const m = await setPinned(openStorage(parseStorageTarget(t.storageUrl, env)), req.key, req.pinned);
+      emit('backups.changed', { targetId: t.id });
+      return { key: req.key, pinned: m.pinned };
     },
 
     'jobs.list': () => Promise.resolve(jobs.list()),

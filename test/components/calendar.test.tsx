@@ -49,6 +49,16 @@ describe('backup calendar', () => {
     expect(screen.getByText('failed: The stored bytes do not match the manifest’s SHA-256.')).toBeTruthy();
   });
 
+  it('pins a backup from the day list', async () => {
+    const bridge = start();
+    bridge.handlers['backup.pin'] = (req) => ({ key: req.key, pinned: req.pinned });
+    await userEvent.click(await screen.findByRole('gridcell', { name: /^25 November 2026/ }));
+    await userEvent.click(screen.getByRole('button', { name: 'Pin the backup taken 2026-11-25 03:00:00 UTC' }));
+    expect(bridge.calls.find((c) => c.name === 'backup.pin')?.request).toEqual({ targetId: 't1', key: listing[1]!.key, pinned: true });
+    // The already pinned one offers Unpin.
+    expect(screen.getByRole('button', { name: 'Unpin the backup taken 2026-11-25 10:11:12 UTC' })).toBeTruthy();
+  });
+
   it('moves between months with the buttons and shows backups other tools wrote', async () => {
     start();
     await screen.findByRole('grid', { name: 'Backups in November 2026' });

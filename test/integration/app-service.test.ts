@@ -1,6 +1,6 @@
 // The app service (what the Electron main process and the browser harness host) against real
 // PostgreSQL, a real S3 server and the real pg_dump; and its HTTP bridge as a browser uses it.
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -205,6 +205,18 @@ describe('restore and partial recovery through the app service', () => {
     const after = await listing();
     expect(after.find((b) => b.key === newest!.key)?.verification).toMatchObject({ outcome: 'passed' });
     expect(after.find((b) => b.key === seed!.key)?.verification).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('pins and unpins an existing backup in its manifest; a backup without manifest cannot be pinned', async () => {
+    const all = ((await call('backups.list', { targetId })) as { value: { backups: { key: string; pinned: boolean }[] } }).value.backups;
+    const key = all.find((b) => b.key.endsWith('.dump') && !b.pinned)?.key ?? all.find((b) => b.key.endsWith('.dump'))!.key;
+    expect(await call('backup.pin', { targetId, key, pinned: true })).toEqual({ ok: true, value: { key, pinned: true } });
+    const manifest = JSON.parse(await (await s3.client.send(new GetObjectCommand({ Bucket: 'backups', Key: `${key}.manifest.json` }))).Body!.transformToString()) as { pinned: boolean };
+    expect(manifest.pinned).toBe(true);
+    const listed = ((await call('backups.list', { targetId })) as { value: { backups: { key: string; pinned: boolean }[] } }).value.backups;
+    expect(listed.find((b) => b.key === key)?.pinned).toBe(true);
+    expect(await call('backup.pin', { targetId, key, pinned: false })).toEqual({ ok: true, value: { key, pinned: false } });
+    expect(await call('backup.pin', { targetId, key: 'database_backups/2023/05/15/shop_20230515_031012.sql.gz', pinned: true })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringContaining('has no manifest') } });
   });
 
   it('refuses to replace a database unless its name is typed', async () => {

@@ -57,7 +57,7 @@ describe('IPC contract validation', () => {
       'app.info': true, 'targets.list': true, 'targets.save': true, 'targets.remove': true, 'connection.test': true,
       'storage.test': true, 'backups.list': true, 'backup.start': true, 'jobs.list': true, 'jobs.cancel': true,
       'restore.review': true, 'restore.start': true, 'temp.drop': true, 'extract.tables': true, 'extract.prepare': true,
-      'extract.preview': true, 'extract.export': true, 'extract.copy': true, 'backup.verify': true,
+      'extract.preview': true, 'extract.export': true, 'extract.copy': true, 'backup.verify': true, 'backup.pin': true,
     };
     expect(Object.keys(responses).sort()).toEqual([...CALL_NAMES].sort());
     const events: Record<keyof EventPayloads, true> = { 'job.started': true, 'job.progress': true, 'job.finished': true, 'backups.changed': true, 'targets.changed': true };

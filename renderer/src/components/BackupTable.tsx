@@ -23,6 +23,14 @@ export function BackupTable({ caption, targetId, backups, withDate = false }: Pr
     const id = lastStarted[`verify:${key}`];
     return id ? jobs[id] : undefined;
   };
+  const pin = async (key: string, pinned: boolean) => {
+    setVerifyError(null);
+    try {
+      await client().call('backup.pin', { targetId, key, pinned });
+    } catch (e) {
+      setVerifyError(errorMessage(e));
+    }
+  };
   const verify = async (key: string) => {
     setVerifyError(null);
     try {
@@ -89,6 +97,11 @@ export function BackupTable({ caption, targetId, backups, withDate = false }: Pr
                   <button type="button" aria-label={`Restore the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => useNav.getState().openWith('restore', b.key)}>
                     Restore…
                   </button>
+                  {b.hasManifest && (
+                    <button type="button" aria-label={`${b.pinned ? 'Unpin' : 'Pin'} the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => void pin(b.key, !b.pinned)}>
+                      {b.pinned ? 'Unpin' : 'Pin'}
+                    </button>
+                  )}
                   <button
                     type="button"
                     aria-label={`Verify the backup taken ${formatDateTimeUtc(b.createdAt)}`}
