@@ -134,7 +134,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
 
     'backups.list': async (req) => {
       const t = await targets.get(req.targetId);
-      const target = parseStorageTarget(t.storageUrl, env);
+      const target = t.storage;
       const storage = openStorage(target);
       let cache = manifestCaches.get(t.id);
       if (!cache) {
@@ -157,7 +157,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
 
     'backup.start': async (req) => {
       const t = await targets.get(req.targetId);
-      const target = parseStorageTarget(t.storageUrl, env);
+      const target = t.storage;
       if (t.password) heldPasswords.add(t.password);
       return jobs.start({ kind: 'backup', title: `Back up ${t.name} to ${openStorage(target).display}`, targetId: t.id }, async (ctx) => {
         try {
@@ -183,7 +183,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
     'backup.verify': async (req) => {
       const t = await targets.get(req.targetId);
       if (t.password) heldPasswords.add(t.password);
-      const target = parseStorageTarget(t.storageUrl, env);
+      const target = t.storage;
       return jobs.start({ kind: 'verify', title: `${req.deep ? 'Deep-verify' : 'Verify'} ${req.key}`, targetId: t.id }, async (ctx) => {
         try {
           const record = await runVerify({
@@ -207,7 +207,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
 
     'backup.pin': async (req) => {
       const t = await targets.get(req.targetId);
-      const m = await setPinned(openStorage(parseStorageTarget(t.storageUrl, env)), req.key, req.pinned);
+      const m = await setPinned(openStorage(t.storage), req.key, req.pinned);
       emit('backups.changed', { targetId: t.id });
       return { key: req.key, pinned: m.pinned };
     },

@@ -11,7 +11,7 @@ import { resolveBackup, type BackupSource } from '../engine/restore/backup-sourc
 import { runRestore } from '../engine/restore/run-restore.js';
 import { connectMaintenance, databaseExists, databaseInUrl, onDatabase, userObjectCount } from '../engine/restore/target-database.js';
 import { dropTempDatabase } from '../engine/restore/temp-databases.js';
-import { parseStorageTarget, type StorageTarget } from '../engine/storage/target.js';
+import type { StorageTarget } from '../engine/storage/target.js';
 import type { JobRegistry } from './job-registry.js';
 import type { TargetStore } from './target-store.js';
 import { readTempRows } from './temp-rows.js';
@@ -54,7 +54,7 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
     const serverUrl = deps.withPassword(t.dbUrl, t.password);
     const conn = parsePgConnection(serverUrl, env);
     const dbName = databaseInUrl(conn, env) ?? 'postgres';
-    return { t, storage: parseStorageTarget(t.storageUrl, env), serverUrl, conn, dbName };
+    return { t, storage: t.storage, serverUrl, conn, dbName };
   };
 
   const destinationUrl = (d: RestoreDestinationInput, serverUrl: string): string => {
