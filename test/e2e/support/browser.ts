@@ -33,7 +33,11 @@ export async function openBrowser(): Promise<Browser> {
   };
 }
 
-export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../../docs/screenshots');
+// Every run takes the screenshots (so each screen renders in a real browser); only
+// `npm run screenshots` (LIFEBOAT_UPDATE_SCREENSHOTS=1) writes them over the README's copies.
+const parts = import.meta.dirname.split(`${path.sep}dist${path.sep}`);
+const root = parts.length > 1 ? (parts[0] ?? '') : path.resolve(import.meta.dirname, '../../..');
+export const SCREENSHOTS = process.env.LIFEBOAT_UPDATE_SCREENSHOTS === '1' ? path.join(root, 'docs', 'screenshots') : path.join(os.tmpdir(), 'lifeboat-screenshots');
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
