@@ -16,7 +16,7 @@ import { lifeboatVersion } from '../engine/version.js';
 import type { EventSink } from './event-sink.js';
 import { JobRegistry } from './job-registry.js';
 import { createRestoreHandlers } from './restore-handlers.js';
-import { TargetStore } from './target-store.js';
+import { TargetStore, type TargetRepository } from './target-store.js';
 
 /** One async function per call of the contract, taking the already-validated request. */
 export type ServiceHandlers = { [K in CallName]: (request: ParsedCallRequest<K>) => Promise<CallResponse<K>> };
@@ -32,7 +32,7 @@ export interface AppServiceOptions {
 export interface AppService {
   handlers: ServiceHandlers;
   jobs: JobRegistry;
-  targets: TargetStore;
+  targets: TargetRepository;
   /** Secrets the service holds, for scrubbing error messages. */
   secrets(): string[];
   shutdown(): Promise<void>;
@@ -65,7 +65,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const env = opts.env ?? process.env;
   const emit = opts.emit;
   const jobs = new JobRegistry(emit);
-  const targets = new TargetStore(env);
+  const targets: TargetRepository = new TargetStore(env);
   const manifestCaches = new Map<string, Map<string, { stamp: string; manifest: BackupManifest | null }>>();
   const verifyCaches = new Map<string, Map<string, { stamp: string; record: VerifyRecord | null }>>();
   const heldPasswords = new Set<string>();

@@ -13,13 +13,13 @@ import { connectMaintenance, databaseExists, databaseInUrl, onDatabase, userObje
 import { dropTempDatabase } from '../engine/restore/temp-databases.js';
 import type { StorageTarget } from '../engine/storage/target.js';
 import type { JobRegistry } from './job-registry.js';
-import type { TargetStore } from './target-store.js';
+import type { TargetRepository } from './target-store.js';
 import { readTempRows } from './temp-rows.js';
 
 export interface RestoreDeps {
   env: NodeJS.ProcessEnv;
   jobs: JobRegistry;
-  targets: TargetStore;
+  targets: TargetRepository;
   pgBinDir: string | undefined;
   withPassword: (url: string, password: string | null | undefined) => string;
   rememberSecret: (s: string | null | undefined) => void;

@@ -25,6 +25,15 @@ export interface ResolvedTarget {
   storage: StorageTarget;
 }
 
+/** Where the app keeps its databases: this file for now, the CLI's profiles once the app uses them. */
+export interface TargetRepository {
+  defaultStorageUrl(): string;
+  list(): Promise<TargetView[]>;
+  get(id: string): Promise<ResolvedTarget>;
+  save(input: SaveTargetInput): Promise<TargetView>;
+  remove(id: string): Promise<boolean>;
+}
+
 export interface SaveTargetInput {
   id?: string | undefined;
   name: string;
@@ -38,7 +47,7 @@ export interface SaveTargetInput {
  * It never holds a password: a password typed in the UI (or found inside a URL) is kept in this
  * process's memory only, until the profiles work moves it to the OS keychain.
  */
-export class TargetStore {
+export class TargetStore implements TargetRepository {
   private readonly file: string;
   private readonly passwords = new Map<string, string>();
   private cache: StoredTarget[] | null = null;
