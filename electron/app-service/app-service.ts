@@ -64,11 +64,11 @@ function withPassword(dbUrl: string, password: string | null | undefined): strin
 export function createAppService(opts: AppServiceOptions): AppService {
   const env = opts.env ?? process.env;
   const emit = opts.emit;
-  const jobs = new JobRegistry(emit);
+  const heldPasswords = new Set<string>();
+  const jobs = new JobRegistry(emit, 200, 100, () => [...heldPasswords]);
   const targets: TargetRepository = new TargetStore(env);
   const manifestCaches = new Map<string, Map<string, { stamp: string; manifest: BackupManifest | null }>>();
   const verifyCaches = new Map<string, Map<string, { stamp: string; record: VerifyRecord | null }>>();
-  const heldPasswords = new Set<string>();
 
   const announceTargets = async (): Promise<void> => emit('targets.changed', { targets: await targets.list() });
 

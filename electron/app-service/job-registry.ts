@@ -39,6 +39,8 @@ export class JobRegistry {
     private readonly emit: EventSink,
     private readonly progressIntervalMs = 200,
     private readonly keepFinished = 100,
+    /** Secrets the host holds: removed from any failure message before it is sent. */
+    private readonly secrets: () => readonly string[] = () => [],
   ) {}
 
   start(opts: { kind: JobKind; title: string; targetId: string | null }, run: (ctx: JobContext) => Promise<JobOutcome>): JobView {
@@ -94,7 +96,7 @@ export class JobRegistry {
           view.state = 'cancelled';
         } else {
           view.state = 'failed';
-          view.error = toIpcError(e);
+          view.error = toIpcError(e, this.secrets());
         }
       }
       view.finishedAt = new Date().toISOString();

@@ -59,6 +59,12 @@ describe('job registry', () => {
     expect(r.names().at(-1)).toBe('job.finished');
   });
 
+  it('removes the secrets the host holds from failure messages', async () => {
+    const jobs = new JobRegistry(() => undefined, 200, 100, () => ['hunter2']);
+    const job = jobs.start({ kind: 'backup', title: 't', targetId: null }, () => Promise.reject(new Error('auth failed for password hunter2')));
+    expect((await jobs.settled(job.id)).error?.message).toBe('Something unexpected went wrong: auth failed for password ***. Try again; if it keeps happening, report it with this message.');
+  });
+
   it('says plainly when a job id is unknown', () => {
     const jobs = new JobRegistry(() => undefined);
     expect(() => jobs.cancel('nope')).toThrow(/There is no job nope/);
