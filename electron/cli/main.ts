@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { lifeboatVersion } from '../engine/version.js';
 import { registerBackup } from './commands/backup.js';
+import { registerDecrypt } from './commands/decrypt.js';
 import { registerExtract } from './commands/extract.js';
+import { registerKey } from './commands/key.js';
 import { registerList } from './commands/list.js';
+import { registerProfile } from './commands/profile.js';
 import { registerRestore } from './commands/restore.js';
 import { registerTemp } from './commands/temp.js';
 import { registerVerify } from './commands/verify.js';
@@ -26,6 +29,9 @@ program
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 registerBackup(program, globals);
 registerList(program);
+registerProfile(program);
+registerKey(program);
+registerDecrypt(program);
 registerRestore(program, globals);
 registerTemp(program);
 registerExtract(program, globals);

@@ -4,9 +4,11 @@ import { toCsv, toJson, toSqlInserts } from '../../../shared/row-format.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { runExtract, type ExtractResult } from '../../engine/extract/run-extract.js';
 import type { GlobalOptions } from '../global-options.js';
+import { storageOption } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 
 interface ExtractOptions {
+  profile?: string;
   to?: string;
   latest?: boolean;
   key?: string;
@@ -31,6 +33,7 @@ export function registerExtract(program: Command, globals: () => GlobalOptions):
   program
     .command('extract')
     .description("Recover rows of one table from a backup, via a temporary database (never the production one)")
+    .option('--profile <name>', 'read the backups from the storage of this saved profile')
     .option('--to <storage-url>', 'where the backups are (default as for backup)')
     .option('--latest', 'the newest backup (of --db-name, when given)')
     .option('--key <key>', 'a specific backup key')
@@ -53,7 +56,7 @@ export function registerExtract(program: Command, globals: () => GlobalOptions):
       let r: ExtractResult;
       try {
         r = await runExtract({
-          to: opts.to,
+          to: await storageOption(opts.to, opts.profile),
           latest: opts.latest,
           key: opts.key,
           dbName: opts.dbName,

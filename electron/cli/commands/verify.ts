@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import { LifeboatError } from '../../engine/errors.js';
 import { runVerify } from '../../engine/verify/run-verify.js';
 import type { GlobalOptions } from '../global-options.js';
+import { storageOption } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 
 interface VerifyOptions {
+  profile?: string;
   to?: string;
   latest?: boolean;
   key?: string;
@@ -18,6 +20,7 @@ export function registerVerify(program: Command, globals: () => GlobalOptions): 
   program
     .command('verify')
     .description('Check that a backup is intact and readable (--deep: that it restores), and record the result beside it')
+    .option('--profile <name>', 'read the backups from the storage of this saved profile')
     .option('--to <storage-url>', 'where the backups are (default as for backup)')
     .option('--latest', 'the newest backup (of --db-name, when given)')
     .option('--key <key>', 'a specific backup key')
@@ -29,7 +32,7 @@ export function registerVerify(program: Command, globals: () => GlobalOptions): 
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
       let record;
       try {
-        record = await runVerify({ to: opts.to, latest: opts.latest, key: opts.key, dbName: opts.dbName, deep: opts.deep, server: opts.server, pgBinDir: globals().pgBin, signal: interruptSignal(), onProgress: progress.onProgress });
+        record = await runVerify({ to: await storageOption(opts.to, opts.profile), latest: opts.latest, key: opts.key, dbName: opts.dbName, deep: opts.deep, server: opts.server, pgBinDir: globals().pgBin, signal: interruptSignal(), onProgress: progress.onProgress });
       } finally {
         progress.done();
       }

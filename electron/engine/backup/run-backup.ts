@@ -2,6 +2,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { buildBackupKey, manifestKeyFor } from '../../../shared/backup-key.js';
 import { MANIFEST_FORMAT_VERSION, type BackupManifest } from '../../../shared/manifest.js';
+import { createEncryptStream } from '../crypto/encrypt-stream.js';
+import { ALGORITHM_NAME } from '../crypto/format.js';
 import { LifeboatError, cancelledError, throwIfAborted } from '../errors.js';
 import { spawnTool, summarizeStderr, type RunningTool } from '../jobs/child-process.js';
 import { newJobId } from '../jobs/job-id.js';
@@ -56,7 +58,8 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   const progress = new ProgressReporter(jobId, req.onProgress);
   const signal = req.signal;
 
-  const conn = parsePgConnection(req.db, env);
+  const conn = typeof req.db === 'object' ? req.db : parsePgConnection(req.db, env);
+  const encryption = req.encryption ?? null;
   const target = resolveTarget(req.to, env);
   const storage = openStorage(target);
 
@@ -72,7 +75,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     throwIfAborted(signal, 'The backup');
 
     const startedAt = (req.now ?? (() => new Date()))();
-    const key = buildBackupKey({ prefix: target.prefix, dbName: info.database, startedAt, format });
+    const key = buildBackupKey({ prefix: target.prefix, dbName: info.database, startedAt, format, encrypted: encryption !== null });
     if (await storage.head(key)) {
       throw new LifeboatError('KEY_EXISTS', `A backup already exists at ${key}; Lifeboat never overwrites a backup. Try again in a second.`);
     }
@@ -111,6 +114,9 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     const meter = new StreamMeter((n) => progress.addBytes(n));
     const gate = new EndGate(dumpError);
     const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream)[] = [runningDump.child.stdout];
+    // Encrypt before the meter, so the manifest's size and SHA-256 are of the stored bytes and
+    // verify can check them without the key.
+    if (encryption) stages.push(createEncryptStream(encryption));
     stages.push(meter, gate);
     let streamError = null as Error | null;
     const body = (pipeline as unknown as (...s: unknown[]) => Readable)(...stages, (err: Error | null) => {
@@ -135,7 +141,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     try {
       createdKey = key;
       await storage.upload(key, body, {
-        contentType: format === 'custom' ? 'application/octet-stream' : 'application/gzip',
+        contentType: format === 'custom' || encryption ? 'application/octet-stream' : 'application/gzip',
         expectedBytes: info.databaseSizeBytes,
         signal,
       });
@@ -180,7 +186,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       pinned: req.pin ?? false,
       storageClass: target.kind === 's3' ? target.storageClass : null,
       lifeboatVersion: lifeboatVersion(),
-      encryption: null,
+      encryption: encryption ? { algorithm: ALGORITHM_NAME, keyId: encryption.id } : null,
     };
     throwIfAborted(signal, 'The backup');
     await storage.putSmall(manifestKeyFor(key), `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
