@@ -5,11 +5,12 @@
 //   - switching months (click → new grid painted).
 // Targets: month switch < 100 ms, first calendar < 3 s on loopback. Medians to docs/benchmarks.md.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildBackupKey } from '../shared/backup-key.js';
+import { addProfile } from '../electron/engine/profiles/profiles.js';
 import { openStorage } from '../electron/engine/storage/open-storage.js';
 import { parseStorageTarget } from '../electron/engine/storage/target.js';
 import { openBrowser } from '../test/e2e/support/browser.js';
@@ -66,7 +67,8 @@ try {
 
   // The app: a target pointing at the bucket (the database is never contacted here).
   await mkdir(env.LIFEBOAT_HOME, { recursive: true });
-  await writeFile(path.join(env.LIFEBOAT_HOME, 'app-targets.json'), JSON.stringify({ version: 1, targets: [{ id: 'bench', name: 'shop', dbUrl: 'postgresql://postgres@127.0.0.1:9/shop', storageUrl }] }));
+  // (A profile, as `lifeboat profile add` writes it; no secrets, so no keychain is needed.)
+  await addProfile(env, 'bench', { dbUrl: 'postgresql://postgres@127.0.0.1:9/shop', storageUrl });
   const harness = await startHarness(env);
   const browser = await openBrowser();
   try {

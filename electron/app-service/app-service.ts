@@ -16,7 +16,8 @@ import { lifeboatVersion } from '../engine/version.js';
 import type { EventSink } from './event-sink.js';
 import { JobRegistry } from './job-registry.js';
 import { createRestoreHandlers } from './restore-handlers.js';
-import { TargetStore, type TargetRepository } from './target-store.js';
+import { ProfileTargetStore } from './profile-target-store.js';
+import type { TargetRepository } from './target-repository.js';
 
 /** One async function per call of the contract, taking the already-validated request. */
 export type ServiceHandlers = { [K in CallName]: (request: ParsedCallRequest<K>) => Promise<CallResponse<K>> };
@@ -66,7 +67,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const emit = opts.emit;
   const heldPasswords = new Set<string>();
   const jobs = new JobRegistry(emit, 200, 100, () => [...heldPasswords]);
-  const targets: TargetRepository = new TargetStore(env);
+  const targets: TargetRepository = new ProfileTargetStore(env);
   const manifestCaches = new Map<string, Map<string, { stamp: string; manifest: BackupManifest | null }>>();
   const verifyCaches = new Map<string, Map<string, { stamp: string; record: VerifyRecord | null }>>();
 
@@ -156,7 +157,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
     },
 
     'backup.start': async (req) => {
-      const t = await targets.get(req.targetId);
+      const t = await targets.get(req.targetId, { forBackup: true });
       const target = t.storage;
       if (t.password) heldPasswords.add(t.password);
       return jobs.start({ kind: 'backup', title: `Back up ${t.name} to ${openStorage(target).display}`, targetId: t.id }, async (ctx) => {
@@ -167,6 +168,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
             format: req.format ?? 'custom',
             label: req.label ?? null,
             pin: req.pin ?? false,
+            encryption: t.encryptionKey,
             pgBinDir: opts.pgBinDir,
             signal: ctx.signal,
             onProgress: ctx.onProgress,

@@ -13,7 +13,7 @@ import { connectMaintenance, databaseExists, databaseInUrl, onDatabase, userObje
 import { dropTempDatabase } from '../engine/restore/temp-databases.js';
 import type { StorageTarget } from '../engine/storage/target.js';
 import type { JobRegistry } from './job-registry.js';
-import type { TargetRepository } from './target-store.js';
+import type { TargetRepository } from './target-repository.js';
 import { readTempRows } from './temp-rows.js';
 
 export interface RestoreDeps {

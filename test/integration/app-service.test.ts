@@ -9,7 +9,7 @@ import { createAppService, type AppService } from '../../electron/app-service/ap
 import { dispatchCall } from '../../electron/app-service/dispatch.js';
 import { EventHub } from '../../electron/app-service/event-sink.js';
 import { startWebBridge, type WebBridge } from '../../electron/web/web-bridge-server.js';
-import { tempHome } from '../support/cli.js';
+import { runCli, tempHome } from '../support/cli.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
 import { TEST_S3_ENV, startS3Server, type S3Server } from '../support/s3-server.js';
 import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy.js';
@@ -50,13 +50,17 @@ const dbUrlWithoutPassword = () => `postgresql://postgres@127.0.0.1:${pg.port}/s
 describe('app service', () => {
   let targetId = '';
 
-  it('keeps a password pasted in the URL out of the saved target, the file and every answer', async () => {
+  it('keeps a password pasted in the URL out of the saved profile, the config file and every answer (it goes to the keychain)', async () => {
     const r = await call('targets.save', { name: 'shop', dbUrl: `postgresql://postgres:${encodeURIComponent(PASSWORD)}@127.0.0.1:${pg.port}/shop`, storageUrl: s3.storageUrl('backups') });
     expect(r).toMatchObject({ ok: true, value: { name: 'shop', dbUrl: dbUrlWithoutPassword(), hasPassword: true } });
     if (r.ok) targetId = (r.value as { id: string }).id;
-    const file = await readFile(path.join(home.LIFEBOAT_HOME, 'app-targets.json'), 'utf8');
+    // The app's databases are the CLI's profiles: one config file, the secret in the keychain.
+    const file = await readFile(path.join(home.LIFEBOAT_HOME, 'config.json'), 'utf8');
     expect(file).toContain(dbUrlWithoutPassword());
+    expect(file).toContain('"passwordInKeychain": true');
     expect(file).not.toContain('s3cret');
+    const cli = await runCli(['profile', 'list', '--json'], { ...home });
+    expect(cli.stdout).toContain('"shop"');
     expect(JSON.stringify(await call('targets.list', {}))).not.toContain('s3cret');
     expect(JSON.stringify(events)).not.toContain('s3cret');
   });
@@ -102,7 +106,7 @@ describe('app service', () => {
 
   it('cancels a backup stuck mid-upload: cancelled, and nothing left in the bucket', async () => {
     const before = await s3.listKeys('backups');
-    const slow = await call('targets.save', { name: 'billing via slow link', dbUrl: dbUrlWithoutPassword().replace(/\/shop$/, '/billing'), password: PASSWORD, storageUrl: `s3://backups?endpoint=${encodeURIComponent(proxy.endpoint)}` });
+    const slow = await call('targets.save', { name: 'billing-slow-link', dbUrl: dbUrlWithoutPassword().replace(/\/shop$/, '/billing'), password: PASSWORD, storageUrl: `s3://backups?endpoint=${encodeURIComponent(proxy.endpoint)}` });
     const slowId = (slow as { value: { id: string } }).value.id;
     const job = ((await call('backup.start', { targetId: slowId })) as { value: JobView }).value;
     const settled = service.jobs.settled(job.id);
@@ -118,7 +122,7 @@ describe('app service', () => {
 
   it('rejects malformed requests before they reach the engine', async () => {
     expect(await call('backup.start', { targetId, format: 'tar' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
-    expect(await call('backup.start', { targetId: 'nope' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: expect.stringContaining('There is no database target') } });
+    expect(await call('backup.start', { targetId: 'nope' })).toMatchObject({ ok: false, error: { code: 'PROFILE_NOT_FOUND', message: expect.stringContaining('There is no profile named "nope"') } });
   });
 });
 
@@ -158,7 +162,7 @@ describe('browser harness bridge', () => {
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const reader = res.body!.getReader();
     await reader.read(); // ": connected"
-    await post('targets.save', { name: 'sse check', dbUrl: dbUrlWithoutPassword(), storageUrl: '' });
+    await post('targets.save', { name: 'sse-check', dbUrl: dbUrlWithoutPassword(), storageUrl: '' });
     let text = '';
     while (!text.includes('targets.changed')) text += new TextDecoder().decode((await reader.read()).value);
     expect(text).toMatch(/^data: \{"name":"targets.changed"/m);
@@ -171,7 +175,7 @@ describe('restore and partial recovery through the app service', () => {
   let targetId = '';
 
   beforeAll(async () => {
-    const r = await call('targets.save', { name: 'shop restore', dbUrl: dbUrlWithoutPassword(), password: PASSWORD, storageUrl: s3.storageUrl('backups') });
+    const r = await call('targets.save', { name: 'shop-restore', dbUrl: dbUrlWithoutPassword(), password: PASSWORD, storageUrl: s3.storageUrl('backups') });
     targetId = (r as { value: { id: string } }).value.id;
   });
 

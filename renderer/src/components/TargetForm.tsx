@@ -60,7 +60,10 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
   return (
     <form className="target-form" aria-label={existing ? `Edit ${existing.name}` : 'Add a database'} onSubmit={(e) => void submit(e)}>
       <label htmlFor={`${ids}-name`}>Name</label>
-      <input id={`${ids}-name`} value={name} onChange={(e) => setName(e.target.value)} placeholder="shop (production)" required />
+      <input id={`${ids}-name`} value={name} onChange={(e) => setName(e.target.value)} placeholder="shop-production" required aria-describedby={`${ids}-name-help`} readOnly={existing !== undefined} />
+      <p id={`${ids}-name-help`} className="help">
+        The profile name, as `lifeboat backup --profile NAME` uses it: letters, digits, dots, dashes and underscores.
+      </p>
 
       <label htmlFor={`${ids}-db`}>Database URL</label>
       <input id={`${ids}-db`} value={dbUrl} onChange={(e) => setDbUrl(e.target.value)} placeholder="postgresql://user@host:5432/dbname" spellCheck={false} required />
