@@ -29,7 +29,7 @@ export function DatabasesScreen() {
               <h3>{t.name}</h3>
               <p>
                 <code>{t.dbUrl}</code> → <code>{t.storageUrl}</code>
-                {t.hasPassword ? ' · password held' : ''}
+                {t.hasPassword ? ' · password in the keychain' : ''}
               </p>
               <div className="row">
                 <button type="button" onClick={() => setEditing(t.id)} aria-label={`Edit ${t.name}`}>
