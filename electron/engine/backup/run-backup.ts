@@ -20,6 +20,9 @@ import { lifeboatVersion } from '../version.js';
 import { MAX_LABEL_LENGTH, type BackupRequest, type BackupResult } from './backup-request.js';
 import { EndGate, StreamMeter } from './stream-meter.js';
 
+/** Keys being written by this process (the app runs scheduled and manual backups side by side). */
+const keysInFlight = new Set<string>();
+
 const EXACT_COUNT_LIMIT = 10 * 1024 ** 3;
 
 function validateLabel(label: string | null | undefined): string | null {
@@ -68,17 +71,32 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   let snapshot: ExportedSnapshot | null = null;
   let dump: RunningTool | null = null;
   let createdKey: string | null = null;
+  let reservedKey: string | null = null;
   try {
     const info = await readServerInfo(client, conn);
     const tool = await selectPgDump(info, req.pgBinDir, env);
     await storage.checkWritable();
     throwIfAborted(signal, 'The backup');
 
-    const startedAt = (req.now ?? (() => new Date()))();
-    const key = buildBackupKey({ prefix: target.prefix, dbName: info.database, startedAt, format, encrypted: encryption !== null });
-    if (await storage.head(key)) {
-      throw new LifeboatError('KEY_EXISTS', `A backup already exists at ${key}; Lifeboat never overwrites a backup. Try again in a second.`);
+    // Keys have one-second resolution. Two backups of one database in the same second (a click on
+    // Backup now while the schedule fires) wait for the next free second instead of failing;
+    // an existing key is never overwritten.
+    let startedAt = (req.now ?? (() => new Date()))();
+    let key = buildBackupKey({ prefix: target.prefix, dbName: info.database, startedAt, format, encrypted: encryption !== null });
+    for (let attempt = 0; ; attempt++) {
+      // The in-process check comes after the await, so nothing can slip in between it and the add.
+      const taken = (await storage.head(key)) !== null || keysInFlight.has(`${storage.display}|${key}`);
+      if (!taken) break;
+      if (req.now || attempt >= 3) {
+        throw new LifeboatError('KEY_EXISTS', `A backup already exists at ${key}; Lifeboat never overwrites a backup. Try again in a second.`);
+      }
+      await new Promise((r) => setTimeout(r, 1005 - startedAt.getMilliseconds()));
+      throwIfAborted(signal, 'The backup');
+      startedAt = new Date();
+      key = buildBackupKey({ prefix: target.prefix, dbName: info.database, startedAt, format, encrypted: encryption !== null });
     }
+    reservedKey = `${storage.display}|${key}`;
+    keysInFlight.add(reservedKey);
 
     snapshot = await exportSnapshot(client);
     const countMode = req.rowCounts === 'exact' || req.rowCounts === 'estimated' ? req.rowCounts : info.databaseSizeBytes <= EXACT_COUNT_LIMIT ? 'exact' : 'estimated';
@@ -206,6 +224,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     await snapshot?.release();
     await client.end().catch(() => undefined);
     if (createdKey) await removeQuietly(storage, createdKey);
+    if (reservedKey) keysInFlight.delete(reservedKey);
   }
 }
 
