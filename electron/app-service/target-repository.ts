@@ -1,0 +1,34 @@
+import type { TargetView } from '../../shared/ipc-contract.js';
+import type { MasterKey } from '../engine/crypto/master-key.js';
+import type { StorageTarget } from '../engine/storage/target.js';
+
+export interface ResolvedTarget {
+  id: string;
+  name: string;
+  dbUrl: string;
+  storageUrl: string;
+  /** From the keychain, in memory only; null when the target relies on ~/.pgpass or PGPASSWORD. */
+  password: string | null;
+  /** Where its backups go, with its S3 credentials and server-side encryption applied. */
+  storage: StorageTarget;
+  /** The key new backups are encrypted with (only loaded for backups); null: not encrypted. */
+  encryptionKey: MasterKey | null;
+}
+
+export interface SaveTargetInput {
+  id?: string | undefined;
+  name: string;
+  dbUrl: string;
+  storageUrl: string;
+  /** Write-only: a new password for the keychain; null removes the stored one; absent keeps it. */
+  password?: string | null | undefined;
+}
+
+/** Where the app keeps its databases (the CLI's profiles): the service depends only on this. */
+export interface TargetRepository {
+  defaultStorageUrl(): string;
+  list(): Promise<TargetView[]>;
+  get(id: string, opts?: { forBackup?: boolean }): Promise<ResolvedTarget>;
+  save(input: SaveTargetInput): Promise<TargetView>;
+  remove(id: string): Promise<boolean>;
+}
