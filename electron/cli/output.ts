@@ -6,15 +6,19 @@ import { scrubSecrets } from '../engine/redact.js';
 export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): { onProgress: (p: JobProgress) => void; done: () => void } {
   if (!stream.isTTY) return { onProgress: () => undefined, done: () => undefined };
   let shown = false;
+  let finished = false;
   return {
     onProgress(p) {
+      // The reporter may send the last figures of a burst a moment later; never after the end.
+      if (finished) return;
       const secs = (p.elapsedMs / 1000).toFixed(1);
       const total = p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : '';
       stream.write(`\r\x1b[K${p.phase}: ${formatBytes(p.bytes)}${total} at ${formatBytes(p.rate)}/s, ${secs}s`);
       shown = true;
     },
     done() {
-      if (shown) stream.write('\r\x1b[K');
+      if (shown && !finished) stream.write('\r\x1b[K');
+      finished = true;
     },
   };
 }

@@ -1,56 +1,114 @@
-import { app, BrowserWindow, session, shell } from 'electron';
+// The Electron shell, kept thin: it hosts the app service (the engine) in this process, wires
+// IPC, the tray and a hardened window. Everything it does is tested elsewhere without Electron.
+import { app, BrowserWindow, Menu, nativeImage, Notification, session, shell, Tray } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { JobView } from '../../shared/ipc-contract.js';
+import { createAppService } from '../app-service/app-service.js';
+import { EventHub } from '../app-service/event-sink.js';
+import { registerIpc } from './ipc-registration.js';
+import { trayMenuTemplate } from './tray-menu.js';
 import { CONTENT_SECURITY_POLICY, hardenedWebPreferences, isSafeExternalUrl } from './window-security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererIndex = path.join(here, '..', '..', 'renderer', 'index.html');
 const preload = path.join(here, '..', 'preload', 'preload.cjs');
+const iconPath = path.join(app.getAppPath(), 'build', 'icon.png');
 
-if (!app.requestSingleInstanceLock()) app.quit();
-
-let mainWindow: BrowserWindow | null = null;
-
-function createWindow(): void {
-  mainWindow = new BrowserWindow({
-    width: 1200,
-    height: 800,
-    title: 'Lifeboat',
-    show: false,
-    webPreferences: hardenedWebPreferences(preload),
-  });
-  mainWindow.once('ready-to-show', () => mainWindow?.show());
-  mainWindow.on('closed', () => (mainWindow = null));
-  void mainWindow.loadFile(rendererIndex);
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  start();
 }
 
-app.on('second-instance', () => {
-  if (mainWindow) {
-    if (mainWindow.isMinimized()) mainWindow.restore();
-    mainWindow.focus();
-  }
-});
+function start(): void {
+  const hub = new EventHub();
+  const service = createAppService({ emit: hub.emit, shell: 'electron' });
+  let mainWindow: BrowserWindow | null = null;
+  let tray: Tray | null = null;
+  let quitting = false;
 
-app.on('web-contents-created', (_event, contents) => {
-  contents.on('will-navigate', (e) => e.preventDefault());
-  contents.on('will-attach-webview', (e) => e.preventDefault());
-  contents.setWindowOpenHandler(({ url }) => {
-    if (isSafeExternalUrl(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-});
+  const showWindow = (): void => {
+    if (mainWindow) {
+      if (mainWindow.isMinimized()) mainWindow.restore();
+      mainWindow.show();
+      mainWindow.focus();
+      return;
+    }
+    mainWindow = new BrowserWindow({ width: 1200, height: 800, title: 'Lifeboat', show: false, icon: iconPath, webPreferences: hardenedWebPreferences(preload) });
+    mainWindow.once('ready-to-show', () => mainWindow?.show());
+    mainWindow.on('closed', () => (mainWindow = null));
+    void mainWindow.loadFile(rendererIndex);
+  };
 
-void app.whenReady().then(() => {
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
-  });
-  createWindow();
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
-  });
-});
+  const refreshTray = async (): Promise<void> => {
+    if (!tray) return;
+    const targets = await service.targets.list().catch(() => []);
+    const template = trayMenuTemplate(targets, service.jobs.runningCount(), {
+      open: showWindow,
+      backupNow: (targetId) => {
+        void service.handlers['backup.start']({ targetId }).then(
+          (job) => service.jobs.settled(job.id),
+          (e: unknown) => new Notification({ title: 'Lifeboat: backup not started', body: e instanceof Error ? e.message : String(e) }).show(),
+        );
+      },
+      quit: () => {
+        quitting = true;
+        app.quit();
+      },
+    });
+    tray.setContextMenu(Menu.buildFromTemplate(template));
+  };
 
-app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit();
-});
+  // Failures of jobs started from the tray must reach the user even with no window open.
+  hub.add((name, payload) => {
+    if (name === 'targets.changed' || name === 'job.started' || name === 'job.finished') void refreshTray();
+    if (name === 'job.finished' && !mainWindow) {
+      const job = payload as JobView;
+      if (job.state === 'failed') new Notification({ title: 'Lifeboat: backup failed', body: job.error?.message ?? job.title }).show();
+    }
+  });
+
+  app.on('second-instance', showWindow);
+
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (e) => e.preventDefault());
+    contents.on('will-redirect', (e) => e.preventDefault());
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      if (isSafeExternalUrl(url)) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+  });
+
+  void app.whenReady().then(() => {
+    session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+    session.defaultSession.setPermissionCheckHandler(() => false);
+    session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+    });
+    registerIpc(service, hub);
+    tray = new Tray(nativeImage.createFromPath(iconPath).resize({ width: 16, height: 16 }));
+    tray.setToolTip('Lifeboat');
+    tray.on('click', showWindow);
+    void refreshTray();
+    showWindow();
+    app.on('activate', showWindow);
+  });
+
+  // Closing the window keeps the app (and its jobs) running in the tray; Quit ends them cleanly.
+  app.on('window-all-closed', () => {
+    if (quitting) app.quit();
+  });
+
+  let shutDown = false;
+  app.on('before-quit', (e) => {
+    quitting = true;
+    if (shutDown) return;
+    e.preventDefault();
+    void service.shutdown().finally(() => {
+      shutDown = true;
+      app.quit();
+    });
+  });
+}

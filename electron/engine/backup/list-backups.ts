@@ -7,6 +7,12 @@ export interface ListOptions {
   prefix: string;
   /** Only backups of this database (matched against the manifest's name and the key's name). */
   dbName?: string | undefined;
+  /**
+   * Manifests already read, by backup key and the manifest object's size and date. A manifest
+   * only changes when it is rewritten, so a long-running app lists 10,000 backups without
+   * re-reading 10,000 manifests every time.
+   */
+  manifestCache?: Map<string, { stamp: string; manifest: BackupManifest | null }> | undefined;
 }
 
 /** Reads and validates a manifest; a damaged one counts as absent (the backup shows as incomplete). */
@@ -39,14 +45,24 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
  */
 export async function listBackups(storage: BackupStorage, opts: ListOptions): Promise<BackupEntry[]> {
   const objects = new Map<string, number>();
-  const manifests = new Set<string>();
+  const manifests = new Map<string, string>();
   for await (const o of storage.list(`${opts.prefix}/`)) {
-    if (o.key.endsWith(MANIFEST_SUFFIX)) manifests.add(o.key.slice(0, -MANIFEST_SUFFIX.length));
+    if (o.key.endsWith(MANIFEST_SUFFIX)) manifests.set(o.key.slice(0, -MANIFEST_SUFFIX.length), `${o.size}@${o.lastModified.getTime()}`);
     else objects.set(o.key, o.size);
   }
+  const cache = opts.manifestCache;
+  const manifestOf = async (key: string): Promise<BackupManifest | null> => {
+    const stamp = manifests.get(key);
+    if (stamp === undefined) return null;
+    const hit = cache?.get(key);
+    if (hit && hit.stamp === stamp) return hit.manifest;
+    const manifest = await readManifest(storage, key);
+    cache?.set(key, { stamp, manifest });
+    return manifest;
+  };
   const parsed = [...objects.keys()].map((k) => parseBackupKey(k)).filter((p) => p !== null);
   const entries = await mapLimit(parsed, 16, async (p): Promise<BackupEntry> => {
-    const manifest = manifests.has(p.key) ? await readManifest(storage, p.key) : null;
+    const manifest = await manifestOf(p.key);
     return {
       key: p.key,
       dbName: manifest?.database ?? p.dbName,

@@ -12,6 +12,8 @@ export class ProgressReporter {
   private phase = 'starting';
   private lastEmit = 0;
   private totalBytes: number | null = null;
+  /** Reports the last bytes of a burst that arrived within the interval (then the stream went quiet). */
+  private trailing: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly jobId: string,
@@ -41,7 +43,17 @@ export class ProgressReporter {
   private emit(force: boolean): void {
     if (!this.listener) return;
     const now = Date.now();
-    if (!force && now - this.lastEmit < this.intervalMs) return;
+    if (!force && now - this.lastEmit < this.intervalMs) {
+      if (!this.trailing) {
+        this.trailing = setTimeout(() => this.emit(true), this.intervalMs - (now - this.lastEmit));
+        this.trailing.unref();
+      }
+      return;
+    }
+    if (this.trailing) {
+      clearTimeout(this.trailing);
+      this.trailing = null;
+    }
     this.lastEmit = now;
     const elapsedMs = now - this.started;
     this.listener({

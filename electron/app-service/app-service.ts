@@ -1,0 +1,173 @@
+import type { BackupEntry } from '../../shared/backup-entry.js';
+import { keySafeDatabaseName } from '../../shared/backup-key.js';
+import type { CallName, CallResponse, ParsedCallRequest } from '../../shared/ipc-contract.js';
+import type { BackupManifest } from '../../shared/manifest.js';
+import { listBackups } from '../engine/backup/list-backups.js';
+import { runBackup, selectPgDump } from '../engine/backup/run-backup.js';
+import { LifeboatError } from '../engine/errors.js';
+import { parsePgConnection } from '../engine/pg/connection.js';
+import { connectClient, readServerInfo } from '../engine/pg/server-info.js';
+import { openStorage } from '../engine/storage/open-storage.js';
+import { parseStorageTarget } from '../engine/storage/target.js';
+import { lifeboatVersion } from '../engine/version.js';
+import type { EventSink } from './event-sink.js';
+import { JobRegistry } from './job-registry.js';
+import { TargetStore } from './target-store.js';
+
+/** One async function per call of the contract, taking the already-validated request. */
+export type ServiceHandlers = { [K in CallName]: (request: ParsedCallRequest<K>) => Promise<CallResponse<K>> };
+
+export interface AppServiceOptions {
+  env?: NodeJS.ProcessEnv;
+  emit: EventSink;
+  shell: 'electron' | 'web';
+  /** A folder with the pg_dump to prefer (LIFEBOAT_PG_BIN otherwise). */
+  pgBinDir?: string | undefined;
+}
+
+export interface AppService {
+  handlers: ServiceHandlers;
+  jobs: JobRegistry;
+  targets: TargetStore;
+  /** Secrets the service holds, for scrubbing error messages. */
+  secrets(): string[];
+  shutdown(): Promise<void>;
+}
+
+/** The database a URL names (libpq's default is the user's name). */
+export function databaseNameOf(dbUrl: string): string {
+  try {
+    const u = new URL(dbUrl);
+    const db = decodeURIComponent(u.pathname.replace(/^\//, ''));
+    return db || decodeURIComponent(u.username) || 'postgres';
+  } catch {
+    return 'postgres';
+  }
+}
+
+/** The URL with the password put back, in memory only: the engine splits it off again at once. */
+function withPassword(dbUrl: string, password: string | null | undefined): string {
+  if (!password) return dbUrl;
+  const u = new URL(dbUrl);
+  u.password = encodeURIComponent(password);
+  return u.toString();
+}
+
+/**
+ * The engine as the desktop app sees it: plain Node, no electron import, so the Electron main
+ * process and the browser harness host exactly the same service.
+ */
+export function createAppService(opts: AppServiceOptions): AppService {
+  const env = opts.env ?? process.env;
+  const emit = opts.emit;
+  const jobs = new JobRegistry(emit);
+  const targets = new TargetStore(env);
+  const manifestCaches = new Map<string, Map<string, { stamp: string; manifest: BackupManifest | null }>>();
+  const heldPasswords = new Set<string>();
+
+  const announceTargets = async (): Promise<void> => emit('targets.changed', { targets: await targets.list() });
+
+  const handlers: ServiceHandlers = {
+    'app.info': () =>
+      Promise.resolve({ version: lifeboatVersion(), platform: process.platform, shell: opts.shell, defaultStorageUrl: targets.defaultStorageUrl() }),
+
+    'targets.list': () => targets.list(),
+
+    'targets.save': async (req) => {
+      const saved = await targets.save(req);
+      if (req.password) heldPasswords.add(req.password);
+      await announceTargets();
+      return saved;
+    },
+
+    'targets.remove': async (req) => {
+      const removed = await targets.remove(req.id);
+      if (removed) await announceTargets();
+      return { removed };
+    },
+
+    'connection.test': async (req) => {
+      const stored = req.targetId ? await targets.get(req.targetId) : null;
+      const password = req.password ?? stored?.password ?? null;
+      const conn = parsePgConnection(withPassword(req.dbUrl, password), env);
+      const client = await connectClient(conn);
+      try {
+        const info = await readServerInfo(client, conn);
+        let pgDump: { path: string; version: string } | null = null;
+        let pgDumpProblem: string | null = null;
+        try {
+          const tool = await selectPgDump(info, opts.pgBinDir, env);
+          pgDump = { path: tool.path, version: tool.version };
+        } catch (e) {
+          pgDumpProblem = e instanceof LifeboatError ? e.message : String(e);
+        }
+        return { serverVersion: info.version, database: info.database, databaseSizeBytes: info.databaseSizeBytes, pgDump, pgDumpProblem };
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+
+    'storage.test': async (req) => {
+      const target = parseStorageTarget(req.storageUrl === '' ? targets.defaultStorageUrl() : req.storageUrl, env);
+      const storage = openStorage(target);
+      await storage.checkWritable();
+      const backups = await listBackups(storage, { prefix: target.prefix });
+      return { display: storage.display, backupCount: backups.length };
+    },
+
+    'backups.list': async (req) => {
+      const t = await targets.get(req.targetId);
+      const target = parseStorageTarget(t.storageUrl, env);
+      const storage = openStorage(target);
+      let cache = manifestCaches.get(t.id);
+      if (!cache) {
+        cache = new Map<string, { stamp: string; manifest: BackupManifest | null }>();
+        manifestCaches.set(t.id, cache);
+      }
+      const all = await listBackups(storage, { prefix: target.prefix, manifestCache: cache });
+      // Backups of this target's database: by the manifest's exact name, or (for backups other
+      // tools wrote, without a manifest) by the name in the key.
+      const db = databaseNameOf(t.dbUrl);
+      const safe = keySafeDatabaseName(db);
+      const backups = all.filter((b: BackupEntry) => b.dbName === db || (!b.hasManifest && b.dbName === safe));
+      return { targetId: t.id, storage: storage.display, backups, listedAt: new Date().toISOString() };
+    },
+
+    'backup.start': async (req) => {
+      const t = await targets.get(req.targetId);
+      const target = parseStorageTarget(t.storageUrl, env);
+      if (t.password) heldPasswords.add(t.password);
+      return jobs.start({ kind: 'backup', title: `Back up ${t.name} to ${openStorage(target).display}`, targetId: t.id }, async (ctx) => {
+        try {
+          const r = await runBackup({
+            db: withPassword(t.dbUrl, t.password),
+            to: target,
+            format: req.format ?? 'custom',
+            label: req.label ?? null,
+            pin: req.pin ?? false,
+            pgBinDir: opts.pgBinDir,
+            signal: ctx.signal,
+            onProgress: ctx.onProgress,
+            env,
+            jobId: ctx.jobId,
+          });
+          return { resultKey: r.key };
+        } finally {
+          emit('backups.changed', { targetId: t.id });
+        }
+      });
+    },
+
+    'jobs.list': () => Promise.resolve(jobs.list()),
+
+    'jobs.cancel': (req) => Promise.resolve({ cancelled: jobs.cancel(req.jobId) }),
+  };
+
+  return {
+    handlers,
+    jobs,
+    targets,
+    secrets: () => [...heldPasswords],
+    shutdown: () => jobs.shutdown(),
+  };
+}

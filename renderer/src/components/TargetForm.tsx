@@ -1,0 +1,135 @@
+import { useId, useState, type FormEvent } from 'react';
+import type { ConnectionReport, StorageReport, TargetView } from '../../../shared/ipc-contract.js';
+import { client, errorMessage } from '../api/client.js';
+import { formatBytes } from '../lib/format.js';
+import { useTargets } from '../stores/targets-store.js';
+import { ErrorText } from './ErrorText.js';
+
+interface Props {
+  existing?: TargetView | undefined;
+  defaultStorageUrl: string;
+  onSaved?: (t: TargetView) => void;
+  onCancel?: () => void;
+}
+
+/**
+ * A database and where its backups go, with both tests. The password field is write-only: what
+ * was saved is never shown again (the engine keeps it; the UI can only replace or clear it).
+ */
+export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: Props) {
+  const ids = useId();
+  const save = useTargets((s) => s.save);
+  const [name, setName] = useState(existing?.name ?? '');
+  const [dbUrl, setDbUrl] = useState(existing?.dbUrl ?? '');
+  const [password, setPassword] = useState('');
+  const [storageUrl, setStorageUrl] = useState(existing?.storageUrl ?? '');
+  const [busy, setBusy] = useState<null | 'db' | 'storage' | 'save'>(null);
+  const [dbReport, setDbReport] = useState<ConnectionReport | null>(null);
+  const [storageReport, setStorageReport] = useState<StorageReport | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const run = async <T,>(what: 'db' | 'storage' | 'save', fn: () => Promise<T>): Promise<T | null> => {
+    setBusy(what);
+    setError(null);
+    try {
+      return await fn();
+    } catch (e) {
+      setError(errorMessage(e));
+      return null;
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const testDb = async () => {
+    setDbReport(null);
+    const r = await run('db', () => client().call('connection.test', { dbUrl, ...(password ? { password } : {}), ...(existing ? { targetId: existing.id } : {}) }));
+    if (r) setDbReport(r);
+  };
+  const testStorage = async () => {
+    setStorageReport(null);
+    const r = await run('storage', () => client().call('storage.test', { storageUrl }));
+    if (r) setStorageReport(r);
+  };
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const r = await run('save', () => save({ ...(existing ? { id: existing.id } : {}), name, dbUrl, storageUrl, ...(password ? { password } : {}) }));
+    if (r) onSaved?.(r);
+  };
+
+  return (
+    <form className="target-form" aria-label={existing ? `Edit ${existing.name}` : 'Add a database'} onSubmit={(e) => void submit(e)}>
+      <label htmlFor={`${ids}-name`}>Name</label>
+      <input id={`${ids}-name`} value={name} onChange={(e) => setName(e.target.value)} placeholder="shop (production)" required />
+
+      <label htmlFor={`${ids}-db`}>Database URL</label>
+      <input id={`${ids}-db`} value={dbUrl} onChange={(e) => setDbUrl(e.target.value)} placeholder="postgresql://user@host:5432/dbname" spellCheck={false} required />
+
+      <label htmlFor={`${ids}-pw`}>Password</label>
+      <input
+        id={`${ids}-pw`}
+        type="password"
+        autoComplete="new-password"
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        placeholder={existing?.hasPassword ? 'saved; type to replace' : 'optional: ~/.pgpass and PGPASSWORD work too'}
+        aria-describedby={`${ids}-pw-help`}
+      />
+      <p id={`${ids}-pw-help`} className="help">
+        Never shown again once saved; it reaches pg_dump only through its environment.
+      </p>
+      <div className="row">
+        <button type="button" onClick={() => void testDb()} disabled={busy !== null || dbUrl.trim() === ''}>
+          {busy === 'db' ? 'Testing connection…' : 'Test connection'}
+        </button>
+      </div>
+      {dbReport && (
+        <div role="status" className="ok" aria-label="Connection test result">
+          Connected to PostgreSQL {dbReport.serverVersion}, database “{dbReport.database}” ({formatBytes(dbReport.databaseSizeBytes)}).{' '}
+          {dbReport.pgDump ? (
+            <>
+              Backups will use pg_dump {dbReport.pgDump.version} ({dbReport.pgDump.path}).
+            </>
+          ) : (
+            <strong className="error">{dbReport.pgDumpProblem}</strong>
+          )}
+        </div>
+      )}
+
+      <label htmlFor={`${ids}-storage`}>Storage URL</label>
+      <input
+        id={`${ids}-storage`}
+        value={storageUrl}
+        onChange={(e) => setStorageUrl(e.target.value)}
+        placeholder={defaultStorageUrl}
+        spellCheck={false}
+        aria-describedby={`${ids}-storage-help`}
+      />
+      <p id={`${ids}-storage-help`} className="help">
+        s3://bucket[/prefix][?endpoint=https://…] or file:///folder. Empty: the local folder {defaultStorageUrl}. S3 credentials come from the AWS environment.
+      </p>
+      <div className="row">
+        <button type="button" onClick={() => void testStorage()} disabled={busy !== null}>
+          {busy === 'storage' ? 'Testing storage…' : 'Test storage'}
+        </button>
+      </div>
+      {storageReport && (
+        <div role="status" className="ok" aria-label="Storage test result">
+          Storage ready: {storageReport.display} ({storageReport.backupCount} backup{storageReport.backupCount === 1 ? '' : 's'} found).
+        </div>
+      )}
+
+      <ErrorText message={error} />
+      <div className="row">
+        <button type="submit" className="primary" disabled={busy !== null}>
+          {existing ? 'Save changes' : 'Save database'}
+        </button>
+        {onCancel && (
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}

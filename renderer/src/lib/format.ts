@@ -1,0 +1,30 @@
+export { formatBytes } from '../../../shared/progress.js';
+
+export function formatTimeUtc(iso: string): string {
+  return `${iso.slice(11, 19)} UTC`;
+}
+
+export function formatDateTimeUtc(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const m = Math.floor(s / 60);
+  const h = Math.floor(m / 60);
+  if (h > 0) return `${h}h ${m % 60}m ${s % 60}s`;
+  if (m > 0) return `${m}m ${s % 60}s`;
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+const PHASES: Record<string, string> = {
+  starting: 'Starting',
+  connecting: 'Connecting to the database',
+  dumping: 'Dumping and uploading',
+  finalizing: 'Checking the stored object and writing the manifest',
+  done: 'Done',
+};
+
+export function phaseLabel(phase: string): string {
+  return PHASES[phase] ?? phase;
+}

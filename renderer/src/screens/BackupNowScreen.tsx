@@ -1,0 +1,82 @@
+import { useId, useState, type FormEvent } from 'react';
+import type { TargetView } from '../../../shared/ipc-contract.js';
+import { errorMessage } from '../api/client.js';
+import { ErrorText } from '../components/ErrorText.js';
+import { JobOutcome, JobProgressView } from '../components/JobProgressView.js';
+import { ymOf } from '../lib/calendar.js';
+import { useJobs } from '../stores/jobs-store.js';
+import { useNav } from '../stores/nav-store.js';
+
+/** Label, pin and format; then live progress with Cancel; then what happened. */
+export function BackupNowScreen({ target }: { target: TargetView }) {
+  const ids = useId();
+  const startBackup = useJobs((s) => s.startBackup);
+  const job = useJobs((s) => {
+    const id = s.lastStarted[target.id];
+    return id ? s.jobs[id] : undefined;
+  });
+  const [label, setLabel] = useState('');
+  const [pin, setPin] = useState(false);
+  const [format, setFormat] = useState<'custom' | 'plain'>('custom');
+  const [error, setError] = useState<string | null>(null);
+  const [starting, setStarting] = useState(false);
+  const running = job?.state === 'running';
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setStarting(true);
+    try {
+      await startBackup({ targetId: target.id, label: label.trim() === '' ? null : label.trim(), pin, format });
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  const showOnCalendar = () => {
+    const nav = useNav.getState();
+    if (job) {
+      nav.showMonth(ymOf(job.startedAt));
+      nav.selectDay(job.startedAt.slice(0, 10));
+    }
+    nav.setView('month');
+    nav.go('calendar');
+  };
+
+  return (
+    <section aria-labelledby="backup-now-title" className="backup-now">
+      <h2 id="backup-now-title">Backup now: {target.name}</h2>
+      <form aria-label="Backup options" onSubmit={(e) => void submit(e)}>
+        <label htmlFor={`${ids}-label`}>Label</label>
+        <input id={`${ids}-label`} value={label} maxLength={200} onChange={(e) => setLabel(e.target.value)} placeholder="before migration 42" disabled={running} />
+        <label className="check">
+          <input type="checkbox" checked={pin} onChange={(e) => setPin(e.target.checked)} disabled={running} /> Pin this backup (retention never removes it)
+        </label>
+        <label htmlFor={`${ids}-format`}>Format</label>
+        <select id={`${ids}-format`} value={format} onChange={(e) => setFormat(e.target.value === 'plain' ? 'plain' : 'custom')} disabled={running}>
+          <option value="custom">Custom archive (pg_dump -Fc, .dump): selective restore</option>
+          <option value="plain">Plain SQL, gzipped (.sql.gz): the seed scripts' format</option>
+        </select>
+        <div className="row">
+          <button type="submit" className="primary" disabled={running || starting}>
+            Start backup
+          </button>
+        </div>
+      </form>
+      <ErrorText message={error} />
+      {job && running && <JobProgressView job={job} />}
+      {job && !running && (
+        <>
+          <JobOutcome job={job} />
+          {job.state === 'done' && (
+            <button type="button" onClick={showOnCalendar}>
+              Show on calendar
+            </button>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

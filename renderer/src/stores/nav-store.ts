@@ -1,0 +1,42 @@
+import { create } from 'zustand';
+import { addMonths, type YearMonth } from '../lib/calendar.js';
+
+export type Screen = 'calendar' | 'backup-now' | 'activity' | 'databases';
+
+interface NavState {
+  screen: Screen;
+  month: YearMonth;
+  selectedDay: string | null;
+  calendarView: 'month' | 'list';
+  query: string;
+  /** True while the first-run guide is shown (set when the app starts with no database). */
+  firstRun: boolean;
+  setFirstRun: (on: boolean) => void;
+  go: (screen: Screen) => void;
+  shiftMonth: (n: number) => void;
+  showMonth: (month: YearMonth) => void;
+  selectDay: (day: string | null) => void;
+  setView: (view: 'month' | 'list') => void;
+  setQuery: (q: string) => void;
+}
+
+function thisMonth(): YearMonth {
+  const now = new Date();
+  return { year: now.getUTCFullYear(), month: now.getUTCMonth() };
+}
+
+export const useNav = create<NavState>()((set, get) => ({
+  screen: 'calendar',
+  month: thisMonth(),
+  selectedDay: null,
+  calendarView: 'month',
+  query: '',
+  firstRun: false,
+  setFirstRun: (firstRun) => set({ firstRun }),
+  go: (screen) => set({ screen }),
+  shiftMonth: (n) => set({ month: addMonths(get().month, n) }),
+  showMonth: (month) => set({ month }),
+  selectDay: (selectedDay) => set({ selectedDay }),
+  setView: (calendarView) => set({ calendarView }),
+  setQuery: (query) => set({ query }),
+}));

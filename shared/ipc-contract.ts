@@ -1,0 +1,190 @@
+// The one contract between the UI and the engine. Every call (request schema → response type) and
+// every event (payload type) lives here. Electron's IPC (electron/main/ipc-registration.ts +
+// electron/preload/preload.cts) and the browser harness's HTTP bridge (electron/web/) both carry
+// exactly this contract, so the renderer cannot tell them apart.
+//
+// Types and pure values only (zod schemas are data): no Node, no DOM, no electron.
+import { z } from 'zod';
+import type { BackupEntry } from './backup-entry.js';
+import type { JobProgress } from './progress.js';
+
+// ---------------------------------------------------------------------------------------------
+// Shapes that cross the boundary
+
+/** A database and where its backups go. The password is never part of it (write-only, see targets.save). */
+export interface TargetView {
+  id: string;
+  name: string;
+  /** libpq URL without any password. */
+  dbUrl: string;
+  /** s3://bucket[/prefix]?endpoint=… or file:///folder; never holds credentials. */
+  storageUrl: string;
+  /** True when a password is held for this target (its value never leaves the main process). */
+  hasPassword: boolean;
+}
+
+export type JobKind = 'backup';
+export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface JobView {
+  id: string;
+  kind: JobKind;
+  /** What the job is about, in words: "Back up shop to s3://backups/database_backups". */
+  title: string;
+  targetId: string | null;
+  state: JobState;
+  startedAt: string;
+  finishedAt: string | null;
+  progress: JobProgress | null;
+  /** For a failed job: what happened and what to do. */
+  error: { code: string; message: string } | null;
+  /** For a finished backup: the key it wrote. */
+  resultKey: string | null;
+}
+
+export interface ConnectionReport {
+  serverVersion: string;
+  database: string;
+  databaseSizeBytes: number;
+  /** The pg_dump that a backup will use, or null with `pgDumpProblem` saying what to install. */
+  pgDump: { path: string; version: string } | null;
+  pgDumpProblem: string | null;
+}
+
+export interface StorageReport {
+  /** Where, as a URL without secrets. */
+  display: string;
+  backupCount: number;
+}
+
+export interface AppInfo {
+  version: string;
+  platform: string;
+  /** 'electron' inside the desktop app, 'web' in the browser harness. */
+  shell: 'electron' | 'web';
+  /** The local folder used when no storage is configured. */
+  defaultStorageUrl: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests: every request entering the engine is parsed with these schemas first.
+
+const id = z.string().min(1).max(200);
+const text = (max: number) => z.string().max(max);
+
+export const callSchemas = {
+  'app.info': z.object({}).strict(),
+  'targets.list': z.object({}).strict(),
+  /** Creates (no id) or updates a target. `password` is write-only: null clears it, absent keeps it. */
+  'targets.save': z
+    .object({
+      id: id.optional(),
+      name: text(100).trim().min(1, 'Give the target a name.'),
+      dbUrl: text(2000).trim().min(1, 'Enter the database URL.'),
+      storageUrl: text(2000).trim(),
+      password: z.string().max(1000).nullable().optional(),
+    })
+    .strict(),
+  'targets.remove': z.object({ id }).strict(),
+  'connection.test': z
+    .object({ dbUrl: text(2000).trim().min(1, 'Enter the database URL.'), password: z.string().max(1000).nullable().optional(), targetId: id.optional() })
+    .strict(),
+  'storage.test': z.object({ storageUrl: text(2000).trim() }).strict(),
+  'backups.list': z.object({ targetId: id }).strict(),
+  'backup.start': z
+    .object({
+      targetId: id,
+      label: text(200).nullable().optional(),
+      pin: z.boolean().optional(),
+      format: z.enum(['custom', 'plain']).optional(),
+    })
+    .strict(),
+  'jobs.list': z.object({}).strict(),
+  'jobs.cancel': z.object({ jobId: id }).strict(),
+} as const;
+
+export type CallName = keyof typeof callSchemas;
+export type CallRequest<K extends CallName> = z.input<(typeof callSchemas)[K]>;
+export type ParsedCallRequest<K extends CallName> = z.output<(typeof callSchemas)[K]>;
+
+export interface CallResponses {
+  'app.info': AppInfo;
+  'targets.list': TargetView[];
+  'targets.save': TargetView;
+  'targets.remove': { removed: boolean };
+  'connection.test': ConnectionReport;
+  'storage.test': StorageReport;
+  'backups.list': { targetId: string; storage: string; backups: BackupEntry[]; listedAt: string };
+  'backup.start': JobView;
+  'jobs.list': { running: JobView[]; recent: JobView[] };
+  'jobs.cancel': { cancelled: boolean };
+}
+export type CallResponse<K extends CallName> = CallResponses[K];
+
+export const CALL_NAMES = Object.keys(callSchemas) as CallName[];
+
+export function isCallName(name: string): name is CallName {
+  return Object.prototype.hasOwnProperty.call(callSchemas, name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events: pushed from the engine to every window (throttled where they can be frequent).
+
+export interface EventPayloads {
+  /** A job began. */
+  'job.started': JobView;
+  /** Throttled progress of a running job. */
+  'job.progress': JobProgress;
+  /** A job ended: exactly one per job, with state done, failed or cancelled. */
+  'job.finished': JobView;
+  /** Something was written to or removed from a target's storage; lists should refresh. */
+  'backups.changed': { targetId: string };
+  /** Targets were added, changed or removed. */
+  'targets.changed': { targets: TargetView[] };
+}
+export type EventName = keyof EventPayloads;
+export const EVENT_NAMES: readonly EventName[] = ['job.started', 'job.progress', 'job.finished', 'backups.changed', 'targets.changed'];
+
+export interface EventEnvelope<E extends EventName = EventName> {
+  name: E;
+  payload: EventPayloads[E];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results: errors cross as values, never as thrown objects (structured clone loses classes).
+
+export interface IpcError {
+  code: string;
+  message: string;
+}
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
+
+/**
+ * What both transports provide (the preload's `window.lifeboat` and the HTTP bridge): results
+ * as values and an event subscription that returns its unsubscribe function.
+ */
+export interface LifeboatBridge {
+  invoke<K extends CallName>(name: K, request: CallRequest<K>): Promise<IpcResult<CallResponse<K>>>;
+  subscribe<E extends EventName>(name: E, listener: (payload: EventPayloads[E]) => void): () => void;
+}
+
+/** The Electron channel names; only the two raw-IPC files use them. */
+export const IPC_CALL_CHANNEL = 'lifeboat:call';
+export const IPC_EVENT_CHANNEL = 'lifeboat:event';
+
+/** Turns a zod failure into the one sentence the user reads. */
+export function describeValidationError(name: string, error: z.ZodError): string {
+  const first = error.issues[0];
+  if (!first) return `The request "${name}" is not valid.`;
+  const where = first.path.length > 0 ? ` (${first.path.join('.')})` : '';
+  const msg = first.message.endsWith('.') ? first.message : `${first.message}.`;
+  return `The request "${name}" was rejected${where}: ${msg}`;
+}
+
+/** Validates a request against the contract; used by every transport on the engine side. */
+export function parseCallRequest(name: string, raw: unknown): { ok: true; name: CallName; request: unknown } | { ok: false; error: IpcError } {
+  if (!isCallName(name)) return { ok: false, error: { code: 'BAD_REQUEST', message: `There is no call named "${name}"; update the app.` } };
+  const r = callSchemas[name].safeParse(raw ?? {});
+  if (!r.success) return { ok: false, error: { code: 'BAD_REQUEST', message: describeValidationError(name, r.error) } };
+  return { ok: true, name, request: r.data };
+}

@@ -1,0 +1,86 @@
+import { act, fireEvent, render, screen, within } from '@testing-library/react';
+import { userEvent } from '@testing-library/user-event';
+import { afterEach, describe, expect, it } from 'vitest';
+import { App } from '../../renderer/src/App.js';
+import { useNav } from '../../renderer/src/stores/nav-store.js';
+import { backup, connectFake, TARGET } from './fake-bridge.js';
+
+let disconnect = () => undefined as void;
+afterEach(() => disconnect());
+
+const listing = [
+  backup('2026-11-25T10:11:12.000Z', { label: 'before migration 42', pinned: true }),
+  backup('2026-11-25T03:00:00.000Z'),
+  backup('2026-10-02T03:00:00.000Z'),
+  // Written by the seed's scripts: no manifest, plain SQL.
+  backup('2026-10-15T03:10:12.000Z', { key: 'database_backups/2026/10/15/shop_20261015_031012.sql.gz', hasManifest: false, format: 'plain', sha256: null }),
+];
+
+function start() {
+  const c = connectFake({ 'backups.list': () => ({ targetId: 't1', storage: 's3://backups/database_backups', backups: listing, listedAt: '2026-11-25T12:00:00.000Z' }) });
+  disconnect = c.disconnect;
+  render(<App />);
+  return c.bridge;
+}
+
+describe('backup calendar', () => {
+  it('labels each day cell with its backups and opens a day’s list', async () => {
+    start();
+    const grid = await screen.findByRole('grid', { name: 'Backups in November 2026' });
+    const day = await within(grid).findByRole('gridcell', { name: '25 November 2026: 2 backups, 1 pinned' });
+    expect(within(grid).getByRole('gridcell', { name: '24 November 2026: no backups' })).toBeTruthy();
+    await userEvent.click(day);
+    const table = screen.getByRole('table', { name: 'Backups on 25 November 2026' });
+    expect(within(table).getAllByRole('row')).toHaveLength(3);
+    expect(within(table).getByText('before migration 42')).toBeTruthy();
+    expect(within(table).getByRole('rowheader', { name: '10:11:12 UTC' })).toBeTruthy();
+  });
+
+  it('moves between months with the buttons and shows backups other tools wrote', async () => {
+    start();
+    await screen.findByRole('grid', { name: 'Backups in November 2026' });
+    await userEvent.click(screen.getByRole('button', { name: 'Previous month' }));
+    const grid = screen.getByRole('grid', { name: 'Backups in October 2026' });
+    expect(within(grid).getByRole('gridcell', { name: '15 October 2026: 1 backup, 1 without manifest' })).toBeTruthy();
+    await userEvent.click(screen.getByRole('button', { name: 'Next month' }));
+    expect(screen.getByRole('grid', { name: 'Backups in November 2026' })).toBeTruthy();
+  });
+
+  it('is keyboard navigable: arrows move the focus, Enter opens the day, Page Down changes month', async () => {
+    start();
+    const grid = await screen.findByRole('grid', { name: 'Backups in November 2026' });
+    const first = within(grid).getByRole('gridcell', { name: /^1 November 2026/ });
+    expect(first.tabIndex).toBe(0);
+    act(() => first.focus());
+    fireEvent.keyDown(first, { key: 'ArrowDown' });
+    const eighth = within(grid).getByRole('gridcell', { name: /^8 November 2026/ });
+    expect(document.activeElement).toBe(eighth);
+    fireEvent.keyDown(eighth, { key: 'Enter' });
+    expect(useNav.getState().selectedDay).toBe('2026-11-08');
+    expect(screen.getByText('No backups on 8 November 2026.')).toBeTruthy();
+    fireEvent.keyDown(eighth, { key: 'PageDown' });
+    expect(screen.getByRole('grid', { name: 'Backups in December 2026' })).toBeTruthy();
+  });
+
+  it('searches the list view by key or label', async () => {
+    start();
+    await screen.findByRole('grid');
+    await userEvent.click(screen.getByRole('button', { name: 'List view' }));
+    const search = screen.getByRole('searchbox', { name: 'Search backups by key or label' });
+    expect(screen.getByRole('status').textContent).toBe('4 backups match.');
+    await userEvent.type(search, 'migration');
+    expect(screen.getByRole('status').textContent).toBe('1 backup matches.');
+    await userEvent.clear(search);
+    await userEvent.type(search, '20261015');
+    const table = screen.getByRole('table', { name: 'Matching backups, newest first' });
+    expect(within(table).getByText('none (written by another tool)')).toBeTruthy();
+  });
+
+  it('shows the listing error in plain words', async () => {
+    const c = connectFake({ 'backups.list': () => ({ error: { code: 'STORAGE_BUCKET_MISSING', message: 'The bucket "backups" does not exist; create it or fix the storage URL.' } }) });
+    disconnect = c.disconnect;
+    render(<App />);
+    expect((await screen.findByRole('alert')).textContent).toBe('The bucket "backups" does not exist; create it or fix the storage URL.');
+    expect(TARGET.name).toBe('shop');
+  });
+});

@@ -1,0 +1,161 @@
+// The app service (what the Electron main process and the browser harness host) against real
+// PostgreSQL, a real S3 server and the real pg_dump; and its HTTP bridge as a browser uses it.
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventName, EventPayloads, JobView } from '../../shared/ipc-contract.js';
+import { createAppService, type AppService } from '../../electron/app-service/app-service.js';
+import { dispatchCall } from '../../electron/app-service/dispatch.js';
+import { EventHub } from '../../electron/app-service/event-sink.js';
+import { startWebBridge, type WebBridge } from '../../electron/web/web-bridge-server.js';
+import { tempHome } from '../support/cli.js';
+import { startCluster, type PgCluster } from '../support/pg-cluster.js';
+import { TEST_S3_ENV, startS3Server, type S3Server } from '../support/s3-server.js';
+import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy.js';
+
+let pg: PgCluster;
+let s3: S3Server;
+let proxy: StallingProxy;
+let home: Awaited<ReturnType<typeof tempHome>>;
+let service: AppService;
+let hub: EventHub;
+const events: { name: EventName; payload: unknown }[] = [];
+const PASSWORD = 'Sup3r s3cret!';
+
+beforeAll(async () => {
+  [pg, s3, home] = await Promise.all([startCluster({ major: 15, password: PASSWORD }), startS3Server(), tempHome()]);
+  await pg.createDatabase('shop');
+  await pg.query(`CREATE TABLE orders (id int PRIMARY KEY, total numeric); INSERT INTO orders SELECT g, g * 1.5 FROM generate_series(1, 1000) g`, [], 'shop');
+  await s3.createBucket('backups');
+  // A backup the seed's scripts wrote: no manifest, plain gzipped SQL.
+  await s3.client.send(new PutObjectCommand({ Bucket: 'backups', Key: 'database_backups/2023/05/15/shop_20230515_031012.sql.gz', Body: 'not really gzip' }));
+  // Object uploads (PUT) through this proxy never finish: a backup waits there until cancelled.
+  proxy = await startStallingProxy(s3.endpoint, (req) => req.method === 'PUT');
+  hub = new EventHub();
+  hub.add(<E extends EventName>(name: E, payload: EventPayloads[E]) => void events.push({ name, payload }));
+  service = createAppService({ emit: hub.emit, shell: 'web', env: { ...process.env, ...home, ...TEST_S3_ENV } });
+});
+
+afterAll(async () => {
+  await service?.shutdown();
+  await Promise.all([pg?.stop(), s3?.stop(), proxy?.close()]);
+});
+
+const call = async (name: string, request: unknown) => dispatchCall(service, name, request);
+const dbUrlWithoutPassword = () => `postgresql://postgres@127.0.0.1:${pg.port}/shop`;
+
+describe('app service', () => {
+  let targetId = '';
+
+  it('keeps a password pasted in the URL out of the saved target, the file and every answer', async () => {
+    const r = await call('targets.save', { name: 'shop', dbUrl: `postgresql://postgres:${encodeURIComponent(PASSWORD)}@127.0.0.1:${pg.port}/shop`, storageUrl: s3.storageUrl('backups') });
+    expect(r).toMatchObject({ ok: true, value: { name: 'shop', dbUrl: dbUrlWithoutPassword(), hasPassword: true } });
+    if (r.ok) targetId = (r.value as { id: string }).id;
+    const file = await readFile(path.join(home.LIFEBOAT_HOME, 'app-targets.json'), 'utf8');
+    expect(file).toContain(dbUrlWithoutPassword());
+    expect(file).not.toContain('s3cret');
+    expect(JSON.stringify(await call('targets.list', {}))).not.toContain('s3cret');
+    expect(JSON.stringify(events)).not.toContain('s3cret');
+  });
+
+  it('tests the connection: server version and the pg_dump a backup will use', async () => {
+    const r = await call('connection.test', { dbUrl: dbUrlWithoutPassword(), targetId });
+    expect(r).toMatchObject({ ok: true, value: { serverVersion: expect.stringMatching(/^15\./), database: 'shop', pgDump: { version: expect.stringMatching(/^15\./), path: expect.stringContaining('pg_dump') }, pgDumpProblem: null } });
+  });
+
+  it('says plainly when the password is wrong, without echoing it', async () => {
+    const r = await call('connection.test', { dbUrl: dbUrlWithoutPassword(), password: 'wrong-password' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'PG_AUTH_FAILED' } });
+    expect(JSON.stringify(r)).not.toContain('wrong-password');
+  });
+
+  it('tests storage and counts the backups already there', async () => {
+    expect(await call('storage.test', { storageUrl: s3.storageUrl('backups') })).toMatchObject({ ok: true, value: { backupCount: 1 } });
+    expect(await call('storage.test', { storageUrl: s3.storageUrl('no-such-bucket') })).toMatchObject({ ok: false, error: { code: 'STORAGE_BUCKET_MISSING' } });
+  });
+
+  it('backs up as a job: started, progress, exactly one done; the calendar listing shows it beside the seed’s backup', async () => {
+    events.length = 0;
+    const started = await call('backup.start', { targetId, label: 'before migration 42', pin: true });
+    expect(started).toMatchObject({ ok: true, value: { state: 'running', kind: 'backup' } });
+    const job = (started as { value: JobView }).value;
+    const final = await service.jobs.settled(job.id);
+    expect(final).toMatchObject({ state: 'done', resultKey: expect.stringMatching(/^database_backups\/\d{4}\/\d{2}\/\d{2}\/shop_\d{8}_\d{6}\.dump$/) });
+    const mine = events.filter((e) => (e.payload as { id?: string; jobId?: string }).id === job.id || (e.payload as { jobId?: string }).jobId === job.id);
+    expect(mine[0]?.name).toBe('job.started');
+    expect(mine.filter((e) => e.name === 'job.progress').length).toBeGreaterThan(0);
+    expect(mine.filter((e) => e.name === 'job.finished')).toHaveLength(1);
+    expect(events.some((e) => e.name === 'backups.changed')).toBe(true);
+
+    const list = await call('backups.list', { targetId });
+    expect(list.ok).toBe(true);
+    const backups = (list as { value: { backups: { key: string; label: string | null; pinned: boolean; hasManifest: boolean }[] } }).value.backups;
+    expect(backups).toEqual([
+      expect.objectContaining({ key: final.resultKey, label: 'before migration 42', pinned: true, hasManifest: true }),
+      expect.objectContaining({ key: 'database_backups/2023/05/15/shop_20230515_031012.sql.gz', hasManifest: false }),
+    ]);
+    expect(await call('jobs.list', {})).toMatchObject({ ok: true, value: { running: [], recent: [expect.objectContaining({ id: job.id, state: 'done' })] } });
+  });
+
+  it('cancels a backup stuck mid-upload: cancelled, and nothing left in the bucket', async () => {
+    const before = await s3.listKeys('backups');
+    const slow = await call('targets.save', { name: 'shop via slow link', dbUrl: dbUrlWithoutPassword(), password: PASSWORD, storageUrl: `s3://backups?endpoint=${encodeURIComponent(proxy.endpoint)}` });
+    const slowId = (slow as { value: { id: string } }).value.id;
+    const job = ((await call('backup.start', { targetId: slowId })) as { value: JobView }).value;
+    while (proxy.held() === 0) await new Promise((r) => setTimeout(r, 20));
+    expect(service.jobs.list().running.map((j) => j.id)).toEqual([job.id]);
+    expect(await call('jobs.cancel', { jobId: job.id })).toEqual({ ok: true, value: { cancelled: true } });
+    expect(await service.jobs.settled(job.id)).toMatchObject({ state: 'cancelled', error: null });
+    expect(await s3.listKeys('backups')).toEqual(before);
+  });
+
+  it('rejects malformed requests before they reach the engine', async () => {
+    expect(await call('backup.start', { targetId, format: 'tar' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await call('backup.start', { targetId: 'nope' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: expect.stringContaining('There is no database target') } });
+  });
+});
+
+describe('browser harness bridge', () => {
+  let bridge: WebBridge;
+  const token = 'a'.repeat(48);
+
+  beforeAll(async () => {
+    bridge = await startWebBridge({ service, hub, rendererDir: path.resolve(import.meta.dirname, '../../dist/renderer'), token });
+  });
+  afterAll(async () => bridge?.close());
+
+  const post = (name: string, body: unknown, t = token) =>
+    fetch(`http://127.0.0.1:${bridge.port}/api/call/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-lifeboat-token': t }, body: JSON.stringify(body) });
+
+  it('answers calls with the token and refuses them without it', async () => {
+    expect(await (await post('app.info', {})).json()).toMatchObject({ ok: true, value: { shell: 'web' } });
+    const refused = await post('app.info', {}, 'b'.repeat(48));
+    expect(refused.status).toBe(401);
+    expect(await (await post('targets.remove', { id: 5 })).json()).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+  });
+
+  it('refuses host names other than loopback (DNS rebinding)', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: bridge.port, path: '/api/call/app.info', method: 'POST', headers: { host: 'evil.example:80', 'content-type': 'application/json', 'x-lifeboat-token': token } }, (res) => resolve(res.statusCode ?? 0));
+      req.on('error', reject);
+      req.end('{}');
+    });
+    expect(status).toBe(403);
+  });
+
+  it('streams events over SSE only with the token', async () => {
+    expect((await fetch(`http://127.0.0.1:${bridge.port}/api/events?token=wrong`)).status).toBe(401);
+    const controller = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${bridge.port}/api/events?token=${token}`, { signal: controller.signal });
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const reader = res.body!.getReader();
+    await reader.read(); // ": connected"
+    await post('targets.save', { name: 'sse check', dbUrl: dbUrlWithoutPassword(), storageUrl: '' });
+    let text = '';
+    while (!text.includes('targets.changed')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toMatch(/^data: \{"name":"targets.changed"/m);
+    controller.abort();
+  });
+});
