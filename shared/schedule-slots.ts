@@ -87,8 +87,15 @@ export function scheduledRunsBetween(schedules: readonly (Timing & { name: strin
   const out: PlannedRun[] = [];
   for (const s of schedules) {
     if (!s.enabled) continue;
-    const { slots } = slotsBetween(s, new Date(from.getTime() - 1), new Date(to.getTime() - 1), limit);
-    for (const at of slots) out.push({ schedule: s.name, at });
+    // The earliest `limit` runs: a seconds-level schedule must not enumerate a month of slots.
+    const cron = new Cron(cronOf(s), { paused: true, ...(s.timezone ? { timezone: s.timezone } : {}) });
+    let cursor = new Date(from.getTime() - 1);
+    for (let i = 0; i < limit; i++) {
+      const next = cron.nextRun(cursor);
+      if (!next || next.getTime() >= to.getTime()) break;
+      out.push({ schedule: s.name, at: next });
+      cursor = next;
+    }
   }
   out.sort((a, b) => a.at.getTime() - b.at.getTime() || (a.schedule < b.schedule ? -1 : a.schedule > b.schedule ? 1 : 0));
   return out.slice(0, limit);
