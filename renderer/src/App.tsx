@@ -4,6 +4,8 @@ import { BackupNowScreen } from './screens/BackupNowScreen.js';
 import { CalendarScreen } from './screens/CalendarScreen.js';
 import { DatabasesScreen } from './screens/DatabasesScreen.js';
 import { FirstRunScreen } from './screens/FirstRunScreen.js';
+import { LogReportScreen } from './screens/LogReportScreen.js';
+import { ScheduleScreen } from './screens/ScheduleScreen.js';
 import { runningJobs, useJobs } from './stores/jobs-store.js';
 import { useNav, type Screen } from './stores/nav-store.js';
 import { selectedTarget, useTargets } from './stores/targets-store.js';
@@ -12,6 +14,8 @@ const NAV: { screen: Screen; label: string }[] = [
   { screen: 'calendar', label: 'Calendar' },
   { screen: 'backup-now', label: 'Backup now' },
   { screen: 'activity', label: 'Activity' },
+  { screen: 'schedule', label: 'Schedule' },
+  { screen: 'log', label: 'Log & report' },
   { screen: 'databases', label: 'Databases' },
 ];
 
@@ -65,6 +69,8 @@ export function App() {
         {screen === 'backup-now' && <BackupNowScreen target={target} />}
         {screen === 'activity' && <ActivityScreen />}
         {screen === 'databases' && <DatabasesScreen />}
+        {screen === 'schedule' && <ScheduleScreen target={target} />}
+        {screen === 'log' && <LogReportScreen targets={targets} />}
       </main>
     </div>
   );

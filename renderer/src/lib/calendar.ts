@@ -71,6 +71,8 @@ export interface DaySummary {
   /** Backups without a manifest: written by other tools (seed layout), or incomplete. */
   withoutManifest: number;
   failedJobs: number;
+  /** Runs the schedule will start on that day (future only). */
+  scheduled?: number;
 }
 
 export function describeDay(day: string, s: DaySummary): string {
@@ -78,5 +80,6 @@ export function describeDay(day: string, s: DaySummary): string {
   if (s.pinned) parts.push(`${s.pinned} pinned`);
   if (s.withoutManifest) parts.push(`${s.withoutManifest} without manifest`);
   if (s.failedJobs) parts.push(`${s.failedJobs} failed`);
+  if (s.scheduled) parts.push(`${s.scheduled} scheduled`);
   return `${longDay(day)}: ${parts.join(', ')}`;
 }
