@@ -12,6 +12,8 @@ export interface ProfileInput {
   activity: ActivityEntry[];
   /** Listing failed: the report says so instead of pretending there are no backups. */
   listingError?: string | null;
+  /** The stored verify record (<key>.verify.json) of the newest backup, whoever ran the verification. */
+  verifyRecord?: { at: string; outcome: 'success' | 'failure'; key: string; message: string | null } | null;
 }
 
 export type HealthState = 'ok' | 'warning' | 'failing';
@@ -56,7 +58,10 @@ export function buildProfileReport(p: ProfileInput, since: Date, until: Date, ma
   const newest = good.reduce<BackupEntry | null>((n, b) => (!n || b.createdAt > n.createdAt ? b : n), null);
   const failures = p.activity.filter((e) => e.kind === 'backup' && e.outcome === 'failure' && inPeriod(e.startedAt, since, until));
   const verifies = p.activity.filter((e) => e.kind === 'verify').sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
-  const v = verifies[0];
+  const fromLog = verifies[0];
+  const rec = p.verifyRecord ?? null;
+  // The newer of the logged verification and the record stored beside the newest backup.
+  const v = rec && (!fromLog || rec.at > fromLog.startedAt) ? { startedAt: rec.at, outcome: rec.outcome, key: rec.key, error: rec.message ? { code: 'VERIFY_FAILED', message: rec.message } : null } : fromLog;
   const prunes = p.activity.filter((e) => e.kind === 'prune' && e.outcome === 'success' && inPeriod(e.startedAt, since, until));
   const ageHours = newest ? Math.max(0, (until.getTime() - new Date(newest.createdAt).getTime()) / HOUR) : null;
   const problems: string[] = [];

@@ -31,8 +31,10 @@ export const scheduleSchema = z.object({
   retryDelaySeconds: z.number().min(0).max(3600).default(60),
   /** Applied after each successful backup; null = never prune. */
   retention: retentionPolicySchema.nullable().default({ keepDays: 30, keepLast: 3, gfs: null }),
-  /** Checksum-verify the newest backup every N days; null = never. */
+  /** Verify the newest backup every N days; null = never. */
   verifyEveryDays: z.number().min(0).nullable().default(7),
+  /** Deep verification: restore into a temporary database on this server (no password in the URL); null = quick (size, SHA-256, contents). */
+  verifyServer: z.string().nullable().default(null),
   createdAt: z.string(),
 });
 

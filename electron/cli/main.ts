@@ -1,12 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { lifeboatVersion } from '../engine/version.js';
 import { registerBackup } from './commands/backup.js';
+import { registerExtract } from './commands/extract.js';
 import { registerList } from './commands/list.js';
 import { registerLog } from './commands/log.js';
 import { registerNotify } from './commands/notify.js';
 import { registerPrune } from './commands/prune.js';
 import { registerReport } from './commands/report.js';
 import { registerScheduler } from './commands/scheduler.js';
+import { registerRestore } from './commands/restore.js';
+import { registerTemp } from './commands/temp.js';
+import { registerVerify } from './commands/verify.js';
 import type { GlobalOptions } from './global-options.js';
 import { reportFailure } from './output.js';
 
@@ -32,6 +36,10 @@ registerLog(program);
 registerScheduler(program, globals);
 registerNotify(program);
 registerReport(program);
+registerRestore(program, globals);
+registerTemp(program);
+registerExtract(program, globals);
+registerVerify(program, globals);
 
 try {
   await program.parseAsync(process.argv);

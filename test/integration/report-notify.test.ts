@@ -113,8 +113,14 @@ describe('lifeboat report', () => {
     expect(sent).toHaveLength(1);
     expect(JSON.parse(sent[0]!.body)).toMatchObject({ event: 'report', title: 'Lifeboat weekly status: WARNING' });
 
+    // `lifeboat verify` is logged too, and its stored record shows in the report.
+    const verified = await runCli(['verify', '--to', to, '--latest'], env);
+    expect(verified.code).toBe(0);
+    const verifyLog = JSON.parse((await runCli(['log', '--kind', 'verify', '--json'], env)).stdout) as ActivityEntry[];
+    expect(verifyLog).toHaveLength(1);
+    expect(verifyLog[0]).toMatchObject({ outcome: 'success', summary: 'Verified (quick)' });
     const json = JSON.parse((await runCli(['report', '--to', to, '--json'], env)).stdout) as StatusReport;
-    expect(json.profiles[0]).toMatchObject({ backupsInPeriod: 2, failuresInPeriod: 1, state: 'warning' });
+    expect(json.profiles[0]).toMatchObject({ backupsInPeriod: 2, failuresInPeriod: 1, state: 'warning', verification: { outcome: 'success', key: verifyLog[0]!.key } });
     expect(json.profiles[0]!.lastSuccessAgeHours).toBeLessThan(1);
   });
 });

@@ -44,6 +44,16 @@ describe('status report', () => {
     expect(r.overall).toMatchObject({ state: 'failing', backupsInPeriod: 2, failuresInPeriod: 1, profiles: 2 });
   });
 
+  it('takes the newer of the logged verification and the verify record stored beside the backup', () => {
+    const base = { name: 'shop', storage: 's3://b', backups: [backup('2026-11-25T03:00:00.000Z', 10)] };
+    const logged = act('verify', 'success', '2026-11-20T03:00:00.000Z', { key: 'old' });
+    const failedRecord = { at: '2026-11-25T04:00:00.000Z', outcome: 'failure' as const, key: 'new', message: 'SHA-256 differs' };
+    const r1 = buildStatusReport([{ ...base, activity: [logged], verifyRecord: failedRecord }], since, until).profiles[0]!;
+    expect(r1).toMatchObject({ state: 'failing', verification: { outcome: 'failure', key: 'new', message: 'SHA-256 differs' } });
+    const r2 = buildStatusReport([{ ...base, activity: [act('verify', 'success', '2026-11-25T05:00:00.000Z', { key: 'newer' })], verifyRecord: failedRecord }], since, until).profiles[0]!;
+    expect(r2).toMatchObject({ state: 'ok', verification: { outcome: 'success', key: 'newer' } });
+  });
+
   it('renders self-contained HTML with an inline SVG chart and escaped names', () => {
     const r = buildStatusReport([{ name: '<script>alert(1)</script>', storage: 's3://b', backups: [backup('2026-11-20T03:00:00.000Z', 2048)], activity: [] }], since, until);
     const html = renderReportHtml(r);

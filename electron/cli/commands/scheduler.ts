@@ -25,6 +25,7 @@ interface AddOptions {
   noPrune?: boolean;
   prune: boolean;
   verifyEveryDays: string;
+  verifyDeepOn?: string;
   disabled?: boolean;
   replace?: boolean;
 }
@@ -41,6 +42,7 @@ export function scheduleFromOptions(name: string, o: AddOptions, now: Date): Sch
   if (o.format !== 'custom' && o.format !== 'plain') throw new LifeboatError('BAD_INPUT', `Unknown format "${o.format}"; use --format custom or --format plain.`);
   if (!/^[\p{L}\p{N}_. -]{1,100}$/u.test(name)) throw new LifeboatError('BAD_INPUT', `"${name}" is not a usable schedule name; use letters, digits, spaces, dots, dashes or underscores.`);
   assertNoSecretInUrl(o.db ?? null, 'database URL');
+  assertNoSecretInUrl(o.verifyDeepOn ?? null, 'verification server URL');
   parseStorageTarget(o.to); // fails with a clear sentence on a bad URL
   const when = o.daily !== undefined ? { daily: o.daily } : { cron: o.cron ?? '' };
   const problem = timingProblem({ when, timezone: o.timezone ?? null });
@@ -62,6 +64,7 @@ export function scheduleFromOptions(name: string, o: AddOptions, now: Date): Sch
     retryDelaySeconds: num(o.retryDelay, '--retry-delay'),
     retention,
     verifyEveryDays: verify === 0 ? null : verify,
+    verifyServer: o.verifyDeepOn ?? null,
     createdAt: now.toISOString(),
   });
 }
@@ -84,7 +87,8 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
     .option('--keep-days <n>', 'retention after each backup: keep N days', process.env.BACKUP_RETENTION_DAYS ?? '30')
     .option('--keep-last <n>', 'retention: always keep the newest N', '3')
     .option('--no-prune', 'never prune after a backup')
-    .option('--verify-every-days <n>', 'checksum-verify the newest backup every N days (0: never)', '7')
+    .option('--verify-every-days <n>', 'verify the newest backup every N days (0: never)', '7')
+    .option('--verify-deep-on <server-url>', 'verify deeply: restore into a temporary database on this server and compare row counts')
     .option('--disabled', 'store it without running it')
     .option('--replace', 'replace a schedule of the same name')
     .action(async (name: string, o: AddOptions) => {

@@ -17,13 +17,13 @@ export interface OperationInfo {
  * for the engine parts that have no dedicated wrapper. `measure` reads bytes and extra details off
  * the result. The log never changes the outcome: a failed write is ignored.
  */
-export async function recordOperation<T>(log: ActivityLog, info: OperationInfo, run: () => Promise<T>, measure: (r: T) => { bytes?: number | null; key?: string | null; details?: Record<string, string | number | boolean | null> } = () => ({})): Promise<T> {
+export async function recordOperation<T>(log: ActivityLog, info: OperationInfo, run: () => Promise<T>, measure: (r: T) => { bytes?: number | null; key?: string | null; summary?: string; details?: Record<string, string | number | boolean | null> } = () => ({})): Promise<T> {
   const startedAt = new Date().toISOString();
   try {
     const r = await run();
     const m = measure(r);
     await log
-      .append({ kind: info.kind, outcome: 'success', profile: info.profile, startedAt, endedAt: new Date().toISOString(), bytes: m.bytes ?? null, storage: info.storage, key: m.key ?? info.key, summary: info.summary, error: null, details: m.details ?? {} })
+      .append({ kind: info.kind, outcome: 'success', profile: info.profile, startedAt, endedAt: new Date().toISOString(), bytes: m.bytes ?? null, storage: info.storage, key: m.key ?? info.key, summary: m.summary ?? info.summary, error: null, details: m.details ?? {} })
       .catch(() => undefined);
     return r;
   } catch (e) {

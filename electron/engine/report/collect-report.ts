@@ -4,6 +4,7 @@ import type { ActivityLog } from '../activity/activity-log.js';
 import { listBackups } from '../backup/list-backups.js';
 import { isLifeboatError } from '../errors.js';
 import { openStorage } from '../storage/open-storage.js';
+import { readVerifyRecord } from '../verify/read-verify-record.js';
 import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
 
 export interface ReportSubject {
@@ -28,13 +29,17 @@ export async function collectReport(subjects: ReportSubject[], log: ActivityLog,
     const storage = openStorage(s.target);
     let backups: ProfileInput['backups'] = [];
     let listingError: string | null = null;
+    let verifyRecord: ProfileInput['verifyRecord'] = null;
     try {
       backups = await listBackups(storage, { prefix: s.target.prefix });
+      const newest = backups.find((b) => b.hasManifest);
+      const rec = newest ? await readVerifyRecord(storage, newest.key).catch(() => null) : null;
+      if (rec) verifyRecord = { at: rec.verifiedAt, outcome: rec.outcome === 'passed' ? 'success' : 'failure', key: rec.key, message: rec.problem };
     } catch (e) {
       listingError = isLifeboatError(e) ? e.message : String(e);
     }
     const mine = activity.filter((e) => (s.profile !== null ? e.profile === s.profile : e.storage === storage.display));
-    inputs.push({ name: s.name, storage: storage.display, backups, activity: mine, listingError });
+    inputs.push({ name: s.name, storage: storage.display, backups, activity: mine, listingError, verifyRecord });
   }
   return buildStatusReport(inputs, since, until);
 }

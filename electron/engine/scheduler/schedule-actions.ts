@@ -6,7 +6,7 @@ import { LifeboatError } from '../errors.js';
 import { runLoggedPrune } from '../retention/logged-prune.js';
 import { openStorage } from '../storage/open-storage.js';
 import { parseStorageTarget } from '../storage/target.js';
-import { verifyChecksum } from './checksum-verify.js';
+import { runVerify } from '../verify/run-verify.js';
 import type { ScheduleActions } from './scheduler.js';
 
 export interface ActionContext {
@@ -15,7 +15,7 @@ export interface ActionContext {
   pgBinDir?: string | undefined;
 }
 
-/** The real work behind a schedule: the engine's backup, prune and checksum verification, each logged. */
+/** The real work behind a schedule: the engine's backup, prune and verification, each logged. */
 export function engineActions(ctx: ActionContext): ScheduleActions {
   const target = (s: Schedule) => parseStorageTarget(s.to ?? undefined, ctx.env);
   return {
@@ -29,19 +29,23 @@ export function engineActions(ctx: ActionContext): ScheduleActions {
       return { deleted: r.plan.delete };
     },
     async verify(s, signal) {
+      // The verify engine: re-reads the newest backup (size, SHA-256, contents), or with a server
+      // restores it into a temporary database and compares row counts; writes <key>.verify.json.
       const startedAt = new Date().toISOString();
       const t = target(s);
       const storage = openStorage(t);
       let key: string | null = null;
+      const deep = s.verifyServer !== null;
       try {
         const newest = (await listBackups(storage, { prefix: t.prefix })).find((b) => b.hasManifest);
         if (!newest) throw new LifeboatError('NOT_FOUND', `There is no backup with a manifest in ${storage.display} to verify yet.`);
         key = newest.key;
-        const r = await verifyChecksum(storage, newest.key, signal);
-        await ctx.log.append({ kind: 'verify', outcome: 'success', profile: s.name, startedAt, endedAt: new Date().toISOString(), bytes: r.sizeBytes, storage: storage.display, key, summary: 'Checksum verified: size and SHA-256 match the manifest', error: null, details: { mode: 'checksum', sha256: r.sha256 } });
+        const r = await runVerify({ to: t, key, deep, server: s.verifyServer ?? undefined, env: ctx.env, signal, pgBinDir: ctx.pgBinDir });
+        if (r.outcome !== 'passed') throw new LifeboatError('VERIFY_FAILED', r.problem ?? `The backup ${key} did not verify.`);
+        await ctx.log.append({ kind: 'verify', outcome: 'success', profile: s.name, startedAt, endedAt: new Date().toISOString(), bytes: r.checks.sizeBytes, storage: storage.display, key, summary: deep ? 'Verified: restored into a temporary database, row counts match the manifest' : 'Verified: size, SHA-256 and contents match the manifest', error: null, details: { depth: r.depth, sha256: r.checks.sha256 } });
         return { key };
       } catch (e) {
-        await ctx.log.append({ kind: 'verify', outcome: outcomeOf(e), profile: s.name, startedAt, endedAt: new Date().toISOString(), bytes: null, storage: storage.display, key, summary: 'Checksum verification failed', error: errorForLog(e), details: { mode: 'checksum' } });
+        await ctx.log.append({ kind: 'verify', outcome: outcomeOf(e), profile: s.name, startedAt, endedAt: new Date().toISOString(), bytes: null, storage: storage.display, key, summary: 'Verification failed', error: errorForLog(e), details: { depth: deep ? 'deep' : 'quick' } });
         throw e;
       }
     },

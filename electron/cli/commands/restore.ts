@@ -1,0 +1,109 @@
+import type { Command } from 'commander';
+import { ActivityLog } from '../../engine/activity/activity-log.js';
+import { recordOperation } from '../../engine/activity/record-operation.js';
+import { LifeboatError } from '../../engine/errors.js';
+import { parsePgConnection } from '../../engine/pg/connection.js';
+import { runRestore } from '../../engine/restore/run-restore.js';
+import type { RestoreMode } from '../../engine/restore/restore-request.js';
+import type { GlobalOptions } from '../global-options.js';
+import { interruptSignal, printJson, terminalProgress } from '../output.js';
+import { runListCommand } from './list.js';
+
+interface RestoreOptions {
+  list?: boolean;
+  to?: string;
+  latest?: boolean;
+  key?: string;
+  dbName?: string;
+  target?: string;
+  create?: boolean;
+  clean?: boolean;
+  yes?: boolean;
+  temp?: boolean;
+  tables?: string;
+  schemas?: string;
+  jobs?: string;
+  keepOwner?: boolean;
+  keepAcl?: boolean;
+  json?: boolean;
+}
+
+export function splitList(value: string | undefined): string[] {
+  return value === undefined ? [] : value.split(',').map((s) => s.trim());
+}
+
+export function parseJobs(value: string | undefined): number {
+  if (value === undefined) return 1;
+  if (!/^\d+$/.test(value)) throw new LifeboatError('BAD_INPUT', `--jobs must be a whole number such as 4; got "${value}".`);
+  return Number(value);
+}
+
+function modeOf(opts: RestoreOptions): RestoreMode {
+  const chosen = [opts.create && '--create', opts.clean && '--clean', opts.temp && '--temp'].filter(Boolean);
+  if (chosen.length > 1) throw new LifeboatError('BAD_INPUT', `Choose one of --create, --clean or --temp; got ${chosen.join(' and ')}.`);
+  if (opts.yes && !opts.clean) throw new LifeboatError('BAD_INPUT', '--yes only confirms --clean; add --clean, or drop --yes.');
+  return opts.create ? 'create' : opts.clean ? 'clean' : opts.temp ? 'temp' : 'auto';
+}
+
+export function registerRestore(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('restore')
+    .description('Restore a backup into a new, existing (--clean --yes) or temporary (--temp) database')
+    .option('--list', 'list the backups (the same as `lifeboat list`)')
+    .option('--to <storage-url>', 'where the backups are: s3://bucket[/prefix] or file:///folder (default as for backup)')
+    .option('--latest', 'the newest backup (of --db-name, when given)')
+    .option('--key <key>', 'a specific backup key, as `lifeboat list` shows it')
+    .option('--db-name <name>', 'with --latest or --list: only backups of this database')
+    .option('--target <url>', 'libpq URL of the database to restore into (with --temp: any database on the server)')
+    .option('--create', 'the target database must not exist yet; it is created')
+    .option('--clean', 'replace the contents of an existing database (pg_restore --clean --if-exists), in one transaction')
+    .option('--yes', 'confirm --clean')
+    .option('--temp', 'restore into a new temporary database lifeboat_<db>_<YYYYMMDD_HHMMSS> and print its URL')
+    .option('--tables <list>', 'only these tables, e.g. sales.orders,public.users (custom-format backups)')
+    .option('--schemas <list>', 'only these schemas (custom-format backups)')
+    .option('--jobs <n>', 'parallel pg_restore jobs (custom format, new databases; downloads to BACKUP_DIR first)')
+    .option('--keep-owner', 'restore ownership (default: --no-owner, for restoring production into dev)')
+    .option('--keep-acl', 'restore privileges (default: --no-acl)')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: RestoreOptions) => {
+      if (opts.list) {
+        await runListCommand({ to: opts.to, dbName: opts.dbName, json: opts.json });
+        return;
+      }
+      const mode = modeOf(opts);
+      if (!opts.target) throw new LifeboatError('BAD_INPUT', 'Say where to restore with --target postgresql://user@host:5432/dbname.');
+      const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
+      try {
+        const restoreTarget = opts.target;
+        const targetConn = parsePgConnection(restoreTarget);
+        const restoreInfo = { kind: 'restore' as const, profile: null, storage: opts.to ?? null, key: opts.key ?? null, summary: 'Restored', secrets: [targetConn.password ?? ''] };
+        const r = await recordOperation(ActivityLog.forEnv(), restoreInfo, () => runRestore({
+          to: opts.to,
+          latest: opts.latest,
+          key: opts.key,
+          dbName: opts.dbName,
+          target: restoreTarget,
+          mode,
+          confirmed: opts.yes ?? false,
+          tables: splitList(opts.tables),
+          schemas: splitList(opts.schemas),
+          jobs: parseJobs(opts.jobs),
+          noOwner: !opts.keepOwner,
+          noAcl: !opts.keepAcl,
+          pgBinDir: globals().pgBin,
+          signal: interruptSignal(),
+          onProgress: progress.onProgress,
+        }), (res) => ({ key: res.key, summary: `Restored into "${res.database}" on ${targetConn.display} (${res.target} database)`, details: { mode, target: res.target, checkedSha256: res.checkedSha256 } }));
+        progress.done();
+        if (opts.json) {
+          printJson({ key: r.key, database: r.database, url: r.url, target: r.target, format: r.format, tool: `${r.tool.name} ${r.tool.version}`, checkedSha256: r.checkedSha256, durationMs: r.durationMs });
+        } else if (r.target === 'temporary') {
+          process.stdout.write(`${r.url ?? r.database}\n`);
+        } else {
+          process.stdout.write(`Restored ${r.key} into "${r.database}" (${r.target} database).\n`);
+        }
+      } finally {
+        progress.done();
+      }
+    });
+}

@@ -1,0 +1,51 @@
+import { parseBackupKey, type ParsedBackupKey } from '../../../shared/backup-key.js';
+import type { BackupManifest } from '../../../shared/manifest.js';
+import { listBackups, readManifest } from '../backup/list-backups.js';
+import { LifeboatError } from '../errors.js';
+import { openStorage } from '../storage/open-storage.js';
+import type { BackupStorage } from '../storage/storage.js';
+import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
+
+/** Which backup to use: a key, or the newest one (optionally of one database). */
+export interface BackupChoice {
+  to?: string | StorageTarget | undefined;
+  key?: string | undefined;
+  latest?: boolean | undefined;
+  dbName?: string | undefined;
+}
+
+/** A backup chosen for restore, extract or verify: where it is and what is known about it. */
+export interface BackupSource {
+  storage: BackupStorage;
+  target: StorageTarget;
+  key: string;
+  parsed: ParsedBackupKey;
+  manifest: BackupManifest | null;
+  /** Stored size in bytes (from storage, which the manifest must agree with). */
+  sizeBytes: number;
+}
+
+export async function resolveBackup(choice: BackupChoice, env: NodeJS.ProcessEnv): Promise<BackupSource> {
+  if (choice.key && choice.latest) throw new LifeboatError('BAD_INPUT', 'Use either --key or --latest, not both.');
+  if (!choice.key && !choice.latest) throw new LifeboatError('BAD_INPUT', 'Say which backup to use: --latest (optionally with --db-name NAME) or --key KEY (see `lifeboat list`).');
+  const target = typeof choice.to === 'object' ? choice.to : parseStorageTarget(choice.to, env);
+  const storage = openStorage(target);
+  await storage.checkReadable();
+  let key = choice.key;
+  if (!key) {
+    const entries = await listBackups(storage, { prefix: target.prefix, dbName: choice.dbName });
+    const newest = entries[0];
+    if (!newest) {
+      throw new LifeboatError('NOT_FOUND', `There are no backups${choice.dbName ? ` of database "${choice.dbName}"` : ''} in ${storage.display}; check --to and --db-name, or run \`lifeboat list\`.`);
+    }
+    key = newest.key;
+  }
+  const parsed = parseBackupKey(key);
+  if (!parsed) {
+    throw new LifeboatError('BAD_INPUT', `"${key}" is not a backup key; keys look like database_backups/2025/05/15/db_20250515_031012.dump (see \`lifeboat list\`).`);
+  }
+  const head = await storage.head(key);
+  if (!head) throw new LifeboatError('NOT_FOUND', `There is no backup ${key} in ${storage.display}; run \`lifeboat list\` to see the backups there.`);
+  const manifest = await readManifest(storage, key);
+  return { storage, target, key, parsed, manifest, sizeBytes: head.size };
+}

@@ -1,0 +1,56 @@
+import type { ProgressListener } from '../jobs/progress-reporter.js';
+import type { BackupChoice } from './backup-source.js';
+import type { BackupStreamTransform } from './backup-stream.js';
+
+/**
+ * auto: a new database when the target names one that does not exist, an existing one only when
+ * it is empty. create: must not exist. clean: replace an existing database's contents (needs
+ * `confirmed`). temp: a new lifeboat_<db>_<timestamp> database, recorded in the local registry.
+ */
+export type RestoreMode = 'auto' | 'create' | 'clean' | 'temp';
+
+export interface RestoreRequest extends BackupChoice {
+  /** libpq URL of the target: the database to restore into, or (temp) any database on the server. */
+  target: string;
+  mode?: RestoreMode;
+  /** The explicit confirmation --clean needs (--yes). */
+  confirmed?: boolean;
+  /** Only these tables (name or schema.name); custom-format archives only. */
+  tables?: readonly string[] | undefined;
+  /** Only these schemas; custom-format archives only. */
+  schemas?: readonly string[] | undefined;
+  /** Parallel pg_restore jobs (custom format; downloads to a local file first). */
+  jobs?: number | undefined;
+  /** Skip ownership / privilege statements (default true: production snapshots into dev). */
+  noOwner?: boolean | undefined;
+  noAcl?: boolean | undefined;
+  /** Steps for the stored bytes before restoring, e.g. decryption of `.enc` backups. */
+  transforms?: readonly BackupStreamTransform[] | undefined;
+  /** Rewrites pg_restore's table of contents before restoring (extract restores one table's data). */
+  tocFilter?: ((toc: string) => string) | undefined;
+  purpose?: 'restore' | 'extract' | 'verify';
+  pgBinDir?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal | undefined;
+  onProgress?: ProgressListener | undefined;
+  jobId?: string;
+  /** For tests: the clock naming temporary databases. */
+  now?: () => Date;
+}
+
+export interface RestoreResult {
+  jobId: string;
+  key: string;
+  /** The database restored into. */
+  database: string;
+  /** Its URL, without password. */
+  url: string | null;
+  /** How the target was treated. */
+  target: 'new' | 'existing' | 'temporary';
+  format: 'custom' | 'plain';
+  tool: { name: 'pg_restore' | 'psql'; version: string; path: string };
+  /** Whether the stored bytes were checked against a manifest's SHA-256. */
+  checkedSha256: boolean;
+  sizeBytes: number;
+  durationMs: number;
+}

@@ -1,0 +1,51 @@
+import { TEMP_DATABASE_PATTERN, type TempDatabaseRecord } from '../../../shared/temp-database.js';
+import { LifeboatError } from '../errors.js';
+import { parsePgConnection, withDatabase } from '../pg/connection.js';
+import { describePgError } from '../pg/pg-errors.js';
+import { connectMaintenance, databaseExists, dropDatabase } from './target-database.js';
+import { TempRegistry } from './temp-registry.js';
+
+export interface TempDatabaseStatus extends TempDatabaseRecord {
+  /** null when the server was not asked (no --server given). */
+  exists: boolean | null;
+  url: string | null;
+}
+
+/** The temporary databases Lifeboat created (on one server, when given), and whether they still exist. */
+export async function listTempDatabases(server: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<TempDatabaseStatus[]> {
+  const records = await new TempRegistry(env).list();
+  if (!server) return records.map((r) => ({ ...r, exists: null, url: r.serverUrl ? withDatabase(r.serverUrl, r.name) : null }));
+  const conn = parsePgConnection(server, env);
+  const mine = records.filter((r) => r.server === conn.display);
+  const client = await connectMaintenance(conn);
+  try {
+    const out: TempDatabaseStatus[] = [];
+    for (const r of mine) out.push({ ...r, exists: await databaseExists(client, r.name), url: conn.url ? withDatabase(conn.url, r.name) : null });
+    return out;
+  } catch (e) {
+    throw describePgError(e, conn);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Drops a temporary database, but only one that Lifeboat's registry says it created on that server. */
+export async function dropTempDatabase(name: string, server: string, env: NodeJS.ProcessEnv = process.env): Promise<{ dropped: boolean }> {
+  const conn = parsePgConnection(server, env);
+  const registry = new TempRegistry(env);
+  const record = registry.find(await registry.list(), name, conn.display);
+  if (!record || !TEMP_DATABASE_PATTERN.test(name)) {
+    throw new LifeboatError('BAD_INPUT', `"${name}" is not a temporary database Lifeboat created on ${conn.display}, so Lifeboat will not drop it; see \`lifeboat temp list --server URL\`.`);
+  }
+  const client = await connectMaintenance(conn);
+  try {
+    const existed = await databaseExists(client, name);
+    if (existed) await dropDatabase(client, name);
+    await registry.remove(name, conn.display);
+    return { dropped: existed };
+  } catch (e) {
+    throw describePgError(e, conn);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,107 @@
+// pg_restore's table of contents (`pg_restore --list`) has one entry per line:
+//   "3365; 0 16390 TABLE DATA sales orders postgres"  (id; tableoid oid, type, schema, name, owner)
+// Names may hold spaces, so entries are matched against the exact names wanted, never split.
+
+interface TocEntry {
+  line: string;
+  /** Everything after "<id>; <tableoid> <oid> ". */
+  rest: string;
+}
+
+function entries(toc: string): TocEntry[] {
+  const out: TocEntry[] = [];
+  for (const line of toc.split('\n')) {
+    const m = /^\s*\d+;\s+\d+\s+\d+\s+(.*)$/.exec(line);
+    if (m?.[1] !== undefined) out.push({ line, rest: m[1] });
+  }
+  return out;
+}
+
+export interface QualifiedName {
+  schema: string;
+  name: string;
+}
+
+/** "sales.orders" → {sales, orders}; a bare name is in public. Quotes allow dots: "a.b"."c". */
+export function parseQualifiedName(text: string): QualifiedName {
+  const parts: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === '.') {
+      parts.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  parts.push(cur);
+  if (parts.length === 1) return { schema: 'public', name: parts[0] ?? '' };
+  return { schema: parts.slice(0, -1).join('.'), name: parts[parts.length - 1] ?? '' };
+}
+
+/** The entries that belong to one table: its definition, data, defaults, constraints and comment. */
+function belongsToTable(rest: string, t: QualifiedName): boolean {
+  const p = `${t.schema} ${t.name} `;
+  return ['TABLE ', 'TABLE DATA ', 'DEFAULT ', 'CONSTRAINT ', 'CHECK CONSTRAINT '].some((d) => rest.startsWith(`${d}${p}`)) || rest.startsWith(`COMMENT ${t.schema} TABLE ${t.name} `);
+}
+
+function isSchemaEntry(rest: string, schema: string): boolean {
+  return rest.startsWith(`SCHEMA - ${schema} `);
+}
+
+/**
+ * Selective restore: every object in the chosen schemas (the schemas themselves included), and for
+ * each chosen table its definition, data, defaults, constraints and comment, plus its schema.
+ * Like pg_restore --table, objects the tables depend on elsewhere (types, functions) and indexes
+ * are not included.
+ */
+export function selectTocEntries(toc: string, opts: { tables: readonly string[]; schemas: readonly string[] }): string {
+  const tables = opts.tables.map(parseQualifiedName);
+  const schemas = new Set(opts.schemas);
+  const tableSchemas = new Set(tables.map((t) => t.schema).filter((s) => s !== 'public'));
+  const keep = entries(toc).filter(({ rest }) => {
+    for (const s of schemas) if (isSchemaEntry(rest, s) || schemaOf(rest, s)) return true;
+    for (const s of tableSchemas) if (isSchemaEntry(rest, s)) return true;
+    return tables.some((t) => belongsToTable(rest, t));
+  });
+  return `${keep.map((e) => e.line).join('\n')}\n`;
+}
+
+const TYPES = [
+  'MATERIALIZED VIEW DATA', 'MATERIALIZED VIEW', 'SEQUENCE OWNED BY', 'SEQUENCE SET', 'SEQUENCE', 'TABLE DATA', 'TABLE ATTACH', 'TABLE',
+  'FK CONSTRAINT', 'CHECK CONSTRAINT', 'CONSTRAINT', 'INDEX ATTACH', 'INDEX', 'EVENT TRIGGER', 'TRIGGER', 'DEFAULT ACL', 'DEFAULT',
+  'VIEW', 'TYPE', 'SHELL TYPE', 'DOMAIN', 'FUNCTION', 'PROCEDURE', 'AGGREGATE', 'COMMENT', 'ACL', 'RULE', 'POLICY', 'ROW SECURITY',
+  'FOREIGN TABLE', 'COLLATION', 'CONVERSION', 'OPERATOR CLASS', 'OPERATOR FAMILY', 'OPERATOR', 'STATISTICS', 'PUBLICATION TABLE',
+  'PUBLICATION', 'TEXT SEARCH CONFIGURATION', 'TEXT SEARCH DICTIONARY', 'TEXT SEARCH PARSER', 'TEXT SEARCH TEMPLATE', 'SECURITY LABEL',
+];
+
+/** Whether an entry of a known type lives in the schema (the field right after the type). */
+function schemaOf(rest: string, schema: string): boolean {
+  return TYPES.some((d) => rest.startsWith(`${d} ${schema} `));
+}
+
+/** Entry types an extract never needs: other tables' rows, large objects, and what only speeds up or guards writes. */
+const EXTRACT_SKIPPED = [
+  'TABLE DATA', 'BLOBS', 'BLOB DATA', 'BLOB', 'LARGE OBJECT', 'MATERIALIZED VIEW DATA', 'INDEX', 'CONSTRAINT', 'FK CONSTRAINT',
+  'CHECK CONSTRAINT', 'TRIGGER', 'EVENT TRIGGER', 'POLICY', 'ROW SECURITY', 'PUBLICATION', 'SUBSCRIPTION', 'STATISTICS',
+  'SECURITY LABEL', 'COMMENT', 'ACL', 'DEFAULT ACL',
+];
+
+/**
+ * Extract: every definition (types, domains, functions, sequences, all tables — cheap, and it keeps
+ * dependencies intact) but only the wanted table's rows. Returns null when the table is not in the archive.
+ */
+export function extractTocEntries(toc: string, table: QualifiedName): string | null {
+  const all = entries(toc);
+  const data = `TABLE DATA ${table.schema} ${table.name} `;
+  if (!all.some((e) => e.rest.startsWith(`TABLE ${table.schema} ${table.name} `))) return null;
+  const keep = all.filter(({ rest }) => rest.startsWith(data) || !EXTRACT_SKIPPED.some((d) => rest.startsWith(`${d} `)));
+  return `${keep.map((e) => e.line).join('\n')}\n`;
+}

@@ -1,0 +1,149 @@
+import { verifyKeyFor } from '../../../shared/backup-key.js';
+import { VERIFY_FORMAT_VERSION, type TableCheck, type VerifyRecord } from '../../../shared/verify-record.js';
+import { LifeboatError, cancelledError, isLifeboatError } from '../errors.js';
+import { newJobId } from '../jobs/job-id.js';
+import { ProgressReporter, type ProgressListener } from '../jobs/progress-reporter.js';
+import { parsePgConnection } from '../pg/connection.js';
+import { connectClient } from '../pg/server-info.js';
+import { quoteIdent } from '../../../shared/row-format.js';
+import { resolveBackup, type BackupChoice, type BackupSource } from '../restore/backup-source.js';
+import { describeStreamError, openBackupStream, type BackupStreamTransform } from '../restore/backup-stream.js';
+import { readArchiveHeader } from '../restore/peek-header.js';
+import { runRestoreTool, selectRestoreTool } from '../restore/restore-tools.js';
+import { runRestore } from '../restore/run-restore.js';
+import { connectMaintenance, dropDatabase, onDatabase } from '../restore/target-database.js';
+import { TempRegistry } from '../restore/temp-registry.js';
+import { lifeboatVersion } from '../version.js';
+
+export interface VerifyRequest extends BackupChoice {
+  /** Also restore into a temporary database on `server` and compare row counts with the manifest. */
+  deep?: boolean | undefined;
+  server?: string | undefined;
+  transforms?: readonly BackupStreamTransform[] | undefined;
+  pgBinDir?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal | undefined;
+  onProgress?: ProgressListener | undefined;
+}
+
+const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
+
+/** Reads every stored byte through the common pipeline: size and SHA-256 against the manifest, gzip to its end. */
+async function readWhole(source: BackupSource, req: VerifyRequest, progress: ProgressReporter): Promise<{ sha256: string; plainComplete: boolean | null }> {
+  const plain = source.parsed.format === 'plain';
+  const { stream, integrity } = await openBackupStream(source, { gunzip: plain && source.parsed.gzip, transforms: req.transforms, signal: req.signal, onBytes: (n) => progress.addBytes(n) });
+  let tail = '';
+  try {
+    for await (const chunk of stream) {
+      if (plain) tail = (tail + (chunk as Buffer).toString('utf8')).slice(-4096);
+    }
+  } catch (e) {
+    if (req.signal?.aborted) throw cancelledError('The verification');
+    throw describeStreamError(e, source.key);
+  }
+  return { sha256: integrity.sha256 ?? '', plainComplete: plain ? tail.includes(PLAIN_TRAILER) : null };
+}
+
+async function countRows(server: string, database: string, env: NodeJS.ProcessEnv, expected: readonly { schema: string; name: string; rows: number }[], exact: boolean): Promise<TableCheck[]> {
+  const conn = onDatabase(parsePgConnection(server, env), database);
+  const client = await connectClient(conn, conn.url ? undefined : database);
+  try {
+    const out: TableCheck[] = [];
+    for (const t of expected) {
+      const q = `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
+      let actual: number | null = null;
+      try {
+        actual = Number((await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${q}`)).rows[0]?.n ?? 0);
+      } catch {
+        actual = null;
+      }
+      // Estimated counts (pg_class.reltuples) only say whether a table has rows at all.
+      const ok = actual !== null && (exact ? actual === t.rows : (actual > 0) === (t.rows > 0));
+      out.push({ schema: t.schema, name: t.name, expected: t.rows, actual, ok });
+    }
+    return out;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Verifies a backup and stores the outcome beside it (`<key>.verify.json`): the object exists, its
+ * bytes match the manifest's size and SHA-256, and its contents read to the end (pg_restore --list
+ * for archives, the whole SQL text for plain backups). Deep: restores it into a temporary
+ * database, compares every table's row count with the manifest, and drops the database.
+ * A failed check is a result (outcome "failed"), not an exception; bad input still throws.
+ */
+export async function runVerify(req: VerifyRequest): Promise<VerifyRecord> {
+  const env = req.env ?? process.env;
+  if (req.deep && !req.server) throw new LifeboatError('BAD_INPUT', '--deep restores the backup into a temporary database; say on which server with --server postgresql://user@host:5432/postgres.');
+  const progress = new ProgressReporter(newJobId('verify'), req.onProgress);
+  const source = await resolveBackup(req, env);
+  const m = source.manifest;
+  const record: VerifyRecord = {
+    formatVersion: VERIFY_FORMAT_VERSION,
+    key: source.key,
+    verifiedAt: new Date().toISOString(),
+    depth: req.deep ? 'deep' : 'quick',
+    outcome: 'failed',
+    durationMs: 0,
+    lifeboatVersion: lifeboatVersion(),
+    checks: { exists: true, sizeBytes: source.sizeBytes, sha256Matches: null, sha256: null, contentsReadable: null, tocEntries: null, restored: null, tables: [] },
+    problem: null,
+  };
+  try {
+    progress.setPhase('checking', source.sizeBytes);
+    try {
+      const whole = await readWhole(source, req, progress);
+      record.checks.sha256 = whole.sha256;
+      record.checks.sha256Matches = m ? true : null;
+      if (whole.plainComplete === false) throw new LifeboatError('VERIFY_FAILED', `Backup ${source.key} ends before pg_dump's "dump complete" line: the dump is incomplete.`);
+      if (whole.plainComplete) record.checks.contentsReadable = true;
+    } catch (e) {
+      if (isLifeboatError(e) && e.code === 'INTEGRITY_FAILED' && m) record.checks.sha256Matches = false;
+      throw e;
+    }
+    if (source.parsed.format === 'custom') {
+      progress.setPhase('reading table of contents');
+      const header = await readArchiveHeader(source, req.transforms, req.signal);
+      const tool = await selectRestoreTool('pg_restore', header.pgDumpMajor, header.pgDumpVersion, req.pgBinDir, env);
+      const { stream } = await openBackupStream(source, { gunzip: false, transforms: req.transforms, signal: req.signal });
+      const toc = await runRestoreTool({ tool, args: ['--list'], env, input: stream, signal: req.signal, describe: `pg_restore ${tool.version} could not read the table of contents of ${source.key}`, secrets: [], captureStdout: true, what: 'The verification' });
+      record.checks.contentsReadable = true;
+      record.checks.tocEntries = toc.split('\n').filter((l) => /^\s*\d+;/.test(l)).length;
+    }
+    if (req.deep && req.server) {
+      progress.setPhase('restoring');
+      const restored = await runRestore({ key: source.key, to: source.target, target: req.server, mode: 'temp', purpose: 'verify', transforms: req.transforms, pgBinDir: req.pgBinDir, env, signal: req.signal });
+      record.checks.restored = true;
+      try {
+        const expected = m?.tables ?? [];
+        record.checks.tables = await countRows(req.server, restored.database, env, expected, m?.rowCounts !== 'estimated');
+      } finally {
+        const conn = parsePgConnection(req.server, env);
+        const client = await connectMaintenance(conn);
+        try {
+          await dropDatabase(client, restored.database);
+          await new TempRegistry(env).remove(restored.database, conn.display);
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      }
+      const bad = record.checks.tables.filter((t) => !t.ok);
+      if (bad.length > 0) {
+        const list = bad.slice(0, 3).map((t) => `${t.schema}.${t.name} has ${t.actual ?? 'no table'} rows, the manifest says ${t.expected}`).join('; ');
+        throw new LifeboatError('VERIFY_FAILED', `The restored copy of ${source.key} differs from its manifest: ${list}${bad.length > 3 ? ` (and ${bad.length - 3} more)` : ''}.`);
+      }
+    }
+    record.outcome = 'passed';
+  } catch (e) {
+    if (req.signal?.aborted) throw cancelledError('The verification');
+    if (!isLifeboatError(e) || e.code === 'BAD_INPUT' || e.code === 'PG_TOOL_MISSING' || e.code === 'PG_UNREACHABLE' || e.code === 'PG_AUTH_FAILED') throw e;
+    if (record.depth === 'deep' && record.checks.restored === null && e.code === 'PG_RESTORE_FAILED') record.checks.restored = false;
+    if (record.checks.contentsReadable === null && e.code === 'PG_RESTORE_FAILED') record.checks.contentsReadable = false;
+    record.problem = e.message;
+  }
+  record.durationMs = progress.elapsedMs;
+  await source.storage.putSmall(verifyKeyFor(source.key), `${JSON.stringify(record, null, 2)}\n`, 'application/json');
+  return record;
+}
