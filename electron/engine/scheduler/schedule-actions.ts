@@ -13,6 +13,11 @@ export interface ActionContext {
   env: NodeJS.ProcessEnv;
   log: ActivityLog;
   pgBinDir?: string | undefined;
+  /**
+   * The database URL for a schedule that names a profile or app target instead of a URL (the
+   * caller knows where those live); undefined falls back to the schedule's own db or PG* variables.
+   */
+  resolveDb?: ((s: Schedule) => Promise<string | undefined>) | undefined;
 }
 
 /** The real work behind a schedule: the engine's backup, prune and verification, each logged. */
@@ -20,7 +25,8 @@ export function engineActions(ctx: ActionContext): ScheduleActions {
   const target = (s: Schedule) => parseStorageTarget(s.to ?? undefined, ctx.env);
   return {
     async backup(s, signal, attempt) {
-      const r = await runLoggedBackup({ db: s.db ?? undefined, to: target(s), format: s.format, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, s.name, { scheduled: true, attempt });
+      const db = s.db ?? (ctx.resolveDb ? await ctx.resolveDb(s) : undefined);
+      const r = await runLoggedBackup({ db, to: target(s), format: s.format, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, s.name, { scheduled: true, attempt });
       return { key: r.key, sizeBytes: r.sizeBytes, dbName: r.manifest.database };
     },
     async prune(s, done) {

@@ -1,5 +1,5 @@
 import type { LifeboatNotification } from '../../../shared/notification.js';
-import type { AutomationConfig } from '../../../shared/schedule.js';
+import type { AutomationConfig, Schedule } from '../../../shared/schedule.js';
 import { ActivityLog } from '../activity/activity-log.js';
 import { Cron } from 'croner';
 import { Notifier } from '../notify/notifier.js';
@@ -24,6 +24,8 @@ export interface SchedulerHostOptions {
    * lives in the keychain); the CLI uses the engine's, driven by the schedule's db and storage URLs.
    */
   actions?: ScheduleActions | undefined;
+  /** See ActionContext.resolveDb. */
+  resolveDb?: ((s: Schedule) => Promise<string | undefined>) | undefined;
 }
 
 /** What a scheduler event means for people: failures always, successes when asked for. */
@@ -57,7 +59,7 @@ export function createSchedulerHost(opts: SchedulerHostOptions): { scheduler: Sc
   const scheduler = new Scheduler({
     clock,
     store: fileStateStore(schedulerStatePath(opts.env)),
-    actions: opts.actions ?? engineActions({ env: opts.env, log, pgBinDir: opts.pgBinDir }),
+    actions: opts.actions ?? engineActions({ env: opts.env, log, pgBinDir: opts.pgBinDir, resolveDb: opts.resolveDb }),
     log,
     ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     onEvent: async (e) => {
