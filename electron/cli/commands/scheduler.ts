@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { policyProblem } from '../../../shared/retention.js';
 import { describeWhen, scheduleSchema, type Schedule } from '../../../shared/schedule.js';
 import { nextRuns, timingProblem } from '../../../shared/schedule-slots.js';
+import { TargetStore } from '../../app-service/target-store.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { assertNoSecretInUrl, automationConfigPath, findSchedule, loadAutomationConfig, saveAutomationConfig } from '../../engine/scheduler/automation-config.js';
 import { createSchedulerHost } from '../../engine/scheduler/scheduler-host.js';
@@ -143,6 +144,9 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
         config,
         env: process.env,
         pgBinDir: globals().pgBin,
+        // Schedules made in the desktop app name its database target; the password comes from
+        // PGPASSWORD or ~/.pgpass here, as the app keeps it in its own process only.
+        resolveDb: async (s) => (s.profile ? (await new TargetStore(process.env).get(s.profile)).dbUrl : undefined),
         onEvent: (e) => {
           const t = new Date().toISOString();
           if (e.type === 'run-started') process.stdout.write(`${t} ${e.schedule}: backup started${e.catchUp ? ' (catching up a missed run)' : ''}\n`);
