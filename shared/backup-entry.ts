@@ -13,6 +13,8 @@ export interface BackupEntry {
   label: string | null;
   pinned: boolean;
   sha256: string | null;
+  /** The last verification stored beside the backup (<key>.verify.json), when there is one. */
+  verification?: { outcome: 'passed' | 'failed'; verifiedAt: string; depth: 'quick' | 'deep'; problem: string | null } | null;
 }
 
 export function compareNewestFirst(a: BackupEntry, b: BackupEntry): number {

@@ -26,7 +26,7 @@ export interface TargetView {
   hasPassword: boolean;
 }
 
-export type JobKind = 'backup';
+export type JobKind = 'backup' | 'restore' | 'extract' | 'verify';
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface JobView {
@@ -41,8 +41,14 @@ export interface JobView {
   progress: JobProgress | null;
   /** For a failed job: what happened and what to do. */
   error: { code: string; message: string } | null;
-  /** For a finished backup: the key it wrote. */
+  /** For a finished backup: the key it wrote; for a restore or extract: the backup it read. */
   resultKey: string | null;
+  /** For a finished restore or extract: the database written (a temporary one for extracts). */
+  resultDatabase: string | null;
+  /** Its URL, without password (what a DBA pastes into psql). */
+  resultUrl: string | null;
+  /** True when resultDatabase is a temporary database Lifeboat may drop. */
+  resultTemporary: boolean;
 }
 
 export interface ConnectionReport {
@@ -67,6 +73,41 @@ export interface AppInfo {
   shell: 'electron' | 'web';
   /** The local folder used when no storage is configured. */
   defaultStorageUrl: string;
+}
+
+/** What a restore will do, shown before it starts. */
+export interface RestoreReview {
+  backup: { key: string; createdAt: string; sizeBytes: number; database: string; hasManifest: boolean; serverVersion: string | null; format: 'custom' | 'plain' };
+  destination: {
+    /** host:port of the server written to. */
+    server: string;
+    serverVersion: string;
+    /** null for a temporary database (named when it is made). */
+    database: string | null;
+    exists: boolean;
+    /** Tables and other objects already in it (existing databases only). */
+    objectCount: number | null;
+  };
+  /** What will happen, step by step, in plain words. */
+  steps: string[];
+  warnings: string[];
+  /** True when existing data will be replaced: the UI asks to type `confirmName`. */
+  destructive: boolean;
+  confirmName: string | null;
+}
+
+export interface TableInBackup {
+  schema: string;
+  name: string;
+  /** From the manifest (exact or estimated), null when unknown. */
+  rows: number | null;
+}
+
+export interface RowPreview {
+  columns: { name: string; type: string }[];
+  rows: (string | null)[][];
+  /** More rows matched than the preview shows. */
+  truncated: boolean;
 }
 
 /** A target's schedule as the UI edits it (automation: schedules, retention, verification). */
@@ -108,6 +149,31 @@ export interface DeliveryView {
 // Requests: every request entering the engine is parsed with these schemas first.
 
 const id = z.string().min(1).max(200);
+const backupKey = z.string().trim().min(1, 'Choose a backup or paste its key.').max(1024);
+const pgUrl = z.string().trim().min(1, 'Enter the database URL.').max(2000);
+const tableName = z.string().trim().min(1, 'Choose a table.').max(300);
+
+export const backupChoiceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('latest') }).strict(),
+  z.object({ kind: z.literal('key'), key: backupKey }).strict(),
+]);
+
+export const restoreDestinationSchema = z.discriminatedUnion('kind', [
+  /** A new temporary database on the target's own server. */
+  z.object({ kind: z.literal('temp') }).strict(),
+  /** create: a new database (must not exist); clean: replace an existing database's contents. */
+  z.object({ kind: z.literal('database'), dbUrl: pgUrl, password: z.string().max(1000).nullable().optional(), mode: z.enum(['create', 'clean']) }).strict(),
+]);
+export type BackupChoiceInput = z.input<typeof backupChoiceSchema>;
+export type RestoreDestinationInput = z.input<typeof restoreDestinationSchema>;
+
+const extractSelection = {
+  targetId: id,
+  tempDatabase: z.string().min(1).max(63),
+  table: tableName,
+  /** The part after WHERE, run read-only in the temporary database. */
+  where: z.string().max(10_000).optional(),
+};
 const text = (max: number) => z.string().max(max);
 
 export const callSchemas = {
@@ -137,6 +203,20 @@ export const callSchemas = {
       format: z.enum(['custom', 'plain']).optional(),
     })
     .strict(),
+  'restore.review': z.object({ targetId: id, backup: backupChoiceSchema, destination: restoreDestinationSchema }).strict(),
+  /** Destructive restores must carry the target database's name, typed by the user. */
+  'restore.start': z.object({ targetId: id, backup: backupChoiceSchema, destination: restoreDestinationSchema, confirmName: z.string().max(200).optional() }).strict(),
+  'temp.drop': z.object({ targetId: id, name: z.string().min(1).max(63) }).strict(),
+  'extract.tables': z.object({ targetId: id, backup: backupChoiceSchema }).strict(),
+  /** Restores the chosen tables into a temporary database (a job). */
+  'extract.prepare': z.object({ targetId: id, backup: backupChoiceSchema, tables: z.array(tableName).min(1, 'Choose at least one table.').max(500) }).strict(),
+  'extract.preview': z.object({ ...extractSelection, limit: z.number().int().min(1).max(1000).optional() }).strict(),
+  'extract.export': z.object({ ...extractSelection, format: z.enum(['csv', 'json', 'sql']) }).strict(),
+  'extract.copy': z.object({ ...extractSelection, intoDbUrl: pgUrl, password: z.string().max(1000).nullable().optional() }).strict(),
+  /** Reads the whole backup (size, SHA-256, contents); deep also restores it into a temporary database. */
+  'backup.verify': z.object({ targetId: id, key: backupKey, deep: z.boolean().optional() }).strict(),
+  /** Retention never removes a pinned backup. */
+  'backup.pin': z.object({ targetId: id, key: backupKey, pinned: z.boolean() }).strict(),
   'jobs.list': z.object({}).strict(),
   'jobs.cancel': z.object({ jobId: id }).strict(),
   // Automation
@@ -191,6 +271,16 @@ export interface CallResponses {
   'storage.test': StorageReport;
   'backups.list': { targetId: string; storage: string; backups: BackupEntry[]; listedAt: string };
   'backup.start': JobView;
+  'restore.review': RestoreReview;
+  'restore.start': JobView;
+  'temp.drop': { dropped: boolean };
+  'extract.tables': { key: string; tables: TableInBackup[] };
+  'extract.prepare': JobView;
+  'extract.preview': RowPreview;
+  'extract.export': { filename: string; mimeType: string; content: string; rowCount: number };
+  'extract.copy': { database: string; inserted: number; skipped: number };
+  'backup.verify': JobView;
+  'backup.pin': { key: string; pinned: boolean };
   'jobs.list': { running: JobView[]; recent: JobView[] };
   'jobs.cancel': { cancelled: boolean };
   'schedules.list': ScheduleView[];

@@ -7,15 +7,19 @@ import { listBackups } from '../engine/backup/list-backups.js';
 import { ActivityLog } from '../engine/activity/activity-log.js';
 import { runLoggedBackup } from '../engine/activity/logged-backup.js';
 import { selectPgDump } from '../engine/backup/run-backup.js';
+import { setPinned } from '../engine/backup/set-pinned.js';
+import { runVerify } from '../engine/verify/run-verify.js';
+import type { VerifyRecord } from '../../shared/verify-record.js';
 import { LifeboatError } from '../engine/errors.js';
 import { parsePgConnection } from '../engine/pg/connection.js';
 import { connectClient, readServerInfo } from '../engine/pg/server-info.js';
 import { openStorage } from '../engine/storage/open-storage.js';
 import { parseStorageTarget } from '../engine/storage/target.js';
 import { lifeboatVersion } from '../engine/version.js';
-import type { EventSink } from './event-sink.js';
 import { createAutomationService } from './automation-service.js';
+import type { EventSink } from './event-sink.js';
 import { JobRegistry } from './job-registry.js';
+import { createRestoreHandlers } from './restore-handlers.js';
 import { TargetStore } from './target-store.js';
 
 /** One async function per call of the contract, taking the already-validated request. */
@@ -71,9 +75,9 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const jobs = new JobRegistry(emit);
   const targets = new TargetStore(env);
   const manifestCaches = new Map<string, Map<string, { stamp: string; manifest: BackupManifest | null }>>();
+  const verifyCaches = new Map<string, Map<string, { stamp: string; record: VerifyRecord | null }>>();
   const heldPasswords = new Set<string>();
   const activityLog = ActivityLog.forEnv(env);
-
   const automation = createAutomationService({ env, emit, targets, pgBinDir: opts.pgBinDir, withPassword, desktop: opts.notifyDesktop });
   // The scheduler runs while the app (or the browser harness) runs; a bad settings file is reported
   // by the schedule calls rather than stopping the app.
@@ -81,7 +85,19 @@ export function createAppService(opts: AppServiceOptions): AppService {
 
   const announceTargets = async (): Promise<void> => emit('targets.changed', { targets: await targets.list() });
 
+  const restoreHandlers = createRestoreHandlers({
+    env,
+    jobs,
+    targets,
+    pgBinDir: opts.pgBinDir,
+    withPassword,
+    rememberSecret: (secret) => {
+      if (secret) heldPasswords.add(secret);
+    },
+  });
+
   const handlers: ServiceHandlers = {
+    ...restoreHandlers,
     'app.info': () =>
       Promise.resolve({ version: lifeboatVersion(), platform: process.platform, shell: opts.shell, defaultStorageUrl: targets.defaultStorageUrl() }),
 
@@ -131,14 +147,19 @@ export function createAppService(opts: AppServiceOptions): AppService {
 
     'backups.list': async (req) => {
       const t = await targets.get(req.targetId);
-      const target = parseStorageTarget(t.storageUrl, env);
+      const target = t.storage;
       const storage = openStorage(target);
       let cache = manifestCaches.get(t.id);
       if (!cache) {
         cache = new Map<string, { stamp: string; manifest: BackupManifest | null }>();
         manifestCaches.set(t.id, cache);
       }
-      const all = await listBackups(storage, { prefix: target.prefix, manifestCache: cache });
+      let verifications = verifyCaches.get(t.id);
+      if (!verifications) {
+        verifications = new Map<string, { stamp: string; record: VerifyRecord | null }>();
+        verifyCaches.set(t.id, verifications);
+      }
+      const all = await listBackups(storage, { prefix: target.prefix, manifestCache: cache, verifications });
       // Backups of this target's database: by the manifest's exact name, or (for backups other
       // tools wrote, without a manifest) by the name in the key.
       const db = databaseNameOf(t.dbUrl);
@@ -149,7 +170,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
 
     'backup.start': async (req) => {
       const t = await targets.get(req.targetId);
-      const target = parseStorageTarget(t.storageUrl, env);
+      const target = t.storage;
       if (t.password) heldPasswords.add(t.password);
       return jobs.start({ kind: 'backup', title: `Back up ${t.name} to ${openStorage(target).display}`, targetId: t.id }, async (ctx) => {
         try {
@@ -170,6 +191,38 @@ export function createAppService(opts: AppServiceOptions): AppService {
           emit('backups.changed', { targetId: t.id });
         }
       });
+    },
+
+    'backup.verify': async (req) => {
+      const t = await targets.get(req.targetId);
+      if (t.password) heldPasswords.add(t.password);
+      const target = t.storage;
+      return jobs.start({ kind: 'verify', title: `${req.deep ? 'Deep-verify' : 'Verify'} ${req.key}`, targetId: t.id }, async (ctx) => {
+        try {
+          const record = await runVerify({
+            to: target,
+            key: req.key,
+            deep: req.deep ?? false,
+            server: req.deep ? withPassword(t.dbUrl, t.password) : undefined,
+            pgBinDir: opts.pgBinDir,
+            env,
+            signal: ctx.signal,
+            onProgress: ctx.onProgress,
+          });
+          // A verification that ran and found damage is a failed job, in the record's own words.
+          if (record.outcome === 'failed') throw new LifeboatError('VERIFY_FAILED', record.problem ?? `Backup ${req.key} failed verification.`);
+          return { resultKey: record.key };
+        } finally {
+          emit('backups.changed', { targetId: t.id });
+        }
+      });
+    },
+
+    'backup.pin': async (req) => {
+      const t = await targets.get(req.targetId);
+      const m = await setPinned(openStorage(t.storage), req.key, req.pinned);
+      emit('backups.changed', { targetId: t.id });
+      return { key: req.key, pinned: m.pinned };
     },
 
     'jobs.list': () => Promise.resolve(jobs.list()),

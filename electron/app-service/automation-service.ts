@@ -51,7 +51,7 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
     async backup(s, signal, attempt) {
       const t = await targets.get(s.profile ?? s.name);
       try {
-        const r = await runLoggedBackup({ db: opts.withPassword(t.dbUrl, t.password), to: parseStorageTarget(t.storageUrl, env), env, signal, pgBinDir: opts.pgBinDir, format: s.format }, log, t.id, { scheduled: true, attempt });
+        const r = await runLoggedBackup({ db: opts.withPassword(t.dbUrl, t.password), to: t.storage, env, signal, pgBinDir: opts.pgBinDir, format: s.format }, log, t.id, { scheduled: true, attempt });
         return { key: r.key, sizeBytes: r.sizeBytes, dbName: r.manifest.database };
       } finally {
         emit('backups.changed', { targetId: t.id });
@@ -164,8 +164,7 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
 
     'retention.preview': async (req) => {
       const t = await targets.get(req.targetId);
-      const target = parseStorageTarget(t.storageUrl, env);
-      const entries = await listBackups(openStorage(target), { prefix: target.prefix });
+      const entries = await listBackups(openStorage(t.storage), { prefix: t.storage.prefix });
       return planRetention(entries, { keepDays: req.keepDays, keepLast: req.keepLast, gfs: null }, new Date());
     },
 

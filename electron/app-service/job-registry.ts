@@ -13,6 +13,9 @@ export interface JobContext {
 
 export interface JobOutcome {
   resultKey?: string | null;
+  resultDatabase?: string | null;
+  resultUrl?: string | null;
+  resultTemporary?: boolean;
 }
 
 interface JobRecord {
@@ -52,6 +55,9 @@ export class JobRegistry {
       progress: null,
       error: null,
       resultKey: null,
+      resultDatabase: null,
+      resultUrl: null,
+      resultTemporary: false,
     };
     const record = { view, controller, lastProgressAt: 0 } as JobRecord;
     this.jobs.set(jobId, record);
@@ -80,6 +86,9 @@ export class JobRegistry {
         const outcome = await running;
         view.state = 'done';
         view.resultKey = outcome.resultKey ?? null;
+        view.resultDatabase = outcome.resultDatabase ?? null;
+        view.resultUrl = outcome.resultUrl ?? null;
+        view.resultTemporary = outcome.resultTemporary ?? false;
       } catch (e) {
         if (controller.signal.aborted) {
           view.state = 'cancelled';

@@ -7,13 +7,23 @@ import type { TargetView } from '../../shared/ipc-contract.js';
 import { LifeboatError } from '../engine/errors.js';
 import { defaultLocalBackupDir, lifeboatHome } from '../engine/paths.js';
 import { parsePgConnection } from '../engine/pg/connection.js';
-import { parseStorageTarget } from '../engine/storage/target.js';
+import { parseStorageTarget, type StorageTarget } from '../engine/storage/target.js';
 
 const fileSchema = z.object({
   version: z.literal(1),
   targets: z.array(z.object({ id: z.string(), name: z.string(), dbUrl: z.string(), storageUrl: z.string() })),
 });
 type StoredTarget = z.infer<typeof fileSchema>['targets'][number];
+
+export interface ResolvedTarget {
+  id: string;
+  name: string;
+  dbUrl: string;
+  storageUrl: string;
+  password: string | null;
+  /** Where its backups go, with whatever credentials the target's store holds. */
+  storage: StorageTarget;
+}
 
 export interface SaveTargetInput {
   id?: string | undefined;
@@ -45,10 +55,11 @@ export class TargetStore {
     return (await this.load()).map((t) => this.view(t));
   }
 
-  async get(id: string): Promise<StoredTarget & { password: string | null }> {
+  /** A target with what the engine needs: its password (if held) and its parsed storage. */
+  async get(id: string): Promise<ResolvedTarget> {
     const t = (await this.load()).find((x) => x.id === id);
     if (!t) throw new LifeboatError('NOT_FOUND', `There is no database target with id ${id}; it may have been removed. Choose another one.`);
-    return { ...t, password: this.passwords.get(id) ?? null };
+    return { ...t, password: this.passwords.get(id) ?? null, storage: parseStorageTarget(t.storageUrl, this.env) };
   }
 
   async save(input: SaveTargetInput): Promise<TargetView> {

@@ -3,9 +3,11 @@ import { ActivityScreen } from './screens/ActivityScreen.js';
 import { BackupNowScreen } from './screens/BackupNowScreen.js';
 import { CalendarScreen } from './screens/CalendarScreen.js';
 import { DatabasesScreen } from './screens/DatabasesScreen.js';
+import { ExtractScreen } from './screens/ExtractScreen.js';
 import { FirstRunScreen } from './screens/FirstRunScreen.js';
 import { LogReportScreen } from './screens/LogReportScreen.js';
 import { ScheduleScreen } from './screens/ScheduleScreen.js';
+import { RestoreScreen } from './screens/RestoreScreen.js';
 import { runningJobs, useJobs } from './stores/jobs-store.js';
 import { useNav, type Screen } from './stores/nav-store.js';
 import { selectedTarget, useTargets } from './stores/targets-store.js';
@@ -13,6 +15,8 @@ import { selectedTarget, useTargets } from './stores/targets-store.js';
 const NAV: { screen: Screen; label: string }[] = [
   { screen: 'calendar', label: 'Calendar' },
   { screen: 'backup-now', label: 'Backup now' },
+  { screen: 'restore', label: 'Restore' },
+  { screen: 'extract', label: 'Partial recovery' },
   { screen: 'activity', label: 'Activity' },
   { screen: 'schedule', label: 'Schedule' },
   { screen: 'log', label: 'Log & report' },
@@ -23,7 +27,7 @@ export function App() {
   const { loaded, targets, error } = useTargets();
   const target = useTargets(selectedTarget);
   const select = useTargets((s) => s.select);
-  const { screen, go, firstRun, setFirstRun } = useNav();
+  const { screen, go, firstRun, setFirstRun, chosenKey } = useNav();
   const running = useJobs((s) => runningJobs(s.jobs).length);
 
   useEffect(() => {
@@ -67,6 +71,8 @@ export function App() {
       <main>
         {screen === 'calendar' && <CalendarScreen target={target} />}
         {screen === 'backup-now' && <BackupNowScreen target={target} />}
+        {screen === 'restore' && <RestoreScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
+        {screen === 'extract' && <ExtractScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
         {screen === 'activity' && <ActivityScreen />}
         {screen === 'databases' && <DatabasesScreen />}
         {screen === 'schedule' && <ScheduleScreen target={target} />}

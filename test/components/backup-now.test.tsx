@@ -11,7 +11,7 @@ afterEach(() => disconnect());
 
 const job: JobView = {
   id: 'backup-1', kind: 'backup', title: 'Back up shop to s3://backups/database_backups', targetId: 't1', state: 'running',
-  startedAt: new Date().toISOString(), finishedAt: null, progress: null, error: null, resultKey: null,
+  startedAt: new Date().toISOString(), finishedAt: null, progress: null, error: null, resultKey: null, resultDatabase: null, resultUrl: null, resultTemporary: false,
 };
 
 async function openBackupNow() {

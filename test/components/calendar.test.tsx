@@ -10,7 +10,7 @@ afterEach(() => disconnect());
 
 const listing = [
   backup('2026-11-25T10:11:12.000Z', { label: 'before migration 42', pinned: true }),
-  backup('2026-11-25T03:00:00.000Z'),
+  backup('2026-11-25T03:00:00.000Z', { verification: { outcome: 'passed', verifiedAt: '2026-11-25T04:00:00.000Z', depth: 'quick', problem: null } }),
   backup('2026-10-02T03:00:00.000Z'),
   // Written by the seed's scripts: no manifest, plain SQL.
   backup('2026-10-15T03:10:12.000Z', { key: 'database_backups/2026/10/15/shop_20261015_031012.sql.gz', hasManifest: false, format: 'plain', sha256: null }),
@@ -27,13 +27,36 @@ describe('backup calendar', () => {
   it('labels each day cell with its backups and opens a day’s list', async () => {
     start();
     const grid = await screen.findByRole('grid', { name: 'Backups in November 2026' });
-    const day = await within(grid).findByRole('gridcell', { name: '25 November 2026: 2 backups, 1 pinned' });
+    const day = await within(grid).findByRole('gridcell', { name: '25 November 2026: 2 backups, 1 pinned, 1 verified' });
     expect(within(grid).getByRole('gridcell', { name: '24 November 2026: no backups' })).toBeTruthy();
     await userEvent.click(day);
     const table = screen.getByRole('table', { name: 'Backups on 25 November 2026' });
     expect(within(table).getAllByRole('row')).toHaveLength(3);
     expect(within(table).getByText('before migration 42')).toBeTruthy();
     expect(within(table).getByRole('rowheader', { name: '10:11:12 UTC' })).toBeTruthy();
+    expect(within(table).getByText('passed 2026-11-25')).toBeTruthy();
+  });
+
+  it('verifies a backup from the day list and shows the job’s outcome', async () => {
+    const bridge = start();
+    const verifyJob = { id: 'verify-1', kind: 'verify' as const, title: 'Verify', targetId: 't1', state: 'running' as const, startedAt: new Date().toISOString(), finishedAt: null, progress: null, error: null, resultKey: null, resultDatabase: null, resultUrl: null, resultTemporary: false };
+    bridge.handlers['backup.verify'] = () => verifyJob;
+    await userEvent.click(await screen.findByRole('gridcell', { name: /^25 November 2026/ }));
+    await userEvent.click(screen.getByRole('button', { name: 'Verify the backup taken 2026-11-25 10:11:12 UTC' }));
+    expect(bridge.calls.find((c) => c.name === 'backup.verify')?.request).toEqual({ targetId: 't1', key: listing[0]!.key });
+    expect(screen.getByRole('button', { name: 'Verify the backup taken 2026-11-25 10:11:12 UTC' })).toHaveProperty('disabled', true);
+    act(() => bridge.emit('job.finished', { ...verifyJob, state: 'failed', error: { code: 'VERIFY_FAILED', message: 'The stored bytes do not match the manifest’s SHA-256.' } }));
+    expect(screen.getByText('failed: The stored bytes do not match the manifest’s SHA-256.')).toBeTruthy();
+  });
+
+  it('pins a backup from the day list', async () => {
+    const bridge = start();
+    bridge.handlers['backup.pin'] = (req) => ({ key: req.key, pinned: req.pinned });
+    await userEvent.click(await screen.findByRole('gridcell', { name: /^25 November 2026/ }));
+    await userEvent.click(screen.getByRole('button', { name: 'Pin the backup taken 2026-11-25 03:00:00 UTC' }));
+    expect(bridge.calls.find((c) => c.name === 'backup.pin')?.request).toEqual({ targetId: 't1', key: listing[1]!.key, pinned: true });
+    // The already pinned one offers Unpin.
+    expect(screen.getByRole('button', { name: 'Unpin the backup taken 2026-11-25 10:11:12 UTC' })).toBeTruthy();
   });
 
   it('moves between months with the buttons and shows backups other tools wrote', async () => {

@@ -14,14 +14,18 @@ type Handler<K extends CallName> = (req: CallRequest<K>) => CallResponse<K> | { 
 export type Handlers = { [K in CallName]?: Handler<K> };
 
 export interface FakeBridge extends LifeboatBridge {
+  /** The answers, changeable by a test after connecting. */
+  handlers: Handlers;
   calls: { name: CallName; request: unknown }[];
   emit<E extends EventName>(name: E, payload: EventPayloads[E]): void;
 }
 
-export function fakeBridge(handlers: Handlers): FakeBridge {
+export function fakeBridge(initial: Handlers): FakeBridge {
+  const handlers: Handlers = { ...initial };
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   const calls: { name: CallName; request: unknown }[] = [];
   return {
+    handlers,
     calls,
     invoke<K extends CallName>(name: K, request: CallRequest<K>): Promise<IpcResult<CallResponse<K>>> {
       calls.push({ name, request });

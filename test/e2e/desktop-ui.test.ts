@@ -1,8 +1,10 @@
 // The whole UI in real Chromium, through the browser harness, against the real engine, a real
 // PostgreSQL and a real S3 server: first run → add a database → back up → find it on the
-// calendar → cancel a running backup and see nothing left. Each screen is screenshotted for the
+// calendar → restore the latest into a temporary database → extract rows → cancel a running
+// backup and see nothing left. Each screen is screenshotted for the
 // README (docs/screenshots/).
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { tempHome } from '../support/cli.js';
@@ -32,6 +34,8 @@ beforeAll(async () => {
     [],
     'shop',
   );
+  // A second database for the cancel test (two backups of one database in one second share a key).
+  await pg.createDatabase('billing');
   await s3.createBucket('backups');
   await s3.client.send(new PutObjectCommand({ Bucket: 'backups', Key: 'database_backups/2023/05/15/shop_20230515_031012.sql.gz', Body: 'written by the seed script' }));
   proxy = await startStallingProxy(s3.endpoint, (req) => req.method === 'PUT');
@@ -86,6 +90,10 @@ describe('Lifeboat in Chromium', () => {
     const dayTable = page.getByRole('table', { name: /^Backups on / });
     await dayTable.getByText('before migration 42').waitFor();
     expect(await dayTable.getByRole('cell', { name: 'Pinned', exact: true }).count()).toBe(1);
+    // Verify it: the whole object is read back and checked against its manifest.
+    await dayTable.getByRole('button', { name: /^Verify the backup taken / }).click();
+    await dayTable.getByText(/^passed \d{4}-\d{2}-\d{2}$/).waitFor({ timeout: 60_000 });
+    await grid.getByRole('gridcell', { name: `${today.getUTCDate()} ${monthName} ${today.getUTCFullYear()}: 1 backup, 1 pinned, 1 verified` }).waitFor();
     await screenshot(page, '04-calendar');
 
     await page.getByRole('button', { name: 'List view' }).click();
@@ -95,27 +103,81 @@ describe('Lifeboat in Chromium', () => {
     await screenshot(page, '05-list-view');
   });
 
+  it('restores the latest backup into a temporary database, then drops it', async () => {
+    await nav('Restore');
+    await page.getByRole('radio', { name: 'Latest backup' }).check();
+    await page.getByRole('radio', { name: 'Into a temporary database' }).check();
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('list', { name: 'Warnings' }).getByText(/same server as the source/).waitFor();
+    await screenshot(page, '09-restore-review');
+    await page.getByRole('button', { name: 'Start restore' }).click();
+    const url = page.getByRole('textbox', { name: 'Temporary database URL' });
+    await url.waitFor({ timeout: 60_000 });
+    const tempUrl = await url.inputValue();
+    expect(tempUrl).toMatch(new RegExp(`^postgresql://postgres@127\\.0\\.0\\.1:${pg.port}/lifeboat_shop_\\d{8}_\\d{6}`));
+    expect(tempUrl).not.toContain(PASSWORD.split(' ')[0]);
+    const tempDb = decodeURIComponent(new URL(tempUrl).pathname.slice(1));
+    expect(await pg.query('SELECT count(*)::int AS n FROM orders', [], tempDb)).toEqual([{ n: 2000 }]);
+    await screenshot(page, '10-restore-done');
+    await page.getByRole('button', { name: 'Drop temporary database' }).click();
+    await page.getByText(`Dropped the temporary database “${tempDb}”.`).waitFor();
+    expect(await pg.query('SELECT 1 FROM pg_database WHERE datname = $1', [tempDb])).toEqual([]);
+  });
+
+  it('extracts a customer’s deleted orders from the backup: preview, CSV export, copy back with counts', async () => {
+    // The mistake partial recovery is for: a customer's orders deleted in production.
+    await pg.query('DELETE FROM orders WHERE customer_id = 7', [], 'shop');
+    await nav('Partial recovery');
+    await page.getByRole('button', { name: 'Show tables' }).click();
+    await page.getByRole('checkbox', { name: 'public.orders (2,000 rows)' }).check();
+    await page.getByRole('button', { name: 'Restore into a temporary database' }).click();
+    const filter = page.getByRole('textbox', { name: 'Filter (SQL after WHERE)' });
+    await filter.waitFor({ timeout: 60_000 });
+    await filter.fill('customer_id = 7');
+    await page.getByRole('button', { name: 'Preview rows' }).click();
+    const preview = page.getByRole('table', { name: 'Preview of public.orders: 10 rows' });
+    await preview.waitFor();
+    expect(await preview.getByRole('row').count()).toBe(11);
+    await screenshot(page, '11-partial-recovery');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe('public.orders.csv');
+    const csv = await readFile(await download.path(), 'utf8');
+    expect(csv.split('\r\n').filter(Boolean)).toHaveLength(11);
+
+    await page.getByRole('textbox', { name: 'Copy into database (URL)' }).fill(dbUrl());
+    await page.getByLabel('Its password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Copy rows into database' }).click();
+    await page.getByText('Copied into database “shop”: 10 inserted, 0 skipped (already there).').waitFor();
+    expect(await pg.query('SELECT count(*)::int AS n FROM orders WHERE customer_id = 7', [], 'shop')).toEqual([{ n: 10 }]);
+    await screenshot(page, '12-partial-recovery-copied');
+    await page.getByRole('button', { name: 'Drop temporary database' }).click();
+    await page.getByText(/^Dropped the temporary database/).waitFor();
+  });
+
   it('cancels a running backup and leaves nothing behind', async () => {
     const before = await s3.listKeys('backups');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Databases' }).click();
     await page.getByRole('button', { name: 'Add a database' }).click();
     const form = page.getByRole('form', { name: 'Add a database' });
-    await form.getByRole('textbox', { name: 'Name' }).fill('shop via slow link');
-    await form.getByRole('textbox', { name: 'Database URL' }).fill(dbUrl());
+    await form.getByRole('textbox', { name: 'Name' }).fill('billing via slow link');
+    await form.getByRole('textbox', { name: 'Database URL' }).fill(dbUrl().replace(/\/shop$/, '/billing'));
     await form.getByLabel('Password').fill(PASSWORD);
     await form.getByRole('textbox', { name: 'Storage URL' }).fill(`s3://backups?endpoint=${encodeURIComponent(proxy.endpoint)}`);
     await form.getByRole('button', { name: 'Save database' }).click();
-    await page.getByRole('listitem', { name: 'shop via slow link' }).waitFor();
+    await page.getByRole('listitem', { name: 'billing via slow link' }).waitFor();
     await screenshot(page, '06-databases');
 
-    await page.getByRole('combobox', { name: 'Database' }).selectOption({ label: 'shop via slow link' });
+    await page.getByRole('combobox', { name: 'Database' }).selectOption({ label: 'billing via slow link' });
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Backup now' }).click();
     await page.getByRole('button', { name: 'Start backup' }).click();
     // The upload is held by the proxy: the job is running, with its live figures.
     await page.getByRole('button', { name: 'Cancel backup' }).waitFor();
-    while (proxy.held() === 0) await new Promise((r) => setTimeout(r, 20));
+    const deadline = Date.now() + 30_000;
+    while (proxy.held() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(proxy.held(), await page.locator('main').innerText()).toBeGreaterThan(0);
     // Live figures: the dump's bytes (all sent, now waiting on the upload) and the elapsed time.
-    await expectText(page.getByRole('status').filter({ hasText: 'Phase' }), /Phase ?Dumping and uploading ?Bytes ?[1-9][\d.]* KiB ?Rate ?.*\/s ?Elapsed/);
+    await expectText(page.getByRole('status').filter({ hasText: 'Phase' }), /Phase ?Dumping and uploading ?Bytes ?[1-9][\d.]* (B|KiB|MiB) ?Rate ?.*\/s ?Elapsed/);
     await screenshot(page, '07-backup-running');
     await page.getByRole('button', { name: 'Cancel backup' }).click();
     await expectText(page.getByRole('status').filter({ hasText: 'cancelled' }), /^The backup was cancelled; nothing was kept\.$/);
@@ -123,11 +185,15 @@ describe('Lifeboat in Chromium', () => {
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Activity' }).click();
     const recent = page.getByRole('table', { name: 'Recent jobs, newest first' });
-    await recent.getByRole('row', { name: /Back up shop via slow link .* Cancelled/ }).waitFor();
+    await recent.getByRole('row', { name: /Back up billing via slow link .* Cancelled/ }).waitFor();
     await recent.getByRole('row', { name: /Back up shop to s3:\/\/backups\/database_backups .* Done/ }).waitFor();
     await screenshot(page, '08-activity');
   });
 });
+
+async function nav(name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name, exact: true }).click();
+}
 
 async function expectText(locator: import('playwright-core').Locator, pattern: RegExp): Promise<void> {
   await locator.first().waitFor();

@@ -35,6 +35,16 @@ describe('IPC contract validation', () => {
     });
   });
 
+  it('validates restore choices: a key or latest, a temporary database or a named one', () => {
+    expect(parseCallRequest('restore.start', { targetId: 't', backup: { kind: 'latest' }, destination: { kind: 'temp' } }).ok).toBe(true);
+    expect(parseCallRequest('restore.start', { targetId: 't', backup: { kind: 'key', key: '  ' }, destination: { kind: 'temp' } })).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('Choose a backup or paste its key.') },
+    });
+    expect(parseCallRequest('restore.start', { targetId: 't', backup: { kind: 'latest' }, destination: { kind: 'database', dbUrl: 'postgresql://u@h/db', mode: 'drop-everything' } }).ok).toBe(false);
+    expect(parseCallRequest('extract.prepare', { targetId: 't', backup: { kind: 'latest' }, tables: [] })).toMatchObject({ ok: false, error: { message: expect.stringContaining('Choose at least one table.') } });
+  });
+
   it('treats a missing body as an empty request', () => {
     expect(parseCallRequest('app.info', undefined)).toEqual({ ok: true, name: 'app.info', request: {} });
     expect(parseCallRequest('jobs.cancel', undefined).ok).toBe(false);
@@ -46,6 +56,8 @@ describe('IPC contract validation', () => {
     const responses: Record<keyof CallResponses, true> = {
       'app.info': true, 'targets.list': true, 'targets.save': true, 'targets.remove': true, 'connection.test': true,
       'storage.test': true, 'backups.list': true, 'backup.start': true, 'jobs.list': true, 'jobs.cancel': true,
+      'restore.review': true, 'restore.start': true, 'temp.drop': true, 'extract.tables': true, 'extract.prepare': true,
+      'extract.preview': true, 'extract.export': true, 'extract.copy': true, 'backup.verify': true, 'backup.pin': true,
       'schedules.list': true, 'schedules.save': true, 'schedules.remove': true, 'schedules.preview': true, 'schedules.calendar': true,
       'retention.preview': true, 'notifications.list': true, 'notifications.test': true, 'activity.list': true, 'report.get': true,
     };

@@ -1,7 +1,9 @@
 import { compareNewestFirst, type BackupEntry } from '../../../shared/backup-entry.js';
-import { MANIFEST_SUFFIX, manifestKeyFor, parseBackupKey } from '../../../shared/backup-key.js';
+import { MANIFEST_SUFFIX, VERIFY_SUFFIX, manifestKeyFor, parseBackupKey } from '../../../shared/backup-key.js';
 import { manifestSchema, type BackupManifest } from '../../../shared/manifest.js';
 import type { BackupStorage } from '../storage/storage.js';
+import type { VerifyRecord } from '../../../shared/verify-record.js';
+import { readVerifyRecord } from '../verify/read-verify-record.js';
 
 export interface ListOptions {
   prefix: string;
@@ -13,6 +15,8 @@ export interface ListOptions {
    * re-reading 10,000 manifests every time.
    */
   manifestCache?: Map<string, { stamp: string; manifest: BackupManifest | null }> | undefined;
+  /** Read the stored verification records too (the app's calendar shows them), cached the same way. */
+  verifications?: Map<string, { stamp: string; record: VerifyRecord | null }> | undefined;
 }
 
 /** Reads and validates a manifest; a damaged one counts as absent (the backup shows as incomplete). */
@@ -46,8 +50,10 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
 export async function listBackups(storage: BackupStorage, opts: ListOptions): Promise<BackupEntry[]> {
   const objects = new Map<string, number>();
   const manifests = new Map<string, string>();
+  const verifies = new Map<string, string>();
   for await (const o of storage.list(`${opts.prefix}/`)) {
     if (o.key.endsWith(MANIFEST_SUFFIX)) manifests.set(o.key.slice(0, -MANIFEST_SUFFIX.length), `${o.size}@${o.lastModified.getTime()}`);
+    else if (o.key.endsWith(VERIFY_SUFFIX)) verifies.set(o.key.slice(0, -VERIFY_SUFFIX.length), `${o.size}@${o.lastModified.getTime()}`);
     else objects.set(o.key, o.size);
   }
   const cache = opts.manifestCache;
@@ -60,9 +66,22 @@ export async function listBackups(storage: BackupStorage, opts: ListOptions): Pr
     cache?.set(key, { stamp, manifest });
     return manifest;
   };
+  const verifyCache = opts.verifications;
+  const verificationOf = async (key: string): Promise<BackupEntry['verification']> => {
+    const stamp = verifies.get(key);
+    if (!verifyCache || stamp === undefined) return null;
+    let hit = verifyCache.get(key);
+    if (!hit || hit.stamp !== stamp) {
+      hit = { stamp, record: await readVerifyRecord(storage, key) };
+      verifyCache.set(key, hit);
+    }
+    const r = hit.record;
+    return r ? { outcome: r.outcome, verifiedAt: r.verifiedAt, depth: r.depth, problem: r.problem } : null;
+  };
   const parsed = [...objects.keys()].map((k) => parseBackupKey(k)).filter((p) => p !== null);
   const entries = await mapLimit(parsed, 16, async (p): Promise<BackupEntry> => {
     const manifest = await manifestOf(p.key);
+    const verification = await verificationOf(p.key);
     return {
       key: p.key,
       dbName: manifest?.database ?? p.dbName,
@@ -74,6 +93,7 @@ export async function listBackups(storage: BackupStorage, opts: ListOptions): Pr
       label: manifest?.label ?? null,
       pinned: manifest?.pinned ?? false,
       sha256: manifest?.sha256 ?? null,
+      ...(verifyCache ? { verification } : {}),
     };
   });
   const wanted = opts.dbName;

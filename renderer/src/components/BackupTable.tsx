@@ -1,17 +1,44 @@
 import { useState } from 'react';
+import { client, errorMessage } from '../api/client.js';
+import { useJobs } from '../stores/jobs-store.js';
 import type { BackupEntry } from '../../../shared/backup-entry.js';
 import { formatBytes, formatDateTimeUtc, formatTimeUtc } from '../lib/format.js';
+import { useNav } from '../stores/nav-store.js';
 
 interface Props {
   caption: string;
+  targetId: string;
   backups: readonly BackupEntry[];
   /** Show the date too (list view), not only the time (a day's list). */
   withDate?: boolean;
 }
 
 /** A list of backups with what a DBA checks first: when, how big, label, pinned, manifest. */
-export function BackupTable({ caption, backups, withDate = false }: Props) {
+export function BackupTable({ caption, targetId, backups, withDate = false }: Props) {
   const [copied, setCopied] = useState<string | null>(null);
+  const [verifyError, setVerifyError] = useState<string | null>(null);
+  const jobs = useJobs((s) => s.jobs);
+  const lastStarted = useJobs((s) => s.lastStarted);
+  const verifyJob = (key: string) => {
+    const id = lastStarted[`verify:${key}`];
+    return id ? jobs[id] : undefined;
+  };
+  const pin = async (key: string, pinned: boolean) => {
+    setVerifyError(null);
+    try {
+      await client().call('backup.pin', { targetId, key, pinned });
+    } catch (e) {
+      setVerifyError(errorMessage(e));
+    }
+  };
+  const verify = async (key: string) => {
+    setVerifyError(null);
+    try {
+      useJobs.getState().track(`verify:${key}`, await client().call('backup.verify', { targetId, key }));
+    } catch (e) {
+      setVerifyError(errorMessage(e));
+    }
+  };
   const copy = async (key: string) => {
     try {
       await navigator.clipboard.writeText(key);
@@ -21,6 +48,12 @@ export function BackupTable({ caption, backups, withDate = false }: Props) {
     }
   };
   return (
+    <>
+    {verifyError && (
+      <p role="alert" className="error">
+        {verifyError}
+      </p>
+    )}
     <table className="backups">
       <caption>{caption}</caption>
       <thead>
@@ -30,6 +63,7 @@ export function BackupTable({ caption, backups, withDate = false }: Props) {
           <th scope="col">Label</th>
           <th scope="col">Pinned</th>
           <th scope="col">Manifest</th>
+          <th scope="col">Verified</th>
           <th scope="col">Key</th>
           <th scope="col">Actions</th>
         </tr>
@@ -45,17 +79,50 @@ export function BackupTable({ caption, backups, withDate = false }: Props) {
               <td>{b.pinned ? 'Pinned' : ''}</td>
               <td>{b.hasManifest ? `${b.format === 'custom' ? 'custom archive' : 'plain SQL'}${b.encrypted ? ', encrypted' : ''}` : 'none (written by another tool)'}</td>
               <td>
+                {verifyJob(b.key)?.state === 'running'
+                  ? 'verifying…'
+                  : verifyJob(b.key)?.state === 'failed'
+                    ? `failed: ${verifyJob(b.key)?.error?.message ?? ''}`
+                    : b.verification
+                      ? b.verification.outcome === 'passed'
+                        ? `passed ${b.verification.verifiedAt.slice(0, 10)}${b.verification.depth === 'deep' ? ' (deep)' : ''}`
+                        : `failed: ${b.verification.problem ?? ''}`
+                      : ''}
+              </td>
+              <td>
                 <code className="key">{b.key}</code>
               </td>
               <td>
-                <button type="button" aria-label={`Copy key of the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => void copy(b.key)}>
-                  {copied === b.key ? 'Copied' : 'Copy key'}
-                </button>
+                <div className="row">
+                  <button type="button" aria-label={`Restore the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => useNav.getState().openWith('restore', b.key)}>
+                    Restore…
+                  </button>
+                  {b.hasManifest && (
+                    <button type="button" aria-label={`${b.pinned ? 'Unpin' : 'Pin'} the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => void pin(b.key, !b.pinned)}>
+                      {b.pinned ? 'Unpin' : 'Pin'}
+                    </button>
+                  )}
+                  <button
+                    type="button"
+                    aria-label={`Verify the backup taken ${formatDateTimeUtc(b.createdAt)}`}
+                    disabled={verifyJob(b.key)?.state === 'running'}
+                    onClick={() => void verify(b.key)}
+                  >
+                    Verify
+                  </button>
+                  <button type="button" aria-label={`Extract rows from the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => useNav.getState().openWith('extract', b.key)}>
+                    Extract rows…
+                  </button>
+                  <button type="button" aria-label={`Copy key of the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => void copy(b.key)}>
+                    {copied === b.key ? 'Copied' : 'Copy key'}
+                  </button>
+                </div>
               </td>
             </tr>
           );
         })}
       </tbody>
     </table>
+    </>
   );
 }

@@ -33,10 +33,24 @@ export function JobProgressView({ job }: { job: JobView }) {
 
 /** How a finished job ended, in plain words. */
 export function JobOutcome({ job }: { job: JobView }) {
-  if (job.state === 'done') {
+  if (job.state === 'done' && job.kind === 'backup') {
     return (
       <p role="status" className="ok">
         Backup stored as <code>{job.resultKey}</code>.
+      </p>
+    );
+  }
+  if (job.state === 'done' && job.kind === 'verify') {
+    return (
+      <p role="status" className="ok">
+        Backup <code>{job.resultKey}</code> passed verification.
+      </p>
+    );
+  }
+  if (job.state === 'done') {
+    return (
+      <p role="status" className="ok">
+        Restored <code>{job.resultKey}</code> into {job.resultTemporary ? 'the temporary database' : 'database'} “{job.resultDatabase}”.
       </p>
     );
   }

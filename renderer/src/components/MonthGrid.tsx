@@ -16,7 +16,15 @@ interface Props {
 
 function summarize(list: readonly BackupEntry[] | undefined, failed: number, scheduled: number): DaySummary {
   const l = list ?? [];
-  return { count: l.length, pinned: l.filter((b) => b.pinned).length, withoutManifest: l.filter((b) => !b.hasManifest).length, failedJobs: failed, scheduled };
+  return {
+    count: l.length,
+    pinned: l.filter((b) => b.pinned).length,
+    withoutManifest: l.filter((b) => !b.hasManifest).length,
+    failedJobs: failed,
+    scheduled,
+    verified: l.filter((b) => b.verification?.outcome === 'passed').length,
+    failedVerification: l.filter((b) => b.verification?.outcome === 'failed').length,
+  };
 }
 
 /** 0 for Monday … 6 for Sunday. */
@@ -91,7 +99,7 @@ export function MonthGrid({ month, byDay, failedByDay, scheduledByDay, selectedD
             {week.map((day, di) => {
               if (!day) return <td role="gridcell" key={di} className="outside" aria-hidden="true" />;
               const s = summarize(byDay.get(day), failedByDay.get(day) ?? 0, scheduledByDay?.get(day) ?? 0);
-              const state = s.failedJobs > 0 ? 'failed' : s.count === 0 ? 'empty' : s.withoutManifest === s.count ? 'foreign' : 'ok';
+              const state = s.failedJobs > 0 || s.failedVerification > 0 ? 'failed' : s.count === 0 ? 'empty' : s.withoutManifest === s.count ? 'foreign' : 'ok';
               return (
                 <td
                   role="gridcell"
@@ -114,7 +122,8 @@ export function MonthGrid({ month, byDay, failedByDay, scheduledByDay, selectedD
                     <span className="day-badges" aria-hidden="true">
                       {s.count > 0 && <span className="badge count">{s.count}</span>}
                       {s.pinned > 0 && <span className="badge pinned">pinned {s.pinned}</span>}
-                      {s.failedJobs > 0 && <span className="badge failed">failed {s.failedJobs}</span>}
+                      {s.verified > 0 && <span className="badge verified">verified {s.verified}</span>}
+                      {s.failedJobs + s.failedVerification > 0 && <span className="badge failed">failed {s.failedJobs + s.failedVerification}</span>}
                       {(s.scheduled ?? 0) > 0 && <span className="badge scheduled">scheduled {s.scheduled}</span>}
                     </span>
                   )}

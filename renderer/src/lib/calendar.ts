@@ -71,6 +71,8 @@ export interface DaySummary {
   /** Backups without a manifest: written by other tools (seed layout), or incomplete. */
   withoutManifest: number;
   failedJobs: number;
+  verified: number;
+  failedVerification: number;
   /** Runs the schedule will start on that day (future only). */
   scheduled?: number;
 }
@@ -79,6 +81,8 @@ export function describeDay(day: string, s: DaySummary): string {
   const parts = [s.count === 0 ? 'no backups' : `${s.count} backup${s.count === 1 ? '' : 's'}`];
   if (s.pinned) parts.push(`${s.pinned} pinned`);
   if (s.withoutManifest) parts.push(`${s.withoutManifest} without manifest`);
+  if (s.verified) parts.push(`${s.verified} verified`);
+  if (s.failedVerification) parts.push(`${s.failedVerification} failed verification`);
   if (s.failedJobs) parts.push(`${s.failedJobs} failed`);
   if (s.scheduled) parts.push(`${s.scheduled} scheduled`);
   return `${longDay(day)}: ${parts.join(', ')}`;

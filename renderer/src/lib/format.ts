@@ -22,6 +22,13 @@ const PHASES: Record<string, string> = {
   connecting: 'Connecting to the database',
   dumping: 'Dumping and uploading',
   finalizing: 'Checking the stored object and writing the manifest',
+  locating: 'Finding the backup',
+  'preparing target': 'Preparing the target database',
+  'cleaning up': 'Cleaning up',
+  downloading: 'Downloading the backup',
+  restoring: 'Restoring',
+  verifying: 'Verifying',
+  checking: 'Reading and checking the backup',
   done: 'Done',
 };
 

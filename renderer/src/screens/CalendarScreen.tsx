@@ -107,7 +107,7 @@ export function CalendarScreen({ target }: { target: TargetView }) {
               {dayList.length === 0 ? (
                 <p>No backups on {longDay(nav.selectedDay)}.</p>
               ) : (
-                <BackupTable caption={`Backups on ${longDay(nav.selectedDay)}`} backups={dayList} />
+                <BackupTable caption={`Backups on ${longDay(nav.selectedDay)}`} targetId={target.id} backups={dayList} />
               )}
             </section>
           )}
@@ -120,7 +120,7 @@ export function CalendarScreen({ target }: { target: TargetView }) {
             {matches.length} backup{matches.length === 1 ? '' : 's'} match{matches.length === 1 ? 'es' : ''}
             {matches.length > LIST_LIMIT ? `; showing the newest ${LIST_LIMIT}, refine the search to see others` : ''}.
           </p>
-          <BackupTable caption="Matching backups, newest first" backups={matches.slice(0, LIST_LIMIT)} withDate />
+          <BackupTable caption="Matching backups, newest first" targetId={target.id} backups={matches.slice(0, LIST_LIMIT)} withDate />
         </section>
       )}
     </section>

@@ -9,6 +9,8 @@ interface JobsState {
   lastStarted: Record<string, string>;
   load: () => Promise<void>;
   startBackup: (request: CallRequest<'backup.start'>) => Promise<JobView>;
+  /** Remembers a job started by a screen (restore wizard, partial recovery) under that screen's slot. */
+  track: (slot: string, job: JobView) => void;
   cancel: (jobId: string) => Promise<void>;
   upsert: (job: JobView) => void;
   progress: (p: JobProgress) => void;
@@ -30,6 +32,10 @@ export const useJobs = create<JobsState>()((set, get) => ({
     if (!get().jobs[job.id]) get().upsert(job);
     set({ lastStarted: { ...get().lastStarted, [request.targetId]: job.id } });
     return job;
+  },
+  track(slot, job) {
+    if (!get().jobs[job.id]) get().upsert(job);
+    set({ lastStarted: { ...get().lastStarted, [slot]: job.id } });
   },
   async cancel(jobId) {
     await client().call('jobs.cancel', { jobId });

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import { addMonths, type YearMonth } from '../lib/calendar.js';
 
-export type Screen = 'calendar' | 'backup-now' | 'activity' | 'databases' | 'schedule' | 'log';
+export type Screen = 'calendar' | 'backup-now' | 'restore' | 'extract' | 'activity' | 'databases' | 'schedule' | 'log';
 
 interface NavState {
   screen: Screen;
@@ -11,6 +11,9 @@ interface NavState {
   query: string;
   /** True while the first-run guide is shown (set when the app starts with no database). */
   firstRun: boolean;
+  /** A backup chosen on the calendar for the restore wizard or partial recovery. */
+  chosenKey: string | null;
+  openWith: (screen: 'restore' | 'extract', key: string | null) => void;
   setFirstRun: (on: boolean) => void;
   go: (screen: Screen) => void;
   shiftMonth: (n: number) => void;
@@ -32,6 +35,8 @@ export const useNav = create<NavState>()((set, get) => ({
   calendarView: 'month',
   query: '',
   firstRun: false,
+  chosenKey: null,
+  openWith: (screen, chosenKey) => set({ screen, chosenKey }),
   setFirstRun: (firstRun) => set({ firstRun }),
   go: (screen) => set({ screen }),
   shiftMonth: (n) => set({ month: addMonths(get().month, n) }),
