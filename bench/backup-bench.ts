@@ -4,6 +4,7 @@
 //   (b) lifeboat backup (custom) to S3 — streaming pg_dump → hash → multipart upload
 //   (b') lifeboat backup --format plain
 //   (c) the seed's sequential way      — pg_dump plain to a file, gzip it, then upload it
+//   (e) lifeboat backup --profile with client-side encryption (custom format, key in the keychain)
 // and lifeboat's peak RSS at the database size and at twice that size.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -40,11 +41,15 @@ try {
   log(`database: ${mib(dbBytes)}`);
   const env = { ...process.env, ...TEST_S3_ENV, LIFEBOAT_HOME: path.join(work, 'home'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   const to = s3.storageUrl('bench');
+  // The encrypted variant goes through a profile, as users run it: password-less URL, key in the keychain.
+  const benchKeychain = { ...env, LIFEBOAT_KEYCHAIN_SERVICE: `lifeboat-bench-${process.pid}` };
+  await measure(process.execPath, [cli, 'profile', 'add', 'bench-enc', '--db', pg.url('bench'), '--to', to, '--encrypt'], benchKeychain);
 
   type Variant = { name: string; run: () => Promise<Measurement> };
   const variants: Variant[] = [
     { name: 'a', run: () => measure(PG_DUMP, ['-Fc', `--file=${path.join(work, 'a.dump')}`, `--dbname=${pg.url('bench')}`]) },
     { name: 'b', run: () => measure(process.execPath, [cli, 'backup', '--db', pg.url('bench'), '--to', to, '--json'], env) },
+    { name: 'e', run: () => measure(process.execPath, [cli, 'backup', '--profile', 'bench-enc', '--json'], benchKeychain) },
     { name: 'bp', run: () => measure(process.execPath, [cli, 'backup', '--db', pg.url('bench'), '--to', to, '--format', 'plain', '--json'], env) },
     {
       name: 'c',
@@ -82,6 +87,7 @@ try {
   const rss = (n: string): number => median((results[n] ?? []).map((m) => m.peakRssMiB));
   const dumpRss = (n: string): number => median((results[n] ?? []).map((m) => m.childPeakMiB.pg_dump ?? 0));
   const ratioBA = wall('b') / wall('a');
+  const ratioEB = wall('e') / wall('b');
   const ratioBC = wall('b') / wall('c');
   const ratioBpC = wall('bp') / wall('c');
   const ok = (b: boolean): string => (b ? 'met' : '**missed**');
@@ -97,13 +103,15 @@ s3rver as the S3 endpoint. Database: ${mib(dbBytes)} on disk (pgbench tables + a
 ${row('(a) `pg_dump -Fc -f file` (the RSS column is pg_dump itself)', 'a')}
 ${row('(b) `lifeboat backup` (custom format) to S3', 'b')}
 ${row("(b') `lifeboat backup --format plain` to S3", 'bp')}
+${row('(e) `lifeboat backup --profile` encrypted (custom format, AES-256-GCM) to S3', 'e')}
 ${row('(c) seed: `pg_dump` plain to file, `gzip`, upload', 'c')}
 
 | target | figure | |
 | --- | --- | --- |
 | (b)/(a) ≤ 1.10 | ${ratioBA.toFixed(2)} | ${ok(ratioBA <= 1.1)} |
+| encryption overhead (e)/(b) ≤ 1.10 | ${ratioEB.toFixed(2)} | ${ok(ratioEB <= 1.1)} |
 | (b) faster than (c) | (b)/(c) = ${ratioBC.toFixed(2)}; same format, (b')/(c) = ${ratioBpC.toFixed(2)} | ${ok(ratioBC < 1)} |
-| Lifeboat peak RSS ≤ 200 MB | ${rss('b').toFixed(0)} MiB (custom), ${rss('bp').toFixed(0)} MiB (plain) | ${ok(Math.max(rss('b'), rss('bp')) <= 200)} |
+| Lifeboat peak RSS ≤ 200 MB | ${rss('b').toFixed(0)} MiB (custom), ${rss('bp').toFixed(0)} MiB (plain), ${rss('e').toFixed(0)} MiB (encrypted) | ${ok(Math.max(rss('b'), rss('bp'), rss('e')) <= 200)} |
 ${double ? `| no higher at twice the size | ${rss('b').toFixed(0)} MiB at ${mib(dbBytes)} vs ${double.rss.toFixed(0)} MiB at ${mib(double.dbBytes)} (wall ${(double.wall / 1000).toFixed(1)} s) | ${ok(double.rss <= rss('b') * 1.1 + 5)} |` : '| no higher at twice the size | not run (--no-double) | |'}
 `;
   const file = await writeBenchSection(repoRoot, 'backup', md);

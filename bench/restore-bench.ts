@@ -7,6 +7,7 @@
 //   (b)  lifeboat restore --key … from S3, one job      — streaming download → hash → pg_restore
 //   (c)  lifeboat restore --jobs 2 / (d) --jobs 4       — download to BACKUP_DIR, verify, pg_restore -j
 //   (a2) pg_restore -j 2 from a local file               — the floor for (c)
+//   (f)  lifeboat restore of the same backup encrypted (--profile with --encrypt), one job — against (b)
 //   (e)  lifeboat extract of ten rows from a small table (pgbench_tellers), and
 //   (e2) from the largest table (pgbench_accounts, ~60% of the data) — against (b), a full restore.
 //        An extract restores the whole named table into a temporary database, then filters there.
@@ -56,6 +57,11 @@ try {
   const file = path.join(work, 'bench.dump');
   await measure(`${BIN}/pg_dump`, ['-Fc', `--file=${file}`, `--dbname=${pg.url('bench')}`]);
   log(`backup ${key}: ${mib(size)}`);
+  // The same database backed up encrypted through a profile whose key is in the (throwaway) keychain.
+  const keychainEnv = { ...env, LIFEBOAT_KEYCHAIN_SERVICE: `lifeboat-bench-${process.pid}` };
+  await measure(process.execPath, [cli, 'profile', 'add', 'bench-enc', '--db', pg.url('bench'), '--to', to, '--encrypt'], keychainEnv);
+  await new Promise((r) => setTimeout(r, 1100)); // keys are per second
+  const encKey = (JSON.parse((await measure(process.execPath, [cli, 'backup', '--profile', 'bench-enc', '--json'], keychainEnv)).stdout) as { key: string }).key;
 
   let n = 0;
   const fresh = (): string => `r${++n}`;
@@ -77,6 +83,14 @@ try {
       await drop(db);
     }
   };
+  const encryptedRestore = async (): Promise<Measurement> => {
+    const db = fresh();
+    try {
+      return await measure(process.execPath, [cli, 'restore', '--key', encKey, '--to', to, '--target', pg.url(db), '--json'], keychainEnv);
+    } finally {
+      await drop(db);
+    }
+  };
   const extract = (table: string, where: string): Promise<Measurement> =>
     measure(process.execPath, [cli, 'extract', '--key', key, '--to', to, '--server', pg.url(), '--table', table, '--where', where, '--format', 'csv'], env);
 
@@ -84,6 +98,7 @@ try {
   const variants: Variant[] = [
     { name: 'a', run: () => pgRestore(1) },
     { name: 'b', run: () => lifeboatRestore(1) },
+    { name: 'f', run: () => encryptedRestore() },
     { name: 'c', run: () => lifeboatRestore(2) },
     { name: 'd', run: () => lifeboatRestore(4) },
     { name: 'a2', run: () => pgRestore(2) },
@@ -119,6 +134,7 @@ The default size is 300 MiB so that the benchmark runs in minutes; \`--size-mb 1
 | --- | --- | --- | --- |
 ${row('(a) `pg_restore` from a local file, one job', 'a')}
 ${row('(b) `lifeboat restore --key …` from S3, one job (streamed)', 'b')}
+${row('(f) `lifeboat restore` of the encrypted backup (AES-256-GCM, key from the keychain), one job', 'f')}
 ${row('(c) `lifeboat restore --jobs 2` (download, verify, `pg_restore -j 2`)', 'c')}
 ${row('(d) `lifeboat restore --jobs 4`', 'd')}
 ${row('(a2) `pg_restore -j 2` from a local file', 'a2')}
@@ -128,6 +144,7 @@ ${row(`(e2) \`lifeboat extract\` of ${extracted('e2')} rows from \`pgbench_accou
 | target | figure | |
 | --- | --- | --- |
 | (b)/(a) ≤ 1.15 | ${ratioBA.toFixed(2)} | ${ok(ratioBA <= 1.15)} |
+| decryption overhead (f)/(b) ≤ 1.10 | ${(wall('f') / wall('b')).toFixed(2)} | ${ok(wall('f') / wall('b') <= 1.1)} |
 | extract ten rows vs full restore: a small fraction | (e)/(b) = ${ratioEB.toFixed(2)} from a small table; (e2)/(b) = ${ratioE2B.toFixed(2)} from the largest (an extract restores the whole named table) | ${ok(ratioEB <= 0.25)} |
 | \`--jobs 2\` vs one job | (c)/(b) = ${(wall('c') / wall('b')).toFixed(2)}; \`--jobs 4\`: (d)/(b) = ${(wall('d') / wall('b')).toFixed(2)} (2 cores) | |
 `;

@@ -5,6 +5,22 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# Keychain tests need a Secret Service. Re-run this script inside a private D-Bus session with a
+# throwaway, unlocked gnome-keyring (see ENVIRONMENT.md): on CI/ssh there is no session bus at all,
+# and on a desktop the tests must not write into the user's own keyring. The throwaway keyring's
+# files go to a temp HOME/XDG_DATA_HOME, never the real home.
+if [ -z "${LIFEBOAT_TEST_IN_DBUS:-}" ] && command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
+  keyring_home=$(mktemp -d -t lifeboat-keyring-XXXXXX)
+  mkdir -p "$keyring_home/.local/share" "$keyring_home/.config" "$keyring_home/.cache"
+  export LIFEBOAT_TEST_IN_DBUS=1
+  DBUS_SESSION_BUS_ADDRESS= HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/.local/share" XDG_CONFIG_HOME="$keyring_home/.config" \
+  XDG_CACHE_HOME="$keyring_home/.cache" XDG_RUNTIME_DIR="$keyring_home" \
+    dbus-run-session -- sh -c 'echo -n lifeboat-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec bash "$0" "$@"' "$0" "$@"
+  status=$?
+  rm -rf "$keyring_home"
+  exit $status
+fi
+
 fail() { echo "$1"; echo "0 passed, 1 failed"; exit 1; }
 
 npm run --silent lint || fail "lint failed"

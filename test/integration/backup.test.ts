@@ -103,6 +103,16 @@ describe('backup to a local folder', () => {
     await runBackup({ db: pg.url(ODD_DB_NAME), env, now });
     await expect(runBackup({ db: pg.url(ODD_DB_NAME), env, now })).rejects.toMatchObject({ code: 'KEY_EXISTS' });
   });
+
+  it('two backups started in the same second get two keys', async () => {
+    const env = { ...process.env, ...home };
+    const [a, b] = await Promise.all([runBackup({ db: pg.url(ODD_DB_NAME), env }), runBackup({ db: pg.url(ODD_DB_NAME), env })]);
+    expect(a.key).not.toBe(b.key);
+    for (const r of [a, b]) {
+      const bytes = await readFile(path.join(home.LIFEBOAT_HOME, 'backups', ...r.key.split('/')));
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(r.sha256);
+    }
+  });
 });
 
 describe('backup to S3', () => {

@@ -139,6 +139,49 @@ describe('lifeboat scheduler run (headless) with real backups', () => {
     }
   });
 
+  it('sends the status report to the webhooks that take reports, on its own cron', async () => {
+    const home = await tempHome();
+    const env = { ...home, ...TEST_S3_ENV, LB_REPORT_URL: `${hook.url}/weekly` };
+    await runCli(['scheduler', 'add', 'nightly', '--db', pg.url('shop'), '--to', s3.storageUrl('sched', 'reported'), '--daily', '03:00', '--timezone', 'UTC'], env);
+    await runCli(['notify', 'add-webhook', 'weekly', '--url-env', 'LB_REPORT_URL', '--on', 'report'], env);
+    // Every two seconds here; "0 8 * * 1" (Monday 08:00) is the usual choice.
+    expect((await runCli(['notify', 'weekly-report', '--cron', '*/2 * * * * *'], env)).code).toBe(0);
+    const start = hook.received.length;
+    const proc = startCliProcess(['scheduler', 'run'], env);
+    try {
+      await waitFor('a report on the webhook', () => hook.received.slice(start).find((r) => r.path === '/weekly'));
+    } finally {
+      expect(await proc.stop()).toBe(0);
+    }
+    const body = JSON.parse(hook.received.slice(start).find((r) => r.path === '/weekly')!.body) as { event: string; title: string; text: string };
+    expect(body).toMatchObject({ event: 'report', title: 'Lifeboat weekly status: FAILING' });
+    expect(body.text).toContain('- nightly: failing; 0 backup(s)');
+  });
+
+  it('runs a schedule attached to a profile: its database and storage, then prune --profile uses them', async () => {
+    const home = await tempHome();
+    const env = { ...home, ...TEST_S3_ENV };
+    const added = await runCli(['profile', 'add', 'shopprof', '--db', pg.url('shop'), '--to', s3.storageUrl('sched', 'byprofile')], env);
+    expect(added.stderr).toBe('');
+    const unknown = await runCli(['scheduler', 'add', 'x', '--profile', 'nope', '--daily', '03:00'], env);
+    expect(unknown.code).toBe(1);
+    expect((await runCli(['scheduler', 'add', 'prof', '--profile', 'shopprof', '--cron', '*/2 * * * * *', '--keep-days', '0', '--keep-last', '1', '--verify-every-days', '0'], env)).code).toBe(0);
+    const proc = startCliProcess(['scheduler', 'run'], env);
+    try {
+      await waitFor('two retention passes', async () => (await activity(home)).filter((e) => e.kind === 'prune').length >= 2);
+    } finally {
+      expect(await proc.stop()).toBe(0);
+    }
+    const backups = (await activity(home)).filter((e) => e.kind === 'backup');
+    expect(backups.every((b) => b.outcome === 'success' && b.profile === 'prof' && b.key?.startsWith('byprofile/'))).toBe(true);
+    const dry = await runCli(['prune', '--profile', 'shopprof', '--dry-run', '--json'], env);
+    expect(dry.stderr).toBe('');
+    const plan = JSON.parse(dry.stdout) as { storage: string; plan: { policy: { keepLast: number }; backups: { action: string }[] } };
+    expect(plan.storage).toContain('s3://sched/byprofile');
+    expect(plan.plan.policy.keepLast).toBe(1);
+    expect(plan.plan.backups.filter((b) => b.action === 'keep').length).toBeGreaterThanOrEqual(1);
+  });
+
   it('picks up a schedule added while it runs when sent SIGHUP', async () => {
     const home = await tempHome();
     const env = { ...home, ...TEST_S3_ENV };

@@ -2,13 +2,15 @@ import type { Command } from 'commander';
 import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { runLoggedBackup } from '../../engine/activity/logged-backup.js';
 import { LifeboatError } from '../../engine/errors.js';
+import { resolveProfile } from '../../engine/profiles/resolve-profile.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 import type { GlobalOptions } from '../global-options.js';
 
 interface BackupOptions {
+  profile?: string;
   db?: string;
   to?: string;
-  format: string;
+  format?: string;
   label?: string;
   pin?: boolean;
   json?: boolean;
@@ -19,26 +21,29 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
   program
     .command('backup')
     .description('Back up one database with pg_dump, streaming it straight to storage')
+    .option('--profile <name>', 'use a saved profile (database, storage, format, encryption); --db/--to/--format override it')
     .option('--db <url>', 'libpq URL of the database (default: the PG* environment variables)')
     .option('--to <storage-url>', 's3://bucket[/prefix] or file:///folder (default: BACKUP_S3_BUCKET, else the local folder)')
-    .option('--format <format>', 'custom (pg_dump -Fc, .dump) or plain (gzipped SQL, .sql.gz)', 'custom')
+    .option('--format <format>', 'custom (pg_dump -Fc, .dump) or plain (gzipped SQL, .sql.gz); default custom')
     .option('--label <text>', 'a note kept in the manifest, e.g. "before migration 42"')
     .option('--pin', 'keep this backup whatever the retention policy says')
     .option('--row-counts <mode>', 'exact, estimated or auto (exact up to 10 GiB)', 'auto')
     .option('--json', 'print one JSON object: key, size, sha256, durationMs')
     .action(async (opts: BackupOptions) => {
-      if (opts.format !== 'custom' && opts.format !== 'plain') {
+      if (opts.format !== undefined && opts.format !== 'custom' && opts.format !== 'plain') {
         throw new LifeboatError('BAD_INPUT', `Unknown format "${opts.format}"; use --format custom or --format plain.`);
       }
       if (!['exact', 'estimated', 'auto'].includes(opts.rowCounts)) {
         throw new LifeboatError('BAD_INPUT', `Unknown row count mode "${opts.rowCounts}"; use exact, estimated or auto.`);
       }
+      const profile = opts.profile ? await resolveProfile(opts.profile) : null;
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
       try {
         const r = await runLoggedBackup({
-          db: opts.db,
-          to: opts.to,
-          format: opts.format,
+          db: opts.db ?? profile?.db,
+          to: opts.to ?? profile?.target,
+          format: opts.format ?? profile?.format ?? 'custom',
+          encryption: profile?.encryptionKey ?? null,
           label: opts.label ?? null,
           pin: opts.pin ?? false,
           rowCounts: opts.rowCounts as 'exact' | 'estimated' | 'auto',

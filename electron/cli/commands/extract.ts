@@ -7,9 +7,11 @@ import { LifeboatError } from '../../engine/errors.js';
 import { parsePgConnection } from '../../engine/pg/connection.js';
 import { runExtract, type ExtractResult } from '../../engine/extract/run-extract.js';
 import type { GlobalOptions } from '../global-options.js';
+import { storageOption } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 
 interface ExtractOptions {
+  profile?: string;
   to?: string;
   latest?: boolean;
   key?: string;
@@ -34,6 +36,7 @@ export function registerExtract(program: Command, globals: () => GlobalOptions):
   program
     .command('extract')
     .description("Recover rows of one table from a backup, via a temporary database (never the production one)")
+    .option('--profile <name>', 'read the backups from the storage of this saved profile')
     .option('--to <storage-url>', 'where the backups are (default as for backup)')
     .option('--latest', 'the newest backup (of --db-name, when given)')
     .option('--key <key>', 'a specific backup key')
@@ -58,8 +61,8 @@ export function registerExtract(program: Command, globals: () => GlobalOptions):
         const server = opts.server;
         const table = opts.table;
         const secrets = [parsePgConnection(server).password ?? '', opts.into ? (parsePgConnection(opts.into).password ?? '') : ''];
-        r = await recordOperation(ActivityLog.forEnv(), { kind: 'extract', profile: null, storage: opts.to ?? null, key: opts.key ?? null, summary: 'Extracted rows', secrets }, () => runExtract({
-          to: opts.to,
+        r = await recordOperation(ActivityLog.forEnv(), { kind: 'extract', profile: null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? null, summary: 'Extracted rows', secrets }, async () => runExtract({
+          to: await storageOption(opts.to, opts.profile),
           latest: opts.latest,
           key: opts.key,
           dbName: opts.dbName,

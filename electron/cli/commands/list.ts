@@ -2,17 +2,24 @@ import type { Command } from 'commander';
 import { formatBytes } from '../../../shared/progress.js';
 import { listBackups } from '../../engine/backup/list-backups.js';
 import { openStorage } from '../../engine/storage/open-storage.js';
-import { parseStorageTarget } from '../../engine/storage/target.js';
+import { resolveProfile } from '../../engine/profiles/resolve-profile.js';
+import { parseStorageTarget, type StorageTarget } from '../../engine/storage/target.js';
 import { printJson } from '../output.js';
 
 interface ListOptions {
+  profile?: string;
   to?: string;
   dbName?: string;
   json?: boolean;
 }
 
+/** Only the storage part of a profile: listing needs no database password or encryption key. */
+async function resolveListTarget(name: string): Promise<StorageTarget> {
+  return (await resolveProfile(name, process.env, { dbPassword: false, encryptionKey: false })).target;
+}
+
 export async function runListCommand(opts: ListOptions): Promise<void> {
-  const target = parseStorageTarget(opts.to);
+  const target = opts.profile && !opts.to ? await resolveListTarget(opts.profile) : parseStorageTarget(opts.to);
   const storage = openStorage(target);
   await storage.checkReadable();
   const entries = await listBackups(storage, { prefix: target.prefix, dbName: opts.dbName });
@@ -29,10 +36,11 @@ export async function runListCommand(opts: ListOptions): Promise<void> {
     e.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     formatBytes(e.sizeBytes),
     e.pinned ? 'pinned' : '',
+    e.encrypted ? 'encrypted' : '',
     e.hasManifest ? 'manifest' : 'no manifest',
     e.label ?? '',
   ]);
-  const header = ['KEY', 'CREATED (UTC)', 'SIZE', 'PIN', 'MANIFEST', 'LABEL'];
+  const header = ['KEY', 'CREATED (UTC)', 'SIZE', 'PIN', 'ENC', 'MANIFEST', 'LABEL'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cols: string[]): string => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   process.stdout.write(`${[line(header), ...rows.map(line)].join('\n')}\n`);
@@ -42,6 +50,7 @@ export function registerList(program: Command): void {
   program
     .command('list')
     .description('List backups, newest first (also those other tools wrote in the same layout)')
+    .option('--profile <name>', 'list the storage of a saved profile')
     .option('--to <storage-url>', 's3://bucket[/prefix] or file:///folder (default: BACKUP_S3_BUCKET, else the local folder)')
     .option('--db-name <name>', 'only backups of this database')
     .option('--json', 'print a JSON array')

@@ -6,6 +6,8 @@ import { LifeboatError } from '../../engine/errors.js';
 import { runLoggedPrune } from '../../engine/retention/logged-prune.js';
 import type { PruneResult } from '../../engine/retention/prune.js';
 import { automationConfigPath, findSchedule, loadAutomationConfig } from '../../engine/scheduler/automation-config.js';
+import { getProfile } from '../../engine/profiles/profiles.js';
+import { resolveProfile } from '../../engine/profiles/resolve-profile.js';
 import { parseStorageTarget } from '../../engine/storage/target.js';
 import { printJson } from '../output.js';
 
@@ -63,7 +65,7 @@ export function registerPrune(program: Command): void {
     .command('prune')
     .description('Apply the retention policy: delete old backups (with manifests and verify records), orphans and stale incomplete uploads')
     .option('--to <storage-url>', 's3://bucket[/prefix] or file:///folder (default: BACKUP_S3_BUCKET, else the local folder)')
-    .option('--profile <name>', "use a schedule's storage and retention policy")
+    .option('--profile <name>', "a profile's storage (and the retention policy of its schedule), or a schedule by name")
     .option('--keep-days <n>', 'keep everything newer than N days (default 30, or BACKUP_RETENTION_DAYS)')
     .option('--keep-last <n>', 'always keep the newest N successful backups of each database (default 3)')
     .option('--gfs-daily <n>', 'also keep the newest backup of each of the last N days')
@@ -77,10 +79,13 @@ export function registerPrune(program: Command): void {
       let target;
       let profile: string | null = null;
       if (opts.profile) {
-        const s = findSchedule(await loadAutomationConfig(automationConfigPath()), opts.profile);
-        base = s.retention ?? defaultPolicy(process.env);
-        target = parseStorageTarget(s.to ?? undefined);
-        profile = s.name;
+        // A profile (its storage; the policy of a schedule attached to it), else a schedule by name.
+        const config = await loadAutomationConfig(automationConfigPath());
+        const known = await getProfile(process.env, opts.profile).then(() => true, () => false);
+        const s = config.schedules.find((x) => x.profile === opts.profile) ?? (known ? undefined : findSchedule(config, opts.profile));
+        base = s?.retention ?? defaultPolicy(process.env);
+        target = known ? (await resolveProfile(opts.profile, process.env, { dbPassword: false, encryptionKey: false })).target : parseStorageTarget(s?.to ?? undefined);
+        profile = s?.name ?? opts.profile;
       } else {
         const env = defaultPolicy(process.env);
         if (Number.isNaN(env.keepDays)) throw new LifeboatError('BAD_INPUT', `BACKUP_RETENTION_DAYS must be a whole number of days, not "${process.env.BACKUP_RETENTION_DAYS}".`);

@@ -34,7 +34,7 @@ export function registerReport(program: Command): void {
       if (since > now) throw new LifeboatError('BAD_INPUT', `--since ${o.since} is in the future; give a past date or a duration like 7d.`);
       const config = await loadAutomationConfig(automationConfigPath());
       const log = ActivityLog.forEnv();
-      const report = await collectReport(reportSubjects(config, process.env, o.to), log, since, now);
+      const report = await collectReport(await reportSubjects(config, process.env, o.to), log, since, now);
       if (o.html) await writeFile(o.html, renderReportHtml(report), { mode: 0o600 });
       if (o.json) printJson(report);
       else process.stdout.write(`${reportSummary(report)}\n${o.html ? `HTML report written to ${o.html}.\n` : ''}`);

@@ -6,10 +6,12 @@ import { parsePgConnection } from '../../engine/pg/connection.js';
 import { runRestore } from '../../engine/restore/run-restore.js';
 import type { RestoreMode } from '../../engine/restore/restore-request.js';
 import type { GlobalOptions } from '../global-options.js';
+import { storageOption } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 import { runListCommand } from './list.js';
 
 interface RestoreOptions {
+  profile?: string;
   list?: boolean;
   to?: string;
   latest?: boolean;
@@ -50,6 +52,7 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
     .command('restore')
     .description('Restore a backup into a new, existing (--clean --yes) or temporary (--temp) database')
     .option('--list', 'list the backups (the same as `lifeboat list`)')
+    .option('--profile <name>', 'read the backups from the storage of this saved profile')
     .option('--to <storage-url>', 'where the backups are: s3://bucket[/prefix] or file:///folder (default as for backup)')
     .option('--latest', 'the newest backup (of --db-name, when given)')
     .option('--key <key>', 'a specific backup key, as `lifeboat list` shows it')
@@ -67,7 +70,7 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
     .option('--json', 'print one JSON object')
     .action(async (opts: RestoreOptions) => {
       if (opts.list) {
-        await runListCommand({ to: opts.to, dbName: opts.dbName, json: opts.json });
+        await runListCommand({ to: opts.to, profile: opts.profile, dbName: opts.dbName, json: opts.json });
         return;
       }
       const mode = modeOf(opts);
@@ -76,9 +79,9 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
       try {
         const restoreTarget = opts.target;
         const targetConn = parsePgConnection(restoreTarget);
-        const restoreInfo = { kind: 'restore' as const, profile: null, storage: opts.to ?? null, key: opts.key ?? null, summary: 'Restored', secrets: [targetConn.password ?? ''] };
-        const r = await recordOperation(ActivityLog.forEnv(), restoreInfo, () => runRestore({
-          to: opts.to,
+        const restoreInfo = { kind: 'restore' as const, profile: null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? null, summary: 'Restored', secrets: [targetConn.password ?? ''] };
+        const r = await recordOperation(ActivityLog.forEnv(), restoreInfo, async () => runRestore({
+          to: await storageOption(opts.to, opts.profile),
           latest: opts.latest,
           key: opts.key,
           dbName: opts.dbName,

@@ -4,6 +4,7 @@ import { describeWhen, scheduleSchema, type Schedule } from '../../../shared/sch
 import { nextRuns, timingProblem } from '../../../shared/schedule-slots.js';
 import { TargetStore } from '../../app-service/target-store.js';
 import { LifeboatError } from '../../engine/errors.js';
+import { getProfile } from '../../engine/profiles/profiles.js';
 import { assertNoSecretInUrl, automationConfigPath, findSchedule, loadAutomationConfig, saveAutomationConfig } from '../../engine/scheduler/automation-config.js';
 import { createSchedulerHost } from '../../engine/scheduler/scheduler-host.js';
 import { fileStateStore, schedulerStatePath } from '../../engine/scheduler/scheduler-state.js';
@@ -12,6 +13,7 @@ import type { GlobalOptions } from '../global-options.js';
 import { printJson } from '../output.js';
 
 interface AddOptions {
+  profile?: string;
   db?: string;
   to?: string;
   daily?: string;
@@ -42,6 +44,7 @@ export function scheduleFromOptions(name: string, o: AddOptions, now: Date): Sch
   if (o.daily !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(o.daily)) throw new LifeboatError('BAD_INPUT', `--daily wants a 24-hour time like 03:00, not "${o.daily}".`);
   if (o.format !== 'custom' && o.format !== 'plain') throw new LifeboatError('BAD_INPUT', `Unknown format "${o.format}"; use --format custom or --format plain.`);
   if (!/^[\p{L}\p{N}_. -]{1,100}$/u.test(name)) throw new LifeboatError('BAD_INPUT', `"${name}" is not a usable schedule name; use letters, digits, spaces, dots, dashes or underscores.`);
+  if (o.profile && (o.db || o.to)) throw new LifeboatError('BAD_INPUT', 'Give either --profile or --db/--to: a profile already says which database and where its backups go.');
   assertNoSecretInUrl(o.db ?? null, 'database URL');
   assertNoSecretInUrl(o.verifyDeepOn ?? null, 'verification server URL');
   parseStorageTarget(o.to); // fails with a clear sentence on a bad URL
@@ -54,6 +57,7 @@ export function scheduleFromOptions(name: string, o: AddOptions, now: Date): Sch
   const verify = num(o.verifyEveryDays, '--verify-every-days');
   return scheduleSchema.parse({
     name,
+    profile: o.profile ?? null,
     db: o.db ?? null,
     to: o.to ?? null,
     format: o.format,
@@ -76,6 +80,7 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
   cmd
     .command('add <name>')
     .description('Add (or with --replace, change) a schedule')
+    .option('--profile <name>', 'back up this profile (database, storage, format, encryption, secrets from the keychain)')
     .option('--db <url>', 'libpq URL of the database, without password (PGPASSWORD or ~/.pgpass supply it)')
     .option('--to <storage-url>', 's3://bucket[/prefix] or file:///folder')
     .option('--daily <HH:MM>', 'every day at this local time')
@@ -96,6 +101,7 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
       const file = automationConfigPath();
       const config = await loadAutomationConfig(file);
       const s = scheduleFromOptions(name, o, new Date());
+      if (s.profile) await getProfile(process.env, s.profile); // a clear error for an unknown profile
       const existing = config.schedules.findIndex((x) => x.name === name);
       if (existing >= 0 && !o.replace) throw new LifeboatError('BAD_INPUT', `A schedule named "${name}" exists already; add --replace to change it.`);
       if (existing >= 0) config.schedules[existing] = s;
@@ -117,7 +123,7 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
       if (o.json) return printJson(rows);
       if (rows.length === 0) return void process.stdout.write('No schedules. Add one with `lifeboat scheduler add NAME --db URL --to URL --daily 03:00`.\n');
       for (const r of rows) {
-        process.stdout.write(`${r.name}${r.enabled ? '' : ' (disabled)'}: ${r.description}; ${r.db ?? 'PG* environment'} → ${r.to ?? 'default storage'}; last: ${r.state?.lastOutcome ?? 'never run'}\n  next: ${r.nextRuns.join(', ') || '-'}\n`);
+        process.stdout.write(`${r.name}${r.enabled ? '' : ' (disabled)'}: ${r.description}; ${r.profile ? `profile ${r.profile}` : `${r.db ?? 'PG* environment'} → ${r.to ?? 'default storage'}`}; last: ${r.state?.lastOutcome ?? 'never run'}\n  next: ${r.nextRuns.join(', ') || '-'}\n`);
       }
     });
 

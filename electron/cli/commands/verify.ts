@@ -5,9 +5,11 @@ import { LifeboatError } from '../../engine/errors.js';
 import type { VerifyRecord } from '../../../shared/verify-record.js';
 import { runVerify } from '../../engine/verify/run-verify.js';
 import type { GlobalOptions } from '../global-options.js';
+import { storageOption } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 
 interface VerifyOptions {
+  profile?: string;
   to?: string;
   latest?: boolean;
   key?: string;
@@ -21,6 +23,7 @@ export function registerVerify(program: Command, globals: () => GlobalOptions): 
   program
     .command('verify')
     .description('Check that a backup is intact and readable (--deep: that it restores), and record the result beside it')
+    .option('--profile <name>', 'read the backups from the storage of this saved profile')
     .option('--to <storage-url>', 'where the backups are (default as for backup)')
     .option('--latest', 'the newest backup (of --db-name, when given)')
     .option('--key <key>', 'a specific backup key')
@@ -34,8 +37,8 @@ export function registerVerify(program: Command, globals: () => GlobalOptions): 
       let record: VerifyRecord;
       try {
         // A failed check is a result for the engine, and a failure for the activity log.
-        record = await recordOperation(ActivityLog.forEnv(), { kind: 'verify', profile: null, storage: opts.to ?? null, key: opts.key ?? null, summary: 'Verified' }, async () => {
-          const r = await runVerify({ to: opts.to, latest: opts.latest, key: opts.key, dbName: opts.dbName, deep: opts.deep, server: opts.server, pgBinDir: globals().pgBin, signal: interruptSignal(), onProgress: progress.onProgress });
+        record = await recordOperation(ActivityLog.forEnv(), { kind: 'verify', profile: null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? null, summary: 'Verified' }, async () => {
+          const r = await runVerify({ to: await storageOption(opts.to, opts.profile), latest: opts.latest, key: opts.key, dbName: opts.dbName, deep: opts.deep, server: opts.server, pgBinDir: globals().pgBin, signal: interruptSignal(), onProgress: progress.onProgress });
           if (r.outcome === 'failed') {
             failed.record = r;
             throw new LifeboatError('VERIFY_FAILED', `Verification of ${r.key} failed: ${r.problem ?? 'see the record'}`);

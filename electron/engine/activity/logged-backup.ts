@@ -16,7 +16,7 @@ export async function runLoggedBackup(req: BackupRequest, log: ActivityLog, prof
   let password: string | undefined;
   try {
     storage = describeTarget(resolveTarget(req.to, env));
-    const conn = parsePgConnection(req.db, env);
+    const conn = typeof req.db === 'object' ? req.db : parsePgConnection(req.db, env);
     db = conn.display;
     password = conn.password ?? undefined;
   } catch {

@@ -1,14 +1,18 @@
 import type { BackupFormat } from '../../../shared/backup-key.js';
 import type { BackupManifest } from '../../../shared/manifest.js';
+import type { MasterKey } from '../crypto/master-key.js';
 import type { ProgressListener } from '../jobs/progress-reporter.js';
+import type { PgConnection } from '../pg/connection.js';
 import type { StorageTarget } from '../storage/target.js';
 
 export interface BackupRequest {
-  /** libpq URL of the database to back up; undefined uses the PG* environment variables. */
-  db?: string | undefined;
+  /** libpq URL of the database to back up, or a parsed connection (profiles: password from the keychain); undefined uses the PG* environment variables. */
+  db?: string | PgConnection | undefined;
   /** Where to store it: a storage URL, or a parsed target (profiles). Undefined: the default. */
   to?: string | StorageTarget | undefined;
   format?: BackupFormat;
+  /** Encrypt client-side with this master key (the stored key gets `.enc`); null or undefined: no encryption. */
+  encryption?: MasterKey | null | undefined;
   label?: string | null;
   pin?: boolean;
   /** A folder holding the pg_dump to prefer. */

@@ -2,6 +2,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { buildBackupKey, manifestKeyFor } from '../../../shared/backup-key.js';
 import { MANIFEST_FORMAT_VERSION, type BackupManifest } from '../../../shared/manifest.js';
+import { createEncryptStream } from '../crypto/encrypt-stream.js';
+import { ALGORITHM_NAME } from '../crypto/format.js';
 import { LifeboatError, cancelledError, throwIfAborted } from '../errors.js';
 import { spawnTool, summarizeStderr, type RunningTool } from '../jobs/child-process.js';
 import { newJobId } from '../jobs/job-id.js';
@@ -17,6 +19,9 @@ import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
 import { lifeboatVersion } from '../version.js';
 import { MAX_LABEL_LENGTH, type BackupRequest, type BackupResult } from './backup-request.js';
 import { EndGate, StreamMeter } from './stream-meter.js';
+
+/** Keys being written by this process (the app runs scheduled and manual backups side by side). */
+const keysInFlight = new Set<string>();
 
 const EXACT_COUNT_LIMIT = 10 * 1024 ** 3;
 
@@ -56,7 +61,8 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   const progress = new ProgressReporter(jobId, req.onProgress);
   const signal = req.signal;
 
-  const conn = parsePgConnection(req.db, env);
+  const conn = typeof req.db === 'object' ? req.db : parsePgConnection(req.db, env);
+  const encryption = req.encryption ?? null;
   const target = resolveTarget(req.to, env);
   const storage = openStorage(target);
 
@@ -65,17 +71,32 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   let snapshot: ExportedSnapshot | null = null;
   let dump: RunningTool | null = null;
   let createdKey: string | null = null;
+  let reservedKey: string | null = null;
   try {
     const info = await readServerInfo(client, conn);
     const tool = await selectPgDump(info, req.pgBinDir, env);
     await storage.checkWritable();
     throwIfAborted(signal, 'The backup');
 
-    const startedAt = (req.now ?? (() => new Date()))();
-    const key = buildBackupKey({ prefix: target.prefix, dbName: info.database, startedAt, format });
-    if (await storage.head(key)) {
-      throw new LifeboatError('KEY_EXISTS', `A backup already exists at ${key}; Lifeboat never overwrites a backup. Try again in a second.`);
+    // Keys have one-second resolution. Two backups of one database in the same second (a click on
+    // Backup now while the schedule fires) wait for the next free second instead of failing;
+    // an existing key is never overwritten.
+    let startedAt = (req.now ?? (() => new Date()))();
+    let key = buildBackupKey({ prefix: target.prefix, dbName: info.database, startedAt, format, encrypted: encryption !== null });
+    for (let attempt = 0; ; attempt++) {
+      // The in-process check comes after the await, so nothing can slip in between it and the add.
+      const taken = (await storage.head(key)) !== null || keysInFlight.has(`${storage.display}|${key}`);
+      if (!taken) break;
+      if (req.now || attempt >= 3) {
+        throw new LifeboatError('KEY_EXISTS', `A backup already exists at ${key}; Lifeboat never overwrites a backup. Try again in a second.`);
+      }
+      await new Promise((r) => setTimeout(r, 1005 - startedAt.getMilliseconds()));
+      throwIfAborted(signal, 'The backup');
+      startedAt = new Date();
+      key = buildBackupKey({ prefix: target.prefix, dbName: info.database, startedAt, format, encrypted: encryption !== null });
     }
+    reservedKey = `${storage.display}|${key}`;
+    keysInFlight.add(reservedKey);
 
     snapshot = await exportSnapshot(client);
     const countMode = req.rowCounts === 'exact' || req.rowCounts === 'estimated' ? req.rowCounts : info.databaseSizeBytes <= EXACT_COUNT_LIMIT ? 'exact' : 'estimated';
@@ -111,6 +132,9 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     const meter = new StreamMeter((n) => progress.addBytes(n));
     const gate = new EndGate(dumpError);
     const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream)[] = [runningDump.child.stdout];
+    // Encrypt before the meter, so the manifest's size and SHA-256 are of the stored bytes and
+    // verify can check them without the key.
+    if (encryption) stages.push(createEncryptStream(encryption));
     stages.push(meter, gate);
     let streamError = null as Error | null;
     const body = (pipeline as unknown as (...s: unknown[]) => Readable)(...stages, (err: Error | null) => {
@@ -135,7 +159,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     try {
       createdKey = key;
       await storage.upload(key, body, {
-        contentType: format === 'custom' ? 'application/octet-stream' : 'application/gzip',
+        contentType: format === 'custom' || encryption ? 'application/octet-stream' : 'application/gzip',
         expectedBytes: info.databaseSizeBytes,
         signal,
       });
@@ -180,7 +204,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       pinned: req.pin ?? false,
       storageClass: target.kind === 's3' ? target.storageClass : null,
       lifeboatVersion: lifeboatVersion(),
-      encryption: null,
+      encryption: encryption ? { algorithm: ALGORITHM_NAME, keyId: encryption.id } : null,
     };
     throwIfAborted(signal, 'The backup');
     await storage.putSmall(manifestKeyFor(key), `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
@@ -200,6 +224,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     await snapshot?.release();
     await client.end().catch(() => undefined);
     if (createdKey) await removeQuietly(storage, createdKey);
+    if (reservedKey) keysInFlight.delete(reservedKey);
   }
 }
 

@@ -34,7 +34,7 @@ export function parsePgConnection(url: string | undefined, env: NodeJS.ProcessEn
   }
   let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parse(url);
+    parsed = parse(libpqCompatible(url)); // the same semantics as below, and no pg warning on stderr
   } catch {
     throw new LifeboatError('BAD_DATABASE_URL', `"${redactUrl(url)}" is not a valid PostgreSQL URL; write it as postgresql://user@host:5432/dbname.`);
   }

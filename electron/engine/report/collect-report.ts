@@ -3,6 +3,7 @@ import type { AutomationConfig } from '../../../shared/schedule.js';
 import type { ActivityLog } from '../activity/activity-log.js';
 import { listBackups } from '../backup/list-backups.js';
 import { isLifeboatError } from '../errors.js';
+import { resolveProfile } from '../profiles/resolve-profile.js';
 import { openStorage } from '../storage/open-storage.js';
 import { readVerifyRecord } from '../verify/read-verify-record.js';
 import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
@@ -14,10 +15,18 @@ export interface ReportSubject {
   profile: string | null;
 }
 
-/** The schedules' storages, or the given URL, or the default storage when there is neither. */
-export function reportSubjects(config: AutomationConfig, env: NodeJS.ProcessEnv, to?: string): ReportSubject[] {
+/** The schedules' storages (a profile's for schedules attached to one), or the given URL, or the default storage. */
+export async function reportSubjects(config: AutomationConfig, env: NodeJS.ProcessEnv, to?: string): Promise<ReportSubject[]> {
   if (to !== undefined) return [{ name: to.split('?')[0] ?? to, target: parseStorageTarget(to, env), profile: null }];
-  if (config.schedules.length > 0) return config.schedules.map((s) => ({ name: s.name, target: parseStorageTarget(s.to ?? undefined, env), profile: s.name }));
+  if (config.schedules.length > 0) {
+    return Promise.all(
+      config.schedules.map(async (s) => ({
+        name: s.name,
+        target: s.profile && s.db === null ? (await resolveProfile(s.profile, env, { dbPassword: false, encryptionKey: false })).target : parseStorageTarget(s.to ?? undefined, env),
+        profile: s.name,
+      })),
+    );
+  }
   return [{ name: 'default', target: parseStorageTarget(undefined, env), profile: null }];
 }
 

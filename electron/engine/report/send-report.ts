@@ -8,7 +8,7 @@ const WEEK_MS = 7 * 86_400_000;
 
 /** Builds the report for the last `periodMs` and sends its summary to the webhooks that take reports. */
 export async function sendStatusReport(config: AutomationConfig, env: NodeJS.ProcessEnv, log: ActivityLog, notifier: Notifier, now: Date, periodMs = WEEK_MS): Promise<{ report: StatusReport; statuses: DeliveryStatus[] }> {
-  const report = await collectReport(reportSubjects(config, env), log, new Date(now.getTime() - periodMs), now);
+  const report = await collectReport(await reportSubjects(config, env), log, new Date(now.getTime() - periodMs), now);
   const statuses = await notifier.send({
     type: 'report',
     title: `Lifeboat weekly status: ${report.overall.state.toUpperCase()}`,

@@ -1,7 +1,9 @@
 import { parseBackupKey, type ParsedBackupKey } from '../../../shared/backup-key.js';
 import type { BackupManifest } from '../../../shared/manifest.js';
 import { listBackups, readManifest } from '../backup/list-backups.js';
+import { prepareDecryption } from '../crypto/backup-decryption.js';
 import { LifeboatError } from '../errors.js';
+import { keychainKeyResolver } from '../profiles/key-store.js';
 import { openStorage } from '../storage/open-storage.js';
 import type { BackupStorage } from '../storage/storage.js';
 import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
@@ -23,6 +25,34 @@ export interface BackupSource {
   manifest: BackupManifest | null;
   /** Stored size in bytes (from storage, which the manifest must agree with). */
   sizeBytes: number;
+  /**
+   * For encrypted backups: the key id, and a decrypting transform when this machine's keychain has
+   * the key (otherwise `unavailable` says why, and is thrown by whatever needs the plaintext).
+   */
+  encryption?: SourceEncryption | null | undefined;
+}
+
+export interface SourceEncryption {
+  keyId: string | null;
+  decrypt: (() => NodeJS.ReadWriteStream) | null;
+  unavailable: LifeboatError | null;
+}
+
+/**
+ * Looks up the key an encrypted backup needs before anything is downloaded (the manifest names it;
+ * without one, only the header is read). A missing key or keychain is not an error yet: verifying
+ * the stored bytes' SHA-256 needs no key; restoring does, and then gets this error.
+ */
+async function sourceEncryption(storage: BackupStorage, key: string, parsed: ParsedBackupKey, manifest: BackupManifest | null, env: NodeJS.ProcessEnv): Promise<SourceEncryption | null> {
+  if (!parsed.encrypted && !manifest?.encryption) return null;
+  try {
+    const prepared = await prepareDecryption(storage, key, keychainKeyResolver(env), undefined, manifest);
+    if (!prepared) return null;
+    return { keyId: prepared.keyId, decrypt: () => prepared.createStream(), unavailable: null };
+  } catch (e) {
+    if (e instanceof LifeboatError && /^(ENCRYPTION_KEY_|KEYCHAIN_)/.test(e.code)) return { keyId: manifest?.encryption?.keyId ?? null, decrypt: null, unavailable: e };
+    throw e;
+  }
 }
 
 export async function resolveBackup(choice: BackupChoice, env: NodeJS.ProcessEnv): Promise<BackupSource> {
@@ -47,5 +77,6 @@ export async function resolveBackup(choice: BackupChoice, env: NodeJS.ProcessEnv
   const head = await storage.head(key);
   if (!head) throw new LifeboatError('NOT_FOUND', `There is no backup ${key} in ${storage.display}; run \`lifeboat list\` to see the backups there.`);
   const manifest = await readManifest(storage, key);
-  return { storage, target, key, parsed, manifest, sizeBytes: head.size };
+  const encryption = await sourceEncryption(storage, key, parsed, manifest, env);
+  return { storage, target, key, parsed, manifest, sizeBytes: head.size, encryption };
 }

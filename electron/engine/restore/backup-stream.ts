@@ -18,6 +18,8 @@ export interface BackupStreamOptions {
   gunzip: boolean;
   signal?: AbortSignal | undefined;
   onBytes?: ((n: number) => void) | undefined;
+  /** Only the stored bytes, not decrypted (checking the SHA-256 of an encrypted backup needs no key). */
+  stored?: boolean | undefined;
 }
 
 /**
@@ -73,13 +75,18 @@ export interface OpenedBackupStream {
  * still catch truncation of those.
  */
 export async function openBackupStream(source: BackupSource, opts: BackupStreamOptions): Promise<OpenedBackupStream> {
-  if (source.parsed.encrypted && (opts.transforms ?? []).length === 0) {
-    throw new LifeboatError('ENCRYPTED_BACKUP', `Backup ${source.key} is encrypted, and this restore has no key to decrypt it; provide the encryption key.`);
+  // Encrypted backups are decrypted transparently with the key from the keychain, checked (and a
+  // missing one reported) before the download starts.
+  const enc = source.encryption;
+  const autoDecrypt = !opts.stored && (opts.transforms ?? []).length === 0 && (enc || source.parsed.encrypted) ? (enc?.decrypt ?? null) : null;
+  if (!opts.stored && (opts.transforms ?? []).length === 0 && (enc || source.parsed.encrypted) && !autoDecrypt) {
+    throw enc?.unavailable ?? new LifeboatError('ENCRYPTED_BACKUP', `Backup ${source.key} is encrypted, and this restore has no key to decrypt it; import it with \`lifeboat key import\`.`);
   }
   const raw = await source.storage.download(source.key, { signal: opts.signal });
   const m = source.manifest;
   const integrity = new IntegrityCheck(source.key, m?.sha256 ?? null, m?.sizeBytes ?? null, opts.onBytes);
   const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream)[] = [raw, integrity];
+  if (autoDecrypt) stages.push(autoDecrypt());
   for (const t of opts.transforms ?? []) stages.push(t(source));
   if (opts.gunzip) stages.push(createGunzip());
   const stream = (pipeline as unknown as (...s: unknown[]) => Readable)(...stages, (err: Error | null) => {

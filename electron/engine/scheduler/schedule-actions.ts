@@ -6,6 +6,8 @@ import { LifeboatError } from '../errors.js';
 import { runLoggedPrune } from '../retention/logged-prune.js';
 import { openStorage } from '../storage/open-storage.js';
 import { parseStorageTarget } from '../storage/target.js';
+import { resolveProfile } from '../profiles/resolve-profile.js';
+import type { StorageTarget } from '../storage/target.js';
 import { runVerify } from '../verify/run-verify.js';
 import type { ScheduleActions } from './scheduler.js';
 
@@ -22,23 +24,33 @@ export interface ActionContext {
 
 /** The real work behind a schedule: the engine's backup, prune and verification, each logged. */
 export function engineActions(ctx: ActionContext): ScheduleActions {
-  const target = (s: Schedule) => parseStorageTarget(s.to ?? undefined, ctx.env);
+  // A schedule attached to a profile takes its database, storage, format and encryption from it
+  // (secrets from the keychain); otherwise the schedule's own URLs.
+  const byProfile = (s: Schedule): boolean => s.profile !== null && s.db === null && !ctx.resolveDb;
+  const target = async (s: Schedule): Promise<StorageTarget> =>
+    byProfile(s) && s.profile ? (await resolveProfile(s.profile, ctx.env, { dbPassword: false, encryptionKey: false })).target : parseStorageTarget(s.to ?? undefined, ctx.env);
   return {
     async backup(s, signal, attempt) {
-      const db = s.db ?? (ctx.resolveDb ? await ctx.resolveDb(s) : undefined);
-      const r = await runLoggedBackup({ db, to: target(s), format: s.format, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, s.name, { scheduled: true, attempt });
+      const profile = byProfile(s) && s.profile ? await resolveProfile(s.profile, ctx.env) : null;
+      const db = profile?.db ?? s.db ?? (ctx.resolveDb ? await ctx.resolveDb(s) : undefined);
+      const r = await runLoggedBackup(
+        { db, to: profile?.target ?? (await target(s)), format: profile?.format ?? s.format, encryption: profile?.encryptionKey ?? null, env: ctx.env, signal, pgBinDir: ctx.pgBinDir },
+        ctx.log,
+        s.name,
+        { scheduled: true, attempt },
+      );
       return { key: r.key, sizeBytes: r.sizeBytes, dbName: r.manifest.database };
     },
     async prune(s, done) {
       if (!s.retention) return { deleted: 0 };
-      const r = await runLoggedPrune(target(s), s.retention, { dryRun: false, profile: s.name, log: ctx.log, dbName: done.dbName });
+      const r = await runLoggedPrune(await target(s), s.retention, { dryRun: false, profile: s.name, log: ctx.log, dbName: done.dbName });
       return { deleted: r.plan.delete };
     },
     async verify(s, signal) {
       // The verify engine: re-reads the newest backup (size, SHA-256, contents), or with a server
       // restores it into a temporary database and compares row counts; writes <key>.verify.json.
       const startedAt = new Date().toISOString();
-      const t = target(s);
+      const t = await target(s);
       const storage = openStorage(t);
       let key: string | null = null;
       const deep = s.verifyServer !== null;

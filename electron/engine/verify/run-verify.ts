@@ -30,8 +30,11 @@ const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
 
 /** Reads every stored byte through the common pipeline: size and SHA-256 against the manifest, gzip to its end. */
 async function readWhole(source: BackupSource, req: VerifyRequest, progress: ProgressReporter): Promise<{ sha256: string; plainComplete: boolean | null }> {
-  const plain = source.parsed.format === 'plain';
-  const { stream, integrity } = await openBackupStream(source, { gunzip: plain && source.parsed.gzip, transforms: req.transforms, signal: req.signal, onBytes: (n) => progress.addBytes(n) });
+  // An encrypted backup whose key this keychain lacks is checked as stored (size and SHA-256 only);
+  // with the key, every chunk is authenticated and decrypted as well.
+  const stored = storedOnly(source, req);
+  const plain = source.parsed.format === 'plain' && !stored;
+  const { stream, integrity } = await openBackupStream(source, { gunzip: plain && source.parsed.gzip, transforms: req.transforms, signal: req.signal, onBytes: (n) => progress.addBytes(n), stored });
   let tail = '';
   try {
     for await (const chunk of stream) {
@@ -67,6 +70,10 @@ async function countRows(server: string, database: string, env: NodeJS.ProcessEn
   }
 }
 
+function storedOnly(source: BackupSource, req: VerifyRequest): boolean {
+  return Boolean(source.encryption && !source.encryption.decrypt && (req.transforms ?? []).length === 0);
+}
+
 /**
  * Verifies a backup and stores the outcome beside it (`<key>.verify.json`): the object exists, its
  * bytes match the manifest's size and SHA-256, and its contents read to the end (pg_restore --list
@@ -79,6 +86,8 @@ export async function runVerify(req: VerifyRequest): Promise<VerifyRecord> {
   if (req.deep && !req.server) throw new LifeboatError('BAD_INPUT', '--deep restores the backup into a temporary database; say on which server with --server postgresql://user@host:5432/postgres.');
   const progress = new ProgressReporter(newJobId('verify'), req.onProgress);
   const source = await resolveBackup(req, env);
+  // A deep check restores, which needs the key: say so before anything is downloaded.
+  if (req.deep && storedOnly(source, req)) throw source.encryption?.unavailable ?? new LifeboatError('ENCRYPTION_KEY_MISSING', `Backup ${source.key} is encrypted and its key is not in this keychain.`);
   const m = source.manifest;
   const record: VerifyRecord = {
     formatVersion: VERIFY_FORMAT_VERSION,
@@ -103,7 +112,7 @@ export async function runVerify(req: VerifyRequest): Promise<VerifyRecord> {
       if (isLifeboatError(e) && e.code === 'INTEGRITY_FAILED' && m) record.checks.sha256Matches = false;
       throw e;
     }
-    if (source.parsed.format === 'custom') {
+    if (source.parsed.format === 'custom' && !storedOnly(source, req)) {
       progress.setPhase('reading table of contents');
       const header = await readArchiveHeader(source, req.transforms, req.signal);
       const tool = await selectRestoreTool('pg_restore', header.pgDumpMajor, header.pgDumpVersion, req.pgBinDir, env);

@@ -1,0 +1,151 @@
+import { PROFILE_NAME, type Profile, type ServerSideEncryption } from '../../../shared/profile.js';
+import type { BackupFormat } from '../../../shared/backup-key.js';
+import { LifeboatError } from '../errors.js';
+import { parsePgConnection } from '../pg/connection.js';
+import { redactUrl } from '../redact.js';
+import { parseStorageTarget } from '../storage/target.js';
+import { readConfig, updateConfig } from './config-file.js';
+import { loadKey } from './key-store.js';
+import { accounts, openKeychain } from './keychain.js';
+
+/** What `profile add` and `profile edit` may set. Secrets go to the keychain, never the config file. */
+export interface ProfileChanges {
+  dbUrl?: string | null;
+  /** A new database password for the keychain; null removes the stored one. */
+  dbPassword?: string | null;
+  storageUrl?: string | null;
+  /** Both or neither: stored together in the keychain; null removes them. */
+  s3Credentials?: { accessKeyId: string; secretAccessKey: string } | null;
+  serverSideEncryption?: ServerSideEncryption | null;
+  format?: BackupFormat;
+  /** Master key id for client-side encryption; null turns encryption off. */
+  encryptionKeyId?: string | null;
+}
+
+export function checkProfileName(name: string): void {
+  if (!PROFILE_NAME.test(name)) {
+    throw new LifeboatError('BAD_INPUT', `"${name}" is not a usable profile name; use up to 64 letters, digits, dots, dashes and underscores, starting with a letter or digit.`);
+  }
+}
+
+function checkDbUrl(url: string, env: NodeJS.ProcessEnv): void {
+  const conn = parsePgConnection(url, env);
+  if (conn.password !== null) {
+    throw new LifeboatError(
+      'BAD_INPUT',
+      `The database URL ${redactUrl(url)} contains a password; profiles keep it in the keychain instead: give the URL without it and pass the password with --password-stdin.`,
+    );
+  }
+}
+
+async function checkChanges(c: ProfileChanges, env: NodeJS.ProcessEnv): Promise<void> {
+  if (c.dbUrl) checkDbUrl(c.dbUrl, env);
+  if (c.storageUrl) parseStorageTarget(c.storageUrl, env);
+  if (c.serverSideEncryption && c.storageUrl !== undefined && c.storageUrl !== null && !/^s3:/i.test(c.storageUrl)) {
+    throw new LifeboatError('BAD_INPUT', 'Server-side encryption applies to S3 storage only; this profile stores in a local folder.');
+  }
+  if (c.s3Credentials && (!c.s3Credentials.accessKeyId || !c.s3Credentials.secretAccessKey)) {
+    throw new LifeboatError('BAD_INPUT', 'S3 credentials need both an access key id and a secret access key.');
+  }
+  if (c.encryptionKeyId) {
+    const key = await loadKey(env, c.encryptionKeyId);
+    if (!key) throw new LifeboatError('ENCRYPTION_KEY_MISSING', `There is no encryption key ${c.encryptionKeyId} in this keychain; see \`lifeboat key list\`, or create one with \`lifeboat key create\`.`);
+  }
+}
+
+/** Secrets first (so a profile never names a secret that was not stored), then the config. */
+async function storeSecrets(name: string, c: ProfileChanges, env: NodeJS.ProcessEnv): Promise<void> {
+  if (c.dbPassword === undefined && c.s3Credentials === undefined) return;
+  const chain = openKeychain(env);
+  if (typeof c.dbPassword === 'string') await chain.set(accounts.dbPassword(name), c.dbPassword);
+  else if (c.dbPassword === null) await chain.delete(accounts.dbPassword(name));
+  if (c.s3Credentials) {
+    await chain.set(accounts.s3AccessKeyId(name), c.s3Credentials.accessKeyId);
+    await chain.set(accounts.s3SecretAccessKey(name), c.s3Credentials.secretAccessKey);
+  } else if (c.s3Credentials === null) {
+    await chain.delete(accounts.s3AccessKeyId(name));
+    await chain.delete(accounts.s3SecretAccessKey(name));
+  }
+}
+
+function apply(p: Profile, c: ProfileChanges): void {
+  if (c.dbUrl !== undefined) p.database.url = c.dbUrl;
+  if (c.dbPassword !== undefined) p.database.passwordInKeychain = c.dbPassword !== null;
+  if (c.storageUrl !== undefined) p.storage.url = c.storageUrl;
+  if (c.s3Credentials !== undefined) p.storage.credentialsInKeychain = c.s3Credentials !== null;
+  if (c.serverSideEncryption !== undefined) p.storage.serverSideEncryption = c.serverSideEncryption;
+  if (c.format !== undefined) p.format = c.format;
+  if (c.encryptionKeyId !== undefined) p.encryption = c.encryptionKeyId ? { keyId: c.encryptionKeyId } : null;
+  if (p.storage.serverSideEncryption && p.storage.url !== null && !/^s3:/i.test(p.storage.url)) {
+    throw new LifeboatError('BAD_INPUT', 'Server-side encryption applies to S3 storage only; this profile stores in a local folder.');
+  }
+  p.updatedAt = new Date().toISOString();
+}
+
+export async function addProfile(env: NodeJS.ProcessEnv, name: string, c: ProfileChanges): Promise<Profile> {
+  checkProfileName(name);
+  const existing = (await readConfig(env)).profiles.find((p) => p.name === name);
+  if (existing) throw new LifeboatError('PROFILE_EXISTS', `A profile named "${name}" already exists; change it with \`lifeboat profile edit ${name}\` or pick another name.`);
+  await checkChanges(c, env);
+  const now = new Date().toISOString();
+  const profile: Profile = {
+    name,
+    database: { url: null, passwordInKeychain: false },
+    storage: { url: null, credentialsInKeychain: false, serverSideEncryption: null },
+    format: 'custom',
+    encryption: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  apply(profile, c);
+  await storeSecrets(name, c, env);
+  await updateConfig(env, (config) => {
+    if (config.profiles.some((p) => p.name === name)) throw new LifeboatError('PROFILE_EXISTS', `A profile named "${name}" already exists.`);
+    config.profiles.push(profile);
+  });
+  return profile;
+}
+
+export async function getProfile(env: NodeJS.ProcessEnv, name: string): Promise<Profile> {
+  const config = await readConfig(env);
+  const p = config.profiles.find((x) => x.name === name);
+  if (!p) {
+    const names = config.profiles.map((x) => x.name);
+    throw new LifeboatError(
+      'PROFILE_NOT_FOUND',
+      `There is no profile named "${name}"${names.length ? ` (profiles: ${names.join(', ')})` : ''}; create it with \`lifeboat profile add ${name}\`.`,
+    );
+  }
+  return p;
+}
+
+export async function listProfiles(env: NodeJS.ProcessEnv): Promise<Profile[]> {
+  return (await readConfig(env)).profiles;
+}
+
+export async function editProfile(env: NodeJS.ProcessEnv, name: string, c: ProfileChanges): Promise<Profile> {
+  const current = await getProfile(env, name);
+  await checkChanges(c, env);
+  apply(structuredClone(current), c); // validates the combination before any secret changes
+  await storeSecrets(name, c, env);
+  return updateConfig(env, (config) => {
+    const p = config.profiles.find((x) => x.name === name);
+    if (!p) throw new LifeboatError('PROFILE_NOT_FOUND', `The profile "${name}" was removed meanwhile.`);
+    apply(p, c);
+    return p;
+  });
+}
+
+/** Removes the profile and its secrets; encryption keys stay (they still open its backups). */
+export async function removeProfile(env: NodeJS.ProcessEnv, name: string): Promise<void> {
+  const p = await getProfile(env, name);
+  if (p.database.passwordInKeychain || p.storage.credentialsInKeychain) {
+    const chain = openKeychain(env);
+    await chain.delete(accounts.dbPassword(name));
+    await chain.delete(accounts.s3AccessKeyId(name));
+    await chain.delete(accounts.s3SecretAccessKey(name));
+  }
+  await updateConfig(env, (config) => {
+    config.profiles = config.profiles.filter((x) => x.name !== name);
+  });
+}

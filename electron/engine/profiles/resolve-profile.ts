@@ -1,0 +1,76 @@
+import type { BackupFormat } from '../../../shared/backup-key.js';
+import type { Profile } from '../../../shared/profile.js';
+import type { MasterKey } from '../crypto/master-key.js';
+import { LifeboatError } from '../errors.js';
+import { parsePgConnection, type PgConnection } from '../pg/connection.js';
+import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
+import { loadKey } from './key-store.js';
+import { accounts, openKeychain } from './keychain.js';
+import { getProfile } from './profiles.js';
+
+/** A profile with its secrets, ready for the engine: what backup, list, restore, extract and verify take. */
+export interface ResolvedProfile {
+  profile: Profile;
+  /** The database connection, password (from the keychain) kept apart from the URL. */
+  db: PgConnection;
+  /** Where backups go, with S3 credentials from the keychain and server-side encryption applied. */
+  target: StorageTarget;
+  format: BackupFormat;
+  /** The master key new backups are encrypted with; null when the profile does not encrypt. */
+  encryptionKey: MasterKey | null;
+}
+
+export interface ResolveOptions {
+  /** Load the database password (default true); listing storage does not need it. */
+  dbPassword?: boolean;
+  /**
+   * Load the profile's encryption key (default true: backups need it). Restore, extract and verify
+   * pass false: they take the key the backup's own header names, via keychainKeyResolver.
+   */
+  encryptionKey?: boolean;
+}
+
+/**
+ * Loads a profile and its secrets. The keychain is only opened for secrets the profile keeps
+ * there, so a profile relying on PGPASSWORD/~/.pgpass and the AWS environment works on a machine
+ * without a keychain.
+ */
+export async function resolveProfile(name: string, env: NodeJS.ProcessEnv = process.env, opts: ResolveOptions = {}): Promise<ResolvedProfile> {
+  const withDb = opts.dbPassword ?? true;
+  const withKey = opts.encryptionKey ?? true;
+  const profile = await getProfile(env, name);
+  const db = parsePgConnection(profile.database.url ?? undefined, env);
+  const target = parseStorageTarget(profile.storage.url ?? undefined, env);
+  const needsKeychain = (withDb && profile.database.passwordInKeychain) || profile.storage.credentialsInKeychain;
+  const chain = needsKeychain ? openKeychain(env) : null;
+  if (chain && withDb && profile.database.passwordInKeychain) {
+    const password = await chain.get(accounts.dbPassword(name));
+    if (password === null) throw lost(name, 'database password', '--password-stdin');
+    db.password = password;
+  }
+  if (target.kind === 's3') {
+    if (chain && profile.storage.credentialsInKeychain) {
+      const accessKeyId = await chain.get(accounts.s3AccessKeyId(name));
+      const secretAccessKey = await chain.get(accounts.s3SecretAccessKey(name));
+      if (accessKeyId === null || secretAccessKey === null) throw lost(name, 'S3 credentials', '--s3-access-key-id ID --s3-secret-stdin');
+      target.credentials = { accessKeyId, secretAccessKey };
+    }
+    const sse = profile.storage.serverSideEncryption;
+    if (sse) target.serverSideEncryption = sse.mode === 'AES256' ? { mode: 'AES256' } : { mode: 'aws:kms', kmsKeyId: sse.kmsKeyId ?? undefined };
+  }
+  let encryptionKey: MasterKey | null = null;
+  if (withKey && profile.encryption) {
+    encryptionKey = await loadKey(env, profile.encryption.keyId);
+    if (!encryptionKey) {
+      throw new LifeboatError(
+        'ENCRYPTION_KEY_MISSING',
+        `The profile "${name}" encrypts with key ${profile.encryption.keyId}, which is not in this keychain; import it with \`lifeboat key import\` from its recovery key, or choose another with \`lifeboat profile edit ${name} --encrypt KEY-ID\`.`,
+      );
+    }
+  }
+  return { profile, db, target, format: profile.format, encryptionKey };
+}
+
+function lost(name: string, what: string, flag: string): LifeboatError {
+  return new LifeboatError('KEYCHAIN_UNAVAILABLE', `The profile "${name}" keeps its ${what} in the keychain, but the keychain has no such entry; store it again with \`lifeboat profile edit ${name} ${flag}\`.`);
+}

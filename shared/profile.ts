@@ -1,0 +1,56 @@
+// Profiles: saved connections and storage targets, shared by the app and the CLI through one
+// config file. The file holds no secret: passwords, S3 keys and encryption keys live in the OS
+// keychain and the profile only records whether it keeps one there.
+import { z } from 'zod';
+
+export const CONFIG_SCHEMA_VERSION = 1;
+
+export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export const serverSideEncryptionSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('AES256') }),
+  z.object({ mode: z.literal('aws:kms'), kmsKeyId: z.string().min(1).nullable() }),
+]);
+
+export const profileSchema = z.object({
+  name: z.string().regex(PROFILE_NAME),
+  database: z.object({
+    /** libpq URL without a password; null uses the PG* environment variables. */
+    url: z.string().nullable(),
+    passwordInKeychain: z.boolean(),
+  }),
+  storage: z.object({
+    /** s3://bucket/prefix?endpoint=&region=&path_style=&storage_class= or file:///folder; null: the default. */
+    url: z.string().nullable(),
+    /** S3 access key id and secret in the keychain; otherwise the AWS environment and profiles. */
+    credentialsInKeychain: z.boolean(),
+    serverSideEncryption: serverSideEncryptionSchema.nullable(),
+  }),
+  format: z.enum(['custom', 'plain']),
+  /** Client-side encryption with this master key (its id; the key itself is in the keychain). */
+  encryption: z.object({ keyId: z.string() }).nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const keyRecordSchema = z.object({
+  id: z.string(),
+  label: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const configSchema = z.object({
+  schemaVersion: z.literal(CONFIG_SCHEMA_VERSION),
+  profiles: z.array(profileSchema),
+  /** Which encryption keys this machine knows about (ids and labels only). */
+  keys: z.array(keyRecordSchema),
+});
+
+export type Profile = z.infer<typeof profileSchema>;
+export type KeyRecord = z.infer<typeof keyRecordSchema>;
+export type LifeboatConfig = z.infer<typeof configSchema>;
+export type ServerSideEncryption = z.infer<typeof serverSideEncryptionSchema>;
+
+export function emptyConfig(): LifeboatConfig {
+  return { schemaVersion: CONFIG_SCHEMA_VERSION, profiles: [], keys: [] };
+}
