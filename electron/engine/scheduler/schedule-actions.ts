@@ -26,7 +26,9 @@ export interface ActionContext {
 export function engineActions(ctx: ActionContext): ScheduleActions {
   // A schedule attached to a profile takes its database, storage, format and encryption from it
   // (secrets from the keychain); otherwise the schedule's own URLs.
-  const byProfile = (s: Schedule): boolean => s.profile !== null && s.db === null && !ctx.resolveDb;
+  // Schedules made by the desktop app name its target (profile = target id) but carry the storage
+  // URL themselves; a schedule with neither db nor storage URL takes both from its profile.
+  const byProfile = (s: Schedule): boolean => s.profile !== null && s.db === null && s.to === null;
   const target = async (s: Schedule): Promise<StorageTarget> =>
     byProfile(s) && s.profile ? (await resolveProfile(s.profile, ctx.env, { dbPassword: false, encryptionKey: false })).target : parseStorageTarget(s.to ?? undefined, ctx.env);
   return {
