@@ -7,6 +7,9 @@
 import { z } from 'zod';
 import type { BackupEntry } from './backup-entry.js';
 import type { JobProgress } from './progress.js';
+import type { ActivityEntry } from './activity.js';
+import type { RetentionPlan } from './retention.js';
+import type { StatusReport } from './report.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shapes that cross the boundary
@@ -107,6 +110,41 @@ export interface RowPreview {
   truncated: boolean;
 }
 
+/** A target's schedule as the UI edits it (automation: schedules, retention, verification). */
+export interface ScheduleView {
+  targetId: string;
+  when: { daily: string } | { cron: string };
+  timezone: string | null;
+  enabled: boolean;
+  catchUp: boolean;
+  retries: number;
+  retention: { keepDays: number; keepLast: number } | null;
+  verifyEveryDays: number | null;
+  /** The next five runs (ISO, UTC); empty when disabled. */
+  nextRuns: string[];
+  lastOutcome: 'success' | 'failure' | 'cancelled' | null;
+  lastRunAt: string | null;
+}
+
+export interface NotificationChannelView {
+  name: string;
+  kind: 'json' | 'slack' | 'sentry';
+  /** The environment variable holding the URL or DSN (never the URL itself: it carries a token). */
+  urlEnv: string;
+  /** Whether that variable is set in the app's environment. */
+  configured: boolean;
+  events: string[];
+}
+
+export interface DeliveryView {
+  channel: string;
+  kind: 'json' | 'slack' | 'sentry';
+  ok: boolean;
+  attempts: number;
+  status: number | null;
+  error: string | null;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests: every request entering the engine is parsed with these schemas first.
 
@@ -181,6 +219,43 @@ export const callSchemas = {
   'backup.pin': z.object({ targetId: id, key: backupKey, pinned: z.boolean() }).strict(),
   'jobs.list': z.object({}).strict(),
   'jobs.cancel': z.object({ jobId: id }).strict(),
+  // Automation
+  'schedules.list': z.object({}).strict(),
+  'schedules.save': z
+    .object({
+      targetId: id,
+      when: z.union([
+        z.object({ daily: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Give the time as HH:MM, e.g. 03:00.') }).strict(),
+        z.object({ cron: text(200).trim().min(1, 'Enter a cron expression.') }).strict(),
+      ]),
+      timezone: text(100).nullable().optional(),
+      enabled: z.boolean(),
+      catchUp: z.boolean().optional(),
+      retries: z.number().int().min(0).max(10).optional(),
+      retention: z.object({ keepDays: z.number().int().min(0).max(36500), keepLast: z.number().int().min(1, 'Keep at least the newest backup.').max(10000) }).strict().nullable(),
+      verifyEveryDays: z.number().min(0).max(365).nullable().optional(),
+    })
+    .strict(),
+  'schedules.remove': z.object({ targetId: id }).strict(),
+  /** The next five runs of a timing, for the editor's live preview (nothing is saved). */
+  'schedules.preview': z
+    .object({ when: z.union([z.object({ daily: text(5) }).strict(), z.object({ cron: text(200) }).strict()]), timezone: text(100).nullable().optional() })
+    .strict(),
+  /** Scheduled (future) runs of every enabled schedule in [from, to), for the calendar. */
+  'schedules.calendar': z.object({ from: z.iso.datetime(), to: z.iso.datetime() }).strict(),
+  /** What a retention policy would delete for a target, now (nothing is deleted). */
+  'retention.preview': z.object({ targetId: id, keepDays: z.number().int().min(0).max(36500), keepLast: z.number().int().min(1, 'Keep at least the newest backup.').max(10000) }).strict(),
+  'notifications.list': z.object({}).strict(),
+  'notifications.test': z.object({}).strict(),
+  'activity.list': z
+    .object({
+      targetId: id.optional(),
+      kind: z.enum(['backup', 'restore', 'extract', 'verify', 'prune', 'scheduler', 'notification', 'report']).optional(),
+      outcome: z.enum(['success', 'failure', 'cancelled', 'skipped', 'info']).optional(),
+      limit: z.number().int().min(1).max(5000).optional(),
+    })
+    .strict(),
+  'report.get': z.object({ days: z.number().int().min(1).max(366) }).strict(),
 } as const;
 
 export type CallName = keyof typeof callSchemas;
@@ -208,6 +283,16 @@ export interface CallResponses {
   'backup.pin': { key: string; pinned: boolean };
   'jobs.list': { running: JobView[]; recent: JobView[] };
   'jobs.cancel': { cancelled: boolean };
+  'schedules.list': ScheduleView[];
+  'schedules.save': ScheduleView;
+  'schedules.remove': { removed: boolean };
+  'schedules.preview': { nextRuns: string[]; problem: string | null };
+  'schedules.calendar': { runs: { targetId: string; at: string }[] };
+  'retention.preview': RetentionPlan;
+  'notifications.list': { channels: NotificationChannelView[] };
+  'notifications.test': { deliveries: DeliveryView[] };
+  'activity.list': ActivityEntry[];
+  'report.get': { report: StatusReport; html: string };
 }
 export type CallResponse<K extends CallName> = CallResponses[K];
 
@@ -231,9 +316,11 @@ export interface EventPayloads {
   'backups.changed': { targetId: string };
   /** Targets were added, changed or removed. */
   'targets.changed': { targets: TargetView[] };
+  /** Schedules were saved or removed, or a scheduled run ended; schedule views and the calendar refresh. */
+  'schedules.changed': { schedules: ScheduleView[] };
 }
 export type EventName = keyof EventPayloads;
-export const EVENT_NAMES: readonly EventName[] = ['job.started', 'job.progress', 'job.finished', 'backups.changed', 'targets.changed'];
+export const EVENT_NAMES: readonly EventName[] = ['job.started', 'job.progress', 'job.finished', 'backups.changed', 'targets.changed', 'schedules.changed'];
 
 export interface EventEnvelope<E extends EventName = EventName> {
   name: E;

@@ -1,9 +1,12 @@
 import type { BackupEntry } from '../../shared/backup-entry.js';
 import { keySafeDatabaseName } from '../../shared/backup-key.js';
 import type { CallName, CallResponse, ParsedCallRequest } from '../../shared/ipc-contract.js';
+import type { LifeboatNotification } from '../../shared/notification.js';
 import type { BackupManifest } from '../../shared/manifest.js';
 import { listBackups } from '../engine/backup/list-backups.js';
-import { runBackup, selectPgDump } from '../engine/backup/run-backup.js';
+import { ActivityLog } from '../engine/activity/activity-log.js';
+import { runLoggedBackup } from '../engine/activity/logged-backup.js';
+import { selectPgDump } from '../engine/backup/run-backup.js';
 import { setPinned } from '../engine/backup/set-pinned.js';
 import { runVerify } from '../engine/verify/run-verify.js';
 import type { VerifyRecord } from '../../shared/verify-record.js';
@@ -13,6 +16,7 @@ import { connectClient, readServerInfo } from '../engine/pg/server-info.js';
 import { openStorage } from '../engine/storage/open-storage.js';
 import { parseStorageTarget } from '../engine/storage/target.js';
 import { lifeboatVersion } from '../engine/version.js';
+import { createAutomationService } from './automation-service.js';
 import type { EventSink } from './event-sink.js';
 import { JobRegistry } from './job-registry.js';
 import { createRestoreHandlers } from './restore-handlers.js';
@@ -28,6 +32,8 @@ export interface AppServiceOptions {
   shell: 'electron' | 'web';
   /** A folder with the pg_dump to prefer (LIFEBOAT_PG_BIN otherwise). */
   pgBinDir?: string | undefined;
+  /** Desktop notifications for scheduled failures (Electron's Notification); absent in the browser harness. */
+  notifyDesktop?: ((n: LifeboatNotification) => void) | undefined;
 }
 
 export interface AppService {
@@ -36,6 +42,8 @@ export interface AppService {
   targets: TargetRepository;
   /** Secrets the service holds, for scrubbing error messages. */
   secrets(): string[];
+  /** The machine woke up (Electron's powerMonitor 'resume'): catch up missed scheduled runs. */
+  wake(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
@@ -70,6 +78,11 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const targets: TargetRepository = new ProfileTargetStore(env);
   const manifestCaches = new Map<string, Map<string, { stamp: string; manifest: BackupManifest | null }>>();
   const verifyCaches = new Map<string, Map<string, { stamp: string; record: VerifyRecord | null }>>();
+  const activityLog = ActivityLog.forEnv(env);
+  const automation = createAutomationService({ env, emit, targets, pgBinDir: opts.pgBinDir, withPassword, desktop: opts.notifyDesktop });
+  // The scheduler runs while the app (or the browser harness) runs; a bad settings file is reported
+  // by the schedule calls rather than stopping the app.
+  void automation.start().catch(() => undefined);
 
   const announceTargets = async (): Promise<void> => emit('targets.changed', { targets: await targets.list() });
 
@@ -162,7 +175,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       if (t.password) heldPasswords.add(t.password);
       return jobs.start({ kind: 'backup', title: `Back up ${t.name} to ${openStorage(target).display}`, targetId: t.id }, async (ctx) => {
         try {
-          const r = await runBackup({
+          const r = await runLoggedBackup({
             db: withPassword(t.dbUrl, t.password),
             to: target,
             format: req.format ?? 'custom',
@@ -174,7 +187,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
             onProgress: ctx.onProgress,
             env,
             jobId: ctx.jobId,
-          });
+          }, activityLog, t.id);
           return { resultKey: r.key };
         } finally {
           emit('backups.changed', { targetId: t.id });
@@ -217,6 +230,8 @@ export function createAppService(opts: AppServiceOptions): AppService {
     'jobs.list': () => Promise.resolve(jobs.list()),
 
     'jobs.cancel': (req) => Promise.resolve({ cancelled: jobs.cancel(req.jobId) }),
+
+    ...automation.handlers,
   };
 
   return {
@@ -224,6 +239,10 @@ export function createAppService(opts: AppServiceOptions): AppService {
     jobs,
     targets,
     secrets: () => [...heldPasswords],
-    shutdown: () => jobs.shutdown(),
+    wake: () => automation.wake(),
+    shutdown: async () => {
+      await automation.shutdown();
+      await jobs.shutdown();
+    },
   };
 }

@@ -1,6 +1,6 @@
 // The Electron shell, kept thin: it hosts the app service (the engine) in this process, wires
 // IPC, the tray and a hardened window. Everything it does is tested elsewhere without Electron.
-import { app, BrowserWindow, Menu, nativeImage, Notification, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, Menu, nativeImage, Notification, powerMonitor, session, shell, Tray } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobView } from '../../shared/ipc-contract.js';
@@ -23,7 +23,8 @@ if (!app.requestSingleInstanceLock()) {
 
 function start(): void {
   const hub = new EventHub();
-  const service = createAppService({ emit: hub.emit, shell: 'electron' });
+  // Scheduled backups that fail (and tests sent from settings) show as system notifications.
+  const service = createAppService({ emit: hub.emit, shell: 'electron', notifyDesktop: (n) => new Notification({ title: n.title, body: n.text }).show() });
   let mainWindow: BrowserWindow | null = null;
   let tray: Tray | null = null;
   let quitting = false;
@@ -88,6 +89,8 @@ function start(): void {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
     });
     registerIpc(service, hub);
+    // After a sleep, scheduled runs that were missed are caught up at once (not at the next timer).
+    powerMonitor.on('resume', () => void service.wake());
     tray = new Tray(nativeImage.createFromPath(iconPath).resize({ width: 16, height: 16 }));
     tray.setToolTip('Lifeboat');
     tray.on('click', showWindow);

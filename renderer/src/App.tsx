@@ -5,6 +5,8 @@ import { CalendarScreen } from './screens/CalendarScreen.js';
 import { DatabasesScreen } from './screens/DatabasesScreen.js';
 import { ExtractScreen } from './screens/ExtractScreen.js';
 import { FirstRunScreen } from './screens/FirstRunScreen.js';
+import { LogReportScreen } from './screens/LogReportScreen.js';
+import { ScheduleScreen } from './screens/ScheduleScreen.js';
 import { RestoreScreen } from './screens/RestoreScreen.js';
 import { runningJobs, useJobs } from './stores/jobs-store.js';
 import { useNav, type Screen } from './stores/nav-store.js';
@@ -16,6 +18,8 @@ const NAV: { screen: Screen; label: string }[] = [
   { screen: 'restore', label: 'Restore' },
   { screen: 'extract', label: 'Partial recovery' },
   { screen: 'activity', label: 'Activity' },
+  { screen: 'schedule', label: 'Schedule' },
+  { screen: 'log', label: 'Log & report' },
   { screen: 'databases', label: 'Databases' },
 ];
 
@@ -71,6 +75,8 @@ export function App() {
         {screen === 'extract' && <ExtractScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
         {screen === 'activity' && <ActivityScreen />}
         {screen === 'databases' && <DatabasesScreen />}
+        {screen === 'schedule' && <ScheduleScreen target={target} />}
+        {screen === 'log' && <LogReportScreen targets={targets} />}
       </main>
     </div>
   );

@@ -6,19 +6,22 @@ interface Props {
   month: YearMonth;
   byDay: Map<string, BackupEntry[]>;
   failedByDay: Map<string, number>;
+  /** Future scheduled runs per day. */
+  scheduledByDay?: Map<string, number>;
   selectedDay: string | null;
   onSelect: (day: string) => void;
   /** Arrow keys past the month's edge move to the neighbouring month. */
   onShiftMonth: (n: number) => void;
 }
 
-function summarize(list: readonly BackupEntry[] | undefined, failed: number): DaySummary {
+function summarize(list: readonly BackupEntry[] | undefined, failed: number, scheduled: number): DaySummary {
   const l = list ?? [];
   return {
     count: l.length,
     pinned: l.filter((b) => b.pinned).length,
     withoutManifest: l.filter((b) => !b.hasManifest).length,
     failedJobs: failed,
+    scheduled,
     verified: l.filter((b) => b.verification?.outcome === 'passed').length,
     failedVerification: l.filter((b) => b.verification?.outcome === 'failed').length,
   };
@@ -33,7 +36,7 @@ function weekday(day: string): number {
  * The month as an ARIA grid: one labelled cell per day ("25 November 2026: 2 backups, 1 pinned"),
  * a roving tabindex, arrow keys / Home / End / Page Up / Page Down, Enter or Space to open a day.
  */
-export function MonthGrid({ month, byDay, failedByDay, selectedDay, onSelect, onShiftMonth }: Props) {
+export function MonthGrid({ month, byDay, failedByDay, scheduledByDay, selectedDay, onSelect, onShiftMonth }: Props) {
   const weeks = monthWeeks(month);
   const days = weeks.flat().filter((d): d is string => d !== null);
   const [focusDay, setFocusDay] = useState<string>(selectedDay && days.includes(selectedDay) ? selectedDay : (days[0] ?? ''));
@@ -95,7 +98,7 @@ export function MonthGrid({ month, byDay, failedByDay, selectedDay, onSelect, on
           <tr role="row" key={wi}>
             {week.map((day, di) => {
               if (!day) return <td role="gridcell" key={di} className="outside" aria-hidden="true" />;
-              const s = summarize(byDay.get(day), failedByDay.get(day) ?? 0);
+              const s = summarize(byDay.get(day), failedByDay.get(day) ?? 0, scheduledByDay?.get(day) ?? 0);
               const state = s.failedJobs > 0 || s.failedVerification > 0 ? 'failed' : s.count === 0 ? 'empty' : s.withoutManifest === s.count ? 'foreign' : 'ok';
               return (
                 <td
@@ -115,12 +118,13 @@ export function MonthGrid({ month, byDay, failedByDay, selectedDay, onSelect, on
                   <span className="day-number" aria-hidden="true">
                     {Number(day.slice(8))}
                   </span>
-                  {(s.count > 0 || s.failedJobs > 0) && (
+                  {(s.count > 0 || s.failedJobs > 0 || (s.scheduled ?? 0) > 0) && (
                     <span className="day-badges" aria-hidden="true">
                       {s.count > 0 && <span className="badge count">{s.count}</span>}
                       {s.pinned > 0 && <span className="badge pinned">pinned {s.pinned}</span>}
                       {s.verified > 0 && <span className="badge verified">verified {s.verified}</span>}
                       {s.failedJobs + s.failedVerification > 0 && <span className="badge failed">failed {s.failedJobs + s.failedVerification}</span>}
+                      {(s.scheduled ?? 0) > 0 && <span className="badge scheduled">scheduled {s.scheduled}</span>}
                     </span>
                   )}
                 </td>

@@ -73,6 +73,8 @@ export interface DaySummary {
   failedJobs: number;
   verified: number;
   failedVerification: number;
+  /** Runs the schedule will start on that day (future only). */
+  scheduled?: number;
 }
 
 export function describeDay(day: string, s: DaySummary): string {
@@ -82,5 +84,6 @@ export function describeDay(day: string, s: DaySummary): string {
   if (s.verified) parts.push(`${s.verified} verified`);
   if (s.failedVerification) parts.push(`${s.failedVerification} failed verification`);
   if (s.failedJobs) parts.push(`${s.failedJobs} failed`);
+  if (s.scheduled) parts.push(`${s.scheduled} scheduled`);
   return `${longDay(day)}: ${parts.join(', ')}`;
 }

@@ -7,6 +7,7 @@ import { dayKey, longDay, monthTitle, ymOf } from '../lib/calendar.js';
 import { backupsOf, useBackups } from '../stores/backups-store.js';
 import { useJobs } from '../stores/jobs-store.js';
 import { useNav } from '../stores/nav-store.js';
+import { useSchedules } from '../stores/schedules-store.js';
 
 const LIST_LIMIT = 200;
 
@@ -41,6 +42,20 @@ export function CalendarScreen({ target }: { target: TargetView }) {
     }
     return m;
   }, [jobs, target.id]);
+
+  // Scheduled runs of this target from now to the end of the month shown (UTC days, as the grid).
+  const runs = useSchedules((s) => s.runs);
+  const schedules = useSchedules((s) => s.schedules);
+  useEffect(() => {
+    const end = new Date(Date.UTC(nav.month.year, nav.month.month + 1, 1));
+    const from = new Date();
+    if (end > from) void useSchedules.getState().loadRuns(from, end);
+  }, [nav.month.year, nav.month.month, schedules]);
+  const scheduledByDay = useMemo(() => {
+    const m = new Map<string, number>();
+    for (const r of runs) if (r.targetId === target.id) m.set(dayKey(r.at), (m.get(dayKey(r.at)) ?? 0) + 1);
+    return m;
+  }, [runs, target.id]);
 
   const q = nav.query.trim().toLowerCase();
   const matches = useMemo(
@@ -86,7 +101,7 @@ export function CalendarScreen({ target }: { target: TargetView }) {
               ›
             </button>
           </div>
-          <MonthGrid month={nav.month} byDay={backups.byDay} failedByDay={failedByDay} selectedDay={nav.selectedDay} onSelect={nav.selectDay} onShiftMonth={nav.shiftMonth} />
+          <MonthGrid month={nav.month} byDay={backups.byDay} failedByDay={failedByDay} scheduledByDay={scheduledByDay} selectedDay={nav.selectedDay} onSelect={nav.selectDay} onShiftMonth={nav.shiftMonth} />
           {nav.selectedDay && (
             <section aria-label={`Backups on ${longDay(nav.selectedDay)}`} className="day-list">
               {dayList.length === 0 ? (

@@ -2,6 +2,7 @@ import { setClient, type LifeboatClient } from '../api/client.js';
 import { useBackups } from './backups-store.js';
 import { useAppInfo } from './app-info-store.js';
 import { useJobs } from './jobs-store.js';
+import { useSchedules } from './schedules-store.js';
 import { useTargets } from './targets-store.js';
 
 /**
@@ -15,6 +16,7 @@ export function connectStores(c: LifeboatClient): () => void {
     c.on('job.progress', (p) => useJobs.getState().progress(p)),
     c.on('job.finished', (job) => useJobs.getState().upsert(job)),
     c.on('targets.changed', ({ targets }) => useTargets.getState().replace(targets)),
+    c.on('schedules.changed', ({ schedules }) => useSchedules.getState().replace(schedules)),
     c.on('backups.changed', ({ targetId }) => {
       // Only lists someone has looked at are refreshed.
       if (useBackups.getState().byTarget[targetId]) void useBackups.getState().load(targetId);
@@ -22,6 +24,7 @@ export function connectStores(c: LifeboatClient): () => void {
   ];
   void useAppInfo.getState().load();
   void useTargets.getState().load();
+  void useSchedules.getState().load();
   void useJobs.getState().load().catch(() => undefined);
   return () => {
     for (const off of offs) off();

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import { addMonths, type YearMonth } from '../lib/calendar.js';
 
-export type Screen = 'calendar' | 'backup-now' | 'restore' | 'extract' | 'activity' | 'databases';
+export type Screen = 'calendar' | 'backup-now' | 'restore' | 'extract' | 'activity' | 'databases' | 'schedule' | 'log';
 
 interface NavState {
   screen: Screen;

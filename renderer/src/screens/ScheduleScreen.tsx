@@ -1,0 +1,260 @@
+import { useEffect, useState } from 'react';
+import type { DeliveryView, NotificationChannelView, TargetView } from '../../../shared/ipc-contract.js';
+import type { RetentionPlan } from '../../../shared/retention.js';
+import { client, errorMessage } from '../api/client.js';
+import { ErrorText } from '../components/ErrorText.js';
+import { formatDateTimeUtc } from '../lib/format.js';
+import { scheduleOf, useSchedules } from '../stores/schedules-store.js';
+
+type Mode = 'daily' | 'cron';
+
+/** Waits until the user pauses typing before asking the engine (next runs, retention preview). */
+function useDebounced<T>(value: T, ms = 300): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return v;
+}
+
+/** Schedule editor with the next five runs, retention editor with a live preview, notifications with a test. */
+export function ScheduleScreen({ target }: { target: TargetView }) {
+  const saved = useSchedules((s) => scheduleOf(s, target.id));
+  const [mode, setMode] = useState<Mode>('daily');
+  const [time, setTime] = useState('03:00');
+  const [cron, setCron] = useState('0 3 * * *');
+  const [timezone, setTimezone] = useState('');
+  const [enabled, setEnabled] = useState(true);
+  const [catchUp, setCatchUp] = useState(true);
+  const [keepDays, setKeepDays] = useState('30');
+  const [keepLast, setKeepLast] = useState('3');
+  const [prune, setPrune] = useState(true);
+  const [status, setStatus] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  // Load the saved schedule into the form whenever the target (or its saved schedule) changes.
+  useEffect(() => {
+    if (!saved) return;
+    if ('daily' in saved.when) {
+      setMode('daily');
+      setTime(saved.when.daily);
+    } else {
+      setMode('cron');
+      setCron(saved.when.cron);
+    }
+    setTimezone(saved.timezone ?? '');
+    setEnabled(saved.enabled);
+    setCatchUp(saved.catchUp);
+    setPrune(saved.retention !== null);
+    if (saved.retention) {
+      setKeepDays(String(saved.retention.keepDays));
+      setKeepLast(String(saved.retention.keepLast));
+    }
+  }, [saved, target.id]);
+
+  const when = mode === 'daily' ? { daily: time } : { cron };
+  const timing = useDebounced(JSON.stringify({ when, timezone }));
+  const [preview, setPreview] = useState<{ nextRuns: string[]; problem: string | null } | null>(null);
+  useEffect(() => {
+    const t = JSON.parse(timing) as { when: { daily: string } | { cron: string }; timezone: string };
+    client()
+      .call('schedules.preview', { when: t.when, timezone: t.timezone === '' ? null : t.timezone })
+      .then(setPreview, (e: unknown) => setPreview({ nextRuns: [], problem: errorMessage(e) }));
+  }, [timing]);
+
+  const policy = useDebounced(`${keepDays}|${keepLast}`);
+  const [plan, setPlan] = useState<RetentionPlan | null>(null);
+  const [planError, setPlanError] = useState<string | null>(null);
+  useEffect(() => {
+    const [d, l] = policy.split('|').map(Number);
+    if (!Number.isInteger(d) || !Number.isInteger(l)) return;
+    client()
+      .call('retention.preview', { targetId: target.id, keepDays: d ?? 30, keepLast: l ?? 3 })
+      .then(
+        (p) => {
+          setPlan(p);
+          setPlanError(null);
+        },
+        (e: unknown) => setPlanError(errorMessage(e)),
+      );
+  }, [policy, target.id]);
+
+  const save = async () => {
+    setError(null);
+    setStatus(null);
+    try {
+      const v = await client().call('schedules.save', {
+        targetId: target.id,
+        when,
+        timezone: timezone === '' ? null : timezone,
+        enabled,
+        catchUp,
+        retention: prune ? { keepDays: Number(keepDays), keepLast: Number(keepLast) } : null,
+      });
+      setStatus(`Schedule saved. Next run: ${v.nextRuns[0] ? formatDateTimeUtc(v.nextRuns[0]) : 'none (disabled)'}.`);
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+
+  const remove = async () => {
+    setError(null);
+    try {
+      const r = await client().call('schedules.remove', { targetId: target.id });
+      setStatus(r.removed ? 'Schedule removed; backups already made stay.' : 'There was no schedule to remove.');
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+
+  const deletions = plan?.backups.filter((b) => b.action === 'delete') ?? [];
+
+  return (
+    <section aria-labelledby="schedule-title" className="schedule-screen">
+      <h2 id="schedule-title">Schedule for {target.name}</h2>
+      {saved && (
+        <p className="muted">
+          Last run: {saved.lastRunAt ? `${formatDateTimeUtc(saved.lastRunAt)}, ${saved.lastOutcome ?? ''}` : 'not yet'}.
+        </p>
+      )}
+      <form aria-label="Schedule" onSubmit={(e) => { e.preventDefault(); void save(); }}>
+        <fieldset>
+          <legend>When</legend>
+          <label>
+            <input type="radio" name="mode" checked={mode === 'daily'} onChange={() => setMode('daily')} /> Every day at
+          </label>{' '}
+          <input aria-label="Time of day" type="time" value={time} onChange={(e) => setTime(e.target.value)} disabled={mode !== 'daily'} />
+          <br />
+          <label>
+            <input type="radio" name="mode" checked={mode === 'cron'} onChange={() => setMode('cron')} /> Cron expression
+          </label>{' '}
+          <input aria-label="Cron expression" value={cron} onChange={(e) => setCron(e.target.value)} disabled={mode !== 'cron'} placeholder="0 3 * * *" />
+          <br />
+          <label>
+            Time zone <input value={timezone} onChange={(e) => setTimezone(e.target.value)} placeholder="this computer's (e.g. Europe/Berlin)" />
+          </label>
+        </fieldset>
+        <section aria-label="Next runs" className="next-runs">
+          <h3>Next five runs (UTC)</h3>
+          {preview?.problem ? (
+            <p role="alert" className="error">{preview.problem}</p>
+          ) : (
+            <ol>
+              {(preview?.nextRuns ?? []).map((r) => (
+                <li key={r}>{formatDateTimeUtc(r)}</li>
+              ))}
+            </ol>
+          )}
+        </section>
+        <label>
+          <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Enabled
+        </label>{' '}
+        <label>
+          <input type="checkbox" checked={catchUp} onChange={(e) => setCatchUp(e.target.checked)} /> Catch up a missed run once (after sleep or when the app starts)
+        </label>
+
+        <fieldset>
+          <legend>Retention after each backup</legend>
+          <label>
+            <input type="checkbox" checked={prune} onChange={(e) => setPrune(e.target.checked)} /> Delete old backups
+          </label>
+          <div className="row">
+            <label>
+              Keep days <input type="number" min={0} value={keepDays} onChange={(e) => setKeepDays(e.target.value)} />
+            </label>
+            <label>
+              Always keep the newest <input type="number" min={1} value={keepLast} onChange={(e) => setKeepLast(e.target.value)} />
+            </label>
+          </div>
+          <p className="muted">Pinned backups and anything inside the window are never deleted.</p>
+          <ErrorText message={planError} />
+          {plan && (
+            <section aria-label="Retention preview">
+              <p role="status">
+                This policy would delete {plan.delete} of {plan.backups.length} backup{plan.backups.length === 1 ? '' : 's'} now.
+              </p>
+              {deletions.length > 0 && (
+                <table className="backups">
+                  <caption>Backups this policy would delete</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Backup</th>
+                      <th scope="col">Why</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {deletions.map((b) => (
+                      <tr key={b.key}>
+                        <td>{b.key}</td>
+                        <td>{b.explanation}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </section>
+          )}
+        </fieldset>
+        <div className="row">
+          <button type="submit" className="primary">Save schedule</button>
+          {saved && <button type="button" onClick={() => void remove()}>Remove schedule</button>}
+        </div>
+        {status && <p role="status">{status}</p>}
+        <ErrorText message={error} />
+      </form>
+      <NotificationSettings />
+    </section>
+  );
+}
+
+function NotificationSettings() {
+  const [channels, setChannels] = useState<NotificationChannelView[] | null>(null);
+  const [deliveries, setDeliveries] = useState<DeliveryView[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  useEffect(() => {
+    client().call('notifications.list', {}).then((r) => setChannels(r.channels), (e: unknown) => setError(errorMessage(e)));
+  }, []);
+  const test = async () => {
+    setSending(true);
+    setError(null);
+    try {
+      setDeliveries((await client().call('notifications.test', {})).deliveries);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setSending(false);
+    }
+  };
+  return (
+    <section aria-labelledby="notify-title">
+      <h3 id="notify-title">Notifications</h3>
+      <p className="muted">Failures show as desktop notifications. Webhooks and Sentry are set up with `lifeboat notify`; their URLs stay in environment variables.</p>
+      {channels && channels.length === 0 && <p>No webhook or Sentry channel is set up.</p>}
+      {channels && channels.length > 0 && (
+        <ul className="plain">
+          {channels.map((c) => (
+            <li key={c.name}>
+              {c.name} ({c.kind}): {c.configured ? `URL from $${c.urlEnv}` : `$${c.urlEnv} is not set`}; {c.events.join(', ')}
+            </li>
+          ))}
+        </ul>
+      )}
+      <button type="button" onClick={() => void test()} disabled={sending}>
+        {sending ? 'Sending…' : 'Send test notification'}
+      </button>
+      {deliveries && (
+        <ul aria-label="Delivery results" className="plain">
+          {deliveries.map((d) => (
+            <li key={d.channel}>
+              {d.channel}: {d.ok ? 'delivered' : `not delivered — ${d.error ?? ''}`} after {d.attempts} attempt{d.attempts === 1 ? '' : 's'}
+              {d.status ? ` (HTTP ${d.status})` : ''}
+            </li>
+          ))}
+        </ul>
+      )}
+      <ErrorText message={error} />
+    </section>
+  );
+}

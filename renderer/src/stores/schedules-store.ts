@@ -1,0 +1,47 @@
+import { create } from 'zustand';
+import type { ScheduleView } from '../../../shared/ipc-contract.js';
+import { client, errorMessage } from '../api/client.js';
+
+interface SchedulesState {
+  loaded: boolean;
+  error: string | null;
+  schedules: ScheduleView[];
+  /** Scheduled (future) runs per target, ISO times, for the calendar's current window. */
+  runs: { targetId: string; at: string }[];
+  load: () => Promise<void>;
+  loadRuns: (from: Date, to: Date) => Promise<void>;
+  replace: (schedules: ScheduleView[]) => void;
+}
+
+let lastWindow: { from: Date; to: Date } | null = null;
+
+export const useSchedules = create<SchedulesState>()((set, get) => ({
+  loaded: false,
+  error: null,
+  schedules: [],
+  runs: [],
+  async load() {
+    try {
+      set({ schedules: await client().call('schedules.list', {}), loaded: true, error: null });
+    } catch (e) {
+      set({ loaded: true, error: errorMessage(e) });
+    }
+  },
+  async loadRuns(from, to) {
+    lastWindow = { from, to };
+    try {
+      const r = await client().call('schedules.calendar', { from: from.toISOString(), to: to.toISOString() });
+      set({ runs: r.runs });
+    } catch (e) {
+      set({ error: errorMessage(e) });
+    }
+  },
+  replace(schedules) {
+    set({ schedules, loaded: true });
+    if (lastWindow) void get().loadRuns(lastWindow.from, lastWindow.to);
+  },
+}));
+
+export function scheduleOf(state: SchedulesState, targetId: string): ScheduleView | null {
+  return state.schedules.find((s) => s.targetId === targetId) ?? null;
+}
