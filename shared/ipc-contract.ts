@@ -178,6 +178,9 @@ const text = (max: number) => z.string().max(max);
 
 export const callSchemas = {
   'app.info': z.object({}).strict(),
+  /** Whether the desktop app starts when the user logs in (so schedules run without opening it). */
+  'app.loginItem.get': z.object({}).strict(),
+  'app.loginItem.set': z.object({ openAtLogin: z.boolean() }).strict(),
   'targets.list': z.object({}).strict(),
   /** Creates (no id) or updates a target. `password` is write-only: null clears it, absent keeps it. */
   'targets.save': z
@@ -264,6 +267,9 @@ export type ParsedCallRequest<K extends CallName> = z.output<(typeof callSchemas
 
 export interface CallResponses {
   'app.info': AppInfo;
+  /** supported is false in the browser harness, where there is no app to start. */
+  'app.loginItem.get': { supported: boolean; openAtLogin: boolean };
+  'app.loginItem.set': { supported: boolean; openAtLogin: boolean };
   'targets.list': TargetView[];
   'targets.save': TargetView;
   'targets.remove': { removed: boolean };

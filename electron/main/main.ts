@@ -24,7 +24,16 @@ if (!app.requestSingleInstanceLock()) {
 function start(): void {
   const hub = new EventHub();
   // Scheduled backups that fail (and tests sent from settings) show as system notifications.
-  const service = createAppService({ emit: hub.emit, shell: 'electron', notifyDesktop: (n) => new Notification({ title: n.title, body: n.text }).show() });
+  const service = createAppService({
+    emit: hub.emit,
+    shell: 'electron',
+    notifyDesktop: (n) => new Notification({ title: n.title, body: n.text }).show(),
+    // Started at login, the app opens to the tray only, so scheduled backups run in the background.
+    loginItem: {
+      get: () => app.getLoginItemSettings().openAtLogin,
+      set: (openAtLogin) => app.setLoginItemSettings({ openAtLogin, openAsHidden: true, args: ['--hidden'] }),
+    },
+  });
   let mainWindow: BrowserWindow | null = null;
   let tray: Tray | null = null;
   let quitting = false;
@@ -95,7 +104,9 @@ function start(): void {
     tray.setToolTip('Lifeboat');
     tray.on('click', showWindow);
     void refreshTray();
-    showWindow();
+    // Opened at login (macOS reports it, elsewhere our --hidden argument does): stay in the tray.
+    const atLogin = app.getLoginItemSettings().wasOpenedAsHidden || process.argv.includes('--hidden');
+    if (!atLogin) showWindow();
     app.on('activate', showWindow);
   });
 

@@ -54,7 +54,7 @@ describe('IPC contract validation', () => {
     expect(CALL_NAMES.sort()).toEqual(Object.keys(callSchemas).sort());
     // Compile-time: every call has a response type and every event a payload type.
     const responses: Record<keyof CallResponses, true> = {
-      'app.info': true, 'targets.list': true, 'targets.save': true, 'targets.remove': true, 'connection.test': true,
+      'app.info': true, 'app.loginItem.get': true, 'app.loginItem.set': true, 'targets.list': true, 'targets.save': true, 'targets.remove': true, 'connection.test': true,
       'storage.test': true, 'backups.list': true, 'backup.start': true, 'jobs.list': true, 'jobs.cancel': true,
       'restore.review': true, 'restore.start': true, 'temp.drop': true, 'extract.tables': true, 'extract.prepare': true,
       'extract.preview': true, 'extract.export': true, 'extract.copy': true, 'backup.verify': true, 'backup.pin': true,

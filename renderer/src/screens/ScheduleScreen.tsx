@@ -204,6 +204,37 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
         <ErrorText message={error} />
       </form>
       <NotificationSettings />
+      <StartAtLogin />
+    </section>
+  );
+}
+
+/** The scheduler runs inside the app: starting it at login keeps schedules running after a reboot. */
+function StartAtLogin() {
+  const [state, setState] = useState<{ supported: boolean; openAtLogin: boolean } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    client().call('app.loginItem.get', {}).then(setState, (e: unknown) => setError(errorMessage(e)));
+  }, []);
+  const change = async (openAtLogin: boolean) => {
+    setError(null);
+    try {
+      setState(await client().call('app.loginItem.set', { openAtLogin }));
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+  return (
+    <section aria-labelledby="login-title">
+      <h3 id="login-title">Start at login</h3>
+      <label>
+        <input type="checkbox" checked={state?.openAtLogin ?? false} disabled={!state?.supported} onChange={(e) => void change(e.target.checked)} />{' '}
+        Start Lifeboat in the tray when I log in, so schedules run without opening it
+      </label>
+      {state && !state.supported && (
+        <p className="muted">This is a setting of the desktop app; in the browser harness use `lifeboat scheduler run` as a service (see the README).</p>
+      )}
+      <ErrorText message={error} />
     </section>
   );
 }
