@@ -24,6 +24,8 @@ export interface TargetView {
   storageUrl: string;
   /** True when a password is held for this target (its value never leaves the main process). */
   hasPassword: boolean;
+  /** True when S3 keys for its storage are in the keychain (write-only from the UI). */
+  hasS3Credentials?: boolean;
 }
 
 export type JobKind = 'backup' | 'restore' | 'extract' | 'verify';
@@ -190,13 +192,20 @@ export const callSchemas = {
       dbUrl: text(2000).trim().min(1, 'Enter the database URL.'),
       storageUrl: text(2000).trim(),
       password: z.string().max(1000).nullable().optional(),
+      /** Write-only S3 keys for the keychain; null removes them; absent keeps what is stored. */
+      s3Credentials: z
+        .object({ accessKeyId: text(200).trim().min(1, 'Enter the S3 access key id.'), secretAccessKey: z.string().min(1, 'Enter the S3 secret access key.').max(1000) })
+        .strict()
+        .nullable()
+        .optional(),
     })
     .strict(),
   'targets.remove': z.object({ id }).strict(),
   'connection.test': z
     .object({ dbUrl: text(2000).trim().min(1, 'Enter the database URL.'), password: z.string().max(1000).nullable().optional(), targetId: id.optional() })
     .strict(),
-  'storage.test': z.object({ storageUrl: text(2000).trim() }).strict(),
+  /** With targetId, a saved target's S3 keys from the keychain are used (when the URL is its own). */
+  'storage.test': z.object({ storageUrl: text(2000).trim(), targetId: id.optional() }).strict(),
   'backups.list': z.object({ targetId: id }).strict(),
   'backup.start': z
     .object({

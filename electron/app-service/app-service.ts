@@ -119,6 +119,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
     'targets.save': async (req) => {
       const saved = await targets.save(req);
       if (req.password) heldPasswords.add(req.password);
+      if (req.s3Credentials) heldPasswords.add(req.s3Credentials.secretAccessKey);
       await announceTargets();
       return saved;
     },
@@ -151,7 +152,10 @@ export function createAppService(opts: AppServiceOptions): AppService {
     },
 
     'storage.test': async (req) => {
-      const target = parseStorageTarget(req.storageUrl === '' ? targets.defaultStorageUrl() : req.storageUrl, env);
+      const url = req.storageUrl === '' ? targets.defaultStorageUrl() : req.storageUrl;
+      // A saved target's own storage is tested with its keychain S3 keys.
+      const saved = req.targetId ? await targets.get(req.targetId) : null;
+      const target = saved && saved.storageUrl === url ? saved.storage : parseStorageTarget(url, env);
       const storage = openStorage(target);
       await storage.checkWritable();
       const backups = await listBackups(storage, { prefix: target.prefix });

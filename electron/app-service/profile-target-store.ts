@@ -22,7 +22,7 @@ export class ProfileTargetStore implements TargetRepository {
   }
 
   private view(p: Profile): TargetView {
-    return { id: p.name, name: p.name, dbUrl: p.database.url ?? '', storageUrl: p.storage.url ?? this.defaultStorageUrl(), hasPassword: p.database.passwordInKeychain };
+    return { id: p.name, name: p.name, dbUrl: p.database.url ?? '', storageUrl: p.storage.url ?? this.defaultStorageUrl(), hasPassword: p.database.passwordInKeychain, hasS3Credentials: p.storage.credentialsInKeychain };
   }
 
   async list(): Promise<TargetView[]> {
@@ -53,6 +53,7 @@ export class ProfileTargetStore implements TargetRepository {
       dbUrl: conn.url,
       storageUrl: input.storageUrl === '' ? null : input.storageUrl,
       ...(password === null ? { dbPassword: null } : password ? { dbPassword: password } : {}),
+      ...(input.s3Credentials !== undefined ? { s3Credentials: input.s3Credentials } : {}),
     };
     if (input.id !== undefined && input.id !== input.name) {
       throw new LifeboatError('BAD_INPUT', `A profile cannot be renamed (from "${input.id}" to "${input.name}"); add a new one and remove the old one.`);

@@ -22,6 +22,8 @@ export interface SaveTargetInput {
   storageUrl: string;
   /** Write-only: a new password for the keychain; null removes the stored one; absent keeps it. */
   password?: string | null | undefined;
+  /** Write-only: S3 keys for the keychain; null removes them; absent keeps them. */
+  s3Credentials?: { accessKeyId: string; secretAccessKey: string } | null | undefined;
 }
 
 /** Where the app keeps its databases (the CLI's profiles): the service depends only on this. */

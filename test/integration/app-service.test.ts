@@ -65,6 +65,22 @@ describe('app service', () => {
     expect(JSON.stringify(events)).not.toContain('s3cret');
   });
 
+  it('keeps S3 keys typed in the app in the keychain only, and uses them for that storage', async () => {
+    const keys = { accessKeyId: 'UI-KEY-ID', secretAccessKey: 'ui-s3-secret-value' };
+    const r = await call('targets.save', { name: 'keyed', dbUrl: dbUrlWithoutPassword(), storageUrl: s3.storageUrl('backups'), s3Credentials: keys });
+    expect(r).toMatchObject({ ok: true, value: { name: 'keyed', hasS3Credentials: true } });
+    expect(JSON.stringify(r)).not.toContain(keys.secretAccessKey);
+    const file = await readFile(path.join(home.LIFEBOAT_HOME, 'config.json'), 'utf8');
+    expect(file).not.toContain(keys.secretAccessKey);
+    expect(file).not.toContain(keys.accessKeyId);
+    expect((await service.targets.get('keyed')).storage).toMatchObject({ kind: 's3', credentials: keys });
+    expect(JSON.stringify(await call('targets.list', {}))).not.toContain(keys.secretAccessKey);
+    expect(JSON.stringify(events)).not.toContain(keys.secretAccessKey);
+    const half = await call('targets.save', { id: 'keyed', name: 'keyed', dbUrl: dbUrlWithoutPassword(), storageUrl: s3.storageUrl('backups'), s3Credentials: { accessKeyId: 'x' } });
+    expect(half).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await call('targets.remove', { id: 'keyed' })).toMatchObject({ ok: true, value: { removed: true } });
+  });
+
   it('tests the connection: server version and the pg_dump a backup will use', async () => {
     const r = await call('connection.test', { dbUrl: dbUrlWithoutPassword(), targetId });
     expect(r).toMatchObject({ ok: true, value: { serverVersion: expect.stringMatching(/^15\./), database: 'shop', pgDump: { version: expect.stringMatching(/^15\./), path: expect.stringContaining('pg_dump') }, pgDumpProblem: null } });

@@ -23,6 +23,9 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
   const [dbUrl, setDbUrl] = useState(existing?.dbUrl ?? '');
   const [password, setPassword] = useState('');
   const [storageUrl, setStorageUrl] = useState(existing?.storageUrl ?? '');
+  const [s3KeyId, setS3KeyId] = useState('');
+  const [s3Secret, setS3Secret] = useState('');
+  const isS3 = /^s3:\/\//i.test(storageUrl.trim());
   const [busy, setBusy] = useState<null | 'db' | 'storage' | 'save'>(null);
   const [dbReport, setDbReport] = useState<ConnectionReport | null>(null);
   const [storageReport, setStorageReport] = useState<StorageReport | null>(null);
@@ -48,12 +51,17 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
   };
   const testStorage = async () => {
     setStorageReport(null);
-    const r = await run('storage', () => client().call('storage.test', { storageUrl }));
+    const r = await run('storage', () => client().call('storage.test', { storageUrl, ...(existing ? { targetId: existing.id } : {}) }));
     if (r) setStorageReport(r);
   };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const r = await run('save', () => save({ ...(existing ? { id: existing.id } : {}), name, dbUrl, storageUrl, ...(password ? { password } : {}) }));
+    if ((s3KeyId === '') !== (s3Secret === '')) {
+      setError('Enter both the S3 access key id and its secret, or neither (to keep the saved ones or use the AWS environment).');
+      return;
+    }
+    const s3Credentials = s3KeyId && s3Secret ? { s3Credentials: { accessKeyId: s3KeyId, secretAccessKey: s3Secret } } : {};
+    const r = await run('save', () => save({ ...(existing ? { id: existing.id } : {}), name, dbUrl, storageUrl, ...(password ? { password } : {}), ...s3Credentials }));
     if (r) onSaved?.(r);
   };
 
@@ -109,8 +117,18 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
         aria-describedby={`${ids}-storage-help`}
       />
       <p id={`${ids}-storage-help`} className="help">
-        s3://bucket[/prefix][?endpoint=https://…] or file:///folder. Empty: the local folder {defaultStorageUrl}. S3 credentials come from the AWS environment.
+        s3://bucket[/prefix][?endpoint=https://…] or file:///folder. Empty: the local folder {defaultStorageUrl}.
       </p>
+      {isS3 && (
+        <fieldset className="s3-keys">
+          <legend>S3 keys (kept in the keychain)</legend>
+          <label htmlFor={`${ids}-s3id`}>S3 access key id</label>
+          <input id={`${ids}-s3id`} value={s3KeyId} onChange={(e) => setS3KeyId(e.target.value)} spellCheck={false} autoComplete="off" placeholder={existing?.hasS3Credentials ? 'saved; type to replace' : 'optional: the AWS environment and ~/.aws work too'} />
+          <label htmlFor={`${ids}-s3secret`}>S3 secret access key</label>
+          <input id={`${ids}-s3secret`} type="password" autoComplete="new-password" value={s3Secret} onChange={(e) => setS3Secret(e.target.value)} placeholder={existing?.hasS3Credentials ? 'saved; type to replace' : ''} />
+          <p className="help">Saved keys are used by test storage after saving; they are never shown again.</p>
+        </fieldset>
+      )}
       <div className="row">
         <button type="button" onClick={() => void testStorage()} disabled={busy !== null}>
           {busy === 'storage' ? 'Testing storage…' : 'Test storage'}
