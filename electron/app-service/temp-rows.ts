@@ -1,6 +1,7 @@
 // Rows from a temporary database Lifeboat restored for partial recovery: read-only, with the
 // user's filter as the part after WHERE in a prepared statement (so no second statement can ride
 // along), every value in PostgreSQL's own text form.
+import { EXTRACT_COLUMNS_SQL, rawTextTypes } from '../engine/extract/raw-rows.js';
 import type pg from 'pg';
 import { quoteIdent, type ExtractColumn, type TextRow } from '../../shared/row-format.js';
 import { LifeboatError } from '../engine/errors.js';
@@ -9,14 +10,6 @@ import { connectClient } from '../engine/pg/server-info.js';
 import { onDatabase } from '../engine/restore/target-database.js';
 import { TempRegistry } from '../engine/restore/temp-registry.js';
 import { parseQualifiedName, type QualifiedName } from '../engine/restore/toc-selection.js';
-
-const COLUMNS_SQL = `
-  SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attidentity AS identity
-  FROM pg_attribute a
-  WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-  ORDER BY a.attnum`;
-
-const rawText = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
 
 export interface TempRows {
   table: QualifiedName;
@@ -44,12 +37,12 @@ export async function readTempRows(conn: PgConnection, database: string, tableTe
     await client.query(`SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 3; SET LOCAL bytea_output = 'hex'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL statement_timeout = '120s'`);
     const found = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [qualified]);
     if (!found.rows[0]?.t) throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in the temporary database "${database}"; choose one of the tables you restored.`);
-    const cols = await client.query<{ name: string; type: string; identity: string }>(COLUMNS_SQL, [qualified]);
+    const cols = await client.query<{ name: string; type: string; identity: string }>(EXTRACT_COLUMNS_SQL, [qualified]);
     const columns = cols.rows.map((c) => ({ name: c.name, type: c.type }));
     const select = `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${qualified}${where?.trim() ? ` WHERE (${where})` : ''}${limit !== null ? ` LIMIT ${limit + 1}` : ''}`;
     let result: pg.QueryResult<unknown[]>;
     try {
-      result = await client.query<unknown[]>({ text: select, rowMode: 'array', types: rawText, name: 'lifeboat_app_extract' });
+      result = await client.query<unknown[]>({ text: select, rowMode: 'array', types: rawTextTypes, name: 'lifeboat_app_extract' });
     } catch (e) {
       throw new LifeboatError('BAD_INPUT', `The filter does not work on ${table.schema}.${table.name}: ${(e as Error).message}. Write only the part after WHERE, e.g. customer_id = 42.`);
     }

@@ -1,3 +1,4 @@
+import { EXTRACT_COLUMNS_SQL, rawTextTypes } from './raw-rows.js';
 import type pg from 'pg';
 import { quoteIdent, type ExtractColumn, type TextRow } from '../../../shared/row-format.js';
 import { LifeboatError } from '../errors.js';
@@ -43,16 +44,6 @@ export interface ExtractResult {
   into: IntoResult | null;
 }
 
-// Generated columns are computed again on insert, so they are not extracted.
-const COLUMNS_SQL = `
-  SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attidentity AS identity
-  FROM pg_attribute a
-  WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-  ORDER BY a.attnum`;
-
-/** Values as PostgreSQL's text output, untouched by the driver (no Date, no number rounding). */
-const rawText = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
-
 async function readRows(conn: PgConnection, database: string, table: QualifiedName, where: string | undefined): Promise<{ columns: ExtractColumn[]; rows: TextRow[]; overrideIdentity: boolean }> {
   const client = await connectClient(onDatabase(conn, database), conn.url ? undefined : database);
   const qualified = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
@@ -60,14 +51,14 @@ async function readRows(conn: PgConnection, database: string, table: QualifiedNa
     // Read only, and with settings that make the text forms exact and stable.
     await client.query(`BEGIN TRANSACTION READ ONLY`);
     await client.query(`SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 3; SET LOCAL bytea_output = 'hex'; SET LOCAL IntervalStyle = 'postgres'`);
-    const cols = await client.query<{ name: string; type: string; identity: string }>(COLUMNS_SQL, [qualified]);
+    const cols = await client.query<{ name: string; type: string; identity: string }>(EXTRACT_COLUMNS_SQL, [qualified]);
     const columns = cols.rows.map((c) => ({ name: c.name, type: c.type }));
     const overrideIdentity = cols.rows.some((c) => c.identity === 'a');
     const select = `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${qualified}${where ? ` WHERE (${where})` : ''}`;
     let result: pg.QueryResult<unknown[]>;
     try {
       // A named (prepared) statement: the extended protocol refuses a second statement hidden in --where.
-      result = await client.query<unknown[]>({ text: select, rowMode: 'array', types: rawText, name: 'lifeboat_extract' });
+      result = await client.query<unknown[]>({ text: select, rowMode: 'array', types: rawTextTypes, name: 'lifeboat_extract' });
     } catch (e) {
       const err = e as { message?: string };
       throw new LifeboatError('BAD_INPUT', `The filter does not work on ${table.schema}.${table.name}: ${err.message ?? String(e)}. Check --where (it is the part after WHERE in SQL).`);
