@@ -6,15 +6,13 @@
 //   (c) the seed's sequential way      — pg_dump plain to a file, gzip it, then upload it
 //   (e) lifeboat backup --profile with client-side encryption (custom format, key in the keychain)
 // and lifeboat's peak RSS at the database size and at twice that size.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startCluster } from '../test/support/pg-cluster.js';
-import { TEST_S3_ENV, startS3Server } from '../test/support/s3-server.js';
-import { buildBenchDatabase } from './support/bench-database.js';
 import { measure, median, type Measurement } from './support/measure.js';
-import { findRepoRoot, writeBenchSection } from './support/report.js';
+import { buildBenchDatabase } from './support/bench-database.js';
+import { writeBenchSection } from './support/report.js';
+import { log, mib, setUpBench } from './support/bench-setup.js';
 
 const { values } = parseArgs({
   options: {
@@ -25,21 +23,11 @@ const { values } = parseArgs({
 });
 const sizeMiB = Number(values['size-mb']);
 const runs = Number(values.runs);
-const repoRoot = findRepoRoot(import.meta.dirname);
-const cli = path.join(repoRoot, 'bin', 'lifeboat.js');
 const PG_DUMP = '/usr/lib/postgresql/15/bin/pg_dump';
 
-const log = (s: string): void => void process.stderr.write(`${s}\n`);
-const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(0)} MiB`;
-
-const work = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-bench-'));
-const [pg, s3] = await Promise.all([startCluster({ major: 15 }), startS3Server()]);
+const bench = await setUpBench('backup', sizeMiB, import.meta.dirname);
+const { repoRoot, cli, work, pg, s3, dbBytes, env } = bench;
 try {
-  await s3.createBucket('bench');
-  log(`building a ~${sizeMiB} MiB database…`);
-  const dbBytes = await buildBenchDatabase(pg, 'bench', sizeMiB);
-  log(`database: ${mib(dbBytes)}`);
-  const env = { ...process.env, ...TEST_S3_ENV, LIFEBOAT_HOME: path.join(work, 'home'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   const to = s3.storageUrl('bench');
   // The encrypted variant goes through a profile, as users run it: password-less URL, key in the keychain.
   const benchKeychain = { ...env, LIFEBOAT_KEYCHAIN_SERVICE: `lifeboat-bench-${process.pid}` };
@@ -118,6 +106,5 @@ ${double ? `| no higher at twice the size | ${rss('b').toFixed(0)} MiB at ${mib(
   log(md);
   log(`written to ${file}`);
 } finally {
-  await Promise.all([pg.stop(), s3.stop()]);
-  await rm(work, { recursive: true, force: true });
+  await bench.close();
 }

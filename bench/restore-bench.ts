@@ -11,15 +11,11 @@
 //   (e)  lifeboat extract of ten rows from a small table (pgbench_tellers), and
 //   (e2) from the largest table (pgbench_accounts, ~60% of the data) — against (b), a full restore.
 //        An extract restores the whole named table into a temporary database, then filters there.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startCluster } from '../test/support/pg-cluster.js';
-import { TEST_S3_ENV, startS3Server } from '../test/support/s3-server.js';
-import { buildBenchDatabase } from './support/bench-database.js';
 import { measure, median, type Measurement } from './support/measure.js';
-import { findRepoRoot, writeBenchSection } from './support/report.js';
+import { writeBenchSection } from './support/report.js';
+import { log, mib, setUpBench } from './support/bench-setup.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,28 +25,13 @@ const { values } = parseArgs({
 });
 const sizeMiB = Number(values['size-mb']);
 const runs = Number(values.runs);
-const repoRoot = findRepoRoot(import.meta.dirname);
-const cli = path.join(repoRoot, 'bin', 'lifeboat.js');
 const BIN = '/usr/lib/postgresql/15/bin';
-
-const log = (s: string): void => void process.stderr.write(`${s}\n`);
-const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(0)} MiB`;
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-const work = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-bench-restore-'));
-const [pg, s3] = await Promise.all([startCluster({ major: 15 }), startS3Server()]);
+const bench = await setUpBench('restore', sizeMiB, import.meta.dirname);
+const { repoRoot, cli, work, pg, s3, dbBytes } = bench;
 try {
-  await s3.createBucket('bench');
-  log(`building a ~${sizeMiB} MiB database…`);
-  const dbBytes = await buildBenchDatabase(pg, 'bench', sizeMiB);
-  log(`database: ${mib(dbBytes)}`);
-  const env = {
-    ...process.env,
-    ...TEST_S3_ENV,
-    LIFEBOAT_HOME: path.join(work, 'home'),
-    BACKUP_DIR: path.join(work, 'scratch'),
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
+  const env = { ...bench.env, BACKUP_DIR: path.join(work, 'scratch') };
   const to = s3.storageUrl('bench');
   const backup = await measure(process.execPath, [cli, 'backup', '--db', pg.url('bench'), '--to', to, '--json'], env);
   const { key, size } = JSON.parse(backup.stdout) as { key: string; size: number };
@@ -152,6 +133,5 @@ ${row(`(e2) \`lifeboat extract\` of ${extracted('e2')} rows from \`pgbench_accou
   log(md);
   log(`written to ${out}`);
 } finally {
-  await Promise.all([pg.stop(), s3.stop()]);
-  await rm(work, { recursive: true, force: true });
+  await bench.close();
 }

@@ -10,6 +10,7 @@ import type { JobProgress } from './progress.js';
 import type { ActivityEntry } from './activity.js';
 import type { RetentionPlan } from './retention.js';
 import type { StatusReport } from './report.js';
+import type { DeliveryStatus } from './notification.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shapes that cross the boundary
@@ -138,14 +139,7 @@ export interface NotificationChannelView {
   events: string[];
 }
 
-export interface DeliveryView {
-  channel: string;
-  kind: 'json' | 'slack' | 'sentry';
-  ok: boolean;
-  attempts: number;
-  status: number | null;
-  error: string | null;
-}
+export type DeliveryView = DeliveryStatus;
 
 // ---------------------------------------------------------------------------------------------
 // Requests: every request entering the engine is parsed with these schemas first.

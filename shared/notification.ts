@@ -33,3 +33,14 @@ export function slackWebhookBody(n: LifeboatNotification): unknown {
     ],
   };
 }
+
+/** How one channel took a notification: what the engine records and the app shows. */
+export interface DeliveryStatus {
+  channel: string;
+  kind: 'json' | 'slack' | 'sentry';
+  ok: boolean;
+  attempts: number;
+  /** HTTP status of the last attempt, null when it never got an answer. */
+  status: number | null;
+  error: string | null;
+}

@@ -1,18 +1,10 @@
-import { genericWebhookBody, slackWebhookBody, type LifeboatNotification } from '../../../shared/notification.js';
+import { genericWebhookBody, slackWebhookBody, type DeliveryStatus, type LifeboatNotification } from '../../../shared/notification.js';
 import type { NotificationSettings, Webhook } from '../../../shared/schedule.js';
 import type { NewActivity } from '../activity/activity-log.js';
 import { sleep, systemClock, type Clock } from '../scheduler/clock.js';
 import { parseSentryDsn, sentryEnvelope } from './sentry.js';
 
-export interface DeliveryStatus {
-  channel: string;
-  kind: 'json' | 'slack' | 'sentry';
-  ok: boolean;
-  attempts: number;
-  /** HTTP status of the last attempt, null when it never got an answer. */
-  status: number | null;
-  error: string | null;
-}
+export type { DeliveryStatus };
 
 export interface NotifierOptions {
   settings: NotificationSettings;
