@@ -61,6 +61,7 @@ describe('Backup now', () => {
     expect(screen.getByRole('row', { name: /Back up shop .* Failed .* No pg_dump can handle/ })).toBeTruthy();
   });
 
+  // The calendar opens on the backup's own day (from its key), whatever today is.
   it('shows a finished backup and offers it on the calendar', async () => {
     const bridge = await openBackupNow();
     await userEvent.click(screen.getByRole('button', { name: 'Start backup' }));

@@ -3,6 +3,7 @@ import type { TargetView } from '../../../shared/ipc-contract.js';
 import { errorMessage } from '../api/client.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { JobOutcome, JobProgressView } from '../components/JobProgressView.js';
+import { parseBackupKey } from '../../../shared/backup-key.js';
 import { ymOf } from '../lib/calendar.js';
 import { useJobs } from '../stores/jobs-store.js';
 import { useNav } from '../stores/nav-store.js';
@@ -38,8 +39,10 @@ export function BackupNowScreen({ target }: { target: TargetView }) {
   const showOnCalendar = () => {
     const nav = useNav.getState();
     if (job) {
-      nav.showMonth(ymOf(job.startedAt));
-      nav.selectDay(job.startedAt.slice(0, 10));
+      // The backup's day is the one in its key (UTC, as the calendar files it), not the job's start.
+      const day = (job.resultKey ? parseBackupKey(job.resultKey)?.createdAt.toISOString() : null) ?? job.startedAt;
+      nav.showMonth(ymOf(day));
+      nav.selectDay(day.slice(0, 10));
     }
     nav.setView('month');
     nav.go('calendar');
