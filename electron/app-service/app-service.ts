@@ -11,6 +11,7 @@ import { runVerify } from '../engine/verify/run-verify.js';
 import type { VerifyRecord } from '../../shared/verify-record.js';
 import { LifeboatError } from '../engine/errors.js';
 import { parsePgConnection } from '../engine/pg/connection.js';
+import { checkPasswordScope } from '../engine/profiles/secret-scope.js';
 import { connectClient, readServerInfo } from '../engine/pg/server-info.js';
 import { openStorage } from '../engine/storage/open-storage.js';
 import { parseStorageTarget } from '../engine/storage/target.js';
@@ -131,6 +132,8 @@ export function createAppService(opts: AppServiceOptions): AppService {
 
     'connection.test': async (req) => {
       const stored = req.targetId ? await targets.get(req.targetId) : null;
+      // The stored password only ever goes where it was saved for; elsewhere the caller types it.
+      if (!req.password && stored?.password) checkPasswordScope(stored.dbUrl, req.dbUrl, env);
       const password = req.password ?? stored?.password ?? null;
       const conn = parsePgConnection(withPassword(req.dbUrl, password), env);
       const client = await connectClient(conn);
