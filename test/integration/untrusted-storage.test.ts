@@ -155,6 +155,11 @@ describe('retention and manifests it does not understand', () => {
     const after = await s3.listKeys('kept');
     expect(after).toEqual(before.filter((x) => !x.startsWith(k[40]!)));
 
+    // Listed from its key, marked as not understood.
+    const list = await runCli(['list', '--to', to], env());
+    expect(list.stdout).toMatch(new RegExp(`${k[100]}.*not understood \\(kept\\)`));
+    expect(list.stdout).toMatch(new RegExp(`${k[200]}.*not understood \\(kept\\)`));
+
     // Restore and verify refuse what they cannot check, rather than skipping the checks.
     const damaged = await runCli(['verify', '--to', to, '--key', k[100]!], env());
     expect(damaged.code).not.toBe(0);
