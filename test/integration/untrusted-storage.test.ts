@@ -18,7 +18,7 @@ import { parseStorageTarget } from '../../electron/engine/storage/target.js';
 import type { BackupStorage } from '../../electron/engine/storage/storage.js';
 import { runCli, tempHome } from '../support/cli.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
-import { TEST_S3_ENV, startS3Server, type S3Server } from '../support/s3-server.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
 import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy.js';
 
 let pg: PgCluster;
@@ -32,7 +32,7 @@ const NOW = new Date('2026-11-25T12:00:00Z');
 let otherKey = '';
 let evil = '';
 
-const env = () => ({ ...process.env, ...home, ...TEST_S3_ENV });
+const env = () => ({ ...process.env, ...home, ...s3.env });
 /** Storage "here", reached through the recording proxy. */
 const here = () => `s3://here?endpoint=${proxy.endpoint}&path_style=true&storage_class=STANDARD`;
 
