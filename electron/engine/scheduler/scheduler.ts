@@ -55,6 +55,8 @@ interface InFlight {
   /** The schedule's lastSlot before this run claimed its slot: restored if it never starts. */
   previousSlot: string | null;
   started: boolean;
+  /** Its wait was logged. */
+  noted: boolean;
   release: (start: boolean) => void;
   promise: Promise<void>;
 }
@@ -218,6 +220,9 @@ export class Scheduler {
       changed = true;
       await this.handleDue(s, decision, now, previousSlot);
     }
+    // All of this tick's due runs are queued before any starts: the queue, not the order of the
+    // schedules in the file, decides who goes first.
+    await this.startQueued(now);
     return changed;
   }
 
@@ -239,16 +244,24 @@ export class Scheduler {
     if (catchUp || d.missed > 0) {
       await this.note({ ...base, kind: 'scheduler', outcome: 'info', summary: catchUp ? `Catching up the missed run of ${slot} once${d.missed > 0 ? ` (and ${d.missed} earlier missed slot(s))` : ''}` : `Running the slot of ${slot}; ${d.missed} earlier slot(s) were missed`, details: { slot, missed: d.missed, catchUp } });
     }
-    if (this.active >= this.maxConcurrent) {
-      await this.note({ ...base, kind: 'scheduler', outcome: 'info', summary: `The run of ${slot} waits its turn: ${this.active} backup(s) running, at most ${this.maxConcurrent} at once`, details: { slot, running: this.active, maxConcurrent: this.maxConcurrent } });
-    }
     this.enqueue(key, s, slot, catchUp, previousSlot);
+  }
+
+  /** Starts what the limit allows, in slot order, and says which of this tick's runs wait. */
+  private async startQueued(now: Date): Promise<void> {
+    this.pump();
+    for (const run of this.queue) {
+      if (run.noted) continue;
+      run.noted = true;
+      const t = now.toISOString();
+      await this.note({ kind: 'scheduler', outcome: 'info', profile: run.schedule.name, startedAt: t, endedAt: t, bytes: null, storage: run.schedule.to, key: null, error: null, summary: `The run of ${run.slot} waits its turn: ${this.active} backup(s) running, at most ${this.maxConcurrent} at once`, details: { slot: run.slot, running: this.active, maxConcurrent: this.maxConcurrent } });
+    }
   }
 
   private enqueue(key: string, s: Schedule, slot: string, catchUp: boolean, previousSlot: string | null): void {
     let release: (start: boolean) => void = () => undefined;
     const go = new Promise<boolean>((resolve) => (release = resolve));
-    const run: InFlight = { schedule: s, slot, catchUp, previousSlot, started: false, release, promise: Promise.resolve() };
+    const run: InFlight = { schedule: s, slot, catchUp, previousSlot, started: false, noted: false, release, promise: Promise.resolve() };
     run.promise = go
       .then((start) => (start ? this.runJob(s, slot, catchUp) : this.unclaim(run)))
       .catch(() => undefined)
@@ -263,7 +276,6 @@ export class Scheduler {
     // Slot order; runs of one slot in schedule-name order, so the queue is the same on every machine.
     const at = this.queue.findIndex((q) => q.slot > slot || (q.slot === slot && q.schedule.name > s.name));
     this.queue.splice(at < 0 ? this.queue.length : at, 0, run);
-    this.pump();
   }
 
   private pump(): void {
