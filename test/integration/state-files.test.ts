@@ -6,7 +6,10 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createAutomationService } from '../../electron/app-service/automation-service.js';
+import type { TargetRepository } from '../../electron/app-service/target-repository.js';
 import type { ActivityEntry } from '../../shared/activity.js';
+import type { LifeboatNotification } from '../../shared/notification.js';
 import { startCliProcess } from '../support/cli-process.js';
 import { runCli, tempHome } from '../support/cli.js';
 import { waitFor } from '../support/webhook-receiver.js';
@@ -76,6 +79,19 @@ describe('scheduler run on damaged state', () => {
     const r = await runCli(['scheduler', 'run'], none);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/None of the enabled schedules can run \("bad-zone": "Mars\/Olympus" is not a known time zone/);
+  });
+});
+
+describe('the app’s scheduler on damaged state', () => {
+  it('does not idle in silence: start fails with the file named, the desktop and the log say so, the schedule calls fail with it', async () => {
+    const env = await home({ automation: { version: 1, schedules: [schedule('t1', { profile: 't1' })] }, state: '{"t1":{"lastSlot":0}}' });
+    const desktop: LifeboatNotification[] = [];
+    const service = createAutomationService({ env: { ...process.env, ...env }, emit: () => undefined, targets: {} as TargetRepository, withPassword: (u) => u, desktop: (n) => void desktop.push(n) });
+    await expect(service.start()).rejects.toMatchObject({ code: 'STATE_DAMAGED', message: expect.stringContaining('scheduler-state.json is damaged') });
+    expect(desktop).toEqual([expect.objectContaining({ type: 'failure', title: 'Scheduled backups are not running', text: expect.stringContaining('scheduler-state.json') })]);
+    expect((await activity(env.LIFEBOAT_HOME)).map((e) => [e.kind, e.outcome, e.summary])).toEqual([['scheduler', 'failure', expect.stringContaining('The scheduler did not start')]]);
+    await expect(service.handlers['schedules.list']({})).rejects.toMatchObject({ code: 'STATE_DAMAGED' });
+    await service.shutdown();
   });
 });
 
