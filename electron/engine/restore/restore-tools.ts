@@ -34,6 +34,8 @@ export interface ToolRun {
   captureStdout?: boolean;
   /** What was cancelled, for the cancellation message. */
   what: string;
+  /** A better sentence for some failures (a refused meta-command, a lock timeout), from stderr. */
+  explainFailure?: ((stderr: string) => LifeboatError | null) | undefined;
 }
 
 /**
@@ -111,6 +113,8 @@ export async function runRestoreTool(run: ToolRun): Promise<string> {
     if (failed.input) throw failed.input;
     if (r.spawnError) throw new LifeboatError('PG_TOOL_MISSING', `Could not start ${run.tool.path}: ${r.spawnError.message}.`);
     if (r.code !== 0) {
+      const explained = run.explainFailure?.(r.stderr);
+      if (explained) throw explained;
       const why = scrubSecrets(toolFailureDetail(r.stderr), run.secrets) || `exit code ${r.code}${r.signal ? `, signal ${r.signal}` : ''}`;
       throw new LifeboatError('PG_RESTORE_FAILED', `${run.describe}: ${why}`);
     }

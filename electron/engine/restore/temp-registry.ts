@@ -16,6 +16,10 @@ const recordSchema = z.object({
   createdAt: z.string(),
   key: z.string(),
   purpose: z.enum(['restore', 'extract', 'verify']),
+  state: z.enum(['restoring', 'ready']).optional(),
+  pid: z.number().int().optional(),
+  host: z.string().optional(),
+  kind: z.enum(['temporary', 'new']).optional(),
 });
 const registrySchema = z.object({ databases: z.array(recordSchema) });
 
@@ -53,6 +57,14 @@ export class TempRegistry {
     await this.locked(async () => {
       const all = (await this.list()).filter((r) => !(r.name === record.name && r.server === record.server));
       await this.write([...all, record]);
+    });
+  }
+
+  /** Marks a database as finished (its restore succeeded). */
+  async markReady(name: string, server: string): Promise<void> {
+    await this.locked(async () => {
+      const all = await this.list();
+      await this.write(all.map((r) => (r.name === name && r.server === server ? { ...r, state: 'ready' as const } : r)));
     });
   }
 
