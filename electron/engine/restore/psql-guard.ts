@@ -38,7 +38,7 @@ export function newRestrictKey(): string {
  * Lifeboat wrote before the backup's first line; `filter` names the command on that line.
  */
 export function refusedMetaCommand(stderr: string, offset: number, filter: PlainSqlFilter | null, backupLines: boolean): LifeboatError | null {
-  const m = /psql:[^\n]*?:(\d+): error: backslash commands are restricted/.exec(stderr);
+  const m = /psql:[^\n]*?:(\d+): error: (?:backslash commands are restricted|\\unrestrict: wrong key)/.exec(stderr);
   if (!m) return null;
   const line = Number(m[1]) - offset;
   const cmd = filter?.metaCommandOnLine(line) ?? '\\…';

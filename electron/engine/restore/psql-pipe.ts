@@ -54,7 +54,8 @@ export async function runPsqlPipe(run: PsqlPipeRun): Promise<void> {
   requireRestrictingPsql(run.psql);
   const key = newRestrictKey();
   const filter = new PlainSqlFilter({ noOwner: run.noOwner, noAcl: run.noAcl, ownTransaction: run.ownTransaction });
-  const header = [`\\restrict ${key}`, ...run.preamble, ...(run.ownTransaction ? ['BEGIN;'] : [])];
+  // BEGIN before the preamble: --clean's DROP statements belong to the one transaction.
+  const header = [`\\restrict ${key}`, ...(run.ownTransaction ? ['BEGIN;'] : []), ...run.preamble];
   let producer: RunningTool | null = null;
   const failed: { input: Error | null } = { input: null };
 
