@@ -1,3 +1,4 @@
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { LifeboatError } from '../errors.js';
@@ -84,9 +85,32 @@ export async function runPsqlPipe(run: PsqlPipeRun): Promise<void> {
         throw new LifeboatError('PG_RESTORE_FAILED', `${run.describe}: pg_restore: ${why}`);
       }
     }
-    // Only now: every byte arrived, matched, and was turned into SQL without error.
-    if (run.ownTransaction) yield 'COMMIT;\n';
+    // Only now: every byte arrived, matched, and was turned into SQL without error. And only once
+    // psql has run every statement before it: the COMMIT is not even in psql's input while an
+    // index is still being built, so a kill -9 at any moment before leaves nothing committed.
+    if (run.ownTransaction) {
+      yield `SELECT '${readyMark}' AS lifeboat;\n`;
+      if (!(await psqlReady)) return;
+      committed = true;
+      yield 'COMMIT;\n';
+    }
   }
+
+  // psql prints this (a nonce the backup cannot know) when it reached the end of the backup's SQL.
+  const readyMark = `lifeboat-ready-${newRestrictKey()}`;
+  let reached: (seen: boolean) => void = () => undefined;
+  const psqlReady = new Promise<boolean>((resolve) => (reached = resolve));
+  let committed = false;
+  const watchPsql = (child: ChildProcessWithoutNullStreams): void => {
+    let tail = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (s: string) => {
+      tail = (tail + s).slice(-4 * readyMark.length);
+      if (tail.includes(readyMark)) reached(true);
+    });
+    // psql stopped first (an error): no COMMIT, and its own message is the failure.
+    child.on('close', () => reached(false));
+  };
 
   let lockTimedOut = false;
   try {
@@ -99,11 +123,13 @@ export async function runPsqlPipe(run: PsqlPipeRun): Promise<void> {
       describe: run.describe,
       secrets: run.secrets,
       what: run.what,
+      onChild: watchPsql,
       explainFailure: (stderr) => {
         if (LOCK_TIMEOUT.test(stderr)) lockTimedOut = true;
         return refusedMetaCommand(stderr, header.length, filter, run.source.kind === 'plain');
       },
     });
+    if (run.ownTransaction && !committed) throw new LifeboatError('PG_RESTORE_FAILED', `${run.describe}: psql stopped before the end of the backup, so nothing was committed.`);
   } catch (e) {
     if (lockTimedOut && run.onLockTimeout && !run.signal?.aborted) throw await run.onLockTimeout();
     throw e;

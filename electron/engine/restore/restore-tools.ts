@@ -1,3 +1,4 @@
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { LifeboatError, cancelledError } from '../errors.js';
 import { spawnTool, summarizeStderr } from '../jobs/child-process.js';
@@ -36,6 +37,8 @@ export interface ToolRun {
   what: string;
   /** A better sentence for some failures (a refused meta-command, a lock timeout), from stderr. */
   explainFailure?: ((stderr: string) => LifeboatError | null) | undefined;
+  /** Sees the started process (psql's stdout tells Lifeboat how far it got). */
+  onChild?: ((child: ChildProcessWithoutNullStreams) => void) | undefined;
 }
 
 /**
@@ -57,6 +60,7 @@ export async function runRestoreTool(run: ToolRun): Promise<string> {
   const running = spawnTool(run.tool.path, run.args, run.env);
   const { child } = running;
   child.stdin.on('error', () => undefined);
+  run.onChild?.(child);
   let stdout = '';
   if (run.captureStdout) {
     child.stdout.setEncoding('utf8');
