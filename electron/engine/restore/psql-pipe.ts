@@ -65,7 +65,7 @@ export async function runPsqlPipe(run: PsqlPipeRun): Promise<void> {
     sql = run.source.stream;
   } else {
     const src = run.source;
-    producer = spawnTool(src.pgRestore.path, src.args, src.env);
+    producer = spawnTool(src.pgRestore.path, src.args, src.env, { dieWithParent: true });
     producer.child.stdin.on('error', () => undefined);
     if (src.input) feedInto(producer, src.input, failed);
     else producer.child.stdin.end();

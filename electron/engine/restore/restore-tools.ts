@@ -57,7 +57,7 @@ export function toolFailureDetail(stderr: string): string {
  * reported. A tool that fails is reported with its own words.
  */
 export async function runRestoreTool(run: ToolRun): Promise<string> {
-  const running = spawnTool(run.tool.path, run.args, run.env);
+  const running = spawnTool(run.tool.path, run.args, run.env, { dieWithParent: true });
   const { child } = running;
   child.stdin.on('error', () => undefined);
   run.onChild?.(child);
