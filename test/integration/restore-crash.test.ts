@@ -147,6 +147,15 @@ describe('kill -9 during a restore into a new database', () => {
     const again = await runCli(['restore', '--key', key, '--to', folderUrl, '--target', pg.url(db)], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(new RegExp(`Database "${db}" on .* was left half-restored by a restore of ${key} that was interrupted`));
+    // Replacing it with --clean --yes makes it whole again (and no longer listed).
+    const replaced = await runCli(['restore', '--key', key, '--to', folderUrl, '--target', pg.url(db), '--clean', '--yes'], env);
+    expect(replaced.stderr).toBe('');
+    expect((await runCli(['temp', 'list', '--server', pg.url()], env)).stdout).not.toContain(db);
+    await pg.query(`DROP DATABASE ${db}`);
+    const child2 = startRestore(['--target', pg.url(db)]);
+    await waitFor('the COPY', () => restoreBackend(db, 'COPY public.events%'));
+    await killHard(child2);
+    await expectNothingLeft(db);
     const drop = await runCli(['temp', 'drop', db, '--server', pg.url()], env);
     expect(drop.stderr).toBe('');
     expect(drop.stdout).toBe(`Dropped ${db}.\n`);

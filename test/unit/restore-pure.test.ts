@@ -187,6 +187,19 @@ describe('plain SQL: the dump\'s own \\restrict fence and transaction lines', ()
     expect(plain.out).toEqual(['BEGIN;', 'COMMIT;']);
   });
 
+  it('gives the same output however the stream is cut (COPY data passes through as slices)', async () => {
+    const input = ['\\restrict k1', 'COPY t (x) FROM stdin;', 'a\\.b', '\\.x', 'GRANT y;', '\\.', 'GRANT ALL ON t TO z;', 'COPY u (x) FROM stdin;', 'ü', '\\.', '\\unrestrict k1', 'SELECT 1;'].join('\n');
+    const whole = (await filtered(input.split('\n'))).out;
+    const f = new PlainSqlFilter({ noOwner: true, noAcl: true });
+    let out = '';
+    f.on('data', (d: Buffer) => (out += d.toString('latin1')));
+    for (const byte of Buffer.from(input)) f.write(Buffer.from([byte]));
+    f.end();
+    await new Promise((r) => f.on('end', r));
+    expect(Buffer.from(out, 'latin1').toString().split('\n').slice(0, -1)).toEqual(whole);
+    expect(whole).toEqual(['', 'COPY t (x) FROM stdin;', 'a\\.b', '\\.x', 'GRANT y;', '\\.', '', 'COPY u (x) FROM stdin;', 'ü', '\\.', '', 'SELECT 1;']);
+  });
+
   it('knows which psql versions have \\restrict', () => {
     expect(['15.14', '15.20', '13.22', '14.19', '16.10', '17.6', '18', '19.1'].map(psqlSupportsRestrict)).toEqual(Array(8).fill(true));
     expect(['15.13', '13.21', '14.18', '16.9', '17.5', '12.22', 'x'].map(psqlSupportsRestrict)).toEqual(Array(7).fill(false));

@@ -46,7 +46,7 @@ export function metaCommandIn(line: string): string | null {
  * (\restrict X … \unrestrict X), which psql would otherwise refuse inside Lifeboat's.
  */
 export class PlainSqlFilter extends Transform {
-  private carry = '';
+  private carry: Buffer = EMPTY;
   private inCopy = false;
   private dumpKey: string | null = null;
   private openedByDump = false;
@@ -89,38 +89,71 @@ export class PlainSqlFilter extends Transform {
     return !shouldDropLine(line, false, this.opts);
   }
 
-  private process(lines: string[]): string {
-    let out = '';
-    for (const line of lines) {
-      this.lineNo++;
+  /**
+   * Works on bytes, whole lines only. COPY data — nearly all of a backup — passes through as
+   * slices up to its `\.` line, never decoded or split: the filter costs little next to psql.
+   */
+  private process(buf: Buffer): Buffer {
+    const parts: Buffer[] = [];
+    let pos = 0;
+    while (pos < buf.length) {
       if (this.inCopy) {
-        if (line === '\\.') this.inCopy = false;
-        out += `${line}\n`;
+        const t = buf[pos] === 0x5c && buf[pos + 1] === 0x2e && buf[pos + 2] === 0x0a ? pos : plusOne(buf.indexOf(COPY_END, pos));
+        const end = t < 0 ? buf.length : t + 3;
+        const data = buf.subarray(pos, end);
+        this.lineNo += countNewlines(data);
+        parts.push(data);
+        if (t >= 0) this.inCopy = false;
+        pos = end;
         continue;
       }
+      const nl = buf.indexOf(0x0a, pos);
+      const lineEnd = nl < 0 ? buf.length : nl;
+      const line = buf.toString('utf8', pos, lineEnd);
+      this.lineNo++;
       if (COPY_START.test(line)) this.inCopy = true;
       if (line.includes('\\') && this.backslashLines.size < 10_000) {
         const cmd = metaCommandIn(line);
         if (cmd) this.backslashLines.set(this.lineNo, cmd);
       }
-      out += this.keep(line) ? `${line}\n` : '\n';
+      parts.push(this.keep(line) ? buf.subarray(pos, lineEnd + 1) : NEWLINE);
+      pos = lineEnd + 1;
     }
-    return out;
+    return Buffer.concat(parts);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    const text = this.carry + chunk.toString('utf8');
-    const lines = text.split('\n');
-    this.carry = lines.pop() ?? '';
-    cb(null, this.process(lines));
+    const buf = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    const last = buf.lastIndexOf(0x0a);
+    if (last < 0) {
+      this.carry = buf;
+      cb();
+      return;
+    }
+    this.carry = Buffer.from(buf.subarray(last + 1));
+    cb(null, this.process(buf.subarray(0, last + 1)));
   }
 
   override _flush(cb: TransformCallback): void {
     const rest = this.carry;
-    this.carry = '';
+    this.carry = EMPTY;
     // The last line always ends with a newline: Lifeboat's COMMIT follows it.
-    cb(null, this.process(rest === '' ? [] : [rest]));
+    cb(null, rest.length > 0 ? this.process(Buffer.concat([rest, NEWLINE])) : EMPTY);
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+const NEWLINE = Buffer.from('\n');
+const COPY_END = Buffer.from('\n\\.\n');
+
+function plusOne(i: number): number {
+  return i < 0 ? -1 : i + 1;
+}
+
+function countNewlines(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) n++;
+  return n;
 }
 
 /**

@@ -217,6 +217,10 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
     if (prepared.kind === 'temporary') await registry.markReady(prepared.database, conn.display);
     // A new database the user named is theirs once restored: Lifeboat no longer tracks it.
     if (prepared.kind === 'new') await registry.remove(prepared.database, conn.display);
+    // A half-restored database replaced with --clean is whole again: no longer "interrupted".
+    if (prepared.kind === 'existing' && registry.find(await registry.list(), prepared.database, conn.display)?.kind === 'new') {
+      await registry.remove(prepared.database, conn.display);
+    }
     succeeded = true;
     progress.setPhase('done');
     return {
