@@ -48,8 +48,9 @@ const LOCK_TIMEOUT = /ERROR:\s+canceling statement due to lock timeout/;
  *   back; pg_restore, whose stdout was Lifeboat, dies of a broken pipe. No tool can outlive
  *   Lifeboat and commit, on any platform — which `pg_restore --single-transaction` into the
  *   database could not promise: it commits on its own once it has read its input.
- * The extra hop costs little: pg_restore writes the same COPY data it would send itself, and
- * psql streams it to the server (measured in the README's restore section).
+ * The extra hop (psql parses what pg_restore would have sent itself) made restores about 1.2x as
+ * long on a busy 2-core machine (README, restore section), so run-restore uses it where it buys the
+ * guarantee: over existing databases, and for plain SQL, which psql runs anyway.
  */
 export async function runPsqlPipe(run: PsqlPipeRun): Promise<void> {
   requireRestrictingPsql(run.psql);

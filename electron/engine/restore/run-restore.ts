@@ -124,9 +124,7 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
   const header = await readArchiveHeader(source, req.transforms, signal);
   const toolName = format === 'custom' ? 'pg_restore' : 'psql';
   const tool = await selectRestoreTool(toolName, header.pgDumpMajor, header.pgDumpVersion, req.pgBinDir, env);
-  // Every restore but a parallel one into a new database runs its SQL through psql.
-  const psql = format === 'plain' ? tool : await selectRestoreTool('psql', header.pgDumpMajor, header.pgDumpVersion, req.pgBinDir ?? dirOf(tool.path), env);
-  requireRestrictingPsql(psql);
+  if (format === 'plain') requireRestrictingPsql(tool);
   throwIfAborted(signal, what);
 
   progress.setPhase('preparing target');
@@ -142,11 +140,18 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
     const existing = prepared.kind === 'existing';
     const parallel = jobs > 1 && format === 'custom' && !existing;
     const local = existing || parallel;
+    // Into a database this run created, pg_restore connects itself (it runs no meta-commands, and
+    // a crash leaves the database recorded as interrupted). Into an existing one, and for plain SQL,
+    // the SQL goes through a psql that Lifeboat feeds and commits (see psql-pipe.ts); that hop
+    // costs about 15-20% of the restore time on a busy 2-core machine, so it is spent only where
+    // it buys the guarantee.
+    const direct = format === 'custom' && !existing;
     const dbConn = onDatabase(conn, prepared.database);
     const toolConn = pgToolConnection(dbConn, env, conn.url ? undefined : prepared.database);
     toolConn.env.PGAPPNAME = appName;
     const secrets = [conn.password];
-    const describe = `${parallel ? 'pg_restore' : 'psql'} ${parallel ? tool.version : psql.version} failed restoring ${source.key} into "${prepared.database}" on ${conn.display}`;
+    const psql = direct ? null : format === 'plain' ? tool : await selectRestoreTool('psql', header.pgDumpMajor, header.pgDumpVersion, req.pgBinDir ?? dirOf(tool.path), env);
+    const describe = `${psql ? 'psql' : 'pg_restore'} ${(psql ?? tool).version} failed restoring ${source.key} into "${prepared.database}" on ${conn.display}`;
 
     let input: Readable | undefined;
     let archiveFile: string | undefined;
@@ -174,11 +179,9 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
         ...(mode === 'clean' ? ['--clean', '--if-exists'] : []),
         ...(listFile ? [`--use-list=${listFile}`] : []),
       ];
-      if (parallel) {
-        // pg_restore --jobs needs its own connections; only ever into a database this run created,
-        // which is dropped on failure, or listed as interrupted after a kill.
-        const args = ['--no-password', '--exit-on-error', ...toolConn.args, ...archiveArgs, `--jobs=${jobs}`, ...(archiveFile ? [archiveFile] : [])];
-        await runRestoreTool({ tool, args, env: toolConn.env, signal, describe, secrets, what });
+      if (!psql) {
+        const args = ['--no-password', '--exit-on-error', ...toolConn.args, ...archiveArgs, ...(parallel ? [`--jobs=${jobs}`] : []), ...(archiveFile ? [archiveFile] : [])];
+        await runRestoreTool({ tool, args, env: toolConn.env, input: archiveFile ? undefined : input, signal, describe, secrets, what });
       } else {
         const sqlSource: SqlSource =
           format === 'plain' && input
