@@ -55,9 +55,8 @@ export class TempRegistry {
 
   /** Marks a database as finished (its restore succeeded). */
   async markReady(name: string, server: string): Promise<void> {
-    await this.locked(async () => {
-      const all = await this.list();
-      await this.write(all.map((r) => (r.name === name && r.server === server ? { ...r, state: 'ready' as const } : r)));
+    await this.state.update((r) => {
+      r.databases = r.databases.map((x) => (x.name === name && x.server === server ? { ...x, state: 'ready' as const } : x));
     });
   }
 
