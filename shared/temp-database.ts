@@ -26,4 +26,15 @@ export interface TempDatabaseRecord {
   /** The backup it was restored from. */
   key: string;
   purpose: 'restore' | 'extract' | 'verify';
+  /**
+   * Recorded before CREATE DATABASE: "restoring" until the restore finished (then "ready", or the
+   * record goes for a new database). A "restoring" record whose process is gone is an interrupted
+   * restore (kill -9, power loss): listed as such and droppable. Absent in older records: ready.
+   */
+  state?: 'restoring' | 'ready' | undefined;
+  /** The process restoring it and its host, to tell a live restore from an interrupted one. */
+  pid?: number | undefined;
+  host?: string | undefined;
+  /** temporary (lifeboat_<db>_<time>) or a new database the user named (only while restoring). */
+  kind?: 'temporary' | 'new' | undefined;
 }

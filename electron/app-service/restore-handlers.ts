@@ -9,7 +9,7 @@ import { parsePgConnection, type PgConnection } from '../engine/pg/connection.js
 import { connectClient, readServerInfo } from '../engine/pg/server-info.js';
 import { resolveBackup, type BackupSource } from '../engine/restore/backup-source.js';
 import { runRestore } from '../engine/restore/run-restore.js';
-import { connectMaintenance, databaseExists, databaseInUrl, onDatabase, userObjectCount } from '../engine/restore/target-database.js';
+import { connectMaintenance, databaseExists, databaseInUrl, onDatabase, refuseSystemDatabase, userObjectCount } from '../engine/restore/target-database.js';
 import { dropTempDatabase } from '../engine/restore/temp-databases.js';
 import type { StorageTarget } from '../engine/storage/target.js';
 import type { JobRegistry } from './job-registry.js';
@@ -80,6 +80,8 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
       if (req.destination.kind === 'database') {
         database = databaseInUrl(destConn, env);
         if (!database) throw new LifeboatError('BAD_INPUT', 'The target URL names no database; write it as postgresql://user@host:5432/newdb.');
+        // The app has no way to say "yes, postgres": the same refusal as the engine's, before any step.
+        await refuseSystemDatabase(maintenance, database, destConn.display, false);
         exists = await databaseExists(maintenance, database);
         if (exists) {
           const c = await connectClient(onDatabase(destConn, database));

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { removeDeadScratch } from '../engine/restore/scratch-file.js';
 import { lifeboatVersion } from '../engine/version.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDecrypt } from './commands/decrypt.js';
@@ -32,6 +33,10 @@ program
   .exitOverride();
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+// Scratch copies of restores that were killed (kill -9, power loss) go at the next start.
+program.hook('preAction', async () => {
+  await removeDeadScratch(process.env).catch(() => undefined);
+});
 registerBackup(program, globals);
 registerList(program);
 registerPrune(program);

@@ -249,6 +249,14 @@ describe('restore and partial recovery through the app service', () => {
     expect(await pg.query('SELECT count(*)::int AS n FROM keepme', [], 'shop_copy')).toEqual([{ n: 0 }]);
   });
 
+  it('refuses template databases and postgres as targets, with the engine\'s error, before any step', async () => {
+    for (const [db, mode] of [['template1', 'clean'], ['postgres', 'clean'], ['template0', 'create']] as const) {
+      const destination = { kind: 'database', dbUrl: `postgresql://postgres@127.0.0.1:${pg.port}/${db}`, password: PASSWORD, mode };
+      expect(await call('restore.review', { targetId, backup: { kind: 'latest' }, destination })).toMatchObject({ ok: false, error: { code: 'SYSTEM_DATABASE', message: expect.stringContaining('--allow-system-database') } });
+      expect(await call('restore.start', { targetId, backup: { kind: 'latest' }, destination, confirmName: db })).toMatchObject({ ok: false, error: { code: 'SYSTEM_DATABASE' } });
+    }
+  });
+
   it('extracts rows: tables from the manifest, a temporary database, a filtered preview, exports, a copy with counts', async () => {
     const tables = await call('extract.tables', { targetId, backup: { kind: 'latest' } });
     expect(tables).toMatchObject({ ok: true, value: { tables: [{ schema: 'public', name: 'orders', rows: 1000 }] } });

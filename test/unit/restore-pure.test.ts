@@ -3,6 +3,7 @@ import { parseCustomHeader, parsePlainHeader } from '../../shared/archive-header
 import { quoteLiteral, toCsv, toJson, toSqlInserts } from '../../shared/row-format.js';
 import { TEMP_DATABASE_PATTERN, tempDatabaseName } from '../../shared/temp-database.js';
 import { PlainSqlFilter, shouldDropLine } from '../../electron/engine/restore/plain-sql-filter.js';
+import { psqlSupportsRestrict, refusedMetaCommand } from '../../electron/engine/restore/psql-guard.js';
 import { toolFailureDetail } from '../../electron/engine/restore/restore-tools.js';
 import { extractTocEntries, parseQualifiedName, selectTocEntries } from '../../electron/engine/restore/toc-selection.js';
 
@@ -136,7 +137,8 @@ describe('plain SQL ownership filter', () => {
     f.write(input.slice(0, 30));
     f.end(input.slice(30));
     await new Promise((r) => f.on('end', r));
-    expect(out).toBe(['CREATE TABLE t (x text);', 'COPY public.t (x) FROM stdin;', 'GRANT ALL ON TABLE public.t TO someone;', 'ALTER TABLE x OWNER TO y;', '\\.', ''].join('\n'));
+    // Dropped lines become empty lines, so psql's line numbers stay the backup's.
+    expect(out).toBe(['CREATE TABLE t (x text);', '', 'COPY public.t (x) FROM stdin;', 'GRANT ALL ON TABLE public.t TO someone;', 'ALTER TABLE x OWNER TO y;', '\\.', '', '', ''].join('\n'));
     expect(shouldDropLine('GRANT x;', false, { noOwner: true, noAcl: false })).toBe(false);
   });
 });
@@ -156,3 +158,52 @@ describe('free space for local copies', () => {
     await expect(ensureFreeSpace(os.tmpdir(), 1024)).resolves.toBeUndefined();
   });
 });
+
+async function filtered(lines: string[], opts: { ownTransaction?: boolean } = {}): Promise<{ out: string[]; filter: PlainSqlFilter }> {
+  const f = new PlainSqlFilter({ noOwner: true, noAcl: true, ...opts });
+  let out = '';
+  f.on('data', (d: Buffer | string) => (out += d.toString()));
+  f.end(lines.join('\n'));
+  await new Promise((r) => f.on('end', r));
+  return { out: out.split('\n').slice(0, -1), filter: f };
+}
+
+describe('plain SQL: the dump\'s own \\restrict fence and transaction lines', () => {
+  it('drops the dump\'s \\restrict KEY and its matching \\unrestrict, and keeps every other meta-command for psql to refuse', async () => {
+    const { out, filter } = await filtered(['\\restrict abc123', 'SET lock_timeout = 0;', 'SELECT 1;', '\\unrestrict other', '\\! id > /tmp/x', '\\unrestrict abc123', '\\restrict second']);
+    expect(out).toEqual(['', '', 'SELECT 1;', '\\unrestrict other', '\\! id > /tmp/x', '', '']);
+    expect(filter.metaCommandOnLine(5)).toBe('\\!');
+  });
+
+  it('leaves COPY data alone, even lines that look like meta-commands', async () => {
+    const { out } = await filtered(['COPY t (x) FROM stdin;', '\\restrict abc', 'BEGIN;', '\\.', '\\restrict abc']);
+    expect(out).toEqual(['COPY t (x) FROM stdin;', '\\restrict abc', 'BEGIN;', '\\.', '']);
+  });
+
+  it('in Lifeboat\'s own transaction, drops BEGIN;/COMMIT; pairs but not a lone COMMIT; (a procedure body)', async () => {
+    const { out } = await filtered(['BEGIN;', 'SELECT lo_open(1, 2);', 'COMMIT;', 'CREATE PROCEDURE p() AS $$', 'COMMIT;', '$$;'], { ownTransaction: true });
+    expect(out).toEqual(['', 'SELECT lo_open(1, 2);', '', 'CREATE PROCEDURE p() AS $$', 'COMMIT;', '$$;']);
+    const plain = await filtered(['BEGIN;', 'COMMIT;']);
+    expect(plain.out).toEqual(['BEGIN;', 'COMMIT;']);
+  });
+
+  it('gives the same output however the stream is cut (COPY data passes through as slices)', async () => {
+    const input = ['\\restrict k1', 'COPY t (x) FROM stdin;', 'a\\.b', '\\.x', 'GRANT y;', '\\.', 'GRANT ALL ON t TO z;', 'COPY u (x) FROM stdin;', 'ü', '\\.', '\\unrestrict k1', 'SELECT 1;'].join('\n');
+    const whole = (await filtered(input.split('\n'))).out;
+    const f = new PlainSqlFilter({ noOwner: true, noAcl: true });
+    let out = '';
+    f.on('data', (d: Buffer) => (out += d.toString('latin1')));
+    for (const byte of Buffer.from(input)) f.write(Buffer.from([byte]));
+    f.end();
+    await new Promise((r) => f.on('end', r));
+    expect(Buffer.from(out, 'latin1').toString().split('\n').slice(0, -1)).toEqual(whole);
+    expect(whole).toEqual(['', 'COPY t (x) FROM stdin;', 'a\\.b', '\\.x', 'GRANT y;', '\\.', '', 'COPY u (x) FROM stdin;', 'ü', '\\.', '', 'SELECT 1;']);
+  });
+
+  it('knows which psql versions have \\restrict', () => {
+    expect(['15.14', '15.20', '13.22', '14.19', '16.10', '17.6', '18', '19.1'].map(psqlSupportsRestrict)).toEqual(Array(8).fill(true));
+    expect(['15.13', '13.21', '14.18', '16.9', '17.5', '12.22', 'x'].map(psqlSupportsRestrict)).toEqual(Array(7).fill(false));
+    expect(refusedMetaCommand('psql:<stdin>:9: error: backslash commands are restricted; only \\unrestrict is allowed', 2, null, true)?.message).toMatch(/meta-command \(\\…\) on line 7; Lifeboat never runs commands from a backup/);
+  });
+});
+

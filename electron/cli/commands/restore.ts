@@ -3,7 +3,7 @@ import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { recordOperation } from '../../engine/activity/record-operation.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { parsePgConnection } from '../../engine/pg/connection.js';
-import { runRestore } from '../../engine/restore/run-restore.js';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, runRestore } from '../../engine/restore/run-restore.js';
 import type { RestoreMode } from '../../engine/restore/restore-request.js';
 import type { GlobalOptions } from '../global-options.js';
 import { storageOption } from '../profile-target.js';
@@ -27,6 +27,8 @@ interface RestoreOptions {
   jobs?: string;
   keepOwner?: boolean;
   keepAcl?: boolean;
+  lockTimeout?: string;
+  allowSystemDatabase?: boolean;
   json?: boolean;
 }
 
@@ -37,6 +39,12 @@ export function splitList(value: string | undefined): string[] {
 export function parseJobs(value: string | undefined): number {
   if (value === undefined) return 1;
   if (!/^\d+$/.test(value)) throw new LifeboatError('BAD_INPUT', `--jobs must be a whole number such as 4; got "${value}".`);
+  return Number(value);
+}
+
+export function parseLockTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new LifeboatError('BAD_INPUT', `--lock-timeout must be a whole number of seconds such as 30 (0: no limit); got "${value}".`);
   return Number(value);
 }
 
@@ -67,6 +75,8 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
     .option('--jobs <n>', 'parallel pg_restore jobs (custom format, new databases; downloads to BACKUP_DIR first)')
     .option('--keep-owner', 'restore ownership (default: --no-owner, for restoring production into dev)')
     .option('--keep-acl', 'restore privileges (default: --no-acl)')
+    .option('--lock-timeout <seconds>', `with --clean: how long to wait for locks other sessions hold before giving up and naming them (default ${DEFAULT_LOCK_TIMEOUT_SECONDS}; 0: no limit)`)
+    .option('--allow-system-database', 'allow restoring into postgres or a template database (refused otherwise)')
     .option('--json', 'print one JSON object')
     .action(async (opts: RestoreOptions) => {
       if (opts.list) {
@@ -93,6 +103,8 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
           jobs: parseJobs(opts.jobs),
           noOwner: !opts.keepOwner,
           noAcl: !opts.keepAcl,
+          lockTimeoutSeconds: parseLockTimeout(opts.lockTimeout),
+          allowSystemDatabase: opts.allowSystemDatabase ?? false,
           pgBinDir: globals().pgBin,
           signal: interruptSignal(),
           onProgress: progress.onProgress,

@@ -21,8 +21,14 @@ export function registerTemp(program: Command): void {
         return;
       }
       for (const r of rows) {
-        const state = r.exists === null ? '' : r.exists ? '' : '  (no longer exists)';
-        process.stdout.write(`${r.name}  ${r.server}  ${r.createdAt}  ${r.key}${state}\n`);
+        const state = r.exists === false ? '  (no longer exists)' : '';
+        const status =
+          r.status === 'interrupted'
+            ? `  INTERRUPTED: its restore was killed before it finished; drop it with \`lifeboat temp drop ${r.name} --server URL\``
+            : r.status === 'restoring'
+              ? `  (restoring now, pid ${r.pid ?? '?'})`
+              : '';
+        process.stdout.write(`${r.name}  ${r.server}  ${r.createdAt}  ${r.key}${state}${status}\n`);
       }
     });
   temp

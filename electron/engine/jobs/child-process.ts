@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 /**
  * A spawned pg tool: argument array, no shell (database names with quotes or spaces pass as they
@@ -13,8 +14,24 @@ export interface RunningTool {
 
 const STDERR_LIMIT = 64 * 1024;
 
-export function spawnTool(command: string, args: readonly string[], env: NodeJS.ProcessEnv): RunningTool {
-  const child = spawn(command, args, { env, shell: false, windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] });
+const SETPRIV = '/usr/bin/setpriv';
+let setprivPresent: boolean | null = null;
+
+/**
+ * On Linux, a restore's tools get SIGKILL the moment Lifeboat dies (util-linux's setpriv sets the
+ * parent-death signal, which survives exec). Only an extra guard: what makes a killed restore
+ * change nothing is that Lifeboat writes the COMMIT (see restore/psql-pipe.ts); this just stops an
+ * orphaned psql from running the rest of its buffered input for nothing.
+ */
+function dieWithParent(command: string, args: readonly string[]): [string, readonly string[]] {
+  if (process.platform !== 'linux') return [command, args];
+  setprivPresent ??= existsSync(SETPRIV);
+  return setprivPresent ? [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
+}
+
+export function spawnTool(command: string, args: readonly string[], env: NodeJS.ProcessEnv, opts: { dieWithParent?: boolean } = {}): RunningTool {
+  const [cmd, argv] = opts.dieWithParent ? dieWithParent(command, args) : [command, args];
+  const child = spawn(cmd, argv, { env, shell: false, windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s: string) => {

@@ -21,6 +21,13 @@ export interface RestoreRequest extends BackupChoice {
   schemas?: readonly string[] | undefined;
   /** Parallel pg_restore jobs (custom format; downloads to a local file first). */
   jobs?: number | undefined;
+  /**
+   * Seconds a restore over an existing database waits for locks other sessions hold (default 10;
+   * 0: no limit). When it fires, the error names those sessions.
+   */
+  lockTimeoutSeconds?: number | undefined;
+  /** Allow `postgres` and template databases as the target (refused otherwise). */
+  allowSystemDatabase?: boolean | undefined;
   /** Skip ownership / privilege statements (default true: production snapshots into dev). */
   noOwner?: boolean | undefined;
   noAcl?: boolean | undefined;

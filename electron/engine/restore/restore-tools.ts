@@ -1,3 +1,4 @@
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { LifeboatError, cancelledError } from '../errors.js';
 import { spawnTool, summarizeStderr } from '../jobs/child-process.js';
@@ -34,6 +35,10 @@ export interface ToolRun {
   captureStdout?: boolean;
   /** What was cancelled, for the cancellation message. */
   what: string;
+  /** A better sentence for some failures (a refused meta-command, a lock timeout), from stderr. */
+  explainFailure?: ((stderr: string) => LifeboatError | null) | undefined;
+  /** Sees the started process (psql's stdout tells Lifeboat how far it got). */
+  onChild?: ((child: ChildProcessWithoutNullStreams) => void) | undefined;
 }
 
 /**
@@ -52,9 +57,10 @@ export function toolFailureDetail(stderr: string): string {
  * reported. A tool that fails is reported with its own words.
  */
 export async function runRestoreTool(run: ToolRun): Promise<string> {
-  const running = spawnTool(run.tool.path, run.args, run.env);
+  const running = spawnTool(run.tool.path, run.args, run.env, { dieWithParent: true });
   const { child } = running;
   child.stdin.on('error', () => undefined);
+  run.onChild?.(child);
   let stdout = '';
   if (run.captureStdout) {
     child.stdout.setEncoding('utf8');
@@ -111,6 +117,8 @@ export async function runRestoreTool(run: ToolRun): Promise<string> {
     if (failed.input) throw failed.input;
     if (r.spawnError) throw new LifeboatError('PG_TOOL_MISSING', `Could not start ${run.tool.path}: ${r.spawnError.message}.`);
     if (r.code !== 0) {
+      const explained = run.explainFailure?.(r.stderr);
+      if (explained) throw explained;
       const why = scrubSecrets(toolFailureDetail(r.stderr), run.secrets) || `exit code ${r.code}${r.signal ? `, signal ${r.signal}` : ''}`;
       throw new LifeboatError('PG_RESTORE_FAILED', `${run.describe}: ${why}`);
     }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,19 +15,30 @@ import { connectClient } from '../pg/server-info.js';
 import { resolveBackup, type BackupSource } from './backup-source.js';
 import { describeStreamError, openBackupStream } from './backup-stream.js';
 import { readArchiveHeader } from './peek-header.js';
-import { PLAIN_CLEAN_PREAMBLE, PlainSqlFilter } from './plain-sql-filter.js';
+import { restoringOwner, recordState } from './interrupted.js';
+import { PLAIN_CLEAN_PREAMBLE } from './plain-sql-filter.js';
+import { runPsqlPipe, type SqlSource } from './psql-pipe.js';
+import { requireRestrictingPsql } from './psql-guard.js';
 import type { RestoreMode, RestoreRequest, RestoreResult } from './restore-request.js';
 import { runRestoreTool, selectRestoreTool } from './restore-tools.js';
-import { downloadToScratch, scratchDir, type ScratchFile } from './scratch-file.js';
-import { connectMaintenance, createDatabase, databaseExists, databaseInUrl, dropDatabase, onDatabase, userObjectCount } from './target-database.js';
+import { lockTimeoutError, runApplicationName, terminateRunBackends } from './run-sessions.js';
+import { downloadToScratch, removeDeadScratch, scratchDir, scratchName, type ScratchFile } from './scratch-file.js';
+import { connectMaintenance, createDatabase, databaseExists, databaseInUrl, dropDatabase, onDatabase, refuseSystemDatabase, userObjectCount } from './target-database.js';
 import { TempRegistry } from './temp-registry.js';
 import { selectTocEntries } from './toc-selection.js';
 
 const MAX_JOBS = 64;
+/** How long a restore over an existing database waits for another session's locks (--lock-timeout). */
+export const DEFAULT_LOCK_TIMEOUT_SECONDS = 10;
+const MAX_LOCK_TIMEOUT_SECONDS = 86_400;
 
-function validate(req: RestoreRequest): { mode: RestoreMode; jobs: number } {
+function validate(req: RestoreRequest): { mode: RestoreMode; jobs: number; lockTimeout: number } {
   const mode = req.mode ?? 'auto';
   const jobs = req.jobs ?? 1;
+  const lockTimeout = req.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
+  if (!Number.isInteger(lockTimeout) || lockTimeout < 0 || lockTimeout > MAX_LOCK_TIMEOUT_SECONDS) {
+    throw new LifeboatError('BAD_INPUT', `--lock-timeout must be a whole number of seconds from 0 (wait as long as it takes) to ${MAX_LOCK_TIMEOUT_SECONDS}; got ${String(req.lockTimeoutSeconds)}.`);
+  }
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > MAX_JOBS) throw new LifeboatError('BAD_INPUT', `--jobs must be a whole number from 1 to ${MAX_JOBS}; got ${String(req.jobs)}.`);
   if (mode === 'clean' && !req.confirmed) {
     throw new LifeboatError('BAD_INPUT', '--clean replaces everything in the target database; add --yes to confirm that this is what you want.');
@@ -39,7 +49,7 @@ function validate(req: RestoreRequest): { mode: RestoreMode; jobs: number } {
   for (const name of [...(req.tables ?? []), ...(req.schemas ?? [])]) {
     if (name.trim() === '') throw new LifeboatError('BAD_INPUT', 'An empty name was given to --tables or --schemas; list names separated by commas, e.g. --tables sales.orders,public.users.');
   }
-  return { mode, jobs };
+  return { mode, jobs, lockTimeout };
 }
 
 interface PreparedTarget {
@@ -65,7 +75,7 @@ async function createTempDatabase(
   for (let i = 1; i < 100; i++) {
     const name = tempDatabaseName(dbName, at, i === 1 ? '' : `_${i}`);
     if (await databaseExists(client, name)) continue;
-    await registry.add({ ...record, name });
+    await registry.add({ ...record, name, state: 'restoring', ...restoringOwner(), kind: 'temporary' });
     try {
       await createDatabase(client, conn, name);
       return name;
@@ -81,21 +91,24 @@ async function createTempDatabase(
 /**
  * Restores a backup with the real pg_restore (custom archives) or psql (plain SQL).
  *
- * Never half-restored: a new or temporary database is created by this run and dropped if anything
- * fails or the run is cancelled; an existing database is only touched after the whole backup was
- * downloaded and checked (SHA-256 against the manifest, or a full gunzip), and then in a single
- * transaction (pg_restore --single-transaction, psql --single-transaction with ON_ERROR_STOP).
+ * Never half-restored: a new or temporary database is recorded, then created by this run, and
+ * dropped if anything fails or the run is cancelled (after kill -9 the record says it was
+ * interrupted, and `lifeboat temp drop` drops it). An existing database is only touched after the
+ * whole backup was downloaded and checked (SHA-256 against the manifest, or a full gunzip), and
+ * then in one transaction whose COMMIT Lifeboat writes itself, last (see psql-pipe.ts).
+ * Nothing in a backup is ever run as a command: psql runs restricted with a key of this run.
  */
 export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
   const env = req.env ?? process.env;
   const jobId = req.jobId ?? newJobId('restore');
   const progress = new ProgressReporter(jobId, req.onProgress);
   const signal = req.signal;
-  const { mode, jobs } = validate(req);
+  const { mode, jobs, lockTimeout } = validate(req);
   const noOwner = req.noOwner ?? true;
   const noAcl = req.noAcl ?? true;
   const conn = parsePgConnection(req.target, env);
   const what = req.purpose === 'extract' ? 'The extract' : req.purpose === 'verify' ? 'The verification' : 'The restore';
+  await removeDeadScratch(env);
 
   progress.setPhase('locating');
   const source = await resolveBackup(req, env);
@@ -111,6 +124,7 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
   const header = await readArchiveHeader(source, req.transforms, signal);
   const toolName = format === 'custom' ? 'pg_restore' : 'psql';
   const tool = await selectRestoreTool(toolName, header.pgDumpMajor, header.pgDumpVersion, req.pgBinDir, env);
+  if (format === 'plain') requireRestrictingPsql(tool);
   throwIfAborted(signal, what);
 
   progress.setPhase('preparing target');
@@ -119,15 +133,25 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
   let scratch: ScratchFile | null = null;
   let succeeded = false;
   const registry = new TempRegistry(env);
+  const appName = runApplicationName(req.purpose ?? 'restore');
   try {
     prepared = await prepareTarget(maintenance, conn, env, mode, source, req, registry);
     throwIfAborted(signal, what);
     const existing = prepared.kind === 'existing';
-    const local = existing || (jobs > 1 && format === 'custom');
+    const parallel = jobs > 1 && format === 'custom' && !existing;
+    const local = existing || parallel;
+    // Into a database this run created, pg_restore connects itself (it runs no meta-commands, and
+    // a crash leaves the database recorded as interrupted). Into an existing one, and for plain SQL,
+    // the SQL goes through a psql that Lifeboat feeds and commits (see psql-pipe.ts); that hop
+    // costs about 15-20% of the restore time on a busy 2-core machine, so it is spent only where
+    // it buys the guarantee.
+    const direct = format === 'custom' && !existing;
     const dbConn = onDatabase(conn, prepared.database);
     const toolConn = pgToolConnection(dbConn, env, conn.url ? undefined : prepared.database);
+    toolConn.env.PGAPPNAME = appName;
     const secrets = [conn.password];
-    const describe = `${toolName} ${tool.version} failed restoring ${source.key} into "${prepared.database}" on ${conn.display}`;
+    const psql = direct ? null : format === 'plain' ? tool : await selectRestoreTool('psql', header.pgDumpMajor, header.pgDumpVersion, req.pgBinDir ?? dirOf(tool.path), env);
+    const describe = `${psql ? 'psql' : 'pg_restore'} ${(psql ?? tool).version} failed restoring ${source.key} into "${prepared.database}" on ${conn.display}`;
 
     let input: Readable | undefined;
     let archiveFile: string | undefined;
@@ -146,35 +170,44 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
       }
       if (scratch && format === 'plain') {
         input = source.parsed.gzip ? gunzipFile(scratch.path) : createReadStream(scratch.path);
-      } else if (!local) {
+      } else if (!archiveFile) {
         input = (await openBackupStream(source, { gunzip: format === 'plain' && source.parsed.gzip, transforms: req.transforms, signal, onBytes: (n) => progress.addBytes(n) })).stream;
       }
-      if (format === 'plain' && input && (noOwner || noAcl)) input = pipeStages(input, new PlainSqlFilter({ noOwner, noAcl }));
-      const args =
-        format === 'custom'
-          ? [
-              '--no-password',
-              '--exit-on-error',
-              ...toolConn.args,
-              ...(noOwner ? ['--no-owner'] : []),
-              ...(noAcl ? ['--no-acl'] : []),
-              ...(mode === 'clean' ? ['--clean', '--if-exists'] : []),
-              ...(existing ? ['--single-transaction'] : []),
-              ...(jobs > 1 && !existing ? [`--jobs=${jobs}`] : []),
-              ...(listFile ? [`--use-list=${listFile}`] : []),
-              ...(archiveFile ? [archiveFile] : []),
-            ]
-          : [
-              '--no-psqlrc',
-              '--quiet',
-              '--no-password',
-              '--set=ON_ERROR_STOP=1',
-              ...toolConn.args,
-              ...(existing ? ['--single-transaction'] : []),
-              ...(mode === 'clean' ? ['--command', PLAIN_CLEAN_PREAMBLE] : []),
-              '--file=-',
-            ];
-      await runRestoreTool({ tool, args, env: toolConn.env, input: archiveFile ? undefined : input, signal, describe, secrets, what });
+      const archiveArgs = [
+        ...(noOwner ? ['--no-owner'] : []),
+        ...(noAcl ? ['--no-acl'] : []),
+        ...(mode === 'clean' ? ['--clean', '--if-exists'] : []),
+        ...(listFile ? [`--use-list=${listFile}`] : []),
+      ];
+      if (!psql) {
+        const args = ['--no-password', '--exit-on-error', ...toolConn.args, ...archiveArgs, ...(parallel ? [`--jobs=${jobs}`] : []), ...(archiveFile ? [archiveFile] : [])];
+        await runRestoreTool({ tool, args, env: toolConn.env, input: archiveFile ? undefined : input, signal, describe, secrets, what });
+      } else {
+        const sqlSource: SqlSource =
+          format === 'plain' && input
+            ? { kind: 'plain', stream: input }
+            : { kind: 'archive', pgRestore: tool, args: ['--file=-', ...archiveArgs, ...(archiveFile ? [archiveFile] : [])], env: toolConn.env, input: archiveFile ? undefined : input };
+        const preamble = [
+          ...(existing && lockTimeout > 0 ? [`SET lock_timeout = '${lockTimeout}s';`] : []),
+          ...(format === 'plain' && mode === 'clean' ? [PLAIN_CLEAN_PREAMBLE] : []),
+        ];
+        const target = prepared.database;
+        await runPsqlPipe({
+          psql,
+          connArgs: toolConn.args,
+          env: toolConn.env,
+          source: sqlSource,
+          ownTransaction: existing,
+          preamble,
+          noOwner,
+          noAcl,
+          signal,
+          describe,
+          secrets,
+          what,
+          onLockTimeout: () => lockTimeoutError(maintenance, target, conn.display, appName, lockTimeout),
+        });
+      }
     } catch (e) {
       input?.destroy();
       if (signal?.aborted) throw cancelledError(what);
@@ -184,6 +217,13 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
       if (listFile) await rm(listFile, { force: true });
     }
     throwIfAborted(signal, what);
+    if (prepared.kind === 'temporary') await registry.markReady(prepared.database, conn.display);
+    // A new database the user named is theirs once restored: Lifeboat no longer tracks it.
+    if (prepared.kind === 'new') await registry.remove(prepared.database, conn.display);
+    // A half-restored database replaced with --clean is whole again: no longer "interrupted".
+    if (prepared.kind === 'existing' && registry.find(await registry.list(), prepared.database, conn.display)?.kind === 'new') {
+      await registry.remove(prepared.database, conn.display);
+    }
     succeeded = true;
     progress.setPhase('done');
     return {
@@ -200,13 +240,21 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
     };
   } finally {
     await scratch?.remove();
-    if (!succeeded && prepared?.created) {
-      progress.setPhase('cleaning up');
-      await dropDatabase(maintenance, prepared.database).catch(() => undefined);
-      if (prepared.kind === 'temporary') await registry.remove(prepared.database, conn.display).catch(() => undefined);
+    if (!succeeded) {
+      // A killed psql's backend may still hold locks (waiting, or mid-statement): end it now.
+      await terminateRunBackends(maintenance, appName).catch(() => undefined);
+      if (prepared?.created) {
+        progress.setPhase('cleaning up');
+        await dropDatabase(maintenance, prepared.database).catch(() => undefined);
+        await registry.remove(prepared.database, conn.display).catch(() => undefined);
+      }
     }
     await maintenance.end().catch(() => undefined);
   }
+}
+
+function dirOf(file: string): string {
+  return path.dirname(file);
 }
 
 async function prepareTarget(
@@ -227,10 +275,19 @@ async function prepareTarget(
     }
     const name = databaseInUrl(conn, env);
     if (!name) throw new LifeboatError('BAD_INPUT', 'The target URL names no database; write it as postgresql://user@host:5432/newdb, or use --temp.');
+    await refuseSystemDatabase(maintenance, name, conn.display, req.allowSystemDatabase ?? false);
     const exists = await databaseExists(maintenance, name);
+    if (exists && mode !== 'clean') await refuseInterrupted(registry, name, conn.display);
     if (mode === 'create' || (mode === 'auto' && !exists)) {
       if (exists) throw new LifeboatError('TARGET_EXISTS', `Database "${name}" already exists on ${conn.display}; choose a new name, or replace its contents with --clean --yes.`);
-      await createDatabase(maintenance, conn, name);
+      // Recorded before it exists: a kill -9 mid-restore leaves it listed as interrupted.
+      await registry.add({ name, server: conn.display, serverUrl: conn.url, createdAt: new Date().toISOString(), key: source.key, purpose: req.purpose ?? 'restore', state: 'restoring', ...restoringOwner(), kind: 'new' });
+      try {
+        await createDatabase(maintenance, conn, name);
+      } catch (e) {
+        await registry.remove(name, conn.display).catch(() => undefined);
+        throw e;
+      }
       return { database: name, kind: 'new', created: true };
     }
     if (!exists) throw new LifeboatError('PG_DATABASE_MISSING', `Database "${name}" does not exist on ${conn.display}, so there is nothing to clean; drop --clean to create it.`);
@@ -251,6 +308,19 @@ async function prepareTarget(
     return { database: name, kind: 'existing', created: false };
   } catch (e) {
     throw describePgError(e, conn);
+  }
+}
+
+/** A database left by an interrupted restore is named as such, not as merely "not empty". */
+async function refuseInterrupted(registry: TempRegistry, name: string, server: string): Promise<void> {
+  const record = registry.find(await registry.list(), name, server);
+  if (!record) return;
+  const state = recordState(record);
+  if (state === 'interrupted') {
+    throw new LifeboatError('TARGET_INTERRUPTED', `Database "${name}" on ${server} was left half-restored by a restore of ${record.key} that was interrupted (started ${record.createdAt}); drop it with \`lifeboat temp drop ${name} --server URL\`, then restore again.`);
+  }
+  if (state === 'restoring') {
+    throw new LifeboatError('TARGET_EXISTS', `Database "${name}" on ${server} is being restored right now by another Lifeboat run (pid ${record.pid ?? '?'}); wait for it, or choose another name.`);
   }
 }
 
@@ -294,7 +364,7 @@ async function writeTocList(
   }
   const dir = scratchDir(env);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const file = path.join(dir, `lifeboat-toc-${randomBytes(6).toString('hex')}.list`);
+  const file = path.join(dir, scratchName('toc', '.list'));
   await writeFile(file, filtered, { mode: 0o600 });
   return file;
 }

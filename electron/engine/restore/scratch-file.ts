@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, statfs } from 'node:fs/promises';
+import { mkdir, readdir, rm, statfs } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -9,10 +10,48 @@ import { LifeboatError, cancelledError } from '../errors.js';
 import { lifeboatHome } from '../paths.js';
 import type { BackupSource } from './backup-source.js';
 import { describeStreamError, openBackupStream, type BackupStreamTransform } from './backup-stream.js';
+import { processAlive } from './interrupted.js';
 
 /** Where restores keep a local copy of a backup: BACKUP_DIR (as in the seed), else LIFEBOAT_HOME/tmp. */
 export function scratchDir(env: NodeJS.ProcessEnv): string {
   return env.BACKUP_DIR ? path.resolve(env.BACKUP_DIR) : path.join(lifeboatHome(env), 'tmp');
+}
+
+/**
+ * Scratch files carry their host and process id (lifeboat-restore-HOST-PID-RANDOM.dump), so the
+ * next run can tell the copy of a killed run from the copy a concurrent run is still using.
+ */
+export function scratchName(kind: 'restore' | 'toc', ext: string): string {
+  return `lifeboat-${kind}-${hostTag()}-${process.pid}-${randomBytes(6).toString('hex')}${ext}`;
+}
+
+function hostTag(): string {
+  return os.hostname().replace(/[^A-Za-z0-9]/g, '') || 'host';
+}
+
+const SCRATCH_FILE = /^lifeboat-(?:restore|toc)-([A-Za-z0-9]+)-(\d+)-[0-9a-f]{12}(?:\.[a-z.]+)?$/;
+
+/**
+ * Removes the scratch copies of runs that died without cleaning up (kill -9, power loss): files of
+ * this host whose process is gone. Never another live run's, nor anything else in BACKUP_DIR.
+ */
+export async function removeDeadScratch(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const dir = scratchDir(env);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = SCRATCH_FILE.exec(name);
+    if (!m || m[1] !== hostTag()) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    await rm(path.join(dir, name), { force: true }).then(() => removed.push(name), () => undefined);
+  }
+  return removed;
 }
 
 export interface ScratchFile {
@@ -43,7 +82,7 @@ export async function downloadToScratch(
   const dir = scratchDir(opts.env);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await ensureFreeSpace(dir, source.sizeBytes);
-  const file = path.join(dir, `lifeboat-restore-${randomBytes(6).toString('hex')}${source.parsed.format === 'plain' ? (source.parsed.gzip ? '.sql.gz' : '.sql') : '.dump'}`);
+  const file = path.join(dir, scratchName('restore', source.parsed.format === 'plain' ? (source.parsed.gzip ? '.sql.gz' : '.sql') : '.dump'));
   const remove = async (): Promise<void> => rm(file, { force: true });
   try {
     const { stream } = await openBackupStream(source, { gunzip: false, transforms: opts.transforms, signal: opts.signal, onBytes: opts.onBytes });

@@ -74,3 +74,16 @@ export async function userObjectCount(client: pg.Client): Promise<number> {
     )::text AS n`);
   return Number(r.rows[0]?.n ?? 0);
 }
+
+/**
+ * `postgres` (the maintenance database every tool connects to first) and template databases
+ * (copied into every new database) are never a restore's target unless the user says so.
+ */
+export async function refuseSystemDatabase(client: pg.Client, name: string, display: string, allowed: boolean): Promise<void> {
+  if (allowed) return;
+  const r = await client.query<{ t: boolean }>('SELECT datistemplate AS t FROM pg_database WHERE datname = $1', [name]);
+  const template = r.rows[0]?.t === true || name === 'template0' || name === 'template1';
+  if (!template && name !== 'postgres') return;
+  const what = template ? 'a template database (every new database is copied from it)' : 'the maintenance database that tools and other users connect to first';
+  throw new LifeboatError('SYSTEM_DATABASE', `"${name}" on ${display} is ${what}, so Lifeboat does not restore into it; restore into a database of its own (another name, or --temp), or add --allow-system-database if this is really what you want.`);
+}

@@ -11,6 +11,10 @@ const recordSchema = z.object({
   createdAt: z.string(),
   key: z.string(),
   purpose: z.enum(['restore', 'extract', 'verify']),
+  state: z.enum(['restoring', 'ready']).optional(),
+  pid: z.number().int().optional(),
+  host: z.string().optional(),
+  kind: z.enum(['temporary', 'new']).optional(),
 });
 const registrySchema = z.object({ databases: z.array(recordSchema) });
 
@@ -46,6 +50,13 @@ export class TempRegistry {
   async add(record: TempDatabaseRecord): Promise<void> {
     await this.state.update((r) => {
       r.databases = [...r.databases.filter((x) => !(x.name === record.name && x.server === record.server)), record];
+    });
+  }
+
+  /** Marks a database as finished (its restore succeeded). */
+  async markReady(name: string, server: string): Promise<void> {
+    await this.state.update((r) => {
+      r.databases = r.databases.map((x) => (x.name === name && x.server === server ? { ...x, state: 'ready' as const } : x));
     });
   }
 
