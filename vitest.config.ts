@@ -21,6 +21,8 @@ export default defineConfig({
           include: ['test/components/**/*.test.tsx'],
           environment: 'jsdom',
           setupFiles: ['test/components/setup.ts'],
+          // Typing into forms through user-event is slow on a loaded 2-core machine.
+          testTimeout: 20_000,
         },
       },
       {
