@@ -29,8 +29,13 @@ export const manifestSchema = z.object({
   sizeBytes: z.number().int().nonnegative(),
   /** SHA-256 (hex) of the stored bytes, computed while they streamed to storage. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  /** exact: counted with count(*) in the same snapshot pg_dump used; estimated: pg_class.reltuples. */
-  rowCounts: z.enum(['exact', 'estimated']),
+  /**
+   * exact: counted with count(*) in the same snapshot pg_dump used; estimated: pg_class.reltuples;
+   * unavailable: the counting connection was lost while pg_dump went on (tables is then empty and
+   * rowCountsNote says why). Deep verification then has no counts to compare.
+   */
+  rowCounts: z.enum(['exact', 'estimated', 'unavailable']),
+  rowCountsNote: z.string().nullable().optional(),
   tables: z.array(tableCountSchema),
   label: z.string().nullable(),
   pinned: z.boolean(),

@@ -13,6 +13,13 @@ export interface RunningTool {
 
 const STDERR_LIMIT = 64 * 1024;
 
+const liveChildren = new Set<ChildProcessWithoutNullStreams>();
+
+/** SIGKILLs every tool still running, for a process that must exit now (a second Ctrl-C, clean-up out of time). */
+export function killAllTools(): void {
+  for (const child of liveChildren) child.kill('SIGKILL');
+}
+
 export function spawnTool(command: string, args: readonly string[], env: NodeJS.ProcessEnv): RunningTool {
   const child = spawn(command, args, { env, shell: false, windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
@@ -20,6 +27,8 @@ export function spawnTool(command: string, args: readonly string[], env: NodeJS.
   child.stderr.on('data', (s: string) => {
     stderr = (stderr + s).slice(-STDERR_LIMIT);
   });
+  liveChildren.add(child);
+  child.on('close', () => liveChildren.delete(child));
   let spawnError: Error | null = null;
   const exited = new Promise<{ code: number; signal: NodeJS.Signals | null; stderr: string; spawnError: Error | null }>((resolve) => {
     child.on('error', (e) => {
