@@ -27,6 +27,13 @@ describe('query values in database URLs reach the tools unchanged', () => {
     expect(pgClientConfig(conn).options).toBe('-c statement_timeout=1');
   });
 
+  it('a literal + means + to libpq and to node-postgres alike', () => {
+    const conn = parsePgConnection('postgresql://app@db/prod?application_name=a+b', {});
+    const url = (pgToolConnection(conn, {}).args[0] ?? '').replace(/^--dbname=/, '');
+    expect(libpqValue(url, 'application_name')).toBe('a+b');
+    expect(pgClientConfig(conn).application_name).toBe('a+b');
+  });
+
   it('keeps other parameters, and a changed database name, as written', () => {
     const conn = parsePgConnection('postgresql://app@db/prod?application_name=x y&sslmode=require&target_session_attrs=read-write', {});
     const url = (pgToolConnection(conn, {}, 'other db').args[0] ?? '').replace(/^--dbname=/, '');
