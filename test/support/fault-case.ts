@@ -39,6 +39,11 @@ export interface CaseRecord {
   outputs: string[];
   /** Set when the case killed Lifeboat with SIGKILL: an incomplete upload may then remain, but must be listed. */
   killedWithSigkill: boolean;
+  /**
+   * Set when the case made clean-up impossible (the abort itself stalls) and asserted that the run
+   * named the incomplete upload it left: it may then remain.
+   */
+  leftoverReportedByRun: boolean;
   /** Databases a restore could have changed, with their fingerprint beforehand (null: did not exist). */
   restoreTargets: { database: string; before: string | null }[];
 }
@@ -72,7 +77,7 @@ export async function newCaseContext(world: FaultWorld, name: string): Promise<C
   await world.s3.createBucket(bucket);
   const storage = { kind: 's3' as const, bucket, url: world.s3.storageUrl(bucket) };
   const env: NodeJS.ProcessEnv = { ...world.s3Env, ...home, PGPASSWORD: world.dbPassword, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-  const record: CaseRecord = { reportedKeys: [], storages: [storage], outputs: [], killedWithSigkill: false, restoreTargets: [] };
+  const record: CaseRecord = { reportedKeys: [], storages: [storage], outputs: [], killedWithSigkill: false, leftoverReportedByRun: false, restoreTargets: [] };
   const passwordless = (database: string): string => {
     const u = new URL(world.pg.url(database));
     u.password = '';
