@@ -6,7 +6,8 @@
 // CLI (outputs are recorded for the secrets check), ctx.watchTarget before a restore touches a
 // database, ctx.useStorage for storage other than the case's own bucket, and set
 // ctx.record.killedWithSigkill when the case kill -9s Lifeboat. A case whose fix lives on another
-// branch gets `todo: 'branch: what is missing'` and shows as "todo", never as passed.
+// branch gets `todo: 'branch: what is missing'` and shows as "todo", never as passed
+// (LIFEBOAT_FAULT_TODO=1 runs those that have a `run`, to see what still breaks).
 import { execFileSync } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,7 +20,7 @@ import { newCaseContext, processesOfCase, waitFor, type CaseContext, type CliRun
 import { startFaultyProxy } from '../support/faulty-proxy.js';
 import { INVARIANTS, formatTable, type Verdict } from '../support/invariants.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
-import { TEST_S3_ENV, startS3Server, type S3Server } from '../support/s3-server.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
 import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy.js';
 
 interface FaultCase {
@@ -34,6 +35,9 @@ interface FaultCase {
 const DB_PASSWORD = 'fault-suite-pw-7c1e9a';
 /** Termination bound for a cancelled process: generous, it asserts that it ends, not how fast. */
 const EXIT_BOUND_MS = 60_000;
+
+/** LIFEBOAT_FAULT_TODO=1 runs the todo rows that have a `run`, to see what still breaks (the branch fixing one flips it). */
+const RUN_TODO = process.env.LIFEBOAT_FAULT_TODO === '1';
 
 let pgc: PgCluster;
 let s3: S3Server;
@@ -231,7 +235,7 @@ const CASES: FaultCase[] = [
         const to = `s3://${ctx.storage.bucket}?endpoint=${encodeURIComponent(proxy.endpoint)}`;
         ctx.useStorage({ kind: 's3', bucket: ctx.storage.bucket, url: to });
         await ctx.run(backupArgs(ctx, 'bigger', to));
-        expect(proxy.lostResponses).toBe(1);
+        expect(proxy.lostResponses).toBeGreaterThan(0); // the SDK retries the completion
       } finally {
         await proxy.close();
       }
@@ -300,13 +304,13 @@ async function readManifest(ctx: CaseContext, key: string): Promise<unknown> {
 
 const table: { name: string; verdicts: Verdict[]; note?: string }[] = CASES.map((c) => ({
   name: c.name,
-  verdicts: INVARIANTS.map((): Verdict => (c.todo ? 'todo' : 'not run')),
+  verdicts: INVARIANTS.map((): Verdict => (c.todo && !(RUN_TODO && c.run) ? 'todo' : 'not run')),
   ...(c.todo ? { note: c.todo } : c.unavailable ? { note: `not run: ${c.unavailable}` } : {}),
 }));
 
 beforeAll(async () => {
   [pgc, s3] = await Promise.all([startCluster({ major: 15, password: DB_PASSWORD }), startS3Server()]);
-  world = { pg: pgc, s3, s3Env: { ...TEST_S3_ENV }, dbPassword: DB_PASSWORD };
+  world = { pg: pgc, s3, s3Env: { ...s3.env }, dbPassword: DB_PASSWORD };
   await pgc.createDatabase('shop');
   await pgc.query(
     `CREATE TABLE aaa_gate (id int); INSERT INTO aaa_gate VALUES (1);
@@ -326,7 +330,7 @@ afterAll(async () => {
 
 describe('fault suite', () => {
   CASES.forEach((c, row) => {
-    if (c.todo || !c.run) {
+    if (!c.run || (c.todo && !RUN_TODO)) {
       it.todo(`${c.name} (${c.todo ?? 'no run yet'})`);
       return;
     }
