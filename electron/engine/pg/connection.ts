@@ -62,11 +62,23 @@ function urlWithoutPassword(url: string): string {
   const kept = u.search
     .slice(1)
     .split('&')
-    .filter((pair) => pair !== '' && queryName(pair) !== 'password');
+    .filter((pair) => pair !== '' && queryName(pair) !== 'password')
+    .map(libpqPair);
   // The search setter percent-encodes only what a URL cannot hold (e.g. a raw space → %20, which
   // libpq decodes back); it leaves `%XX` and `+` alone.
   u.search = kept.length > 0 ? `?${kept.join('&')}` : '';
   return u.toString();
+}
+
+/**
+ * libpq refuses a second `=` in a parameter (`options=-c statement_timeout=1` written as is) and
+ * takes `+` literally where node-postgres reads a space. Encoding both in the value keeps what
+ * libpq would understand, and makes pg_dump and node-postgres read the same value.
+ */
+function libpqPair(pair: string): string {
+  const eq = pair.indexOf('=');
+  if (eq < 0) return pair;
+  return `${pair.slice(0, eq)}=${pair.slice(eq + 1).replace(/=/g, '%3D').replace(/\+/g, '%2B')}`;
 }
 
 function queryName(pair: string): string {
