@@ -240,11 +240,13 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
  * decides whether it is complete. (Had the connection died before pg_dump imported the snapshot,
  * pg_dump itself fails with "invalid snapshot identifier" and nothing is stored.) Throwing away a
  * good dump for want of metadata would leave the DBA with no backup at all; the manifest says the
- * counts are missing, so deep verification checks everything but the counts.
+ * counts are missing, so deep verification checks everything but the counts
+ * (rowCountsNote says why; see docs/manifest-format.md).
  */
-function countsUnavailable(e: unknown, conn: PgConnection): { mode: 'unavailable'; tables: []; note: string } {
+function countsUnavailable(e: unknown, conn: PgConnection): { mode: 'estimated'; tables: []; note: string } {
   const why = scrubSecrets(e instanceof Error ? e.message : String(e), [conn.password]);
-  return { mode: 'unavailable', tables: [], note: `Row counts are unavailable: the connection counting rows was lost (${why}); the dump itself is complete.` };
+  // "estimated" with no tables, not a new value: manifest format 1 readers then see nothing to compare.
+  return { mode: 'estimated', tables: [], note: `Row counts are unavailable: the connection counting rows was lost (${why}); the dump itself is complete.` };
 }
 
 async function removeQuietly(storage: BackupStorage, key: string): Promise<void> {
