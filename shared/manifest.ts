@@ -44,6 +44,11 @@ export const manifestSchema = z.looseObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** exact: counted with count(*) in the same snapshot pg_dump used; estimated: pg_class.reltuples. */
   rowCounts: z.enum(['exact', 'estimated']),
+  /**
+   * Present when no counts could be taken (the counting connection was lost while pg_dump went on):
+   * `tables` is then empty and rowCounts "estimated", so older versions read it as "nothing to compare".
+   */
+  rowCountsNote: short(2000).nullable().optional(),
   tables: z.array(tableCountSchema).max(1_000_000),
   label: short(1000).nullable(),
   pinned: z.boolean(),

@@ -16,7 +16,7 @@ import { registerRestore } from './commands/restore.js';
 import { registerTemp } from './commands/temp.js';
 import { registerVerify } from './commands/verify.js';
 import type { GlobalOptions } from './global-options.js';
-import { reportFailure } from './output.js';
+import { reportFailure, wasInterrupted } from './output.js';
 
 // The AWS SDK version is pinned to one that supports Node 20 (see README); its notice that later
 // releases need Node 22 would otherwise land on stderr of every command, which scripts read.
@@ -61,3 +61,6 @@ try {
     process.exitCode = reportFailure(e, globals().verbose ?? false);
   }
 }
+// A cancelled command has reported how it ended; a request its cancel could not reach (a stalled
+// socket, a timer) must not keep the process, and the cron job or service that started it, alive.
+if (wasInterrupted()) process.exit(process.exitCode ?? 130);

@@ -1,5 +1,7 @@
 import { formatBytes, type JobProgress } from '../../shared/progress.js';
-import { isLifeboatError } from '../engine/errors.js';
+import { isLifeboatError, toLifeboatError } from '../engine/errors.js';
+import { killAllTools } from '../engine/jobs/child-process.js';
+import { describeLeftovers } from '../engine/jobs/pending-cleanup.js';
 import { scrubSecrets } from '../engine/redact.js';
 
 /** A single self-rewriting progress line on a terminal; nothing when stderr is piped. */
@@ -29,22 +31,48 @@ export function printJson(value: unknown): void {
 
 /** One clear line on stderr; the stack only with --verbose. Exit codes: 1 failure, 130 cancelled. */
 export function reportFailure(e: unknown, verbose: boolean): number {
-  const msg = isLifeboatError(e) ? e.message : `Unexpected error: ${e instanceof Error ? e.message : String(e)}`;
+  const msg = toLifeboatError(e).message;
   process.stderr.write(`lifeboat: ${scrubSecrets(msg, [])}\n`);
   if (verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   if (isLifeboatError(e) && e.code === 'CANCELLED') return 130;
   return 1;
 }
 
-/** An AbortSignal that fires on Ctrl-C (and SIGTERM), so jobs clean up before the process exits. */
-export function interruptSignal(): AbortSignal {
+/** How long a cancelled command may spend cleaning up before the process exits anyway. */
+export const CLEANUP_GRACE_MS = 15_000;
+
+let interrupt: AbortController | null = null;
+
+/**
+ * An AbortSignal that fires on Ctrl-C (and SIGTERM), so jobs clean up before the process exits.
+ * Clean-up gets CLEANUP_GRACE_MS: a stalled storage endpoint or a hung server must not keep a cron
+ * job or a systemd unit alive. Then, or at a second signal, the process exits 130 and says what it
+ * may have left behind.
+ */
+export function interruptSignal(graceMs = CLEANUP_GRACE_MS): AbortSignal {
+  if (interrupt) return interrupt.signal;
   const ac = new AbortController();
-  const onSignal = (): void => {
-    if (ac.signal.aborted) process.exit(130);
-    process.stderr.write('\nlifeboat: cancelling…\n');
+  interrupt = ac;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (ac.signal.aborted) exitNow(`stopped at once (${sig} again)`);
+    process.stderr.write(`\nlifeboat: cancelling (${sig}); cleaning up for up to ${Math.round(graceMs / 1000)} s, a second signal stops at once…\n`);
     ac.abort();
+    setTimeout(() => exitNow(`clean-up did not finish within ${Math.round(graceMs / 1000)} s`), graceMs);
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   return ac.signal;
+}
+
+/** True once Ctrl-C or SIGTERM cancelled the running command. */
+export function wasInterrupted(): boolean {
+  return interrupt?.signal.aborted ?? false;
+}
+
+function exitNow(why: string): never {
+  // The tools would otherwise outlive Lifeboat (and a pg_restore could commit after it exited).
+  killAllTools();
+  const left = describeLeftovers();
+  process.stderr.write(`lifeboat: ${why}; exiting${left ? `: ${left}` : ''}.\n`);
+  process.exit(130);
 }

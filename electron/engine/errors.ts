@@ -74,3 +74,31 @@ export function cancelledError(what: string): LifeboatError {
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
   if (signal?.aborted) throw cancelledError(what);
 }
+
+const FILE_SYSTEM_SENTENCES: Record<string, string> = {
+  ENOSPC: 'the disk is full; free some space (or choose another folder) and try again',
+  EDQUOT: 'the disk quota is used up; free some space (or choose another folder) and try again',
+  EROFS: 'the file system is read-only; choose a folder you can write to',
+  EACCES: 'permission denied; choose a folder you can write to, or fix its permissions',
+  EPERM: 'the operation is not permitted; check the permissions of the files involved',
+  EMFILE: 'too many files are open; close other programs or raise the limit (ulimit -n) and try again',
+  EIO: 'the disk reported an input/output error; check the disk',
+};
+
+/**
+ * Whatever reached a surface (the CLI's last line, the app's error value) as one sentence that
+ * says what happened and what to do. Engine code throws LifeboatErrors; this is the safety net for
+ * the rest: file-system errors keep their meaning, anything else says that it is a bug.
+ */
+export function toLifeboatError(e: unknown): LifeboatError {
+  if (e instanceof LifeboatError) return e;
+  const err = (e ?? {}) as { code?: unknown; message?: unknown; path?: unknown; syscall?: unknown };
+  const message = e instanceof Error ? e.message : String(e);
+  const sentence = typeof err.code === 'string' ? FILE_SYSTEM_SENTENCES[err.code] : undefined;
+  if (sentence) {
+    const where = typeof err.path === 'string' ? ` (${err.path})` : '';
+    const code = err.code === 'ENOSPC' || err.code === 'EDQUOT' ? 'NOT_ENOUGH_SPACE' : 'STORAGE_ERROR';
+    return new LifeboatError(code, `Could not ${typeof err.syscall === 'string' ? err.syscall : 'write'}${where}: ${sentence}.`, { cause: e });
+  }
+  return new LifeboatError('INTERNAL', `Lifeboat hit an unexpected error (${message}); this is a bug. Run the command again with --verbose and report what it prints.`, { cause: e });
+}

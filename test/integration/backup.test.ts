@@ -197,7 +197,7 @@ describe('backup to S3', () => {
       const err = await runBackup({ db: pg.url('bigger'), to: s3.storageUrl('backups'), env }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(LifeboatError);
       expect((err as LifeboatError).code).toBe('PG_DUMP_FAILED');
-      expect((err as LifeboatError).message).toMatch(/pg_dump 15\.\d+ failed on database "bigger"/);
+      expect((err as LifeboatError).message).toMatch(/^The server ended pg_dump's connection while backing up database "bigger" .*; nothing was stored\./);
     } finally {
       clearInterval(killer);
     }

@@ -7,6 +7,8 @@ import http from 'node:http';
 export interface FaultyProxy {
   endpoint: string;
   failedRequests: number;
+  /** Requests the server answered but whose answer was dropped (see FaultyProxyOptions.loseResponse). */
+  lostResponses: number;
   requests: { method: string; url: string }[];
   /** Upload ids that were started (CreateMultipartUpload) and those whose abort was requested. */
   startedUploads(): string[];
@@ -14,9 +16,17 @@ export interface FaultyProxy {
   close(): Promise<void>;
 }
 
-export async function startFaultyProxy(upstream: string, shouldFail: (req: http.IncomingMessage) => boolean): Promise<FaultyProxy> {
+export interface FaultyProxyOptions {
+  /**
+   * Requests that reach the server and succeed there, but whose response never reaches Lifeboat
+   * (the connection drops first): a "lost response", e.g. to CompleteMultipartUpload.
+   */
+  loseResponse?: (req: http.IncomingMessage) => boolean;
+}
+
+export async function startFaultyProxy(upstream: string, shouldFail: (req: http.IncomingMessage) => boolean, opts: FaultyProxyOptions = {}): Promise<FaultyProxy> {
   const target = new URL(upstream);
-  const state = { failedRequests: 0 };
+  const state = { failedRequests: 0, lostResponses: 0 };
   const requests: { method: string; url: string }[] = [];
   const started: string[] = [];
   const server = http.createServer((req, res) => {
@@ -33,6 +43,12 @@ export async function startFaultyProxy(upstream: string, shouldFail: (req: http.
     const up = http.request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
       (upRes) => {
+        if (opts.loseResponse?.(req)) {
+          state.lostResponses++;
+          upRes.resume();
+          upRes.on('end', () => res.destroy());
+          return;
+        }
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         if (req.method === 'POST' && /[?&]uploads(=|&|$)/.test(req.url ?? '')) {
           let body = '';
@@ -55,6 +71,9 @@ export async function startFaultyProxy(upstream: string, shouldFail: (req: http.
     endpoint: `http://127.0.0.1:${port}`,
     get failedRequests() {
       return state.failedRequests;
+    },
+    get lostResponses() {
+      return state.lostResponses;
     },
     requests,
     startedUploads: () => [...started],

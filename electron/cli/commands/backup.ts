@@ -52,6 +52,7 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
           onProgress: progress.onProgress,
         }, ActivityLog.forEnv());
         progress.done();
+        if (r.manifest.rowCountsNote) process.stderr.write(`lifeboat: note: ${r.manifest.rowCountsNote}\n`);
         if (opts.json) printJson({ key: r.key, storage: r.storage, size: r.sizeBytes, sha256: r.sha256, durationMs: r.durationMs });
         else process.stdout.write(`${r.key}\n`);
       } finally {

@@ -1,14 +1,15 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { buildBackupKey, manifestKeyFor } from '../../../shared/backup-key.js';
-import { MANIFEST_FORMAT_VERSION, type BackupManifest } from '../../../shared/manifest.js';
+import { MANIFEST_FORMAT_VERSION, type BackupManifest, type TableCount } from '../../../shared/manifest.js';
 import { createEncryptStream } from '../crypto/encrypt-stream.js';
 import { ALGORITHM_NAME } from '../crypto/format.js';
 import { LifeboatError, cancelledError, throwIfAborted } from '../errors.js';
-import { spawnTool, summarizeStderr, type RunningTool } from '../jobs/child-process.js';
+import { spawnTool, type RunningTool } from '../jobs/child-process.js';
 import { newJobId } from '../jobs/job-id.js';
+import { trackPendingCleanup } from '../jobs/pending-cleanup.js';
 import { ProgressReporter } from '../jobs/progress-reporter.js';
-import { parsePgConnection, pgToolConnection } from '../pg/connection.js';
+import { parsePgConnection, pgToolConnection, type PgConnection } from '../pg/connection.js';
 import { exportSnapshot, type ExportedSnapshot } from '../pg/consistent-snapshot.js';
 import { connectClient, readServerInfo, type ServerInfo } from '../pg/server-info.js';
 import { chooseTool, discoverTool, noSuitableToolMessage, type PgToolCandidate } from '../pg/tool-discovery.js';
@@ -18,6 +19,7 @@ import type { BackupStorage } from '../storage/storage.js';
 import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
 import { lifeboatVersion } from '../version.js';
 import { MAX_LABEL_LENGTH, type BackupRequest, type BackupResult } from './backup-request.js';
+import { describeDumpFailure } from './dump-failure.js';
 import { EndGate, StreamMeter } from './stream-meter.js';
 
 /** Keys being written by this process (the app runs scheduled and manual backups side by side). */
@@ -122,10 +124,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       const r = await runningDump.exited;
       if (signal?.aborted) return cancelledError('The backup');
       if (r.spawnError) return new LifeboatError('PG_TOOL_MISSING', `Could not start ${tool.path}: ${r.spawnError.message}.`);
-      if (r.code !== 0) {
-        const why = scrubSecrets(summarizeStderr(r.stderr), [conn.password]) || `exit code ${r.code}${r.signal ? `, signal ${r.signal}` : ''}`;
-        return new LifeboatError('PG_DUMP_FAILED', `pg_dump ${tool.version} failed on database "${info.database}" at ${conn.display}: ${why}`);
-      }
+      if (r.code !== 0 || r.signal) return describeDumpFailure(r, { toolVersion: tool.version, database: info.database, where: conn.display, secrets: [conn.password] });
       return null;
     };
 
@@ -156,6 +155,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     const counting = snapshot.countRows(countMode, signal);
     // Keep the count's rejection from going unhandled while the upload is still running.
     counting.catch(() => undefined);
+    const uploadSettled = trackPendingCleanup({ what: `the incomplete upload of ${key} to ${storage.display}`, remedy: '`lifeboat prune` removes it once it is a day old' });
     try {
       createdKey = key;
       await storage.upload(key, body, {
@@ -175,10 +175,14 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       throw e;
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      uploadSettled();
     }
     throwIfAborted(signal, 'The backup');
 
-    const counts = await counting;
+    const counts: { mode: BackupManifest['rowCounts']; tables: TableCount[]; note?: string } = await counting.catch((e: unknown) => {
+      if (signal?.aborted) throw cancelledError('The backup');
+      return countsUnavailable(e, conn);
+    });
     await snapshot.release();
     progress.setPhase('finalizing');
     const stored = await storage.head(key);
@@ -199,6 +203,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       sizeBytes: meter.bytes,
       sha256: meter.digest(),
       rowCounts: counts.mode,
+      ...(counts.note ? { rowCountsNote: counts.note } : {}),
       tables: counts.tables,
       label,
       pinned: req.pin ?? false,
@@ -226,6 +231,22 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     if (createdKey) await removeQuietly(storage, createdKey);
     if (reservedKey) keysInFlight.delete(reservedKey);
   }
+}
+
+/**
+ * The counting connection was lost (terminated by an administrator, a pooler, a restart) while
+ * pg_dump ran. The backup is kept: pg_dump imported the exported snapshot when it started and holds
+ * it in its own transaction, so the dump is consistent on its own and pg_dump's exit status still
+ * decides whether it is complete. (Had the connection died before pg_dump imported the snapshot,
+ * pg_dump itself fails with "invalid snapshot identifier" and nothing is stored.) Throwing away a
+ * good dump for want of metadata would leave the DBA with no backup at all; the manifest says the
+ * counts are missing, so deep verification checks everything but the counts
+ * (rowCountsNote says why; see docs/manifest-format.md).
+ */
+function countsUnavailable(e: unknown, conn: PgConnection): { mode: 'estimated'; tables: []; note: string } {
+  const why = scrubSecrets(e instanceof Error ? e.message : String(e), [conn.password]);
+  // "estimated" with no tables, not a new value: manifest format 1 readers then see nothing to compare.
+  return { mode: 'estimated', tables: [], note: `Row counts are unavailable: the connection counting rows was lost (${why}); the dump itself is complete.` };
 }
 
 async function removeQuietly(storage: BackupStorage, key: string): Promise<void> {

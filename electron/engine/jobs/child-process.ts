@@ -29,6 +29,13 @@ function dieWithParent(command: string, args: readonly string[]): [string, reado
   return setprivPresent ? [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
 }
 
+const liveChildren = new Set<ChildProcessWithoutNullStreams>();
+
+/** SIGKILLs every tool still running, for a process that must exit now (a second Ctrl-C, clean-up out of time). */
+export function killAllTools(): void {
+  for (const child of liveChildren) child.kill('SIGKILL');
+}
+
 export function spawnTool(command: string, args: readonly string[], env: NodeJS.ProcessEnv, opts: { dieWithParent?: boolean } = {}): RunningTool {
   const [cmd, argv] = opts.dieWithParent ? dieWithParent(command, args) : [command, args];
   const child = spawn(cmd, argv, { env, shell: false, windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -37,6 +44,8 @@ export function spawnTool(command: string, args: readonly string[], env: NodeJS.
   child.stderr.on('data', (s: string) => {
     stderr = (stderr + s).slice(-STDERR_LIMIT);
   });
+  liveChildren.add(child);
+  child.on('close', () => liveChildren.delete(child));
   let spawnError: Error | null = null;
   const exited = new Promise<{ code: number; signal: NodeJS.Signals | null; stderr: string; spawnError: Error | null }>((resolve) => {
     child.on('error', (e) => {

@@ -39,18 +39,55 @@ export function parsePgConnection(url: string | undefined, env: NodeJS.ProcessEn
     throw new LifeboatError('BAD_DATABASE_URL', `"${redactUrl(url)}" is not a valid PostgreSQL URL; write it as postgresql://user@host:5432/dbname.`);
   }
   const password = parsed.password ? String(parsed.password) : null;
-  let withoutPassword = url;
-  try {
-    const u = new URL(url);
-    u.password = '';
-    u.searchParams.delete('password');
-    withoutPassword = u.toString();
-  } catch {
-    withoutPassword = url.replace(/(\/\/[^:/@]*):[^@]*@/, '$1@');
-  }
+  const withoutPassword = urlWithoutPassword(url);
   const host = parsed.host ?? env.PGHOST ?? 'localhost';
   const port = parsed.port ?? env.PGPORT ?? '5432';
   return { url: withoutPassword, password, display: `${host}:${port}` };
+}
+
+/**
+ * The URL minus its password (user-info or `password=` query value), every other byte as written.
+ * Going through URLSearchParams would re-serialise the query form-style (`%20` and spaces become
+ * `+`), and libpq reads `+` literally: `options=-c%20statement_timeout%3D1` would reach pg_dump as
+ * `-c+statement_timeout=1`. So the query is filtered parameter by parameter, never re-encoded.
+ */
+function urlWithoutPassword(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return url.replace(/(\/\/[^:/@]*):[^@]*@/, '$1@');
+  }
+  u.password = '';
+  const kept = u.search
+    .slice(1)
+    .split('&')
+    .filter((pair) => pair !== '' && queryName(pair) !== 'password')
+    .map(libpqPair);
+  // The search setter percent-encodes only what a URL cannot hold (e.g. a raw space → %20, which
+  // libpq decodes back); it leaves `%XX` and `+` alone.
+  u.search = kept.length > 0 ? `?${kept.join('&')}` : '';
+  return u.toString();
+}
+
+/**
+ * libpq refuses a second `=` in a parameter (`options=-c statement_timeout=1` written as is) and
+ * takes `+` literally where node-postgres reads a space. Encoding both in the value keeps what
+ * libpq would understand, and makes pg_dump and node-postgres read the same value.
+ */
+function libpqPair(pair: string): string {
+  const eq = pair.indexOf('=');
+  if (eq < 0) return pair;
+  return `${pair.slice(0, eq)}=${pair.slice(eq + 1).replace(/=/g, '%3D').replace(/\+/g, '%2B')}`;
+}
+
+function queryName(pair: string): string {
+  const name = pair.split('=')[0] ?? '';
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
 }
 
 /**
