@@ -5,7 +5,7 @@
 //
 // Types and pure values only (zod schemas are data): no Node, no DOM, no electron.
 import { z } from 'zod';
-import type { BackupEntry } from './backup-entry.js';
+import type { BackupEntry, InterruptedBackup } from './backup-entry.js';
 import type { JobProgress } from './progress.js';
 import type { ActivityEntry } from './activity.js';
 import type { RetentionPlan } from './retention.js';
@@ -278,7 +278,11 @@ export interface CallResponses {
   'targets.remove': { removed: boolean };
   'connection.test': ConnectionReport;
   'storage.test': StorageReport;
-  'backups.list': { targetId: string; storage: string; backups: BackupEntry[]; listedAt: string };
+  /**
+   * `interrupted`: backups of this database that started and never finished (killed, or still
+   * running), with one sentence for the calendar; null when there are none.
+   */
+  'backups.list': { targetId: string; storage: string; backups: BackupEntry[]; interrupted?: InterruptedBackup[]; interruptedSummary?: string | null; listedAt: string };
   'backup.start': JobView;
   'restore.review': RestoreReview;
   'restore.start': JobView;
