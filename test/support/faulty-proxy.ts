@@ -14,19 +14,37 @@ export interface FaultyProxy {
   close(): Promise<void>;
 }
 
-export async function startFaultyProxy(upstream: string, shouldFail: (req: http.IncomingMessage) => boolean): Promise<FaultyProxy> {
+/**
+ * How a chosen request fails: by default a 500 InternalError; or an S3 error of one's choosing
+ * (403 QuotaExceeded, 503 SlowDown…); or `drop-response`: the request reaches the server and
+ * takes effect, but its answer is lost (the connection is cut), as on a flaky network.
+ */
+export type Fault = { status: number; code: string } | 'drop-response';
+
+export async function startFaultyProxy(upstream: string, shouldFail: (req: http.IncomingMessage) => boolean, fault: Fault = { status: 500, code: 'InternalError' }): Promise<FaultyProxy> {
   const target = new URL(upstream);
   const state = { failedRequests: 0 };
   const requests: { method: string; url: string }[] = [];
   const started: string[] = [];
   const server = http.createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '' });
-    if (shouldFail(req)) {
+    const failThis = shouldFail(req);
+    if (failThis && fault === 'drop-response') {
+      state.failedRequests++;
+      const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+        upRes.resume();
+        upRes.on('end', () => res.socket?.destroy());
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+      return;
+    }
+    if (failThis && fault !== 'drop-response') {
       state.failedRequests++;
       req.resume();
       req.on('end', () => {
-        res.writeHead(500, { 'content-type': 'application/xml' });
-        res.end('<?xml version="1.0"?><Error><Code>InternalError</Code><Message>injected failure</Message></Error>');
+        res.writeHead(fault.status, { 'content-type': 'application/xml' });
+        res.end(`<?xml version="1.0"?><Error><Code>${fault.code}</Code><Message>injected failure</Message></Error>`);
       });
       return;
     }

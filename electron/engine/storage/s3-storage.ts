@@ -154,8 +154,10 @@ export class S3Storage implements BackupStorage {
   /**
    * The last request (PutObject or CompleteMultipartUpload) may have succeeded even though its
    * answer was lost: the SDK's retry then gets NoSuchUpload (or 412). The key was free when this
-   * upload started and the caller holds its claim, so an object there that has exactly the bytes
-   * we sent (and, for multipart, the ETag our parts make) is ours: keep it. Anything else is not.
+   * upload started and the caller holds its claim, so whatever is at the key now is this upload's.
+   * If it has exactly the bytes we sent (and, where the server gives multipart ETags in S3's
+   * `md5-N` form, the ETag our parts make), the upload succeeded: keep it. Anything else is a
+   * half-done write of ours: remove it, so no object is ever left at a real key without a manifest.
    */
   private async recoverLostCompletion(key: string, sent: number, upload: Upload): Promise<{ sse: string | undefined } | null> {
     let r;
@@ -164,14 +166,17 @@ export class S3Storage implements BackupStorage {
     } catch {
       return null;
     }
-    if ((r.ContentLength ?? -1) !== sent) return null;
+    let matches = (r.ContentLength ?? -1) === sent;
     // lib-storage keeps the parts' ETags in a field it does not export; when it is there the check is exact.
     const parts = (upload as unknown as { uploadedParts?: { ETag?: string }[] }).uploadedParts;
     const etags = parts?.map((p) => p.ETag ?? '') ?? [];
-    if (upload.uploadId && etags.length > 0 && etags.every(Boolean)) {
-      if ((r.ETag ?? '').replace(/"/g, '') !== multipartEtag(etags)) return null;
+    const stored = (r.ETag ?? '').replace(/"/g, '');
+    if (matches && upload.uploadId && etags.length > 0 && etags.every(Boolean) && /-\d+$/.test(stored)) {
+      matches = stored === multipartEtag(etags);
     }
-    return { sse: r.ServerSideEncryption };
+    if (matches) return { sse: r.ServerSideEncryption };
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.target.bucket, Key: key })).catch(() => undefined);
+    return null;
   }
 
   /**
