@@ -26,6 +26,8 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          // One Ceph RGW cluster (the real S3 server) for the whole run.
+          globalSetup: ['test/support/rgw-global-setup.ts'],
           sequence: { groupOrder: 1 },
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
@@ -40,6 +42,7 @@ export default defineConfig({
         // The real UI in Debian's Chromium through the browser harness, against real servers.
         test: {
           name: 'e2e',
+          globalSetup: ['test/support/rgw-global-setup.ts'],
           sequence: { groupOrder: 2 },
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',

@@ -84,7 +84,7 @@ try {
   const md = `## Backup (\`npm run bench:backup -- --size-mb ${sizeMiB} --runs ${runs}\`)
 
 Measured ${new Date().toISOString().slice(0, 10)} on this project's 2-core machine (shared, noisy), PostgreSQL 15 and pg_dump 15 on loopback,
-s3rver as the S3 endpoint. Database: ${mib(dbBytes)} on disk (pgbench tables + a text-heavy table). Medians of ${runs} runs per variant, run round-robin.
+Ceph RGW (single-node, loopback) as the S3 endpoint. Database: ${mib(dbBytes)} on disk (pgbench tables + a text-heavy table). Medians of ${runs} runs per variant, run round-robin.
 
 | variant | wall time | peak RSS (top process) | peak RSS of pg_dump |
 | --- | --- | --- | --- |

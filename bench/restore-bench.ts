@@ -107,7 +107,7 @@ try {
   const md = `## Restore (\`npm run bench:restore -- --size-mb ${sizeMiB} --runs ${runs}\`)
 
 Measured ${new Date().toISOString().slice(0, 10)} on this project's 2-core machine (shared, noisy), PostgreSQL 15 and pg_restore 15 on loopback,
-s3rver as the S3 endpoint. Database: ${mib(dbBytes)} on disk (the backup benchmark's pgbench tables + text-heavy table), custom-format
+Ceph RGW (single-node, loopback) as the S3 endpoint. Database: ${mib(dbBytes)} on disk (the backup benchmark's pgbench tables + text-heavy table), custom-format
 backup of ${mib(size)}. Every restore goes into a new database; medians of ${runs} runs per variant, run round-robin.
 The default size is 300 MiB so that the benchmark runs in minutes; \`--size-mb 1024\` matches the backup benchmark.
 

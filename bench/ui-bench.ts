@@ -15,7 +15,7 @@ import { openStorage } from '../electron/engine/storage/open-storage.js';
 import { parseStorageTarget } from '../electron/engine/storage/target.js';
 import { openBrowser } from '../test/e2e/support/browser.js';
 import { startHarness } from '../test/e2e/support/harness.js';
-import { TEST_S3_ENV, startS3Server } from '../test/support/s3-server.js';
+import { startS3Server } from '../test/support/s3-server.js';
 import { median } from './support/measure.js';
 import { findRepoRoot, writeBenchSection } from './support/report.js';
 
@@ -51,7 +51,7 @@ try {
     }),
   );
 
-  const env = { ...process.env, ...TEST_S3_ENV, LIFEBOAT_HOME: path.join(work, 'home'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env = { ...process.env, ...s3.env, LIFEBOAT_HOME: path.join(work, 'home'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   const storageUrl = s3.storageUrl('bench');
 
   // Listing 10,000 keys: the storage layer alone (ListObjectsV2, 1,000 per page).
@@ -116,7 +116,7 @@ try {
     const mSwitch = median(switchTimes);
     const md = `## UI (\`npm run bench:ui\`)
 
-Measured ${new Date().toISOString().slice(0, 10)} on this project's 2-core machine (shared, noisy): s3rver on loopback holding
+Measured ${new Date().toISOString().slice(0, 10)} on this project's 2-core machine (shared, noisy): Ceph RGW on loopback holding
 ${COUNT.toLocaleString('en')} backups (seed layout, ~9 a day over three years), the browser harness (\`npm run web\`) and
 Debian's Chromium (headless) via playwright-core. Medians of ${RUNS} runs (${SWITCHES} month switches).
 

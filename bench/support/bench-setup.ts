@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startCluster, type PgCluster } from '../../test/support/pg-cluster.js';
-import { TEST_S3_ENV, startS3Server, type S3Server } from '../../test/support/s3-server.js';
+import { startS3Server, type S3Server } from '../../test/support/s3-server.js';
 import { buildBenchDatabase } from './bench-database.js';
 import { findRepoRoot } from './report.js';
 
@@ -38,7 +38,7 @@ export async function setUpBench(name: string, sizeMiB: number, benchDir: string
     log(`building a ~${sizeMiB} MiB database…`);
     const dbBytes = await buildBenchDatabase(pg, 'bench', sizeMiB);
     log(`database: ${mib(dbBytes)}`);
-    const env = { ...process.env, ...TEST_S3_ENV, LIFEBOAT_HOME: path.join(work, 'home'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    const env = { ...process.env, ...s3.env, LIFEBOAT_HOME: path.join(work, 'home'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
     return { repoRoot, cli: path.join(repoRoot, 'bin', 'lifeboat.js'), work, pg, s3, dbBytes, env, close };
   } catch (e) {
     await close();

@@ -9,7 +9,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempHome } from '../support/cli.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
-import { TEST_S3_ENV, startS3Server, type S3Server } from '../support/s3-server.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { openBrowser, screenshot, type Browser } from './support/browser.js';
 import { startHarness, type Harness } from './support/harness.js';
@@ -34,10 +34,10 @@ beforeAll(async () => {
   // The app's database target and a webhook, as saved earlier by the app and `lifeboat notify`.
   await mkdir(home.LIFEBOAT_HOME, { recursive: true });
   // The app's databases are the CLI's profiles.
-  const added = await runCli(['profile', 'add', 'shop', '--db', `postgresql://postgres@127.0.0.1:${pg.port}/shop`, '--to', s3.storageUrl('auto')], { ...home, ...TEST_S3_ENV });
+  const added = await runCli(['profile', 'add', 'shop', '--db', `postgresql://postgres@127.0.0.1:${pg.port}/shop`, '--to', s3.storageUrl('auto')], { ...home, ...s3.env });
   if (added.code !== 0) throw new Error(`profile add failed: ${added.stderr}`);
   await writeFile(path.join(home.LIFEBOAT_HOME, 'automation.json'), JSON.stringify({ version: 1, notifications: { webhooks: [{ name: 'ops', kind: 'json', urlEnv: 'E2E_HOOK', events: ['test', 'failure'] }] } }));
-  harness = await startHarness({ ...process.env, ...home, ...TEST_S3_ENV, E2E_HOOK: `${hook.url}/ops` });
+  harness = await startHarness({ ...process.env, ...home, ...s3.env, E2E_HOOK: `${hook.url}/ops` });
   browser = await openBrowser();
   page = browser.page;
 });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { tempHome } from '../support/cli.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
-import { TEST_S3_ENV, startS3Server, type S3Server } from '../support/s3-server.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
 import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy.js';
 import { openBrowser, screenshot, type Browser } from './support/browser.js';
 import { startHarness, type Harness } from './support/harness.js';
@@ -39,7 +39,7 @@ beforeAll(async () => {
   await s3.createBucket('backups');
   await s3.client.send(new PutObjectCommand({ Bucket: 'backups', Key: 'database_backups/2023/05/15/shop_20230515_031012.sql.gz', Body: 'written by the seed script' }));
   proxy = await startStallingProxy(s3.endpoint, (req) => req.method === 'PUT');
-  harness = await startHarness({ ...process.env, ...home, ...TEST_S3_ENV });
+  harness = await startHarness({ ...process.env, ...home, ...s3.env });
   browser = await openBrowser();
   page = browser.page;
 });

@@ -11,7 +11,7 @@ import { EventHub } from '../../electron/app-service/event-sink.js';
 import { startWebBridge, type WebBridge } from '../../electron/web/web-bridge-server.js';
 import { runCli, tempHome } from '../support/cli.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
-import { TEST_S3_ENV, startS3Server, type S3Server } from '../support/s3-server.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
 import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy.js';
 
 let pg: PgCluster;
@@ -36,7 +36,7 @@ beforeAll(async () => {
   proxy = await startStallingProxy(s3.endpoint, (req) => req.method === 'PUT');
   hub = new EventHub();
   hub.add(<E extends EventName>(name: E, payload: EventPayloads[E]) => void events.push({ name, payload }));
-  service = createAppService({ emit: hub.emit, shell: 'web', env: { ...process.env, ...home, ...TEST_S3_ENV } });
+  service = createAppService({ emit: hub.emit, shell: 'web', env: { ...process.env, ...home, ...s3.env } });
 });
 
 afterAll(async () => {

@@ -13,7 +13,7 @@ import { runCli, tempHome } from '../support/cli.js';
 import { startFaultyProxy } from '../support/faulty-proxy.js';
 import { ODD_DB_NAME, seedRealisticDatabase } from '../support/fixtures.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
-import { TEST_S3_ENV, startS3Server, type S3Server } from '../support/s3-server.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
 
 const execFileAsync = promisify(execFile);
 const PG_RESTORE = '/usr/lib/postgresql/15/bin/pg_restore';
@@ -121,7 +121,7 @@ describe('backup to a local folder', () => {
 
 describe('backup to S3', () => {
   it('streams to the bucket with a manifest whose SHA-256 matches the stored object', async () => {
-    const env = { ...process.env, ...home, ...TEST_S3_ENV };
+    const env = { ...process.env, ...home, ...s3.env };
     const r = await runBackup({ db: pg.url(ODD_DB_NAME), to: s3.storageUrl('backups'), env });
     const obj = await s3.client.send(new GetObjectCommand({ Bucket: 'backups', Key: r.key }));
     const body = Buffer.from(await obj.Body!.transformToByteArray());
@@ -135,7 +135,7 @@ describe('backup to S3', () => {
   });
 
   it('uses multipart upload for objects larger than one part', async () => {
-    const env = { ...process.env, ...home, ...TEST_S3_ENV };
+    const env = { ...process.env, ...home, ...s3.env };
     let progressEvents = 0;
     const r = await runBackup({ db: pg.url('bigger'), to: s3.storageUrl('backups', 'multi'), env, onProgress: () => progressEvents++ });
     expect(r.sizeBytes).toBeGreaterThan(24 * 1024 * 1024);
@@ -146,7 +146,7 @@ describe('backup to S3', () => {
   });
 
   it('a failed upload leaves no object, no manifest and aborts its multipart upload', async () => {
-    const env = { ...process.env, ...home, ...TEST_S3_ENV };
+    const env = { ...process.env, ...home, ...s3.env };
     const before = await s3.listKeys('backups');
     // Parts after the first fail on every attempt, as a dying network or a full disk would.
     const proxy = await startFaultyProxy(s3.endpoint, (req) => /partNumber=([2-9]|\d\d)/.test(req.url ?? ''));
@@ -167,7 +167,7 @@ describe('backup to S3', () => {
   });
 
   it('a backup cancelled mid-upload leaves no object and aborts its multipart upload', async () => {
-    const env = { ...process.env, ...home, ...TEST_S3_ENV };
+    const env = { ...process.env, ...home, ...s3.env };
     const before = await s3.listKeys('backups');
     const proxy = await startFaultyProxy(s3.endpoint, () => false);
     const ac = new AbortController();
@@ -192,7 +192,7 @@ describe('backup to S3', () => {
   });
 
   it('a pg_dump killed mid-dump leaves nothing behind and says what happened', async () => {
-    const env = { ...process.env, ...home, ...TEST_S3_ENV };
+    const env = { ...process.env, ...home, ...s3.env };
     const before = await s3.listKeys('backups');
     const killer = setInterval(() => {
       void pg.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pg_dump'`).catch(() => undefined);
@@ -209,7 +209,7 @@ describe('backup to S3', () => {
   });
 
   it('a cancelled backup leaves nothing behind', async () => {
-    const env = { ...process.env, ...home, ...TEST_S3_ENV };
+    const env = { ...process.env, ...home, ...s3.env };
     const before = await s3.listKeys('backups');
     const ac = new AbortController();
     const err = await runBackup({
@@ -228,7 +228,7 @@ describe('backup to S3', () => {
 
 describe('bad input changes nothing', () => {
   it('refuses a missing bucket before dumping', async () => {
-    const env = { ...process.env, ...home, ...TEST_S3_ENV };
+    const env = { ...process.env, ...home, ...s3.env };
     const err = (await runBackup({ db: pg.url(ODD_DB_NAME), to: s3.storageUrl('no-such-bucket'), env }).catch((e: unknown) => e)) as LifeboatError;
     expect(err.code).toBe('STORAGE_BUCKET_MISSING');
     expect(err.message).toContain('"no-such-bucket"');
@@ -257,7 +257,7 @@ describe('bad input changes nothing', () => {
 
 describe('the lifeboat CLI', () => {
   it('backs up with --json and lists newest first, including seed-layout backups without a manifest', async () => {
-    const env = { ...home, ...TEST_S3_ENV };
+    const env = { ...home, ...s3.env };
     await s3.createBucket('cli');
     // A backup written by the seed's own scripts: pg_dump | gzip, no manifest.
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');

@@ -16,7 +16,7 @@ import { runCli } from '../support/cli.js';
 import { seedRealisticDatabase } from '../support/fixtures.js';
 import { freshMachine, type TestEnv } from '../support/keychain.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
-import { TEST_S3_ENV, startS3Server, type S3Server } from '../support/s3-server.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
 
 const execFileAsync = promisify(execFile);
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -38,9 +38,9 @@ beforeAll(async () => {
   await s3.createBucket('vault');
   // Secrets in the keychain, only the S3 server's address in the environment (no AWS_* keys).
   const add = await runCli(
-    ['profile', 'add', 'shop', '--db', `postgresql://postgres@127.0.0.1:${pg.port}/shop`, '--password-stdin', '--to', s3.storageUrl('vault', 'prod'), '--s3-access-key-id', 'S3RVER', '--s3-secret-stdin', '--sse', 'AES256', '--encrypt'],
+    ['profile', 'add', 'shop', '--db', `postgresql://postgres@127.0.0.1:${pg.port}/shop`, '--password-stdin', '--to', s3.storageUrl('vault', 'prod'), '--s3-access-key-id', s3.accessKeyId, '--s3-secret-stdin', '--sse', 'AES256', '--encrypt'],
     machine,
-    `${DB_PASSWORD}\nS3RVER\n`,
+    `${DB_PASSWORD}\n${s3.secretAccessKey}\n`,
   );
   expect(add.stderr).toMatch(/created encryption key lbk_[0-9a-f]{16}/);
   expect(add.code).toBe(0);
@@ -78,7 +78,7 @@ describe('encrypted backups by profile name', () => {
 
   it('on a fresh machine: refuses before downloading without the key, then decrypts after import and pg_restore restores it', async () => {
     const recovery = (await runCli(['key', 'export', keyId], machine)).stdout.trim();
-    const fresh = { ...(await freshMachine()), ...TEST_S3_ENV };
+    const fresh = { ...(await freshMachine()), ...s3.env };
     const outFile = path.join(fresh.HOME, 'shop.dump');
     const storage = s3.storageUrl('vault', 'prod');
 
@@ -117,7 +117,7 @@ describe('encrypted backups by profile name', () => {
     const env = { ...process.env, ...machine };
     const { target, db, encryptionKey } = await resolveProfile('shop', env, { encryptionKey: false });
     // The profile's keychain secrets and its server-side encryption reach the engine's target.
-    expect(target).toMatchObject({ kind: 's3', bucket: 'vault', prefix: 'prod', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, serverSideEncryption: { mode: 'AES256' } });
+    expect(target).toMatchObject({ kind: 's3', bucket: 'vault', prefix: 'prod', credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }, serverSideEncryption: { mode: 'AES256' } });
     expect(db).toMatchObject({ password: DB_PASSWORD, url: `postgresql://postgres@127.0.0.1:${pg.port}/shop` });
     expect(encryptionKey).toBeNull(); // restore takes the key the backup names, not the profile's
     expect((await resolveProfile('shop', env)).encryptionKey?.id).toBe(keyId);
@@ -168,7 +168,7 @@ describe('encrypted backups by profile name', () => {
   });
 
   it('without the key: verify checks the stored SHA-256, restore and verify --deep refuse before downloading', async () => {
-    const fresh = { ...(await freshMachine()), ...TEST_S3_ENV, PGPASSWORD: DB_PASSWORD };
+    const fresh = { ...(await freshMachine()), ...s3.env, PGPASSWORD: DB_PASSWORD };
     const storage = s3.storageUrl('vault', 'prod');
     const quick = await runCli(['verify', '--to', storage, '--key', key, '--json'], fresh);
     expect(quick.code, quick.stderr).toBe(0);
@@ -185,14 +185,14 @@ describe('encrypted backups by profile name', () => {
 
   it('checks the key from the manifest before reading any backup data', async () => {
     // Replace the stored object with garbage: if decrypt read it, the error would be about the header.
-    const fresh = { ...(await freshMachine()), ...TEST_S3_ENV };
+    const fresh = { ...(await freshMachine()), ...s3.env };
     const original = await storedBytes(key);
     await s3.client.send(new PutObjectCommand({ Bucket: 'vault', Key: key, Body: Buffer.from('not even encrypted') }));
     try {
       const r = await runCli(['decrypt', '--key', key, '--to', s3.storageUrl('vault', 'prod'), '--out', path.join(fresh.HOME, 'x.dump')], fresh);
       expect(r.stderr).toContain(`encrypted with key ${keyId}, which is not in this keychain`);
       // With the key, the damaged object is refused and nothing is left at --out.
-      const again = await runCli(['decrypt', '--key', key, '--to', s3.storageUrl('vault', 'prod'), '--out', path.join(machine.HOME, 'x.dump')], { ...machine, ...TEST_S3_ENV });
+      const again = await runCli(['decrypt', '--key', key, '--to', s3.storageUrl('vault', 'prod'), '--out', path.join(machine.HOME, 'x.dump')], { ...machine, ...s3.env });
       expect(again.stderr).toContain('This is not a readable Lifeboat encrypted backup');
       expect((await readdir(machine.HOME)).filter((f) => f.includes('x.dump'))).toEqual([]);
     } finally {

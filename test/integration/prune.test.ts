@@ -5,7 +5,7 @@ import type { ActivityEntry } from '../../shared/activity.js';
 import { runBackup } from '../../electron/engine/backup/run-backup.js';
 import { runCli, tempHome } from '../support/cli.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
-import { TEST_S3_ENV, startS3Server, type S3Server } from '../support/s3-server.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
 
 let pg: PgCluster;
 let s3: S3Server;
@@ -25,7 +25,7 @@ afterAll(async () => {
 
 describe('lifeboat prune against the S3 server', () => {
   it('shows the plan on a dry run, then deletes exactly what it showed, with sidecars and orphans', async () => {
-    const env = { ...process.env, ...home, ...TEST_S3_ENV };
+    const env = { ...process.env, ...home, ...s3.env };
     const to = s3.storageUrl('prune-me');
     const now = Date.now();
     const at = (days: number) => () => new Date(now - days * DAY);
@@ -53,7 +53,7 @@ describe('lifeboat prune against the S3 server', () => {
     expect(dry.stdout).toMatch(new RegExp(`DELETE +${keys[60]}.*older than 30 days`));
     expect(dry.stdout).toMatch(new RegExp(`DELETE +${seedKey}`));
     expect(dry.stdout).toContain(`ORPHAN  ${orphan}`);
-    expect(dry.stdout).toContain('cannot list incomplete multipart uploads');
+    expect(dry.stdout).not.toContain('cannot list incomplete multipart uploads');
     expect(dry.stdout).toContain('Would delete 3 backup(s)');
     expect(await s3.listKeys('prune-me')).toEqual(before);
 
@@ -76,11 +76,11 @@ describe('lifeboat prune against the S3 server', () => {
     const entries = JSON.parse(log.stdout) as ActivityEntry[];
     expect(entries.map((e) => e.outcome)).toEqual(['info', 'success', 'success']);
     expect(entries[1]?.details).toMatchObject({ deleted: 3, orphans: 1 });
-    expect(log.stdout).not.toContain('S3RVER');
+    expect(log.stdout).not.toContain(s3.secretAccessKey);
   });
 
   it('refuses a policy that could delete the last backup, changing nothing', async () => {
-    const env = { ...process.env, ...home, ...TEST_S3_ENV };
+    const env = { ...process.env, ...home, ...s3.env };
     const r = await runCli(['prune', '--to', s3.storageUrl('prune-me'), '--keep-last', '0'], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('lifeboat: The retention policy is not valid: keep-last must be a whole number from 1 to 10000 (got 0).\n');
@@ -118,7 +118,7 @@ describe('lifeboat prune against the S3 server', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     try {
-      const env = { ...process.env, ...home, ...TEST_S3_ENV };
+      const env = { ...process.env, ...home, ...s3.env };
       const to = `s3://prune-me?endpoint=${encodeURIComponent(`http://127.0.0.1:${port}`)}`;
       const dry = await runCli(['prune', '--to', to, '--dry-run'], env);
       expect(dry.stdout).toContain('INCOMPLETE  database_backups/2026/11/20/shop_20261120_030000.dump');
@@ -134,7 +134,7 @@ describe('lifeboat prune against the S3 server', () => {
   });
 
   it('a CLI backup is logged with bytes and key, a failed one with its error and no password', async () => {
-    const env = { ...process.env, ...home, ...TEST_S3_ENV };
+    const env = { ...process.env, ...home, ...s3.env };
     const ok = await runCli(['backup', '--db', pg.url('shop'), '--to', s3.storageUrl('prune-me', 'logged'), '--json'], env);
     expect(ok.code).toBe(0);
     const key = (JSON.parse(ok.stdout) as { key: string }).key;

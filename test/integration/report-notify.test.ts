@@ -5,7 +5,7 @@ import type { ActivityEntry } from '../../shared/activity.js';
 import type { StatusReport } from '../../shared/report.js';
 import { runCli, tempHome } from '../support/cli.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
-import { TEST_S3_ENV, startS3Server, type S3Server } from '../support/s3-server.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 let pg: PgCluster;
@@ -87,7 +87,7 @@ describe('notifications', () => {
 describe('lifeboat report', () => {
   it('writes a self-contained HTML report with sizes, failures and verification, and sends the summary', async () => {
     const home = await tempHome();
-    const env = { ...home, ...TEST_S3_ENV, HOOK_REPORT: `${hook.url}/report` };
+    const env = { ...home, ...s3.env, HOOK_REPORT: `${hook.url}/report` };
     const to = s3.storageUrl('reports', 'shop');
     await runCli(['scheduler', 'add', 'shop', '--db', pg.url('shop'), '--to', to, '--daily', '03:00'], env);
     for (let i = 0; i < 2; i++) {

@@ -12,7 +12,7 @@ import { TempRegistry } from '../../electron/engine/restore/temp-registry.js';
 import { runCli, tempHome } from '../support/cli.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
 import { PG15_BIN, contentHashes, schemaDump, seedRichDatabase } from '../support/rich-database.js';
-import { TEST_S3_ENV, startS3Server, type S3Server } from '../support/s3-server.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -36,7 +36,7 @@ async function exists(db: string): Promise<boolean> {
 
 beforeAll(async () => {
   [pg, s3, home] = await Promise.all([startCluster({ major: 15 }), startS3Server(), tempHome()]);
-  env = { ...process.env, ...home, ...TEST_S3_ENV };
+  env = { ...process.env, ...home, ...s3.env };
   await pg.createDatabase('shop');
   await seedRichDatabase(pg, 'shop');
   await s3.createBucket('backups');

@@ -5,7 +5,7 @@ import type { ActivityEntry } from '../../shared/activity.js';
 import { runCli, tempHome } from '../support/cli.js';
 import { startCliProcess } from '../support/cli-process.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
-import { TEST_S3_ENV, startS3Server, type S3Server } from '../support/s3-server.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
 import { startWebhookReceiver, waitFor, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 let pg: PgCluster;
@@ -35,7 +35,7 @@ async function activity(home: { LIFEBOAT_HOME: string }): Promise<ActivityEntry[
 describe('lifeboat scheduler run (headless) with real backups', () => {
   it('runs a seconds-level schedule, prunes after each backup, verifies, and posts to the webhook', async () => {
     const home = await tempHome();
-    const env = { ...home, ...TEST_S3_ENV, LB_HOOK_URL: `${hook.url}/ok` };
+    const env = { ...home, ...s3.env, LB_HOOK_URL: `${hook.url}/ok` };
     const to = s3.storageUrl('sched', 'fast');
     const add = await runCli(['scheduler', 'add', 'fast', '--db', pg.url('shop'), '--to', to, '--cron', '*/2 * * * * *', '--keep-days', '0', '--keep-last', '2', '--retries', '0'], env);
     expect(add.stderr).toBe('');
@@ -76,7 +76,7 @@ describe('lifeboat scheduler run (headless) with real backups', () => {
 
   it('a failed scheduled backup is retried, then reported to a webhook that fails first', async () => {
     const home = await tempHome();
-    const env = { ...home, ...TEST_S3_ENV, LB_HOOK_URL: `${hook.url}/flaky` };
+    const env = { ...home, ...s3.env, LB_HOOK_URL: `${hook.url}/flaky` };
     await runCli(['scheduler', 'add', 'broken', '--db', `postgresql://postgres@127.0.0.1:${pg.port}/missing_db`, '--to', s3.storageUrl('sched', 'broken'), '--cron', '*/3 * * * * *', '--retries', '1', '--retry-delay', '0'], env);
     await runCli(['notify', 'add-webhook', 'flaky', '--kind', 'slack', '--url-env', 'LB_HOOK_URL'], env);
     // Notification retries wait 2 s, then 4 s: keep the test short by failing only once.
@@ -105,7 +105,7 @@ describe('lifeboat scheduler run (headless) with real backups', () => {
   it('catches up once after a simulated sleep, and only logs the miss when catch-up is off', async () => {
     for (const catchUp of [true, false]) {
       const home = await tempHome();
-      const env = { ...home, ...TEST_S3_ENV };
+      const env = { ...home, ...s3.env };
       const name = catchUp ? 'nightly' : 'nightly-no-catch-up';
       const args = ['scheduler', 'add', name, '--db', pg.url('shop'), '--to', s3.storageUrl('sched', name), '--daily', '03:00', '--timezone', 'UTC', '--verify-every-days', '0'];
       expect((await runCli(catchUp ? args : [...args, '--no-catch-up'], env)).code).toBe(0);
@@ -141,7 +141,7 @@ describe('lifeboat scheduler run (headless) with real backups', () => {
 
   it('sends the status report to the webhooks that take reports, on its own cron', async () => {
     const home = await tempHome();
-    const env = { ...home, ...TEST_S3_ENV, LB_REPORT_URL: `${hook.url}/weekly` };
+    const env = { ...home, ...s3.env, LB_REPORT_URL: `${hook.url}/weekly` };
     await runCli(['scheduler', 'add', 'nightly', '--db', pg.url('shop'), '--to', s3.storageUrl('sched', 'reported'), '--daily', '03:00', '--timezone', 'UTC'], env);
     await runCli(['notify', 'add-webhook', 'weekly', '--url-env', 'LB_REPORT_URL', '--on', 'report'], env);
     // Every two seconds here; "0 8 * * 1" (Monday 08:00) is the usual choice.
@@ -160,7 +160,7 @@ describe('lifeboat scheduler run (headless) with real backups', () => {
 
   it('runs a schedule attached to a profile: its database and storage, then prune --profile uses them', async () => {
     const home = await tempHome();
-    const env = { ...home, ...TEST_S3_ENV };
+    const env = { ...home, ...s3.env };
     const added = await runCli(['profile', 'add', 'shopprof', '--db', pg.url('shop'), '--to', s3.storageUrl('sched', 'byprofile')], env);
     expect(added.stderr).toBe('');
     const unknown = await runCli(['scheduler', 'add', 'x', '--profile', 'nope', '--daily', '03:00'], env);
@@ -184,7 +184,7 @@ describe('lifeboat scheduler run (headless) with real backups', () => {
 
   it('picks up a schedule added while it runs when sent SIGHUP', async () => {
     const home = await tempHome();
-    const env = { ...home, ...TEST_S3_ENV };
+    const env = { ...home, ...s3.env };
     await runCli(['scheduler', 'add', 'idle', '--db', pg.url('shop'), '--to', s3.storageUrl('sched', 'idle'), '--daily', '03:00', '--timezone', 'UTC'], env);
     const proc = startCliProcess(['scheduler', 'run'], env);
     try {

@@ -1,6 +1,7 @@
 // Plants known secrets, runs backups (succeeding and failing), list, show and decrypt, then
 // searches everything Lifeboat wrote and printed for them: the config file, manifests, local
 // backups, the S3 server's files, stdout and stderr, and the pg_dump command lines.
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -39,8 +40,11 @@ async function* walk(dir: string): AsyncGenerator<string> {
 }
 
 beforeAll(async () => {
-  process.env.S3RVER_EXTRA_KEY_PAIRS = `${S3_ACCESS_KEY_ID}:${S3_SECRET}`;
-  [pg, s3, machine] = await Promise.all([startCluster({ major: 15, password: DB_PASSWORD }), startS3Server(), freshMachine()]);
+  [pg, s3, machine] = await Promise.all([
+    startCluster({ major: 15, password: DB_PASSWORD }),
+    startS3Server({ accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET }),
+    freshMachine(),
+  ]);
   await pg.createDatabase('payroll');
   await pg.query(`CREATE TABLE salaries (id int, amount int); INSERT INTO salaries SELECT g, g * 100 FROM generate_series(1, 500) g`, [], 'payroll');
   await s3.createBucket('hygiene');
@@ -115,9 +119,16 @@ describe('secret hygiene', () => {
     const keyBytes = Buffer.from(keyB64, 'base64');
     const planted = [DB_PASSWORD, encodeURIComponent(DB_PASSWORD), WRONG_PASSWORD, S3_SECRET, S3_ACCESS_KEY_ID, keyB64, keyBytes.toString('hex'), keyBytes.toString('hex').toUpperCase()];
 
-    // every file under the test's HOME (LIFEBOAT_HOME, XDG dirs, local backups and manifests) and the S3 server's files
+    // every file under the test's HOME (LIFEBOAT_HOME, XDG dirs, local backups and manifests) and every object in the bucket
     const files: string[] = [];
-    for (const root of [machine.HOME, s3.dir]) for await (const f of walk(root)) files.push(f);
+    for await (const f of walk(machine.HOME)) files.push(f);
+    const objects = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-hygiene-objects-'));
+    for (const key of await s3.listKeys('hygiene')) {
+      const body = await (await s3.client.send(new GetObjectCommand({ Bucket: 'hygiene', Key: key }))).Body!.transformToByteArray();
+      const file = path.join(objects, key.replaceAll('/', '__'));
+      await writeFile(file, body);
+      files.push(file);
+    }
     expect(files.some((f) => f.endsWith('config.json'))).toBe(true);
     expect(files.some((f) => f.endsWith('.sql.gz.manifest.json'))).toBe(true);
     expect(files.filter((f) => f.includes('.dump.enc')).length).toBeGreaterThan(0);

@@ -10,7 +10,7 @@ import { readVerifyRecord } from '../../electron/engine/verify/read-verify-recor
 import { runCli, tempHome } from '../support/cli.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
 import { seedRichDatabase } from '../support/rich-database.js';
-import { TEST_S3_ENV, startS3Server, type S3Server } from '../support/s3-server.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 
 let pg: PgCluster;
@@ -22,7 +22,7 @@ let folderUrl: string;
 
 beforeAll(async () => {
   [pg, s3, home] = await Promise.all([startCluster({ major: 15 }), startS3Server(), tempHome()]);
-  env = { ...process.env, ...home, ...TEST_S3_ENV };
+  env = { ...process.env, ...home, ...s3.env };
   await pg.createDatabase('shop');
   await seedRichDatabase(pg, 'shop');
   await s3.createBucket('backups');
