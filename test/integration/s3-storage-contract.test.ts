@@ -7,7 +7,7 @@ import { LifeboatError } from '../../electron/engine/errors.js';
 import { S3Storage } from '../../electron/engine/storage/s3-storage.js';
 import { parseStorageTarget, type S3Target } from '../../electron/engine/storage/target.js';
 import { startFaultyProxy, type Fault } from '../support/faulty-proxy.js';
-import { TEST_S3_ENV, startS3Server, type S3Server } from '../support/s3-server.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
 import { startStallingProxy } from '../support/stalling-proxy.js';
 import { describeStorageContract } from '../support/storage-conformance.js';
 
@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 function targetFor(bucket: string, endpoint = s3.endpoint, extra: NodeJS.ProcessEnv = {}, query = ''): S3Target {
-  return parseStorageTarget(`s3://${bucket}/p?endpoint=${encodeURIComponent(endpoint)}${query}`, { ...TEST_S3_ENV, ...extra }) as S3Target;
+  return parseStorageTarget(`s3://${bucket}/p?endpoint=${encodeURIComponent(endpoint)}${query}`, { ...s3.env, ...extra }) as S3Target;
 }
 
 async function freshBucket(): Promise<string> {
