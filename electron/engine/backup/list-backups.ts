@@ -1,5 +1,5 @@
 import { compareNewestFirst, type BackupEntry } from '../../../shared/backup-entry.js';
-import { MANIFEST_SUFFIX, VERIFY_SUFFIX, manifestKeyFor, parseBackupKey } from '../../../shared/backup-key.js';
+import { CLAIM_SUFFIX, MANIFEST_SUFFIX, VERIFY_SUFFIX, manifestKeyFor, parseBackupKey } from '../../../shared/backup-key.js';
 import { manifestSchema, type BackupManifest } from '../../../shared/manifest.js';
 import type { BackupStorage } from '../storage/storage.js';
 import type { VerifyRecord } from '../../../shared/verify-record.js';
@@ -51,11 +51,16 @@ export async function listBackups(storage: BackupStorage, opts: ListOptions): Pr
   const objects = new Map<string, number>();
   const manifests = new Map<string, string>();
   const verifies = new Map<string, string>();
+  const claimed = new Set<string>();
   for await (const o of storage.list(`${opts.prefix}/`)) {
     if (o.key.endsWith(MANIFEST_SUFFIX)) manifests.set(o.key.slice(0, -MANIFEST_SUFFIX.length), `${o.size}@${o.lastModified.getTime()}`);
     else if (o.key.endsWith(VERIFY_SUFFIX)) verifies.set(o.key.slice(0, -VERIFY_SUFFIX.length), `${o.size}@${o.lastModified.getTime()}`);
+    else if (o.key.endsWith(CLAIM_SUFFIX)) claimed.add(o.key.slice(0, -CLAIM_SUFFIX.length));
     else objects.set(o.key, o.size);
   }
+  // An object under a claim and without a manifest is a backup still running or killed before its
+  // manifest: not a backup to restore, count or keep (listInterruptedBackups reports it).
+  for (const key of claimed) if (!manifests.has(key)) objects.delete(key);
   const cache = opts.manifestCache;
   const manifestOf = async (key: string): Promise<BackupManifest | null> => {
     const stamp = manifests.get(key);
