@@ -100,4 +100,12 @@ describe('S3 failures, each in its own class with what to do', () => {
       await proxy.close();
     }
   });
+
+  it('an SSE request the server does not confirm (RGW stores SSE-S3 unencrypted) fails, and leaves nothing', async () => {
+    const bucket = await freshBucket();
+    const storage = new S3Storage({ ...targetFor(bucket), serverSideEncryption: { mode: 'AES256' } });
+    const got = await codeOf(storage.upload('p/x.dump', Readable.from([Buffer.from('dump')]), { contentType: 'application/octet-stream', expectedBytes: 4 }));
+    expect(got).toMatch(/^STORAGE_SSE_UNCONFIRMED: .*without confirming server-side encryption \(AES256\).*removed/);
+    expect(await s3.listKeys(bucket)).toEqual([]);
+  });
 });

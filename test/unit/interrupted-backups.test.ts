@@ -9,7 +9,7 @@ const started = new Date('2026-11-30T12:00:00Z');
 const key = 'database_backups/2026/11/30/shop_20261130_120000.dump';
 const smallKey = 'database_backups/2026/11/30/shop_20261130_120005.dump';
 const seedKey = 'database_backups/2023/05/15/shop_20230515_031012.sql.gz';
-const policy = { keepDays: 30, keepLast: 1 };
+const policy = { keepDays: 30, keepLast: 1, gfs: null };
 
 async function killedBackups(): Promise<MemoryStorage> {
   const storage = new MemoryStorage('killed', () => started);

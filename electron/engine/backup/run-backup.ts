@@ -204,8 +204,14 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       createdKey = null; // another process took the claim over: the object may be its, not ours
       throw new LifeboatError('KEY_EXISTS', `Another backup took over ${key} while this one was running (${storage.display} ignores create-only writes); this backup is not kept. Run it again.`);
     }
-    await storage.putSmall(manifestKeyFor(key), `${JSON.stringify(manifest, null, 2)}\n`, { contentType: 'application/json', mode: 'create' });
+    // Counted as ours before the write: if its answer is lost, a failure removes it with the object.
     createdManifest = manifestKeyFor(key);
+    try {
+      await storage.putSmall(createdManifest, `${JSON.stringify(manifest, null, 2)}\n`, { contentType: 'application/json', mode: 'create' });
+    } catch (e) {
+      if (e instanceof LifeboatError && e.code === 'KEY_EXISTS') createdManifest = null; // not ours: never delete it
+      throw e;
+    }
     createdKey = null;
     createdManifest = null;
     await claim.release().catch(() => undefined);
