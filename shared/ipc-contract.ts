@@ -127,6 +127,8 @@ export interface ScheduleView {
   nextRuns: string[];
   lastOutcome: 'success' | 'failure' | 'cancelled' | null;
   lastRunAt: string | null;
+  /** Why the scheduler skips this schedule (bad cron or time zone in a hand-edited file); null when it runs. */
+  problem?: string | null;
 }
 
 export interface NotificationChannelView {

@@ -34,24 +34,34 @@ export function nextRuns(s: Timing, from: Date, count: number): Date[] {
   return cronFor(s).nextRuns(count, from);
 }
 
-/** Slots in (after, until], oldest first, at most `max` (the newest are the ones that matter). */
+/**
+ * Slots in (after, until], oldest first, at most `max` (the newest are the ones that matter).
+ * The work is bounded by `max`, never by how far back `after` lies: walking slot by slot from a
+ * years-old creation time (or a damaged lastSlot) through a per-minute cron took minutes of
+ * blocked event loop, in which not even SIGTERM was handled. Past `max`, the newest slots are
+ * found by walking back from `until`.
+ */
 export function slotsBetween(s: Timing, after: Date, until: Date, max = 10_000): { slots: Date[]; truncated: boolean } {
   const cron = cronFor(s);
   const slots: Date[] = [];
   let cursor = after;
-  let truncated = false;
   for (;;) {
     const next = cron.nextRun(cursor);
-    if (!next || next.getTime() > until.getTime()) break;
+    if (!next || next.getTime() > until.getTime()) return { slots, truncated: false };
+    if (slots.length === max) break;
     slots.push(next);
-    if (slots.length > max) {
-      slots.shift();
-      truncated = true;
-    }
     cursor = next;
   }
-  return { slots, truncated };
+  // croner's reference for previousRuns is exclusive and whole-second: look from the next second.
+  const newest = cron
+    .previousRuns(max, new Date(Math.floor(until.getTime() / 1000) * 1000 + 1000))
+    .filter((d) => d.getTime() > after.getTime() && d.getTime() <= until.getTime())
+    .reverse();
+  return { slots: newest, truncated: true };
 }
+
+/** Missed slots beyond this many are counted as this many ("100 missed"), to bound the work. */
+const MISSED_COUNTED = 100;
 
 export type DueAction = 'none' | 'run' | 'catch-up' | 'skip-missed';
 
@@ -69,7 +79,8 @@ export interface DueDecision {
  * missed slots never mean several runs: one catch-up covers them all.
  */
 export function decideDue(s: Timing & Pick<Schedule, 'catchUp'>, lastHandled: Date, now: Date, graceMs: number): DueDecision {
-  const { slots, truncated } = slotsBetween(s, lastHandled, now);
+  // Only the newest slot and a count of the missed ones matter: a few slots back is enough.
+  const { slots, truncated } = slotsBetween(s, lastHandled, now, MISSED_COUNTED);
   const newest = slots.at(-1);
   if (!newest) return { action: 'none', slot: null, missed: 0 };
   const missedBefore = slots.length - 1 + (truncated ? 1 : 0);

@@ -61,6 +61,8 @@ export const notificationSettingsSchema = z.object({
 export const automationConfigSchema = z.object({
   version: z.literal(1),
   schedules: z.array(scheduleSchema).default([]),
+  /** How many scheduled backups run at once; later due slots wait their turn (each backup holds two connections). */
+  maxConcurrentBackups: z.number().int().min(1).max(64).default(2),
   notifications: notificationSettingsSchema.default({ webhooks: [], sentryDsnEnv: null, desktopOnSuccess: false, retries: 3, retryDelaySeconds: 2, reportCron: null }),
 });
 

@@ -4,13 +4,13 @@ import { planRetention } from '../../shared/retention.js';
 import { renderReportHtml } from '../../shared/report-html.js';
 import { scheduleSchema, type AutomationConfig, type Schedule } from '../../shared/schedule.js';
 import { nextRuns, scheduledRunsBetween, timingProblem } from '../../shared/schedule-slots.js';
-import { ActivityLog } from '../engine/activity/activity-log.js';
+import { ActivityLog, errorForLog } from '../engine/activity/activity-log.js';
 import { runLoggedBackup } from '../engine/activity/logged-backup.js';
 import { listBackups } from '../engine/backup/list-backups.js';
 import { LifeboatError } from '../engine/errors.js';
 import { Notifier } from '../engine/notify/notifier.js';
 import { collectReport } from '../engine/report/collect-report.js';
-import { automationConfigPath, loadAutomationConfig, saveAutomationConfig } from '../engine/scheduler/automation-config.js';
+import { automationConfigPath, loadAutomationConfig, updateAutomationConfig } from '../engine/scheduler/automation-config.js';
 import { engineActions } from '../engine/scheduler/schedule-actions.js';
 import { createSchedulerHost } from '../engine/scheduler/scheduler-host.js';
 import type { Scheduler, ScheduleActions } from '../engine/scheduler/scheduler.js';
@@ -82,6 +82,8 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
         nextRuns: s.enabled ? safeNextRuns(s, now) : [],
         lastOutcome: state[s.name]?.lastOutcome ?? null,
         lastRunAt: state[s.name]?.lastRunAt ?? null,
+        // Skipped by the scheduler (a hand-edited cron or time zone): said on the schedule's screen.
+        problem: s.enabled ? timingProblem(s) : null,
       }));
   };
 
@@ -100,9 +102,35 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
         if (e.type === 'run-finished' || e.type === 'verify-finished') void views().then((schedules) => emit('schedules.changed', { schedules }));
       },
     });
+    try {
+      await host.scheduler.start(active);
+    } catch (e) {
+      // Not kept: the next call (start, a schedule save) tries again and meets the same error.
+      host.stopReports();
+      throw e;
+    }
     scheduler = host.scheduler;
     stopReports = host.stopReports;
-    await scheduler.start(active);
+  };
+
+  /**
+   * A scheduler that cannot start (damaged settings or state file) must not idle in silence: the
+   * failure goes to the activity log and the desktop, and the schedule calls fail with it too.
+   */
+  const startOrSay = async (): Promise<void> => {
+    try {
+      await restartScheduler(await loadAutomationConfig(file));
+    } catch (e) {
+      const at = new Date().toISOString();
+      const error = errorForLog(e);
+      await log.append({ kind: 'scheduler', outcome: 'failure', profile: null, startedAt: at, endedAt: at, bytes: null, storage: null, key: null, summary: 'The scheduler did not start; no scheduled backup runs until this is fixed', error, details: {} }).catch(() => undefined);
+      try {
+        opts.desktop?.({ type: 'failure', title: 'Scheduled backups are not running', text: error.message, profile: null, at, details: { code: error.code } });
+      } catch {
+        /* the desktop hook's own problem */
+      }
+      throw e;
+    }
   };
 
   const changed = async (config: AutomationConfig): Promise<ScheduleView[]> => {
@@ -119,25 +147,26 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
       const t = await targets.get(req.targetId);
       const problem = timingProblem({ when: req.when, timezone: req.timezone ?? null });
       if (problem) throw new LifeboatError('BAD_INPUT', `The schedule cannot be used: ${problem}.`);
-      const config = await loadAutomationConfig(file);
-      const existing = config.schedules.find((s) => s.profile === t.id);
-      const s: Schedule = scheduleSchema.parse({
-        name: t.id,
-        profile: t.id,
-        db: null,
-        to: t.storageUrl,
-        when: req.when,
-        timezone: req.timezone ?? null,
-        enabled: req.enabled,
-        catchUp: req.catchUp ?? true,
-        retries: req.retries ?? 3,
-        retention: req.retention ? { ...req.retention, gfs: null } : null,
-        verifyEveryDays: req.verifyEveryDays === undefined ? 7 : req.verifyEveryDays,
-        // Editing keeps the original creation time: changing the time must not look like missed runs.
-        createdAt: existing?.createdAt ?? new Date().toISOString(),
+      const config = await updateAutomationConfig(file, (config) => {
+        const existing = config.schedules.find((s) => s.profile === t.id);
+        const s: Schedule = scheduleSchema.parse({
+          name: t.id,
+          profile: t.id,
+          db: null,
+          to: t.storageUrl,
+          when: req.when,
+          timezone: req.timezone ?? null,
+          enabled: req.enabled,
+          catchUp: req.catchUp ?? true,
+          retries: req.retries ?? 3,
+          retention: req.retention ? { ...req.retention, gfs: null } : null,
+          verifyEveryDays: req.verifyEveryDays === undefined ? 7 : req.verifyEveryDays,
+          // Editing keeps the original creation time: changing the time must not look like missed runs.
+          createdAt: existing?.createdAt ?? new Date().toISOString(),
+        });
+        config.schedules = [...config.schedules.filter((x) => x.profile !== t.id), s];
+        return config;
       });
-      config.schedules = [...config.schedules.filter((x) => x.profile !== t.id), s];
-      await saveAutomationConfig(file, config);
       const all = await changed(config);
       const view = all.find((v) => v.targetId === t.id);
       if (!view) throw new LifeboatError('INTERNAL', 'The schedule was saved but cannot be read back.');
@@ -145,11 +174,12 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
     },
 
     'schedules.remove': async (req) => {
-      const config = await loadAutomationConfig(file);
-      const before = config.schedules.length;
-      config.schedules = config.schedules.filter((s) => s.profile !== req.targetId);
-      if (config.schedules.length === before) return { removed: false };
-      await saveAutomationConfig(file, config);
+      const { config, removed } = await updateAutomationConfig(file, (config) => {
+        const before = config.schedules.length;
+        config.schedules = config.schedules.filter((s) => s.profile !== req.targetId);
+        return { config, removed: config.schedules.length !== before };
+      });
+      if (!removed) return { removed: false };
       await changed(config);
       return { removed: true };
     },
@@ -203,9 +233,7 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
 
   return {
     handlers,
-    async start() {
-      await restartScheduler(await loadAutomationConfig(file));
-    },
+    start: startOrSay,
     async wake() {
       await scheduler?.wake();
     },

@@ -97,9 +97,20 @@ rgw crypt s3 kms encryption keys = lifeboat-test-key=${TEST_KMS_KEY}
 `;
 }
 
+/**
+ * Ceph runs on the real clock even when the suite runs under faketime (to prove no test depends
+ * on the date): its monitor and OSD fail under a preloaded fake clock. The AWS SDK corrects the
+ * client's skew from the server's Date header.
+ */
+function realClockEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('FAKETIME') || k === 'LD_PRELOAD') delete env[k];
+  return env;
+}
+
 async function run(cmd: string, args: string[], conf: string): Promise<string> {
   try {
-    const { stdout } = await execFileAsync(cmd, ['-c', conf, ...args], { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await execFileAsync(cmd, ['-c', conf, ...args], { timeout: 120_000, maxBuffer: 16 * 1024 * 1024, env: realClockEnv() });
     return stdout;
   } catch (e) {
     const err = e as { stderr?: string; message: string };
@@ -135,7 +146,7 @@ export async function startRgwCluster(): Promise<RgwCluster> {
   await writeFile(conf, configText(dir, fsid, monPort, rgwPort));
   const children: ChildProcess[] = [];
   const daemon = (cmd: string, args: string[]): ChildProcess => {
-    const child = spawn(cmd, ['-c', conf, '-f', ...args], { stdio: 'ignore' });
+    const child = spawn(cmd, ['-c', conf, '-f', ...args], { stdio: 'ignore', env: realClockEnv() });
     child.on('error', () => undefined);
     children.push(child);
     return child;
@@ -148,8 +159,9 @@ export async function startRgwCluster(): Promise<RgwCluster> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await execFileAsync('ceph-authtool', ['--create-keyring', path.join(dir, 'keyring'), '--gen-key', '-n', 'mon.', '--cap', 'mon', 'allow *']);
-    await execFileAsync('monmaptool', ['--create', '--addv', 'a', `v1:127.0.0.1:${monPort}`, '--fsid', fsid, path.join(dir, 'monmap')]);
+    const env = realClockEnv();
+    await execFileAsync('ceph-authtool', ['--create-keyring', path.join(dir, 'keyring'), '--gen-key', '-n', 'mon.', '--cap', 'mon', 'allow *'], { env });
+    await execFileAsync('monmaptool', ['--create', '--addv', 'a', `v1:127.0.0.1:${monPort}`, '--fsid', fsid, path.join(dir, 'monmap')], { env });
     await run('ceph-mon', ['--mkfs', '-i', 'a', '--monmap', path.join(dir, 'monmap'), '--keyring', path.join(dir, 'keyring')], conf);
     daemon('ceph-mon', ['-i', 'a']);
     const osdId = (await run('ceph', ['--connect-timeout', '60', 'osd', 'create'], conf)).trim();

@@ -24,6 +24,17 @@ describe('activity log', () => {
     expect(ids.length).toBeLessThan(60);
   });
 
+  it('loses nothing when several writers (the app, the CLI, a scheduler service) rotate at the same moment', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-activity-'));
+    // Enough kept files that nothing is rotated out: every entry must still be there.
+    const writers = Array.from({ length: 8 }, () => new ActivityLog({ dir, maxBytes: 1500, keepFiles: 200 }));
+    await Promise.all(writers.map((log, w) => (async () => {
+      for (let i = 0; i < 20; i++) await log.append(entry(w * 100 + i, { summary: `writer ${w} entry ${i} ${'x'.repeat(100)}` }));
+    })()));
+    expect(await writers[0]!.read()).toHaveLength(160);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+
   it('never writes a password, token or credential-bearing URL', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-activity-'));
     const log = new ActivityLog({ dir }, ['Hunter2!']);

@@ -38,8 +38,8 @@ describe('config file', () => {
     const env = { LIFEBOAT_HOME: await tmp() };
     const file = configFilePath(env);
     await writeFile(file, '{"schemaVersion":1,"profiles":[],"keys":[{"id":1}]}');
-    await expect(readConfig(env)).rejects.toMatchObject({ code: 'CONFIG_DAMAGED', message: expect.stringContaining(`${file} is damaged (keys.0.id: `) });
-    await expect(updateConfig(env, () => undefined)).rejects.toMatchObject({ code: 'CONFIG_DAMAGED' });
+    await expect(readConfig(env)).rejects.toMatchObject({ code: 'STATE_DAMAGED', message: expect.stringContaining(`${file} is damaged (keys.0.id: `) });
+    await expect(updateConfig(env, () => undefined)).rejects.toMatchObject({ code: 'STATE_DAMAGED' });
     expect(await readFile(file, 'utf8')).toBe('{"schemaVersion":1,"profiles":[],"keys":[{"id":1}]}');
   });
 });

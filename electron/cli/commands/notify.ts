@@ -4,7 +4,7 @@ import { timingProblem } from '../../../shared/schedule-slots.js';
 import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { Notifier } from '../../engine/notify/notifier.js';
-import { automationConfigPath, loadAutomationConfig, saveAutomationConfig } from '../../engine/scheduler/automation-config.js';
+import { automationConfigPath, loadAutomationConfig, updateAutomationConfig } from '../../engine/scheduler/automation-config.js';
 import { printJson } from '../output.js';
 
 const EVENTS = ['failure', 'success', 'report', 'test'] as const;
@@ -24,22 +24,20 @@ export function registerNotify(program: Command): void {
       const bad = events.find((e) => !(EVENTS as readonly string[]).includes(e));
       if (bad) throw new LifeboatError('BAD_INPUT', `Unknown event "${bad}"; use some of ${EVENTS.join(', ')}.`);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.urlEnv)) throw new LifeboatError('BAD_INPUT', `--url-env wants the name of an environment variable (like SLACK_WEBHOOK_URL), not "${o.urlEnv}".`);
-      const file = automationConfigPath();
-      const config = await loadAutomationConfig(file);
-      const hook = webhookSchema.parse({ name, kind: o.kind, urlEnv: o.urlEnv, events });
-      config.notifications.webhooks = [...config.notifications.webhooks.filter((w) => w.name !== name), hook];
-      await saveAutomationConfig(file, config);
+      await updateAutomationConfig(automationConfigPath(), (config) => {
+        const hook = webhookSchema.parse({ name, kind: o.kind, urlEnv: o.urlEnv, events });
+        config.notifications.webhooks = [...config.notifications.webhooks.filter((w) => w.name !== name), hook];
+      });
       process.stdout.write(`Webhook "${name}" (${o.kind}) gets ${events.join(', ')} notifications; its URL is read from $${o.urlEnv}.\n`);
     });
 
   cmd
     .command('remove-webhook <name>')
     .action(async (name: string) => {
-      const file = automationConfigPath();
-      const config = await loadAutomationConfig(file);
-      if (!config.notifications.webhooks.some((w) => w.name === name)) throw new LifeboatError('NOT_FOUND', `There is no webhook named "${name}"; \`lifeboat notify list\` shows them.`);
-      config.notifications.webhooks = config.notifications.webhooks.filter((w) => w.name !== name);
-      await saveAutomationConfig(file, config);
+      await updateAutomationConfig(automationConfigPath(), (config) => {
+        if (!config.notifications.webhooks.some((w) => w.name === name)) throw new LifeboatError('NOT_FOUND', `There is no webhook named "${name}"; \`lifeboat notify list\` shows them.`);
+        config.notifications.webhooks = config.notifications.webhooks.filter((w) => w.name !== name);
+      });
       process.stdout.write(`Removed webhook "${name}".\n`);
     });
 
@@ -49,10 +47,9 @@ export function registerNotify(program: Command): void {
     .option('--dsn-env <VAR>', 'environment variable holding the DSN', 'SENTRY_DSN')
     .option('--off', 'stop sending to Sentry')
     .action(async (o: { dsnEnv: string; off?: boolean }) => {
-      const file = automationConfigPath();
-      const config = await loadAutomationConfig(file);
-      config.notifications.sentryDsnEnv = o.off ? null : o.dsnEnv;
-      await saveAutomationConfig(file, config);
+      await updateAutomationConfig(automationConfigPath(), (config) => {
+        config.notifications.sentryDsnEnv = o.off ? null : o.dsnEnv;
+      });
       process.stdout.write(o.off ? 'Sentry notifications are off.\n' : `Failures go to Sentry; the DSN is read from $${o.dsnEnv}.\n`);
     });
 
@@ -64,10 +61,9 @@ export function registerNotify(program: Command): void {
     .action(async (o: { cron: string; off?: boolean }) => {
       const problem = o.off ? null : timingProblem({ when: { cron: o.cron }, timezone: null });
       if (problem) throw new LifeboatError('BAD_INPUT', `The report time cannot be used: ${problem}.`);
-      const file = automationConfigPath();
-      const config = await loadAutomationConfig(file);
-      config.notifications.reportCron = o.off ? null : o.cron;
-      await saveAutomationConfig(file, config);
+      await updateAutomationConfig(automationConfigPath(), (config) => {
+        config.notifications.reportCron = o.off ? null : o.cron;
+      });
       process.stdout.write(o.off ? 'The status report is no longer sent.\n' : `The status report is sent on cron "${o.cron}" to webhooks that take reports.\n`);
     });
 

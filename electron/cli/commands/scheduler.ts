@@ -4,8 +4,9 @@ import { describeWhen, scheduleSchema, type Schedule } from '../../../shared/sch
 import { nextRuns, timingProblem } from '../../../shared/schedule-slots.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { getProfile } from '../../engine/profiles/profiles.js';
-import { assertNoSecretInUrl, automationConfigPath, findSchedule, loadAutomationConfig, saveAutomationConfig } from '../../engine/scheduler/automation-config.js';
+import { assertNoSecretInUrl, automationConfigPath, findSchedule, loadAutomationConfig, updateAutomationConfig } from '../../engine/scheduler/automation-config.js';
 import { createSchedulerHost } from '../../engine/scheduler/scheduler-host.js';
+import { invalidScheduleMessage } from '../../engine/scheduler/scheduler.js';
 import { fileStateStore, schedulerStatePath } from '../../engine/scheduler/scheduler-state.js';
 import { parseStorageTarget } from '../../engine/storage/target.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -97,15 +98,14 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
     .option('--disabled', 'store it without running it')
     .option('--replace', 'replace a schedule of the same name')
     .action(async (name: string, o: AddOptions) => {
-      const file = automationConfigPath();
-      const config = await loadAutomationConfig(file);
       const s = scheduleFromOptions(name, o, new Date());
       if (s.profile) await getProfile(process.env, s.profile); // a clear error for an unknown profile
-      const existing = config.schedules.findIndex((x) => x.name === name);
-      if (existing >= 0 && !o.replace) throw new LifeboatError('BAD_INPUT', `A schedule named "${name}" exists already; add --replace to change it.`);
-      if (existing >= 0) config.schedules[existing] = s;
-      else config.schedules.push(s);
-      await saveAutomationConfig(file, config);
+      await updateAutomationConfig(automationConfigPath(), (config) => {
+        const existing = config.schedules.findIndex((x) => x.name === name);
+        if (existing >= 0 && !o.replace) throw new LifeboatError('BAD_INPUT', `A schedule named "${name}" exists already; add --replace to change it.`);
+        if (existing >= 0) config.schedules[existing] = s;
+        else config.schedules.push(s);
+      });
       const next = nextRuns(s, new Date(), 5).map((d) => d.toISOString());
       process.stdout.write(`Schedule "${name}": ${describeWhen(s)}. Next runs (UTC): ${next.join(', ')}\n`);
     });
@@ -118,11 +118,16 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
       const config = await loadAutomationConfig(automationConfigPath());
       const state = await fileStateStore(schedulerStatePath()).load();
       const now = new Date();
-      const rows = config.schedules.map((s) => ({ ...s, when: s.when, description: describeWhen(s), nextRuns: s.enabled ? nextRuns(s, now, 5).map((d) => d.toISOString()) : [], state: state[s.name] ?? null }));
+      const rows = config.schedules.map((s) => {
+        // A schedule the scheduler skips says so here too, instead of failing the whole list.
+        const problem = timingProblem(s);
+        return { ...s, when: s.when, description: describeWhen(s), problem, nextRuns: s.enabled && !problem ? nextRuns(s, now, 5).map((d) => d.toISOString()) : [], state: state[s.name] ?? null };
+      });
       if (o.json) return printJson(rows);
       if (rows.length === 0) return void process.stdout.write('No schedules. Add one with `lifeboat scheduler add NAME --db URL --to URL --daily 03:00`.\n');
       for (const r of rows) {
-        process.stdout.write(`${r.name}${r.enabled ? '' : ' (disabled)'}: ${r.description}; ${r.profile ? `profile ${r.profile}` : `${r.db ?? 'PG* environment'} → ${r.to ?? 'default storage'}`}; last: ${r.state?.lastOutcome ?? 'never run'}\n  next: ${r.nextRuns.join(', ') || '-'}\n`);
+        const status = r.problem ? `SKIPPED by the scheduler: ${r.problem}` : `last: ${r.state?.lastOutcome ?? 'never run'}`;
+        process.stdout.write(`${r.name}${r.enabled ? '' : ' (disabled)'}: ${r.description}; ${r.profile ? `profile ${r.profile}` : `${r.db ?? 'PG* environment'} → ${r.to ?? 'default storage'}`}; ${status}\n  next: ${r.nextRuns.join(', ') || '-'}\n`);
       }
     });
 
@@ -130,53 +135,74 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
     .command('remove <name>')
     .description('Remove a schedule (its backups stay)')
     .action(async (name: string) => {
-      const file = automationConfigPath();
-      const config = await loadAutomationConfig(file);
-      findSchedule(config, name);
-      config.schedules = config.schedules.filter((s) => s.name !== name);
-      await saveAutomationConfig(file, config);
+      await updateAutomationConfig(automationConfigPath(), (config) => {
+        findSchedule(config, name);
+        config.schedules = config.schedules.filter((s) => s.name !== name);
+      });
       process.stdout.write(`Removed schedule "${name}"; its backups are untouched.\n`);
     });
 
   cmd
     .command('run')
     .description('Run the schedules in the foreground until Ctrl-C or SIGTERM (for a terminal or a service)')
-    .action(async () => {
+    .option('--max-concurrent <n>', 'backups running at once; later due runs wait their turn (default: maxConcurrentBackups in the settings, 2)')
+    .action(async (o: { maxConcurrent?: string }) => {
+      const maxConcurrent = o.maxConcurrent === undefined ? undefined : positiveInt(o.maxConcurrent, '--max-concurrent');
+      // A damaged settings or state file stops us here with one sentence naming it (exit non-zero).
       const config = await loadAutomationConfig(automationConfigPath());
       const active = config.schedules.filter((s) => s.enabled);
       if (active.length === 0) throw new LifeboatError('BAD_INPUT', 'There are no enabled schedules; add one with `lifeboat scheduler add`.');
+      const problems = active.map((s) => ({ name: s.name, problem: timingProblem(s) })).filter((p) => p.problem !== null);
+      if (problems.length === active.length) {
+        throw new LifeboatError('BAD_INPUT', `None of the enabled schedules can run (${problems.map((p) => `"${p.name}": ${p.problem ?? ''}`).join('; ')}); fix them with \`lifeboat scheduler add NAME --replace …\`.`);
+      }
       const { scheduler, stopReports } = createSchedulerHost({
         config,
         env: process.env,
         pgBinDir: globals().pgBin,
+        maxConcurrent,
         onEvent: (e) => {
           const t = new Date().toISOString();
           if (e.type === 'run-started') process.stdout.write(`${t} ${e.schedule}: backup started${e.catchUp ? ' (catching up a missed run)' : ''}\n`);
           if (e.type === 'run-finished') process.stdout.write(`${t} ${e.schedule}: ${e.outcome}${e.key ? ` ${e.key}` : ''}${e.error ? ` — ${e.error}` : ''}\n`);
           if (e.type === 'verify-finished') process.stdout.write(`${t} ${e.schedule}: verification ${e.ok ? 'ok' : 'FAILED'}${e.key ? ` ${e.key}` : ''}${e.error ? ` — ${e.error}` : ''}\n`);
+          if (e.type === 'schedule-invalid') process.stderr.write(`lifeboat: ${invalidScheduleMessage({ name: e.schedule, problem: e.problem })}\n`);
         },
       });
+      let stopping = false;
       const stopped = new Promise<void>((resolve) => {
-        const stop = (): void => {
+        const stop = (signal: NodeJS.Signals): void => {
+          if (stopping) {
+            // A second signal: the service manager or the user will not wait for the clean-up.
+            process.stderr.write(`lifeboat: ${signal} again; exiting without waiting for running backups to clean up.\n`);
+            process.exit(signal === 'SIGINT' ? 130 : 143);
+          }
+          stopping = true;
           process.stdout.write('Stopping: cancelling running backups…\n');
           stopReports();
           void scheduler.stop().then(resolve);
         };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
       });
       // SIGHUP (systemctl reload) re-reads the settings without stopping running backups.
       const onHup = (): void => {
         void loadAutomationConfig(automationConfigPath())
           .then(async (c) => {
             await scheduler.reload(c.schedules.filter((s) => s.enabled));
-            process.stdout.write(`Reloaded: ${c.schedules.filter((s) => s.enabled).length} schedule(s).\n`);
+            process.stdout.write(`Reloaded: ${c.schedules.filter((s) => s.enabled).length - scheduler.invalidSchedules().length} schedule(s).\n`);
           })
-          .catch((e: unknown) => process.stderr.write(`lifeboat: could not reload the settings: ${(e as Error).message}\n`));
+          .catch((e: unknown) => process.stderr.write(`lifeboat: could not reload the settings, still running the previous ones: ${(e as Error).message}\n`));
       };
       if (process.platform !== 'win32') process.on('SIGHUP', onHup);
       await scheduler.start(active);
-      process.stdout.write(`Scheduler running ${active.length} schedule(s): ${active.map((s) => `${s.name} (${describeWhen(s)})`).join(', ')}. Ctrl-C stops.\n`);
+      const running = active.filter((s) => !scheduler.invalidSchedules().some((i) => i.name === s.name));
+      process.stdout.write(`Scheduler running ${running.length} schedule(s): ${running.map((s) => `${s.name} (${describeWhen(s)})`).join(', ')}; at most ${maxConcurrent ?? config.maxConcurrentBackups} backup(s) at once. Ctrl-C stops.\n`);
       await stopped;
     });
+}
+
+function positiveInt(v: string, flag: string): number {
+  if (!/^\d{1,2}$/.test(v) || Number(v) < 1 || Number(v) > 64) throw new LifeboatError('BAD_INPUT', `${flag} must be a whole number from 1 to 64, not "${v}".`);
+  return Number(v);
 }

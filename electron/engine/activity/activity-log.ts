@@ -4,6 +4,7 @@ import path from 'node:path';
 import { matchesFilter, type ActivityEntry, type ActivityFilter } from '../../../shared/activity.js';
 import { lifeboatHome } from '../paths.js';
 import { scrubSecrets } from '../redact.js';
+import { withFileLock } from '../state/file-lock.js';
 
 export interface ActivityLogOptions {
   /** Folder holding activity.jsonl and its rotated predecessors. */
@@ -73,6 +74,15 @@ export class ActivityLog {
       return;
     }
     if (size < this.maxBytes) return;
+    // Two processes rotating at once would shift the old files twice and delete one that was
+    // still kept; the state lock makes one of them rotate, and the other sees a small file.
+    await withFileLock(`${this.file}.lock`, async () => {
+      const now = await stat(this.file).catch(() => null);
+      if (now && now.size >= this.maxBytes) await this.rotate();
+    });
+  }
+
+  private async rotate(): Promise<void> {
     await rm(this.rotated(this.keepFiles), { force: true });
     for (let i = this.keepFiles - 1; i >= 1; i--) {
       await rename(this.rotated(i), this.rotated(i + 1)).catch(() => undefined);

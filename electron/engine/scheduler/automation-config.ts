@@ -1,36 +1,37 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { automationConfigSchema, type AutomationConfig, type Schedule } from '../../../shared/schedule.js';
 import { LifeboatError } from '../errors.js';
 import { lifeboatHome } from '../paths.js';
+import { JsonStateFile } from '../state/json-state-file.js';
 
 export function automationConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(lifeboatHome(env), 'automation.json');
 }
 
-export async function loadAutomationConfig(file: string): Promise<AutomationConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return automationConfigSchema.parse({ version: 1 });
-    throw e;
-  }
-  try {
-    return automationConfigSchema.parse(JSON.parse(text));
-  } catch (e) {
-    const why = e instanceof SyntaxError ? e.message : ((e as { issues?: { path: unknown[]; message: string }[] }).issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new LifeboatError('BAD_INPUT', `The automation settings in ${file} are not valid (${why}); fix or remove that file.`);
-  }
+export function automationStateFile(file: string): JsonStateFile<typeof automationConfigSchema> {
+  return new JsonStateFile({
+    file,
+    schema: automationConfigSchema,
+    empty: () => automationConfigSchema.parse({ version: 1 }),
+    what: 'the automation settings file',
+    consequence: 'Moving it aside starts with no schedules and no notification channels.',
+    version: { field: 'version', current: 1 },
+  });
 }
 
-/** Writes atomically (temp file + rename), owner-only. */
-export async function saveAutomationConfig(file: string, config: AutomationConfig): Promise<void> {
-  const valid = automationConfigSchema.parse(config);
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(valid, null, 2)}\n`, { mode: 0o600 });
-  await rename(tmp, file);
+/** A missing file is no schedules; a damaged or invalid one is a STATE_DAMAGED error, never a reset. */
+export function loadAutomationConfig(file: string): Promise<AutomationConfig> {
+  return automationStateFile(file).read();
+}
+
+/** Writes atomically and owner-only; prefer updateAutomationConfig for read-modify-write. */
+export function saveAutomationConfig(file: string, config: AutomationConfig): Promise<void> {
+  return automationStateFile(file).write(config);
+}
+
+/** Read, change, write with no other writer (the app, another CLI) in between. */
+export function updateAutomationConfig<T>(file: string, change: (c: AutomationConfig) => T | Promise<T>): Promise<T> {
+  return automationStateFile(file).update(change);
 }
 
 export function findSchedule(config: AutomationConfig, name: string): Schedule {

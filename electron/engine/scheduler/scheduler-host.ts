@@ -6,7 +6,7 @@ import { Notifier } from '../notify/notifier.js';
 import { sendStatusReport } from '../report/send-report.js';
 import { systemClock, type Clock } from './clock.js';
 import { engineActions } from './schedule-actions.js';
-import { Scheduler, type ScheduleActions, type SchedulerEvent } from './scheduler.js';
+import { invalidScheduleMessage, Scheduler, type ScheduleActions, type SchedulerEvent } from './scheduler.js';
 import { fileStateStore, schedulerStatePath } from './scheduler-state.js';
 
 export interface SchedulerHostOptions {
@@ -19,6 +19,8 @@ export interface SchedulerHostOptions {
   /** Every scheduler event, for the app's UI or the CLI's output. */
   onEvent?: ((e: SchedulerEvent) => void) | undefined;
   graceMs?: number;
+  /** Overrides the settings' maxConcurrentBackups (`scheduler run --max-concurrent`). */
+  maxConcurrent?: number | undefined;
   /**
    * The app passes its own actions when a schedule names one of its saved targets (whose password
    * lives in the keychain); the CLI uses the engine's, driven by the schedule's db and storage URLs.
@@ -42,6 +44,10 @@ export function notificationFor(e: SchedulerEvent, at: Date): LifeboatNotificati
       details: { attempts: e.attempts, key: e.key, error: e.error },
     };
   }
+  if (e.type === 'schedule-invalid') {
+    const text = invalidScheduleMessage({ name: e.schedule, problem: e.problem });
+    return { type: 'failure', title: `Schedule skipped: ${e.schedule}`, text, profile: e.schedule, at: at.toISOString(), details: { problem: e.problem } };
+  }
   if (e.type === 'verify-finished' && !e.ok) {
     return { type: 'failure', title: `Verification failed: ${e.schedule}`, text: e.error ?? 'The newest backup did not verify.', profile: e.schedule, at: at.toISOString(), details: { key: e.key } };
   }
@@ -62,6 +68,7 @@ export function createSchedulerHost(opts: SchedulerHostOptions): { scheduler: Sc
     actions: opts.actions ?? engineActions({ env: opts.env, log, pgBinDir: opts.pgBinDir, resolveDb: opts.resolveDb }),
     log,
     ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
+    maxConcurrent: opts.maxConcurrent ?? opts.config.maxConcurrentBackups,
     onEvent: async (e) => {
       opts.onEvent?.(e);
       const n = notificationFor(e, clock.now());

@@ -1,21 +1,29 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import { lifeboatHome } from '../paths.js';
+import { JsonStateFile } from '../state/json-state-file.js';
+
+const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO date-time such as 2026-11-30T03:00:00.000Z');
 
 /** What the scheduler remembers between runs of the app or `lifeboat scheduler run`. */
-export interface ScheduleState {
+export const scheduleStateSchema = z.object({
   /** The newest slot already handled (run, caught up or skipped). */
-  lastSlot: string | null;
-  lastRunAt: string | null;
-  lastOutcome: 'success' | 'failure' | 'cancelled' | null;
-  lastSuccessAt: string | null;
-  lastVerifyAt: string | null;
-}
+  lastSlot: isoTime.nullable().default(null),
+  lastRunAt: isoTime.nullable().default(null),
+  lastOutcome: z.enum(['success', 'failure', 'cancelled']).nullable().default(null),
+  lastSuccessAt: isoTime.nullable().default(null),
+  lastVerifyAt: isoTime.nullable().default(null),
+});
 
+export const schedulerStateSchema = z.record(z.string(), scheduleStateSchema);
+
+export type ScheduleState = z.infer<typeof scheduleStateSchema>;
 export type SchedulerState = Record<string, ScheduleState>;
 
 export interface StateStore {
+  /** Throws STATE_DAMAGED when the stored state cannot be trusted. */
   load(): Promise<SchedulerState>;
+  /** Saves these schedules' entries; entries of other schedules (another scheduler's) are kept. */
   save(state: SchedulerState): Promise<void>;
 }
 
@@ -28,20 +36,19 @@ export function schedulerStatePath(env: NodeJS.ProcessEnv = process.env): string
 }
 
 export function fileStateStore(file: string): StateStore {
+  const stateFile = new JsonStateFile({
+    file,
+    schema: schedulerStateSchema,
+    empty: () => ({}),
+    what: 'the scheduler state file',
+    consequence: 'Moving it aside makes every schedule start afresh from its creation time (missed runs are caught up once).',
+  });
   return {
-    async load() {
-      try {
-        return JSON.parse(await readFile(file, 'utf8')) as SchedulerState;
-      } catch {
-        return {};
-      }
-    },
-    async save(state) {
-      await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-      await rename(tmp, file);
-    },
+    load: () => stateFile.read(),
+    save: (state) =>
+      stateFile.update((stored) => {
+        for (const [name, s] of Object.entries(state)) stored[name] = s;
+      }),
   };
 }
 
@@ -53,7 +60,7 @@ export function memoryStateStore(initial: SchedulerState = {}): StateStore & { s
     },
     load: () => Promise.resolve(structuredClone(box.state)),
     save: (s) => {
-      box.state = structuredClone(s);
+      box.state = { ...box.state, ...structuredClone(s) };
       return Promise.resolve();
     },
   };

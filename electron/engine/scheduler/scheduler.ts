@@ -1,5 +1,5 @@
 import type { Schedule } from '../../../shared/schedule.js';
-import { decideDue, nextRuns, type DueDecision } from '../../../shared/schedule-slots.js';
+import { decideDue, nextRuns, timingProblem, type DueDecision } from '../../../shared/schedule-slots.js';
 import { errorForLog, outcomeOf, type NewActivity } from '../activity/activity-log.js';
 import { sleep, type Clock } from './clock.js';
 import { emptyScheduleState, type SchedulerState, type StateStore } from './scheduler-state.js';
@@ -23,7 +23,14 @@ export interface ScheduleActions {
 export type SchedulerEvent =
   | { type: 'run-started'; schedule: string; slot: string; catchUp: boolean }
   | { type: 'run-finished'; schedule: string; outcome: 'success' | 'failure' | 'cancelled'; key: string | null; error: string | null; attempts: number }
-  | { type: 'verify-finished'; schedule: string; ok: boolean; key: string | null; error: string | null };
+  | { type: 'verify-finished'; schedule: string; ok: boolean; key: string | null; error: string | null }
+  | { type: 'schedule-invalid'; schedule: string; problem: string };
+
+/** A schedule the scheduler cannot run (bad cron expression, unknown time zone): skipped, and said so. */
+export interface InvalidSchedule {
+  name: string;
+  problem: string;
+}
 
 export interface SchedulerOptions {
   clock: Clock;
@@ -36,6 +43,22 @@ export interface SchedulerOptions {
   graceMs?: number;
   /** Longest timer; a timer firing much later than this means the machine slept (default 30 s). */
   maxTimerMs?: number;
+  /** Backups running at once (default 2); due runs beyond that wait their turn, in slot order. */
+  maxConcurrent?: number;
+}
+
+/** A due run, from the moment it is decided until it ends (waiting for a free slot, then running). */
+interface InFlight {
+  schedule: Schedule;
+  slot: string;
+  catchUp: boolean;
+  /** The schedule's lastSlot before this run claimed its slot: restored if it never starts. */
+  previousSlot: string | null;
+  started: boolean;
+  /** Its wait was logged. */
+  noted: boolean;
+  release: (start: boolean) => void;
+  promise: Promise<void>;
 }
 
 const DAY_MS = 86_400_000;
@@ -51,30 +74,39 @@ export function overlapKey(s: Schedule): string {
  */
 export class Scheduler {
   private schedules: Schedule[] = [];
+  private invalid: InvalidSchedule[] = [];
+  private readonly reported = new Map<string, string>();
   private state: SchedulerState = {};
   private timer: unknown = null;
   private stopped = true;
-  private readonly running = new Map<string, { schedule: string; promise: Promise<void> }>();
+  /** Runs decided and not yet finished, by overlap key: waiting in the queue or running. */
+  private readonly inFlight = new Map<string, InFlight>();
+  private readonly queue: InFlight[] = [];
+  private active = 0;
   private readonly abort = new AbortController();
   private ticking: Promise<void> = Promise.resolve();
+  private lastSaveProblem: string | null = null;
   private readonly graceMs: number;
   private readonly maxTimerMs: number;
+  private readonly maxConcurrent: number;
 
   constructor(private readonly opts: SchedulerOptions) {
     this.graceMs = opts.graceMs ?? 60_000;
     this.maxTimerMs = opts.maxTimerMs ?? 30_000;
+    this.maxConcurrent = Math.max(1, Math.floor(opts.maxConcurrent ?? 2));
   }
 
+  /** Throws STATE_DAMAGED when the scheduler state file cannot be trusted: better no scheduler than one that idles. */
   async start(schedules: readonly Schedule[]): Promise<void> {
-    this.schedules = [...schedules];
     this.state = await this.opts.store.load();
     this.stopped = false;
+    await this.setSchedules(schedules);
     await this.tick();
   }
 
   /** New settings while running (the app's schedule editor); running jobs go on. */
   async reload(schedules: readonly Schedule[]): Promise<void> {
-    this.schedules = [...schedules];
+    await this.setSchedules(schedules);
     await this.tick();
   }
 
@@ -83,28 +115,65 @@ export class Scheduler {
     await this.tick();
   }
 
-  /** Stops timers, cancels running jobs and waits for them to clean up. */
+  /** Stops timers, cancels running jobs and waits for them to clean up; waiting runs never start. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== null) this.opts.clock.clearTimer(this.timer);
     this.timer = null;
     this.abort.abort();
     await this.ticking;
-    await Promise.allSettled([...this.running.values()].map((r) => r.promise));
+    for (const waiting of this.queue.splice(0)) waiting.release(false);
+    await Promise.allSettled([...this.inFlight.values()].map((r) => r.promise));
   }
 
-  /** Resolves when no job is running (tests and `scheduler run --until-idle`). */
+  /** Resolves when no job is running or waiting (tests and `scheduler run --until-idle`). */
   async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((r) => r.promise));
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()].map((r) => r.promise));
   }
 
   isRunning(name: string): boolean {
-    return [...this.running.values()].some((r) => r.schedule === name);
+    return [...this.inFlight.values()].some((r) => r.started && r.schedule.name === name);
+  }
+
+  /** How many backups run right now (never more than the limit). */
+  runningCount(): number {
+    return this.active;
+  }
+
+  /** The schedules skipped because they cannot run, with why. */
+  invalidSchedules(): readonly InvalidSchedule[] {
+    return this.invalid;
   }
 
   nextRun(name: string): Date | null {
     const s = this.schedules.find((x) => x.name === name);
     return s ? (nextRuns(s, this.opts.clock.now(), 1)[0] ?? null) : null;
+  }
+
+  /**
+   * Keeps the schedules that can run; one with a bad cron expression or time zone is skipped and
+   * reported once (activity log, failure notification) until it changes, while the others run.
+   */
+  private async setSchedules(schedules: readonly Schedule[]): Promise<void> {
+    const valid: Schedule[] = [];
+    const invalid: InvalidSchedule[] = [];
+    for (const s of schedules) {
+      const problem = s.enabled ? timingProblem(s) : null;
+      if (problem) invalid.push({ name: s.name, problem });
+      else valid.push(s);
+    }
+    this.schedules = valid;
+    this.invalid = invalid;
+    for (const name of [...this.reported.keys()]) if (!invalid.some((i) => i.name === name)) this.reported.delete(name);
+    for (const i of invalid) await this.reportInvalid(i);
+  }
+
+  private async reportInvalid(i: InvalidSchedule): Promise<void> {
+    if (this.reported.get(i.name) === i.problem) return;
+    this.reported.set(i.name, i.problem);
+    const t = this.opts.clock.now().toISOString();
+    await this.note({ kind: 'scheduler', outcome: 'failure', profile: i.name, startedAt: t, endedAt: t, bytes: null, storage: null, key: null, summary: `Schedule "${i.name}" is skipped: ${i.problem}; the other schedules keep running`, error: { code: 'BAD_INPUT', message: invalidScheduleMessage(i) }, details: { problem: i.problem } });
+    await this.emit({ type: 'schedule-invalid', schedule: i.name, problem: i.problem });
   }
 
   private tick(): Promise<void> {
@@ -123,32 +192,41 @@ export class Scheduler {
       changed = await this.handleAll(now);
     } finally {
       // Whatever went wrong in this tick, the next one is armed.
-      if (changed) await this.opts.store.save(this.state).catch(() => undefined);
+      if (changed) await this.persist();
       this.arm(now);
     }
   }
 
   private async handleAll(now: Date): Promise<boolean> {
     let changed = false;
-    for (const s of this.schedules) {
+    for (const s of [...this.schedules]) {
       if (!s.enabled) continue;
       const st = (this.state[s.name] ??= emptyScheduleState());
       const since = new Date(st.lastSlot ?? s.createdAt);
       let decision: DueDecision;
       try {
         decision = decideDue(s, since, now, this.graceMs);
-      } catch {
-        continue; // validated on save; a bad one must not stop the others
+      } catch (e) {
+        // Checked in setSchedules; should croner still refuse it, skip it out loud, not silently.
+        this.schedules = this.schedules.filter((x) => x !== s);
+        const i = { name: s.name, problem: (e as Error).message };
+        this.invalid = [...this.invalid, i];
+        await this.reportInvalid(i);
+        continue;
       }
       if (decision.action === 'none' || !decision.slot) continue;
+      const previousSlot = st.lastSlot;
       st.lastSlot = decision.slot.toISOString();
       changed = true;
-      await this.handleDue(s, decision, now);
+      await this.handleDue(s, decision, now, previousSlot);
     }
+    // All of this tick's due runs are queued before any starts: the queue, not the order of the
+    // schedules in the file, decides who goes first.
+    await this.startQueued(now);
     return changed;
   }
 
-  private async handleDue(s: Schedule, d: DueDecision, now: Date): Promise<void> {
+  private async handleDue(s: Schedule, d: DueDecision, now: Date, previousSlot: string | null): Promise<void> {
     const slot = d.slot?.toISOString() ?? now.toISOString();
     const base = { profile: s.name, startedAt: now.toISOString(), endedAt: now.toISOString(), bytes: null, storage: s.to, key: null, error: null };
     if (d.action === 'skip-missed') {
@@ -156,18 +234,67 @@ export class Scheduler {
       return;
     }
     const key = overlapKey(s);
-    if (this.running.has(key)) {
-      await this.note({ ...base, kind: 'scheduler', outcome: 'skipped', summary: `Skipped the run of ${slot}: the previous run of ${this.running.get(key)?.schedule ?? s.name} is still going`, details: { slot } });
+    const busy = this.inFlight.get(key);
+    if (busy) {
+      const what = busy.started ? 'is still going' : 'is still waiting for a free slot';
+      await this.note({ ...base, kind: 'scheduler', outcome: 'skipped', summary: `Skipped the run of ${slot}: the previous run of ${busy.schedule.name} ${what}`, details: { slot } });
       return;
     }
     const catchUp = d.action === 'catch-up';
     if (catchUp || d.missed > 0) {
       await this.note({ ...base, kind: 'scheduler', outcome: 'info', summary: catchUp ? `Catching up the missed run of ${slot} once${d.missed > 0 ? ` (and ${d.missed} earlier missed slot(s))` : ''}` : `Running the slot of ${slot}; ${d.missed} earlier slot(s) were missed`, details: { slot, missed: d.missed, catchUp } });
     }
-    const promise = this.runJob(s, slot, catchUp)
+    this.enqueue(key, s, slot, catchUp, previousSlot);
+  }
+
+  /** Starts what the limit allows, in slot order, and says which of this tick's runs wait. */
+  private async startQueued(now: Date): Promise<void> {
+    this.pump();
+    for (const run of this.queue) {
+      if (run.noted) continue;
+      run.noted = true;
+      const t = now.toISOString();
+      await this.note({ kind: 'scheduler', outcome: 'info', profile: run.schedule.name, startedAt: t, endedAt: t, bytes: null, storage: run.schedule.to, key: null, error: null, summary: `The run of ${run.slot} waits its turn: ${this.active} backup(s) running, at most ${this.maxConcurrent} at once`, details: { slot: run.slot, running: this.active, maxConcurrent: this.maxConcurrent } });
+    }
+  }
+
+  private enqueue(key: string, s: Schedule, slot: string, catchUp: boolean, previousSlot: string | null): void {
+    let release: (start: boolean) => void = () => undefined;
+    const go = new Promise<boolean>((resolve) => (release = resolve));
+    const run: InFlight = { schedule: s, slot, catchUp, previousSlot, started: false, noted: false, release, promise: Promise.resolve() };
+    run.promise = go
+      .then((start) => (start ? this.runJob(s, slot, catchUp) : this.unclaim(run)))
       .catch(() => undefined)
-      .finally(() => this.running.delete(key));
-    this.running.set(key, { schedule: s.name, promise });
+      .finally(() => {
+        this.inFlight.delete(key);
+        if (run.started) {
+          this.active--;
+          this.pump();
+        }
+      });
+    this.inFlight.set(key, run);
+    // Slot order; runs of one slot in schedule-name order, so the queue is the same on every machine.
+    const at = this.queue.findIndex((q) => q.slot > slot || (q.slot === slot && q.schedule.name > s.name));
+    this.queue.splice(at < 0 ? this.queue.length : at, 0, run);
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.active < this.maxConcurrent) {
+      const next = this.queue.shift();
+      if (!next) return;
+      next.started = true;
+      this.active++;
+      next.release(true);
+    }
+  }
+
+  /** A run that never started (the scheduler stopped first) gives its slot back: the next start catches it up. */
+  private async unclaim(run: InFlight): Promise<void> {
+    const st = this.state[run.schedule.name];
+    if (st?.lastSlot === run.slot) st.lastSlot = run.previousSlot;
+    await this.persist();
+    const t = this.opts.clock.now().toISOString();
+    await this.note({ kind: 'scheduler', outcome: 'cancelled', profile: run.schedule.name, startedAt: t, endedAt: t, bytes: null, storage: run.schedule.to, key: null, summary: `The run of ${run.slot} was still waiting when the scheduler stopped; it is caught up at the next start`, error: null, details: { slot: run.slot } });
   }
 
   private async runJob(s: Schedule, slot: string, catchUp: boolean): Promise<void> {
@@ -233,8 +360,14 @@ export class Scheduler {
   private async persist(): Promise<void> {
     try {
       await this.opts.store.save(this.state);
-    } catch {
-      /* kept in memory; saved again at the next change */
+      this.lastSaveProblem = null;
+    } catch (e) {
+      // Kept in memory and saved again at the next change; said once, not at every change.
+      const error = errorForLog(e);
+      if (error.message === this.lastSaveProblem) return;
+      this.lastSaveProblem = error.message;
+      const t = this.opts.clock.now().toISOString();
+      await this.note({ kind: 'scheduler', outcome: 'failure', profile: null, startedAt: t, endedAt: t, bytes: null, storage: null, key: null, summary: 'Could not save the scheduler state; the scheduler goes on with what it holds in memory', error, details: {} });
     }
   }
 
@@ -270,4 +403,8 @@ export class Scheduler {
     // Timers are capped: after a sleep the next tick comes soon and finds the missed slot.
     this.timer = this.opts.clock.setTimer(soonest, () => void this.tick());
   }
+}
+
+export function invalidScheduleMessage(i: InvalidSchedule): string {
+  return `The schedule "${i.name}" cannot run: ${i.problem}; fix it (\`lifeboat scheduler add ${i.name} --replace …\` or the app's Schedule screen). The other schedules keep running.`;
 }

@@ -113,6 +113,7 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
   return (
     <section aria-labelledby="schedule-title" className="schedule-screen">
       <h2 id="schedule-title">Schedule for {target.name}</h2>
+      {saved?.problem && <p role="alert">The scheduler skips this schedule: {saved.problem}. Save it again with a valid time to fix it.</p>}
       {saved && (
         <p className="muted">
           Last run: {saved.lastRunAt ? `${formatDateTimeUtc(saved.lastRunAt)}, ${saved.lastOutcome ?? ''}` : 'not yet'}.
