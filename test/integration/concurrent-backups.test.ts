@@ -101,13 +101,13 @@ describe('concurrent backups of one database to one storage', () => {
 });
 
 describe('a lost answer, a stalled endpoint, a killed backup', () => {
-  it('a lost response to CompleteMultipartUpload ends with the complete backup and its manifest', async () => {
+  it('lost responses to CompleteMultipartUpload (every attempt) end with the complete backup and its manifest', async () => {
     const bucket = await newBucket();
-    let dropped = 0;
-    const proxy = await startFaultyProxy(s3.endpoint, (req) => req.method === 'POST' && /[?&]uploadId=/.test(req.url ?? '') && dropped++ === 0, 'drop-response');
+    // Every answer is lost, so the SDK's retries cannot rescue it (RGW answers a repeated Complete with 200).
+    const proxy = await startFaultyProxy(s3.endpoint, (req) => req.method === 'POST' && /[?&]uploadId=/.test(req.url ?? ''), 'drop-response');
     try {
       const r = await runCli(['backup', '--db', pg.url('bigger'), '--to', `s3://${bucket}?endpoint=${encodeURIComponent(proxy.endpoint)}`, '--json'], env());
-      expect(proxy.failedRequests).toBe(1);
+      expect(proxy.failedRequests).toBeGreaterThan(1);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       await expectEachBackupIntact((k) => s3Bytes(bucket, k), await s3.listKeys(bucket), keysOf([r]));
