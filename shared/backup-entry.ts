@@ -13,6 +13,11 @@ export interface BackupEntry {
   label: string | null;
   pinned: boolean;
   sha256: string | null;
+  /**
+   * Set when a manifest is there but Lifeboat does not understand it (damaged, unreadable, or of a
+   * newer format): then `pinned` is unknown, and retention keeps the backup.
+   */
+  manifestProblem?: string | null;
   /** The last verification stored beside the backup (<key>.verify.json), when there is one. */
   verification?: { outcome: 'passed' | 'failed'; verifiedAt: string; depth: 'quick' | 'deep'; problem: string | null } | null;
 }

@@ -102,3 +102,29 @@ export function verifyKeyFor(backupKey: string): string {
 export function claimKeyFor(backupKey: string): string {
   return `${backupKey}${CLAIM_SUFFIX}`;
 }
+
+/** Longest key S3 accepts (1,024 bytes of UTF-8). */
+export const MAX_KEY_BYTES = 1024;
+
+/**
+ * Why a key that came from outside (argv, IPC, a listing, a manifest) must not be used, or null
+ * when it is safe. Keys are untrusted input: a server that normalises paths turns
+ * `../other-bucket/x` into another bucket, so nothing that could climb out of the prefix is used.
+ * With `prefix` (the storage's configured prefix) the key must also lie inside it.
+ */
+export function backupKeyProblem(key: string, prefix?: string): string | null {
+  if (key.length === 0) return 'it is empty';
+  if (new TextEncoder().encode(key).length > MAX_KEY_BYTES) return `it is longer than ${MAX_KEY_BYTES} bytes`;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (/[\u0000-\u001f\u007f-\u009f]/u.test(key)) return 'it contains control characters';
+  if (key.includes('\\')) return 'it contains a backslash';
+  if (key.startsWith('/')) return 'it is an absolute path (starts with "/")';
+  const segments = key.split('/');
+  if (segments.some((s) => s === '..' || s === '.')) return 'it contains a "." or ".." segment';
+  if (segments.some((s) => s === '')) return 'it contains an empty segment ("//" or a trailing "/")';
+  if (prefix !== undefined) {
+    const p = normalizePrefix(prefix);
+    if (p !== '' && !key.startsWith(`${p}/`)) return `it is outside the storage's prefix "${p}/"`;
+  }
+  return null;
+}

@@ -6,6 +6,7 @@
 // Types and pure values only (zod schemas are data): no Node, no DOM, no electron.
 import { z } from 'zod';
 import type { BackupEntry, InterruptedBackup } from './backup-entry.js';
+import { backupKeyProblem } from './backup-key.js';
 import type { JobProgress } from './progress.js';
 import type { ActivityEntry } from './activity.js';
 import type { RetentionPlan } from './retention.js';
@@ -147,7 +148,16 @@ export type DeliveryView = DeliveryStatus;
 // Requests: every request entering the engine is parsed with these schemas first.
 
 const id = z.string().min(1).max(200);
-const backupKey = z.string().trim().min(1, 'Choose a backup or paste its key.').max(1024);
+// Structure only here (no "..", no absolute path…); the engine also checks the storage's prefix.
+const backupKey = z
+  .string()
+  .trim()
+  .min(1, 'Choose a backup or paste its key.')
+  .max(1024)
+  .superRefine((key, ctx) => {
+    const problem = backupKeyProblem(key);
+    if (problem) ctx.addIssue({ code: 'custom', message: `This backup key is refused because ${problem}; pick the backup from the list.` });
+  });
 const pgUrl = z.string().trim().min(1, 'Enter the database URL.').max(2000);
 const tableName = z.string().trim().min(1, 'Choose a table.').max(300);
 

@@ -1,46 +1,93 @@
 // The manifest is written beside every backup (<key>.manifest.json) only after the dump and the
 // upload both succeeded: a backup without its manifest is, by definition, incomplete.
+// Manifests come back from storage, which anyone with write access to the bucket can change: they
+// are untrusted input, validated here (types, sizes, the key they describe) before any use.
+// docs/manifest-format.md describes every field and what older versions do with newer manifests.
 import { z } from 'zod';
 
+/**
+ * Raised only when a field older versions read changes meaning or goes away; new optional fields
+ * keep the version (older Lifeboats ignore them and keep them when rewriting the pin).
+ */
 export const MANIFEST_FORMAT_VERSION = 1;
 
+/** Larger than any real manifest (100,000 tables are ~10 MB); anything bigger is not ours. */
+export const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
+
+const short = (max: number) => z.string().max(max);
+const timestamp = z.string().max(64).refine((s) => !Number.isNaN(Date.parse(s)), 'not a date');
+
 export const tableCountSchema = z.object({
-  schema: z.string(),
-  name: z.string(),
+  schema: short(1024),
+  name: short(1024),
   rows: z.number().int().nonnegative(),
 });
 
-export const manifestSchema = z.object({
+export const manifestSchema = z.looseObject({
   formatVersion: z.literal(MANIFEST_FORMAT_VERSION),
-  key: z.string(),
-  database: z.string(),
+  key: z.string().min(1).max(1024),
+  database: short(1024),
   format: z.enum(['custom', 'plain']),
   /** plain dumps are gzipped by Lifeboat; custom archives use pg_dump's own compression. */
   compression: z.enum(['gzip', 'pg_dump']),
   server: z.object({
-    version: z.string(),
-    versionNum: z.number().int(),
-    host: z.string(),
-    port: z.number().int(),
+    version: short(200),
+    versionNum: z.number().int().nonnegative(),
+    host: short(1024),
+    port: z.number().int().min(0).max(65535),
   }),
-  pgDump: z.object({ version: z.string(), major: z.number().int(), path: z.string() }),
-  startedAt: z.string(),
-  finishedAt: z.string(),
+  pgDump: z.object({ version: short(200), major: z.number().int().nonnegative(), path: short(4096) }),
+  startedAt: timestamp,
+  finishedAt: timestamp,
   sizeBytes: z.number().int().nonnegative(),
   /** SHA-256 (hex) of the stored bytes, computed while they streamed to storage. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** exact: counted with count(*) in the same snapshot pg_dump used; estimated: pg_class.reltuples. */
   rowCounts: z.enum(['exact', 'estimated']),
-  tables: z.array(tableCountSchema),
-  label: z.string().nullable(),
+  tables: z.array(tableCountSchema).max(1_000_000),
+  label: short(1000).nullable(),
   pinned: z.boolean(),
-  storageClass: z.string().nullable(),
-  lifeboatVersion: z.string(),
+  storageClass: short(100).nullable(),
+  lifeboatVersion: short(100),
   encryption: z
-    .object({ algorithm: z.string(), keyId: z.string() })
+    .object({ algorithm: short(100), keyId: short(200) })
     .nullable()
     .default(null),
 });
 
 export type BackupManifest = z.infer<typeof manifestSchema>;
 export type TableCount = z.infer<typeof tableCountSchema>;
+
+/** What reading a manifest found; anything but `ok` means Lifeboat does not understand it. */
+export type ManifestRead =
+  | { status: 'ok'; manifest: BackupManifest }
+  | { status: 'missing' }
+  | { status: 'damaged' | 'newer-format' | 'unreadable'; problem: string };
+
+/**
+ * Validates a manifest's text for the backup `key` it sits beside. Pure, so the listing, restore,
+ * pin and retention all judge a manifest the same way.
+ */
+export function parseManifestText(text: string, key: string): ManifestRead {
+  if (text.length > MAX_MANIFEST_BYTES) return { status: 'damaged', problem: `its manifest is larger than ${MAX_MANIFEST_BYTES} bytes` };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { status: 'damaged', problem: 'its manifest is not valid JSON' };
+  }
+  const version = typeof json === 'object' && json !== null ? (json as { formatVersion?: unknown }).formatVersion : undefined;
+  if (typeof version === 'number' && Number.isInteger(version) && version > MANIFEST_FORMAT_VERSION) {
+    return { status: 'newer-format', problem: `its manifest has format version ${version}, newer than this Lifeboat understands (${MANIFEST_FORMAT_VERSION}); update Lifeboat` };
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    return { status: 'damaged', problem: `its manifest is damaged (${where}${issue?.message ?? 'invalid'})` };
+  }
+  if (parsed.data.key !== key) {
+    return { status: 'damaged', problem: `its manifest describes another key (${JSON.stringify(parsed.data.key.slice(0, 200))})` };
+  }
+  return { status: 'ok', manifest: parsed.data };
+}

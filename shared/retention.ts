@@ -4,7 +4,9 @@
 //  - a pinned backup is never deleted;
 //  - nothing inside the window (keepDays) is deleted;
 //  - the newest `keepLast` successful backups of each database are kept even when older than the
-//    window, so a run of failed backups can never empty the history (the pgbackweb #121 failure).
+//    window, so a run of failed backups can never empty the history (the pgbackweb #121 failure);
+//  - a backup whose manifest is there but not understood (damaged, unreadable, newer format) is
+//    never deleted: it may be pinned, and this version cannot tell.
 import { compareNewestFirst, type BackupEntry } from './backup-entry.js';
 
 export interface GfsCounts {
@@ -25,7 +27,7 @@ export interface RetentionPolicy {
 export const DEFAULT_KEEP_DAYS = 30;
 export const DEFAULT_KEEP_LAST = 3;
 
-export type KeepReason = 'pinned' | 'within-window' | 'newest' | 'gfs-daily' | 'gfs-weekly' | 'gfs-monthly';
+export type KeepReason = 'pinned' | 'manifest-not-understood' | 'within-window' | 'newest' | 'gfs-daily' | 'gfs-weekly' | 'gfs-monthly';
 
 export interface PlannedBackup {
   key: string;
@@ -69,9 +71,12 @@ export function policyProblem(p: RetentionPolicy): string | null {
   return null;
 }
 
-/** A backup counts as successful when it has bytes and, if Lifeboat wrote it, a valid manifest. */
+/**
+ * A backup counts as successful when it has bytes and no manifest Lifeboat fails to understand
+ * (such a backup is kept anyway, but must not stand in for one of the newest good ones).
+ */
 export function isSuccessful(e: BackupEntry): boolean {
-  return e.sizeBytes > 0;
+  return e.sizeBytes > 0 && !e.manifestProblem;
 }
 
 function dayKey(d: Date): string {
@@ -107,10 +112,11 @@ function newestPerPeriod(sorted: BackupEntry[], count: number, period: (d: Date)
   return chosen;
 }
 
-function explain(reasons: KeepReason[], policy: RetentionPolicy, ageDays: number): string {
+function explain(reasons: KeepReason[], policy: RetentionPolicy, ageDays: number, manifestProblem: string | null): string {
   if (reasons.length === 0) return `older than ${policy.keepDays} days (${ageDays} days old) and not among the newest ${policy.keepLast}`;
   const words: Record<KeepReason, string> = {
     pinned: 'pinned',
+    'manifest-not-understood': `never deleted because ${manifestProblem ?? 'its manifest is not understood'}`,
     'within-window': `within ${policy.keepDays} days`,
     newest: `among the newest ${policy.keepLast} successful backups`,
     'gfs-daily': 'newest of its day (daily)',
@@ -136,6 +142,7 @@ export function planRetention(entries: readonly BackupEntry[], policy: Retention
   const windowStart = now.getTime() - policy.keepDays * DAY_MS;
   for (const e of sorted) {
     if (e.pinned) add(e.key, 'pinned');
+    if (e.manifestProblem) add(e.key, 'manifest-not-understood');
     if (new Date(e.createdAt).getTime() >= windowStart) add(e.key, 'within-window');
   }
   for (const list of byDb.values()) {
@@ -156,7 +163,7 @@ export function planRetention(entries: readonly BackupEntry[], policy: Retention
       sizeBytes: e.sizeBytes,
       action: r.length > 0 ? 'keep' : 'delete',
       reasons: r,
-      explanation: explain(r, policy, ageDays),
+      explanation: explain(r, policy, ageDays, e.manifestProblem ?? null),
     };
   });
   const deleted = backups.filter((b) => b.action === 'delete');

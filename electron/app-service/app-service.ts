@@ -2,9 +2,8 @@ import type { BackupEntry } from '../../shared/backup-entry.js';
 import { keySafeDatabaseName, parseBackupKey } from '../../shared/backup-key.js';
 import type { CallName, CallResponse, ParsedCallRequest } from '../../shared/ipc-contract.js';
 import type { LifeboatNotification } from '../../shared/notification.js';
-import type { BackupManifest } from '../../shared/manifest.js';
 import { describeInterruptedBackups, listInterruptedBackups } from '../engine/backup/interrupted-backups.js';
-import { listBackups } from '../engine/backup/list-backups.js';
+import { listBackups, type ManifestCacheEntry } from '../engine/backup/list-backups.js';
 import { ActivityLog } from '../engine/activity/activity-log.js';
 import { runLoggedBackup } from '../engine/activity/logged-backup.js';
 import { selectPgDump } from '../engine/backup/run-backup.js';
@@ -13,6 +12,7 @@ import { runVerify } from '../engine/verify/run-verify.js';
 import type { VerifyRecord } from '../../shared/verify-record.js';
 import { LifeboatError } from '../engine/errors.js';
 import { parsePgConnection } from '../engine/pg/connection.js';
+import { checkPasswordScope } from '../engine/profiles/secret-scope.js';
 import { connectClient, readServerInfo } from '../engine/pg/server-info.js';
 import { openStorage } from '../engine/storage/open-storage.js';
 import { parseStorageTarget } from '../engine/storage/target.js';
@@ -79,7 +79,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const heldPasswords = new Set<string>();
   const jobs = new JobRegistry(emit, 200, 100, () => [...heldPasswords]);
   const targets: TargetRepository = new ProfileTargetStore(env);
-  const manifestCaches = new Map<string, Map<string, { stamp: string; manifest: BackupManifest | null }>>();
+  const manifestCaches = new Map<string, Map<string, ManifestCacheEntry>>();
   const verifyCaches = new Map<string, Map<string, { stamp: string; record: VerifyRecord | null }>>();
   const activityLog = ActivityLog.forEnv(env);
   const automation = createAutomationService({ env, emit, targets, pgBinDir: opts.pgBinDir, withPassword, desktop: opts.notifyDesktop });
@@ -133,6 +133,8 @@ export function createAppService(opts: AppServiceOptions): AppService {
 
     'connection.test': async (req) => {
       const stored = req.targetId ? await targets.get(req.targetId) : null;
+      // The stored password only ever goes where it was saved for; elsewhere the caller types it.
+      if (!req.password && stored?.password) checkPasswordScope(stored.dbUrl, req.dbUrl, env);
       const password = req.password ?? stored?.password ?? null;
       const conn = parsePgConnection(withPassword(req.dbUrl, password), env);
       const client = await connectClient(conn);
@@ -169,7 +171,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       const storage = openStorage(target);
       let cache = manifestCaches.get(t.id);
       if (!cache) {
-        cache = new Map<string, { stamp: string; manifest: BackupManifest | null }>();
+        cache = new Map<string, ManifestCacheEntry>();
         manifestCaches.set(t.id, cache);
       }
       let verifications = verifyCaches.get(t.id);
@@ -240,7 +242,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
 
     'backup.pin': async (req) => {
       const t = await targets.get(req.targetId);
-      const m = await setPinned(openStorage(t.storage), req.key, req.pinned);
+      const m = await setPinned(openStorage(t.storage), t.storage.prefix, req.key, req.pinned);
       emit('backups.changed', { targetId: t.id });
       return { key: req.key, pinned: m.pinned };
     },

@@ -48,6 +48,11 @@ export type ErrorCode =
   | 'ENCRYPTED_DATA_TRUNCATED'
   | 'ENCRYPTED_CHUNKS_REORDERED'
   | 'ENCRYPTED_CHUNK_MISSING'
+  | 'BAD_KEY'
+  | 'MANIFEST_DAMAGED'
+  | 'MANIFEST_NEWER'
+  | 'PASSWORD_REQUIRED'
+  | 'S3_CREDENTIALS_REQUIRED'
   | 'INTERNAL';
 
 export class LifeboatError extends Error {

@@ -2,16 +2,17 @@
 // IPC, the tray and a hardened window. Everything it does is tested elsewhere without Electron.
 import { app, BrowserWindow, Menu, nativeImage, Notification, powerMonitor, session, shell, Tray } from 'electron';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { JobView } from '../../shared/ipc-contract.js';
 import { createAppService } from '../app-service/app-service.js';
 import { EventHub } from '../app-service/event-sink.js';
 import { registerIpc } from './ipc-registration.js';
 import { trayMenuTemplate } from './tray-menu.js';
-import { CONTENT_SECURITY_POLICY, hardenedWebPreferences, isSafeExternalUrl } from './window-security.js';
+import { CONTENT_SECURITY_POLICY, allowFrameNavigation, hardenedWebPreferences, isSafeExternalUrl } from './window-security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererIndex = path.join(here, '..', '..', 'renderer', 'index.html');
+const rendererPageUrl = pathToFileURL(rendererIndex).href;
 const preload = path.join(here, '..', 'preload', 'preload.cjs');
 const iconPath = path.join(app.getAppPath(), 'build', 'icon.png');
 
@@ -45,7 +46,7 @@ function start(): void {
       mainWindow.focus();
       return;
     }
-    mainWindow = new BrowserWindow({ width: 1200, height: 800, title: 'Lifeboat', show: false, icon: iconPath, webPreferences: hardenedWebPreferences(preload) });
+    mainWindow = new BrowserWindow({ width: 1200, height: 800, title: 'Lifeboat', show: false, icon: iconPath, webPreferences: hardenedWebPreferences(preload, { packaged: app.isPackaged }) });
     mainWindow.once('ready-to-show', () => mainWindow?.show());
     mainWindow.on('closed', () => (mainWindow = null));
     void mainWindow.loadFile(rendererIndex);
@@ -83,6 +84,10 @@ function start(): void {
 
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-navigate', (e) => e.preventDefault());
+    // Covers every frame (iframes too), not only the main frame will-navigate sees.
+    contents.on('will-frame-navigate', (e) => {
+      if (!allowFrameNavigation(e.url)) e.preventDefault();
+    });
     contents.on('will-redirect', (e) => e.preventDefault());
     contents.on('will-attach-webview', (e) => e.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
@@ -97,7 +102,7 @@ function start(): void {
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
     });
-    registerIpc(service, hub);
+    registerIpc(service, hub, { current: () => mainWindow, pageUrl: rendererPageUrl });
     // After a sleep, scheduled runs that were missed are caught up at once (not at the next timer).
     powerMonitor.on('resume', () => void service.wake());
     tray = new Tray(nativeImage.createFromPath(iconPath).resize({ width: 16, height: 16 }));

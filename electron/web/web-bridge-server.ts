@@ -55,6 +55,28 @@ function hostAllowed(req: IncomingMessage): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
 }
 
+/**
+ * Browsers name the page that made a request in Origin (on every POST, and on cross-site requests):
+ * only the bridge's own loopback origin may use it. A request without Origin comes from a program
+ * (or a same-origin navigation), which the token still guards.
+ */
+function originAllowed(req: IncomingMessage, port: number): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  return ['127.0.0.1', 'localhost', '[::1]'].some((h) => origin === `http://${h}:${port}`);
+}
+
+/** decodeURIComponent that answers null (→ 400) instead of throwing on a malformed escape. */
+function decodePath(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
+
+const BAD_URI = { ok: false, error: { code: 'BAD_REQUEST', message: 'The request path is not a valid URI (a malformed % escape).' } };
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
@@ -82,7 +104,8 @@ export async function startWebBridge(opts: WebBridgeOptions): Promise<WebBridge>
   });
 
   const serveStatic = async (res: ServerResponse, urlPath: string): Promise<void> => {
-    const rel = decodeURIComponent(urlPath === '/' ? '/index.html' : urlPath);
+    const rel = decodePath(urlPath === '/' ? '/index.html' : urlPath);
+    if (rel === null) return sendJson(res, 400, BAD_URI);
     const file = path.resolve(rendererDir, `.${rel}`);
     if (file !== rendererDir && !file.startsWith(`${rendererDir}${path.sep}`)) return sendJson(res, 404, { error: 'not found' });
     let target = file;
@@ -103,7 +126,13 @@ export async function startWebBridge(opts: WebBridgeOptions): Promise<WebBridge>
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!hostAllowed(req)) return sendJson(res, 403, { error: 'Only loopback host names are served.' });
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (!originAllowed(req, port)) return sendJson(res, 403, { ok: false, error: { code: 'FORBIDDEN', message: 'Requests from other origins are refused; open the URL the harness printed.' } });
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      return sendJson(res, 400, BAD_URI);
+    }
     if (url.pathname.startsWith('/api/call/')) {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'Use POST.' });
       if (!tokenMatches(req.headers['x-lifeboat-token'] as string | undefined, token)) {
@@ -117,7 +146,8 @@ export async function startWebBridge(opts: WebBridgeOptions): Promise<WebBridge>
       } catch {
         return sendJson(res, 400, { ok: false, error: { code: 'BAD_REQUEST', message: 'The request body is not valid JSON (or is over 1 MiB).' } });
       }
-      const name = decodeURIComponent(url.pathname.slice('/api/call/'.length));
+      const name = decodePath(url.pathname.slice('/api/call/'.length));
+      if (name === null) return sendJson(res, 400, BAD_URI);
       return sendJson(res, 200, await dispatchCall(service, name, body));
     }
     if (url.pathname === '/api/events') {
@@ -132,6 +162,7 @@ export async function startWebBridge(opts: WebBridgeOptions): Promise<WebBridge>
     return serveStatic(res, url.pathname);
   };
 
+  let port = 0;
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { ok: false, error: { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) } });
@@ -142,7 +173,7 @@ export async function startWebBridge(opts: WebBridgeOptions): Promise<WebBridge>
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   return {
     server,
     port,

@@ -108,13 +108,27 @@ function realClockEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-async function run(cmd: string, args: string[], conf: string): Promise<string> {
+async function runOnce(cmd: string, args: string[], conf: string): Promise<string> {
   try {
-    const { stdout } = await execFileAsync(cmd, ['-c', conf, ...args], { timeout: 120_000, maxBuffer: 16 * 1024 * 1024, env: realClockEnv() });
+    const { stdout } = await execFileAsync(cmd, ['-c', conf, ...args], { timeout: 300_000, maxBuffer: 16 * 1024 * 1024, env: realClockEnv() });
     return stdout;
   } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${err.stderr?.trim() || err.message}`);
+    const err = e as { stderr?: string; message: string; code?: number | string; signal?: string };
+    const log = await readFile(path.join(path.dirname(conf), 'log', 'client.admin.log'), 'utf8').catch(() => '');
+    const tail = log.split('\n').filter((l) => / -1 |error|ERROR/.test(l)).slice(-5).join('\n');
+    throw new Error(`${cmd} ${args.join(' ')} failed (exit ${String(err.code)}${err.signal ? `, ${err.signal}` : ''}): ${err.stderr?.trim() || err.message}${tail ? `\n${tail}` : ''}`);
+  }
+}
+
+/** Admin commands right after the cluster starts can fail while its first pools are created: try again. */
+async function run(cmd: string, args: string[], conf: string, attempts = 3): Promise<string> {
+  for (let i = 1; ; i++) {
+    try {
+      return await runOnce(cmd, args, conf);
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 1000 * i));
+    }
   }
 }
 
@@ -169,7 +183,16 @@ export async function startRgwCluster(): Promise<RgwCluster> {
     daemon('ceph-osd', ['-i', osdId]);
     // A first radosgw-admin command initialises the zone; storage classes must exist before
     // radosgw starts (it reads them once). Stock RGW knows only STANDARD; Lifeboat's default is STANDARD_IA.
-    await run('radosgw-admin', ['user', 'create', '--uid', 'lifeboat-admin', '--display-name', 'admin'], conf);
+    for (let attempt = 1; ; attempt++) {
+      // A fresh uid each try: a try that failed late may have created the user already.
+      try {
+        await runOnce('radosgw-admin', ['user', 'create', '--uid', `lifeboat-admin-${attempt}`, '--display-name', 'admin'], conf);
+        break;
+      } catch (e) {
+        if (attempt >= 3) throw e;
+        await new Promise((r) => setTimeout(r, 2000 * attempt));
+      }
+    }
     await run('radosgw-admin', ['zonegroup', 'placement', 'add', '--rgw-zonegroup', 'default', '--placement-id', 'default-placement', '--storage-class', 'STANDARD_IA'], conf);
     await run('radosgw-admin', ['zone', 'placement', 'add', '--rgw-zone', 'default', '--placement-id', 'default-placement', '--storage-class', 'STANDARD_IA', '--data-pool', 'default.rgw.buckets.data'], conf);
     const rgw = daemon('radosgw', ['-n', 'client.rgw.a']);

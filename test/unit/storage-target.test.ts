@@ -19,7 +19,7 @@ describe('storage URLs', () => {
   });
 
   it('reject bad URLs with one clear sentence', () => {
-    for (const bad of ['ftp://x/y', 's3://Bad_Bucket', 'just-a-name', 's3://ok-bucket?storage_class=COLD', 's3://ok-bucket?endpoint=nope', 's3://user:secret@ok-bucket']) {
+    for (const bad of ['ftp://x/y', 's3://Bad_Bucket', 'just-a-name', 's3://ok-bucket?storage_class=COLD', 's3://ok-bucket?endpoint=nope']) {
       let err: unknown;
       try {
         parseStorageTarget(bad, {});
@@ -31,6 +31,21 @@ describe('storage URLs', () => {
       expect((err as LifeboatError).message).toMatch(/use s3:\/\/bucket/);
       expect((err as LifeboatError).message).not.toContain('secret');
     }
+  });
+
+  it('refuse credentials anywhere in a storage URL, saying where keys go and without repeating them', () => {
+    for (const bad of ['s3://user:Pw0rdX@ok-bucket', 's3://ok-bucket?endpoint=https://KEY:Pw0rdX@minio.example', 's3://ok-bucket?endpoint=https%3A%2F%2FKEY%3APw0rdX%40minio.example', 'file://user:Pw0rdX@localhost/srv']) {
+      let err: unknown;
+      try {
+        parseStorageTarget(bad, {});
+      } catch (e) {
+        err = e;
+      }
+      expect((err as LifeboatError).code, bad).toBe('BAD_STORAGE_URL');
+      expect((err as LifeboatError).message).not.toContain('Pw0rdX');
+      expect(() => parseStorageTarget(bad, {})).toThrow(/keep S3 keys in the keychain .*--s3-access-key-id ID --s3-secret-stdin.* or in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+    }
+    expect(() => parseStorageTarget('s3://ok-bucket', { AWS_ENDPOINT_URL: 'https://KEY:Pw0rdX@minio.example' })).toThrow(/The S3 endpoint from AWS_ENDPOINT_URL_S3\/AWS_ENDPOINT_URL holds credentials/);
   });
 
   it('accept file URLs with a prefix', () => {

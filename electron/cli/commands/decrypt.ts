@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { decryptToFile } from '../../engine/crypto/decrypt-to-file.js';
+import { checkedBackupKey } from '../../engine/backup/checked-key.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { keychainKeyResolver } from '../../engine/profiles/key-store.js';
 import { resolveProfile } from '../../engine/profiles/resolve-profile.js';
@@ -34,7 +35,7 @@ export function registerDecrypt(program: Command): void {
       let r;
       if (opts.key !== undefined) {
         const target = opts.profile && !opts.to ? (await resolveProfile(opts.profile, env, { dbPassword: false, encryptionKey: false })).target : parseStorageTarget(opts.to, env);
-        r = await decryptToFile({ storage: openStorage(target), key: opts.key }, opts.out, resolveKey, signal);
+        r = await decryptToFile({ storage: openStorage(target), key: checkedBackupKey(opts.key, target.prefix) }, opts.out, resolveKey, signal);
       } else {
         r = await decryptToFile({ file: opts.file as string }, opts.out, resolveKey, signal);
       }

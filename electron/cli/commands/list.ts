@@ -45,7 +45,7 @@ export async function runListCommand(opts: ListOptions): Promise<void> {
     formatBytes(e.sizeBytes),
     e.pinned ? 'pinned' : '',
     e.encrypted ? 'encrypted' : '',
-    e.hasManifest ? 'manifest' : 'no manifest',
+    e.hasManifest ? 'manifest' : e.manifestProblem ? 'not understood (kept)' : 'no manifest',
     e.label ?? '',
   ]);
   const header = ['KEY', 'CREATED (UTC)', 'SIZE', 'PIN', 'ENC', 'MANIFEST', 'LABEL'];

@@ -1,6 +1,7 @@
 import { compareNewestFirst, type BackupEntry } from '../../../shared/backup-entry.js';
-import { CLAIM_SUFFIX, MANIFEST_SUFFIX, VERIFY_SUFFIX, manifestKeyFor, parseBackupKey } from '../../../shared/backup-key.js';
-import { manifestSchema, type BackupManifest } from '../../../shared/manifest.js';
+import { CLAIM_SUFFIX, MANIFEST_SUFFIX, VERIFY_SUFFIX, backupKeyProblem, manifestKeyFor, parseBackupKey } from '../../../shared/backup-key.js';
+import { parseManifestText, type BackupManifest, type ManifestRead } from '../../../shared/manifest.js';
+import { LifeboatError } from '../errors.js';
 import type { BackupStorage } from '../storage/storage.js';
 import type { VerifyRecord } from '../../../shared/verify-record.js';
 import { readVerifyRecord } from '../verify/read-verify-record.js';
@@ -14,20 +15,39 @@ export interface ListOptions {
    * only changes when it is rewritten, so a long-running app lists 10,000 backups without
    * re-reading 10,000 manifests every time.
    */
-  manifestCache?: Map<string, { stamp: string; manifest: BackupManifest | null }> | undefined;
+  manifestCache?: Map<string, ManifestCacheEntry> | undefined;
   /** Read the stored verification records too (the app's calendar shows them), cached the same way. */
   verifications?: Map<string, { stamp: string; record: VerifyRecord | null }> | undefined;
 }
 
-/** Reads and validates a manifest; a damaged one counts as absent (the backup shows as incomplete). */
-export async function readManifest(storage: BackupStorage, key: string): Promise<BackupManifest | null> {
+export interface ManifestCacheEntry {
+  stamp: string;
+  read: ManifestRead;
+}
+
+/**
+ * Reads and validates the manifest beside `key`. `listed`: the listing showed one, so its absence
+ * now means it could not be read (not that there is none).
+ */
+export async function loadManifest(storage: BackupStorage, key: string, listed = false): Promise<ManifestRead> {
   const text = await storage.getSmall(manifestKeyFor(key));
-  if (text === null) return null;
-  try {
-    return manifestSchema.parse(JSON.parse(text));
-  } catch {
-    return null;
+  if (text === null) return listed ? { status: 'unreadable', problem: 'its manifest was listed but could not be read' } : { status: 'missing' };
+  return parseManifestText(text, key);
+}
+
+/**
+ * The manifest of a backup about to be used (restore, extract, verify, pin), or null when it has
+ * none (other tools' backups). A manifest that is damaged or newer than this version is refused:
+ * treating it as absent would turn off the size and SHA-256 checks it exists for.
+ */
+export async function readManifest(storage: BackupStorage, key: string): Promise<BackupManifest | null> {
+  const r = await loadManifest(storage, key);
+  if (r.status === 'ok') return r.manifest;
+  if (r.status === 'missing') return null;
+  if (r.status === 'newer-format') {
+    throw new LifeboatError('MANIFEST_NEWER', `Backup ${key} cannot be used by this Lifeboat because ${r.problem}.`);
   }
+  throw new LifeboatError('MANIFEST_DAMAGED', `Backup ${key} is refused because ${r.problem}; its integrity cannot be checked (retention keeps it; inspect or remove its .manifest.json by hand).`);
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -53,6 +73,8 @@ export async function listBackups(storage: BackupStorage, opts: ListOptions): Pr
   const verifies = new Map<string, string>();
   const claimed = new Set<string>();
   for await (const o of storage.list(`${opts.prefix}/`)) {
+    // A listing is untrusted too: a key outside the prefix (or one that could climb out) is ignored.
+    if (backupKeyProblem(o.key, opts.prefix) !== null) continue;
     if (o.key.endsWith(MANIFEST_SUFFIX)) manifests.set(o.key.slice(0, -MANIFEST_SUFFIX.length), `${o.size}@${o.lastModified.getTime()}`);
     else if (o.key.endsWith(VERIFY_SUFFIX)) verifies.set(o.key.slice(0, -VERIFY_SUFFIX.length), `${o.size}@${o.lastModified.getTime()}`);
     else if (o.key.endsWith(CLAIM_SUFFIX)) claimed.add(o.key.slice(0, -CLAIM_SUFFIX.length));
@@ -62,14 +84,14 @@ export async function listBackups(storage: BackupStorage, opts: ListOptions): Pr
   // manifest: not a backup to restore, count or keep (listInterruptedBackups reports it).
   for (const key of claimed) if (!manifests.has(key)) objects.delete(key);
   const cache = opts.manifestCache;
-  const manifestOf = async (key: string): Promise<BackupManifest | null> => {
+  const manifestOf = async (key: string): Promise<ManifestRead> => {
     const stamp = manifests.get(key);
-    if (stamp === undefined) return null;
+    if (stamp === undefined) return { status: 'missing' };
     const hit = cache?.get(key);
-    if (hit && hit.stamp === stamp) return hit.manifest;
-    const manifest = await readManifest(storage, key);
-    cache?.set(key, { stamp, manifest });
-    return manifest;
+    if (hit && hit.stamp === stamp) return hit.read;
+    const read = await loadManifest(storage, key, true);
+    cache?.set(key, { stamp, read });
+    return read;
   };
   const verifyCache = opts.verifications;
   const verificationOf = async (key: string): Promise<BackupEntry['verification']> => {
@@ -85,7 +107,8 @@ export async function listBackups(storage: BackupStorage, opts: ListOptions): Pr
   };
   const parsed = [...objects.keys()].map((k) => parseBackupKey(k)).filter((p) => p !== null);
   const entries = await mapLimit(parsed, 16, async (p): Promise<BackupEntry> => {
-    const manifest = await manifestOf(p.key);
+    const read = await manifestOf(p.key);
+    const manifest = read.status === 'ok' ? read.manifest : null;
     const verification = await verificationOf(p.key);
     return {
       key: p.key,
@@ -98,6 +121,7 @@ export async function listBackups(storage: BackupStorage, opts: ListOptions): Pr
       label: manifest?.label ?? null,
       pinned: manifest?.pinned ?? false,
       sha256: manifest?.sha256 ?? null,
+      manifestProblem: read.status === 'ok' || read.status === 'missing' ? null : read.problem,
       ...(verifyCache ? { verification } : {}),
     };
   });

@@ -7,6 +7,7 @@ import { parseStorageTarget } from '../storage/target.js';
 import { readConfig, updateConfig } from './config-file.js';
 import { loadKey } from './key-store.js';
 import { accounts, openKeychain } from './keychain.js';
+import { checkPasswordScope, checkS3Scope } from './secret-scope.js';
 
 /** What `profile add` and `profile edit` may set. Secrets go to the keychain, never the config file. */
 export interface ProfileChanges {
@@ -123,9 +124,19 @@ export async function listProfiles(env: NodeJS.ProcessEnv): Promise<Profile[]> {
   return (await readConfig(env)).profiles;
 }
 
+/**
+ * A kept secret keeps its destination: a new host, port or user (or S3 endpoint) with the stored
+ * password (or S3 keys) kept would send them somewhere they were never given for.
+ */
+function checkSecretsStayPut(current: Profile, c: ProfileChanges, env: NodeJS.ProcessEnv): void {
+  if (current.database.passwordInKeychain && c.dbUrl !== undefined && c.dbPassword === undefined) checkPasswordScope(current.database.url, c.dbUrl, env);
+  if (current.storage.credentialsInKeychain && c.storageUrl !== undefined && c.s3Credentials === undefined) checkS3Scope(current.storage.url, c.storageUrl, env);
+}
+
 export async function editProfile(env: NodeJS.ProcessEnv, name: string, c: ProfileChanges): Promise<Profile> {
   const current = await getProfile(env, name);
   await checkChanges(c, env);
+  checkSecretsStayPut(current, c, env);
   apply(structuredClone(current), c); // validates the combination before any secret changes
   await storeSecrets(name, c, env);
   return updateConfig(env, (config) => {

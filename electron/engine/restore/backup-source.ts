@@ -1,5 +1,6 @@
 import { parseBackupKey, type ParsedBackupKey } from '../../../shared/backup-key.js';
 import type { BackupManifest } from '../../../shared/manifest.js';
+import { checkedBackupKey } from '../backup/checked-key.js';
 import { listBackups, readManifest } from '../backup/list-backups.js';
 import { prepareDecryption } from '../crypto/backup-decryption.js';
 import { LifeboatError } from '../errors.js';
@@ -59,6 +60,8 @@ export async function resolveBackup(choice: BackupChoice, env: NodeJS.ProcessEnv
   if (choice.key && choice.latest) throw new LifeboatError('BAD_INPUT', 'Use either --key or --latest, not both.');
   if (!choice.key && !choice.latest) throw new LifeboatError('BAD_INPUT', 'Say which backup to use: --latest (optionally with --db-name NAME) or --key KEY (see `lifeboat list`).');
   const target = typeof choice.to === 'object' ? choice.to : parseStorageTarget(choice.to, env);
+  // Before the storage is even opened: a key that could leave the prefix touches nothing.
+  if (choice.key) checkedBackupKey(choice.key, target.prefix);
   const storage = openStorage(target);
   await storage.checkReadable();
   let key = choice.key;

@@ -1,4 +1,4 @@
-import { CLAIM_SUFFIX, MANIFEST_SUFFIX, VERIFY_SUFFIX, manifestKeyFor, parseBackupKey, verifyKeyFor } from '../../../shared/backup-key.js';
+import { CLAIM_SUFFIX, MANIFEST_SUFFIX, VERIFY_SUFFIX, backupKeyProblem, manifestKeyFor, parseBackupKey, verifyKeyFor } from '../../../shared/backup-key.js';
 import { planRetention, type RetentionPlan, type RetentionPolicy } from '../../../shared/retention.js';
 import { listBackups } from '../backup/list-backups.js';
 import { LifeboatError } from '../errors.js';
@@ -47,6 +47,7 @@ export async function prune(storage: BackupStorage, opts: PruneOptions): Promise
   const sidecars: string[] = [];
   const claims: { key: string; lastModified: Date }[] = [];
   for await (const o of storage.list(`${opts.prefix}/`)) {
+    if (backupKeyProblem(o.key, opts.prefix) !== null) continue; // never delete what could leave the prefix
     if (o.key.endsWith(MANIFEST_SUFFIX) || o.key.endsWith(VERIFY_SUFFIX)) sidecars.push(o.key);
     else if (o.key.endsWith(CLAIM_SUFFIX)) claims.push(o);
     else objects.add(o.key);
@@ -64,8 +65,11 @@ export async function prune(storage: BackupStorage, opts: PruneOptions): Promise
   const deletedKeys = doomed.flatMap((k) => [k, ...[manifestKeyFor(k), verifyKeyFor(k)].filter((s) => sidecarSet.has(s))]);
   if (!opts.dryRun) {
     // Belt and braces: the planner already promises this; a bug there must not cost a pinned backup.
-    const pinned = plan.backups.filter((b) => b.action === 'delete' && entries.find((e) => e.key === b.key)?.pinned);
-    if (pinned.length > 0) throw new LifeboatError('INTERNAL', `Refusing to prune: the plan would delete pinned backup ${pinned[0]?.key}.`);
+    const protectedOnes = plan.backups.filter((b) => {
+      const e = entries.find((x) => x.key === b.key);
+      return b.action === 'delete' && (e?.pinned || e?.manifestProblem);
+    });
+    if (protectedOnes.length > 0) throw new LifeboatError('INTERNAL', `Refusing to prune: the plan would delete ${protectedOnes[0]?.key}, which is pinned or has a manifest Lifeboat does not understand.`);
     for (const key of doomed) {
       const batch = [key, manifestKeyFor(key), verifyKeyFor(key)].filter((k) => k === key || sidecarSet.has(k));
       await storage.delete(batch);

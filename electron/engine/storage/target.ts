@@ -61,6 +61,29 @@ function bad(url: string, why: string): LifeboatError {
   return new LifeboatError('BAD_STORAGE_URL', `Storage URL "${url}" ${why}; use s3://bucket[/prefix] or file:///absolute/folder.`);
 }
 
+/** user:password@ (or key:secret@) after any "//", also inside an encoded ?endpoint= value. */
+const EMBEDDED_CREDENTIALS = /\/\/[^/?#@\s]*@/;
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * Credentials inside a storage URL would be stored in the config file and echoed in messages and
+ * manifests: refused, without repeating them, saying where keys go instead.
+ */
+function refuseEmbeddedCredentials(url: string, source: string): void {
+  if (!EMBEDDED_CREDENTIALS.test(url) && !EMBEDDED_CREDENTIALS.test(safeDecode(url))) return;
+  throw new LifeboatError(
+    'BAD_STORAGE_URL',
+    `${source} holds credentials ("user:secret@" in it), which Lifeboat never stores or shows; remove them and keep S3 keys in the keychain (lifeboat profile add/edit --s3-access-key-id ID --s3-secret-stdin, or the app's S3 keys fields) or in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`,
+  );
+}
+
 /**
  * Reads a storage URL (`s3://bucket[/prefix]` or `file:///folder`), or without one the seed's
  * variables (BACKUP_S3_BUCKET) and finally the default local folder. S3 settings come from the
@@ -68,6 +91,7 @@ function bad(url: string, why: string): LifeboatError {
  * and can be overridden per URL with ?endpoint=&region=&path_style=&storage_class=.
  */
 export function parseStorageTarget(url: string | undefined, env: NodeJS.ProcessEnv = process.env): StorageTarget {
+  if (url !== undefined && url !== '') refuseEmbeddedCredentials(url, 'The storage URL');
   if (url === undefined || url === '') {
     if (env.BACKUP_S3_BUCKET) return parseStorageTarget(`s3://${env.BACKUP_S3_BUCKET}`, env);
     return { kind: 'file', root: defaultLocalBackupDir(env), prefix: DEFAULT_PREFIX };
@@ -94,12 +118,12 @@ function parseS3(url: string, env: NodeJS.ProcessEnv): S3Target {
   } catch {
     throw bad(url, 'is not a valid URL');
   }
-  if (u.username || u.password) throw bad(url.replace(/\/\/[^@]*@/, '//***@'), 'must not hold credentials (keep them in the keychain or the AWS environment)');
   const bucket = u.hostname;
   if (!BUCKET_NAME.test(bucket)) throw bad(url, `names an invalid bucket "${bucket}" (3–63 lowercase letters, digits, dots and hyphens)`);
   const q = u.searchParams;
   const endpoint = q.get('endpoint') ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? undefined;
   if (endpoint !== undefined) {
+    refuseEmbeddedCredentials(endpoint, q.get('endpoint') !== null ? 'The storage URL' : 'The S3 endpoint from AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL');
     try {
       const e = new URL(endpoint);
       if (e.protocol !== 'http:' && e.protocol !== 'https:') throw new Error('scheme');

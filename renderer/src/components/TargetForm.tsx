@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { ConnectionReport, StorageReport, TargetView } from '../../../shared/ipc-contract.js';
-import { client, errorMessage } from '../api/client.js';
+import { LifeboatClientError, client, errorMessage } from '../api/client.js';
 import { formatBytes } from '../lib/format.js';
 import { useTargets } from '../stores/targets-store.js';
 import { ErrorText } from './ErrorText.js';
@@ -30,6 +30,9 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
   const [dbReport, setDbReport] = useState<ConnectionReport | null>(null);
   const [storageReport, setStorageReport] = useState<StorageReport | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // A saved secret is only sent where it was saved for: after a change of server or endpoint the
+  // engine answers PASSWORD_REQUIRED / S3_CREDENTIALS_REQUIRED and the form asks for it again.
+  const [askFor, setAskFor] = useState<null | 'password' | 's3'>(null);
 
   const run = async <T,>(what: 'db' | 'storage' | 'save', fn: () => Promise<T>): Promise<T | null> => {
     setBusy(what);
@@ -37,7 +40,16 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
     try {
       return await fn();
     } catch (e) {
-      setError(errorMessage(e));
+      const code = e instanceof LifeboatClientError ? e.code : null;
+      if (code === 'PASSWORD_REQUIRED') {
+        setAskFor('password');
+        setError('This URL points to another server or user than the saved password was given for: type the password for it again.');
+      } else if (code === 'S3_CREDENTIALS_REQUIRED') {
+        setAskFor('s3');
+        setError('This storage uses another endpoint than the saved S3 keys were given for: type the S3 keys for it again.');
+      } else {
+        setError(errorMessage(e));
+      }
       return null;
     } finally {
       setBusy(null);
@@ -82,8 +94,12 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
         type="password"
         autoComplete="new-password"
         value={password}
-        onChange={(e) => setPassword(e.target.value)}
-        placeholder={existing?.hasPassword ? 'saved; type to replace' : 'optional: ~/.pgpass and PGPASSWORD work too'}
+        onChange={(e) => {
+          setPassword(e.target.value);
+          if (askFor === 'password') setAskFor(null);
+        }}
+        aria-invalid={askFor === 'password' ? true : undefined}
+        placeholder={askFor === 'password' ? 'type the password for this server' : existing?.hasPassword ? 'saved; type to replace' : 'optional: ~/.pgpass and PGPASSWORD work too'}
         aria-describedby={`${ids}-pw-help`}
       />
       <p id={`${ids}-pw-help`} className="help">
@@ -125,7 +141,7 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
           <label htmlFor={`${ids}-s3id`}>S3 access key id</label>
           <input id={`${ids}-s3id`} value={s3KeyId} onChange={(e) => setS3KeyId(e.target.value)} spellCheck={false} autoComplete="off" placeholder={existing?.hasS3Credentials ? 'saved; type to replace' : 'optional: the AWS environment and ~/.aws work too'} />
           <label htmlFor={`${ids}-s3secret`}>S3 secret access key</label>
-          <input id={`${ids}-s3secret`} type="password" autoComplete="new-password" value={s3Secret} onChange={(e) => setS3Secret(e.target.value)} placeholder={existing?.hasS3Credentials ? 'saved; type to replace' : ''} />
+          <input id={`${ids}-s3secret`} type="password" autoComplete="new-password" value={s3Secret} onChange={(e) => setS3Secret(e.target.value)} aria-invalid={askFor === 's3' ? true : undefined} placeholder={askFor === 's3' ? 'type the secret for this endpoint' : existing?.hasS3Credentials ? 'saved; type to replace' : ''} />
           <p className="help">Saved keys are used by test storage after saving; they are never shown again.</p>
         </fieldset>
       )}
