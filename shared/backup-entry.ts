@@ -22,6 +22,16 @@ export interface BackupEntry {
   verification?: { outcome: 'passed' | 'failed'; verifiedAt: string; depth: 'quick' | 'deep'; problem: string | null } | null;
 }
 
+/**
+ * A backup that started and has not finished (still running, or killed): what storage shows of it.
+ * `startedAt` is by the storage's clock.
+ */
+export interface InterruptedBackup {
+  key: string;
+  startedAt: string;
+  evidence: ('incomplete upload' | 'claim' | 'object without manifest')[];
+}
+
 export function compareNewestFirst(a: BackupEntry, b: BackupEntry): number {
   if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
   return a.key < b.key ? 1 : a.key > b.key ? -1 : 0;

@@ -6,6 +6,8 @@ export type BackupFormat = 'custom' | 'plain';
 export const DEFAULT_PREFIX = 'database_backups';
 export const MANIFEST_SUFFIX = '.manifest.json';
 export const VERIFY_SUFFIX = '.verify.json';
+/** A create-only marker a running backup holds on its key (see electron/engine/backup/claim-key.ts). */
+export const CLAIM_SUFFIX = '.claim';
 export const ENCRYPTED_SUFFIX = '.enc';
 
 export function extensionFor(format: BackupFormat): string {
@@ -67,7 +69,7 @@ const FILE_PATTERN = /^(.+)_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})\.(dump|s
 
 /** Recognises a backup object key in the seed's layout; returns null for anything else (sidecars included). */
 export function parseBackupKey(key: string): ParsedBackupKey | null {
-  if (key.endsWith(MANIFEST_SUFFIX) || key.endsWith(VERIFY_SUFFIX)) return null;
+  if (key.endsWith(MANIFEST_SUFFIX) || key.endsWith(VERIFY_SUFFIX) || key.endsWith(CLAIM_SUFFIX)) return null;
   const parts = key.split('/');
   if (parts.length < 4) return null;
   const file = parts[parts.length - 1] ?? '';
@@ -95,6 +97,10 @@ export function manifestKeyFor(backupKey: string): string {
 
 export function verifyKeyFor(backupKey: string): string {
   return `${backupKey}${VERIFY_SUFFIX}`;
+}
+
+export function claimKeyFor(backupKey: string): string {
+  return `${backupKey}${CLAIM_SUFFIX}`;
 }
 
 /** Longest key S3 accepts (1,024 bytes of UTF-8). */

@@ -5,7 +5,7 @@
 //
 // Types and pure values only (zod schemas are data): no Node, no DOM, no electron.
 import { z } from 'zod';
-import type { BackupEntry } from './backup-entry.js';
+import type { BackupEntry, InterruptedBackup } from './backup-entry.js';
 import { backupKeyProblem } from './backup-key.js';
 import type { JobProgress } from './progress.js';
 import type { ActivityEntry } from './activity.js';
@@ -290,7 +290,11 @@ export interface CallResponses {
   'targets.remove': { removed: boolean };
   'connection.test': ConnectionReport;
   'storage.test': StorageReport;
-  'backups.list': { targetId: string; storage: string; backups: BackupEntry[]; listedAt: string };
+  /**
+   * `interrupted`: backups of this database that started and never finished (killed, or still
+   * running), with one sentence for the calendar; null when there are none.
+   */
+  'backups.list': { targetId: string; storage: string; backups: BackupEntry[]; interrupted?: InterruptedBackup[]; interruptedSummary?: string | null; listedAt: string };
   'backup.start': JobView;
   'restore.review': RestoreReview;
   'restore.start': JobView;

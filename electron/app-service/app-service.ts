@@ -1,7 +1,8 @@
 import type { BackupEntry } from '../../shared/backup-entry.js';
-import { keySafeDatabaseName } from '../../shared/backup-key.js';
+import { keySafeDatabaseName, parseBackupKey } from '../../shared/backup-key.js';
 import type { CallName, CallResponse, ParsedCallRequest } from '../../shared/ipc-contract.js';
 import type { LifeboatNotification } from '../../shared/notification.js';
+import { describeInterruptedBackups, listInterruptedBackups } from '../engine/backup/interrupted-backups.js';
 import { listBackups, type ManifestCacheEntry } from '../engine/backup/list-backups.js';
 import { ActivityLog } from '../engine/activity/activity-log.js';
 import { runLoggedBackup } from '../engine/activity/logged-backup.js';
@@ -184,7 +185,8 @@ export function createAppService(opts: AppServiceOptions): AppService {
       const db = databaseNameOf(t.dbUrl);
       const safe = keySafeDatabaseName(db);
       const backups = all.filter((b: BackupEntry) => b.dbName === db || (!b.hasManifest && b.dbName === safe));
-      return { targetId: t.id, storage: storage.display, backups, listedAt: new Date().toISOString() };
+      const interrupted = (await listInterruptedBackups(storage, target.prefix)).backups.filter((b) => parseBackupKey(b.key)?.dbName === safe);
+      return { targetId: t.id, storage: storage.display, backups, interrupted, interruptedSummary: describeInterruptedBackups(interrupted), listedAt: new Date().toISOString() };
     },
 
     'backup.start': async (req) => {

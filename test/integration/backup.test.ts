@@ -97,11 +97,15 @@ describe('backup to a local folder', () => {
     expect(files.map((f) => f.name)).toEqual([]);
   });
 
-  it('refuses to overwrite a backup taken in the same second', async () => {
+  it('never overwrites a backup taken in the same second: the next one takes the next free second', async () => {
     const env = { ...process.env, ...home };
     const now = () => new Date(Date.UTC(2020, 0, 2, 3, 4, 5));
-    await runBackup({ db: pg.url(ODD_DB_NAME), env, now });
-    await expect(runBackup({ db: pg.url(ODD_DB_NAME), env, now })).rejects.toMatchObject({ code: 'KEY_EXISTS' });
+    const first = await runBackup({ db: pg.url(ODD_DB_NAME), env, now });
+    const second = await runBackup({ db: pg.url(ODD_DB_NAME), env, now });
+    expect(first.key).toMatch(/_20200102_030405\.dump$/);
+    expect(second.key).toMatch(/_20200102_030406\.dump$/);
+    const bytes = await readFile(path.join(home.LIFEBOAT_HOME, 'backups', ...first.key.split('/')));
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(first.sha256);
   });
 
   it('two backups started in the same second get two keys', async () => {
@@ -150,8 +154,8 @@ describe('backup to S3', () => {
       const to = `s3://backups/failing?endpoint=${encodeURIComponent(proxy.endpoint)}`;
       const err = await runBackup({ db: pg.url('bigger'), to, env }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(LifeboatError);
-      expect((err as LifeboatError).code).toBe('STORAGE_ERROR');
-      expect((err as LifeboatError).message).toMatch(/failed to store the backup: InternalError/);
+      expect((err as LifeboatError).code).toBe('STORAGE_SERVER_ERROR');
+      expect((err as LifeboatError).message).toMatch(/failed to store the backup with a server error \(InternalError\)/);
       expect(proxy.failedRequests).toBeGreaterThan(0);
       expect(proxy.startedUploads()).toHaveLength(1);
       expect([...new Set(proxy.abortedUploads())]).toEqual(proxy.startedUploads());

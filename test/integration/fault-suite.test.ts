@@ -228,14 +228,14 @@ const CASES: FaultCase[] = [
   },
   {
     name: 'lost response to CompleteMultipartUpload',
-    todo: 'storage-contract: a lost completion response ends with a complete backup and manifest, or nothing at the key',
     async run(ctx) {
-      const proxy = await startFaultyProxy(world.s3.endpoint, () => false, { loseResponse: (req) => req.method === 'POST' && /[?&]uploadId=/.test(req.url ?? '') });
+      // Every completion answer is lost (RGW answers a retried Complete with 200, so losing one is not enough).
+      const proxy = await startFaultyProxy(world.s3.endpoint, (req) => req.method === 'POST' && /[?&]uploadId=/.test(req.url ?? ''), 'drop-response');
       try {
         const to = `s3://${ctx.storage.bucket}?endpoint=${encodeURIComponent(proxy.endpoint)}`;
         ctx.useStorage({ kind: 's3', bucket: ctx.storage.bucket, url: to });
         await ctx.run(backupArgs(ctx, 'bigger', to));
-        expect(proxy.lostResponses).toBeGreaterThan(0); // the SDK retries the completion
+        expect(proxy.failedRequests).toBeGreaterThan(0);
       } finally {
         await proxy.close();
       }

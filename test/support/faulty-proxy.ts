@@ -7,8 +7,6 @@ import http from 'node:http';
 export interface FaultyProxy {
   endpoint: string;
   failedRequests: number;
-  /** Requests the server answered but whose answer was dropped (see FaultyProxyOptions.loseResponse). */
-  lostResponses: number;
   requests: { method: string; url: string }[];
   /** Upload ids that were started (CreateMultipartUpload) and those whose abort was requested. */
   startedUploads(): string[];
@@ -16,39 +14,43 @@ export interface FaultyProxy {
   close(): Promise<void>;
 }
 
-export interface FaultyProxyOptions {
-  /**
-   * Requests that reach the server and succeed there, but whose response never reaches Lifeboat
-   * (the connection drops first): a "lost response", e.g. to CompleteMultipartUpload.
-   */
-  loseResponse?: (req: http.IncomingMessage) => boolean;
-}
+/**
+ * How a chosen request fails: by default a 500 InternalError; or an S3 error of one's choosing
+ * (403 QuotaExceeded, 503 SlowDown…); or `drop-response`: the request reaches the server and
+ * takes effect, but its answer is lost (the connection is cut), as on a flaky network.
+ */
+export type Fault = { status: number; code: string } | 'drop-response';
 
-export async function startFaultyProxy(upstream: string, shouldFail: (req: http.IncomingMessage) => boolean, opts: FaultyProxyOptions = {}): Promise<FaultyProxy> {
+export async function startFaultyProxy(upstream: string, shouldFail: (req: http.IncomingMessage) => boolean, fault: Fault = { status: 500, code: 'InternalError' }): Promise<FaultyProxy> {
   const target = new URL(upstream);
-  const state = { failedRequests: 0, lostResponses: 0 };
+  const state = { failedRequests: 0 };
   const requests: { method: string; url: string }[] = [];
   const started: string[] = [];
   const server = http.createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '' });
-    if (shouldFail(req)) {
+    const failThis = shouldFail(req);
+    if (failThis && fault === 'drop-response') {
+      state.failedRequests++;
+      const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+        upRes.resume();
+        upRes.on('end', () => res.socket?.destroy());
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+      return;
+    }
+    if (failThis && fault !== 'drop-response') {
       state.failedRequests++;
       req.resume();
       req.on('end', () => {
-        res.writeHead(500, { 'content-type': 'application/xml' });
-        res.end('<?xml version="1.0"?><Error><Code>InternalError</Code><Message>injected failure</Message></Error>');
+        res.writeHead(fault.status, { 'content-type': 'application/xml' });
+        res.end(`<?xml version="1.0"?><Error><Code>${fault.code}</Code><Message>injected failure</Message></Error>`);
       });
       return;
     }
     const up = http.request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
       (upRes) => {
-        if (opts.loseResponse?.(req)) {
-          state.lostResponses++;
-          upRes.resume();
-          upRes.on('end', () => res.destroy());
-          return;
-        }
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         if (req.method === 'POST' && /[?&]uploads(=|&|$)/.test(req.url ?? '')) {
           let body = '';
@@ -71,9 +73,6 @@ export async function startFaultyProxy(upstream: string, shouldFail: (req: http.
     endpoint: `http://127.0.0.1:${port}`,
     get failedRequests() {
       return state.failedRequests;
-    },
-    get lostResponses() {
-      return state.lostResponses;
     },
     requests,
     startedUploads: () => [...started],

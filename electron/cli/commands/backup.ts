@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { runLoggedBackup } from '../../engine/activity/logged-backup.js';
+import { testNow } from '../test-clock.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { resolveProfile } from '../../engine/profiles/resolve-profile.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
@@ -50,13 +51,22 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
           pgBinDir: globals().pgBin,
           signal: interruptSignal(),
           onProgress: progress.onProgress,
+          ...frozenClock(),
         }, ActivityLog.forEnv());
         progress.done();
         if (r.manifest.rowCountsNote) process.stderr.write(`lifeboat: note: ${r.manifest.rowCountsNote}\n`);
-        if (opts.json) printJson({ key: r.key, storage: r.storage, size: r.sizeBytes, sha256: r.sha256, durationMs: r.durationMs });
-        else process.stdout.write(`${r.key}\n`);
+        if (opts.json) printJson({ key: r.key, storage: r.storage, size: r.sizeBytes, sha256: r.sha256, durationMs: r.durationMs, ...(r.warnings.length > 0 ? { warnings: r.warnings } : {}) });
+        else {
+          process.stdout.write(`${r.key}\n`);
+          for (const w of r.warnings) process.stderr.write(`lifeboat: warning: ${w}\n`);
+        }
       } finally {
         progress.done();
       }
     });
+}
+
+function frozenClock(): { now?: () => Date } {
+  const at = testNow();
+  return at ? { now: () => at } : {};
 }

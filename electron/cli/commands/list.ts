@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { formatBytes } from '../../../shared/progress.js';
+import { keySafeDatabaseName, parseBackupKey } from '../../../shared/backup-key.js';
+import { describeInterruptedBackups, listInterruptedBackups } from '../../engine/backup/interrupted-backups.js';
 import { listBackups } from '../../engine/backup/list-backups.js';
 import { openStorage } from '../../engine/storage/open-storage.js';
 import { resolveProfile } from '../../engine/profiles/resolve-profile.js';
@@ -23,6 +25,12 @@ export async function runListCommand(opts: ListOptions): Promise<void> {
   const storage = openStorage(target);
   await storage.checkReadable();
   const entries = await listBackups(storage, { prefix: target.prefix, dbName: opts.dbName });
+  const interrupted = (await listInterruptedBackups(storage, target.prefix)).backups.filter(
+    (b) => opts.dbName === undefined || parseBackupKey(b.key)?.dbName === keySafeDatabaseName(opts.dbName),
+  );
+  // On stderr in both modes: `--json` stays the array of restorable backups that scripts expect.
+  const note = describeInterruptedBackups(interrupted);
+  if (note) process.stderr.write(`lifeboat: ${note}\n`);
   if (opts.json) {
     printJson(entries);
     return;

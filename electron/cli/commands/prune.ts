@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { formatBytes } from '../../../shared/progress.js';
 import { defaultPolicy, policyProblem, type RetentionPolicy } from '../../../shared/retention.js';
 import { ActivityLog } from '../../engine/activity/activity-log.js';
+import { testNow } from '../test-clock.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { runLoggedPrune } from '../../engine/retention/logged-prune.js';
 import type { PruneResult } from '../../engine/retention/prune.js';
@@ -55,6 +56,7 @@ function printPlan(r: PruneResult): void {
   if (!inc.supported) out.push(`Note: ${inc.note ?? 'incomplete uploads could not be listed.'}`);
   for (const u of inc.found) out.push(`INCOMPLETE  ${u.key}  started ${u.startedAt}${r.dryRun ? '' : ', aborted'}`);
   if (inc.note && inc.supported) out.push(`Note: ${inc.note}`);
+  for (const c of r.staleClaims) out.push(`INTERRUPTED  ${c}  claim of a backup that never finished${r.dryRun ? '' : ', removed with anything it left at its key'}`);
   const verb = r.dryRun ? 'Would delete' : 'Deleted';
   out.push(`${verb} ${r.plan.delete} backup(s) (${formatBytes(r.plan.bytesFreed)}), kept ${r.plan.keep}.${r.dryRun ? ' Dry run: nothing was changed.' : ''}`);
   process.stdout.write(`${out.join('\n')}\n`);
@@ -93,7 +95,7 @@ export function registerPrune(program: Command): void {
         target = parseStorageTarget(opts.to);
       }
       const policy = policyFromOptions(base, opts);
-      const r = await runLoggedPrune(target, policy, { dryRun: opts.dryRun ?? false, profile, log: ActivityLog.forEnv() });
+      const r = await runLoggedPrune(target, policy, { dryRun: opts.dryRun ?? false, profile, log: ActivityLog.forEnv(), ...(testNow() ? { now: testNow() } : {}) });
       if (opts.json) printJson(r);
       else printPlan(r);
     });

@@ -26,7 +26,7 @@ export async function runLoggedBackup(req: BackupRequest, log: ActivityLog, prof
   try {
     const r = await runBackup(req);
     await log
-      .append({ kind: 'backup', outcome: 'success', profile, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), bytes: r.sizeBytes, storage: r.storage, key: r.key, summary: `Backed up ${r.manifest.database} (${r.sizeBytes} bytes)`, error: null, details: { ...details, db, sha256: r.sha256, label: r.manifest.label, pinned: r.manifest.pinned } })
+      .append({ kind: 'backup', outcome: 'success', profile, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), bytes: r.sizeBytes, storage: r.storage, key: r.key, summary: `Backed up ${r.manifest.database} (${r.sizeBytes} bytes)`, error: null, details: { ...details, db, sha256: r.sha256, label: r.manifest.label, pinned: r.manifest.pinned, ...(r.warnings.length > 0 ? { warning: r.warnings.join(' ') } : {}) } })
       .catch(() => undefined);
     return r;
   } catch (e) {

@@ -35,6 +35,8 @@ export interface BackupResult {
   sha256: string;
   durationMs: number;
   manifest: BackupManifest;
+  /** Things the user should know although the backup succeeded (e.g. a storage without create-only writes). */
+  warnings: string[];
 }
 
 export const MAX_LABEL_LENGTH = 200;

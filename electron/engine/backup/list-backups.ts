@@ -1,5 +1,5 @@
 import { compareNewestFirst, type BackupEntry } from '../../../shared/backup-entry.js';
-import { MANIFEST_SUFFIX, VERIFY_SUFFIX, backupKeyProblem, manifestKeyFor, parseBackupKey } from '../../../shared/backup-key.js';
+import { CLAIM_SUFFIX, MANIFEST_SUFFIX, VERIFY_SUFFIX, backupKeyProblem, manifestKeyFor, parseBackupKey } from '../../../shared/backup-key.js';
 import { parseManifestText, type BackupManifest, type ManifestRead } from '../../../shared/manifest.js';
 import { LifeboatError } from '../errors.js';
 import type { BackupStorage } from '../storage/storage.js';
@@ -71,13 +71,18 @@ export async function listBackups(storage: BackupStorage, opts: ListOptions): Pr
   const objects = new Map<string, number>();
   const manifests = new Map<string, string>();
   const verifies = new Map<string, string>();
+  const claimed = new Set<string>();
   for await (const o of storage.list(`${opts.prefix}/`)) {
     // A listing is untrusted too: a key outside the prefix (or one that could climb out) is ignored.
     if (backupKeyProblem(o.key, opts.prefix) !== null) continue;
     if (o.key.endsWith(MANIFEST_SUFFIX)) manifests.set(o.key.slice(0, -MANIFEST_SUFFIX.length), `${o.size}@${o.lastModified.getTime()}`);
     else if (o.key.endsWith(VERIFY_SUFFIX)) verifies.set(o.key.slice(0, -VERIFY_SUFFIX.length), `${o.size}@${o.lastModified.getTime()}`);
+    else if (o.key.endsWith(CLAIM_SUFFIX)) claimed.add(o.key.slice(0, -CLAIM_SUFFIX.length));
     else objects.set(o.key, o.size);
   }
+  // An object under a claim and without a manifest is a backup still running or killed before its
+  // manifest: not a backup to restore, count or keep (listInterruptedBackups reports it).
+  for (const key of claimed) if (!manifests.has(key)) objects.delete(key);
   const cache = opts.manifestCache;
   const manifestOf = async (key: string): Promise<ManifestRead> => {
     const stamp = manifests.get(key);

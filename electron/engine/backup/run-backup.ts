@@ -15,15 +15,12 @@ import { connectClient, readServerInfo, type ServerInfo } from '../pg/server-inf
 import { chooseTool, discoverTool, noSuitableToolMessage, type PgToolCandidate } from '../pg/tool-discovery.js';
 import { scrubSecrets } from '../redact.js';
 import { openStorage } from '../storage/open-storage.js';
-import type { BackupStorage } from '../storage/storage.js';
 import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
 import { lifeboatVersion } from '../version.js';
 import { MAX_LABEL_LENGTH, type BackupRequest, type BackupResult } from './backup-request.js';
+import { claimBackupKey, type KeyClaim } from './claim-key.js';
 import { describeDumpFailure } from './dump-failure.js';
 import { EndGate, StreamMeter } from './stream-meter.js';
-
-/** Keys being written by this process (the app runs scheduled and manual backups side by side). */
-const keysInFlight = new Set<string>();
 
 const EXACT_COUNT_LIMIT = 10 * 1024 ** 3;
 
@@ -72,33 +69,29 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   const client = await connectClient(conn);
   let snapshot: ExportedSnapshot | null = null;
   let dump: RunningTool | null = null;
+  // What this run wrote and must remove on failure; it holds the key's claim, so nothing here is another run's.
   let createdKey: string | null = null;
-  let reservedKey: string | null = null;
+  let createdManifest: string | null = null;
+  let claim: KeyClaim | null = null;
   try {
     const info = await readServerInfo(client, conn);
     const tool = await selectPgDump(info, req.pgBinDir, env);
     await storage.checkWritable();
     throwIfAborted(signal, 'The backup');
 
-    // Keys have one-second resolution. Two backups of one database in the same second (a click on
-    // Backup now while the schedule fires) wait for the next free second instead of failing;
-    // an existing key is never overwritten.
-    let startedAt = (req.now ?? (() => new Date()))();
-    let key = buildBackupKey({ prefix: target.prefix, dbName: info.database, startedAt, format, encrypted: encryption !== null });
-    for (let attempt = 0; ; attempt++) {
-      // The in-process check comes after the await, so nothing can slip in between it and the add.
-      const taken = (await storage.head(key)) !== null || keysInFlight.has(`${storage.display}|${key}`);
-      if (!taken) break;
-      if (req.now || attempt >= 3) {
-        throw new LifeboatError('KEY_EXISTS', `A backup already exists at ${key}; Lifeboat never overwrites a backup. Try again in a second.`);
-      }
-      await new Promise((r) => setTimeout(r, 1005 - startedAt.getMilliseconds()));
-      throwIfAborted(signal, 'The backup');
-      startedAt = new Date();
-      key = buildBackupKey({ prefix: target.prefix, dbName: info.database, startedAt, format, encrypted: encryption !== null });
-    }
-    reservedKey = `${storage.display}|${key}`;
-    keysInFlight.add(reservedKey);
+    // Two backups of one database in the same second (a click on Backup now while the schedule
+    // fires, two schedulers sharing a bucket, twenty cron jobs) each get their own key: the claim
+    // is create-only on the storage, and losers take the next free second (claim-key.ts).
+    const startedAt = (req.now ?? (() => new Date()))();
+    claim = await claimBackupKey(storage, {
+      keyFor: (at) => buildBackupKey({ prefix: target.prefix, dbName: info.database, startedAt: at, format, encrypted: encryption !== null }),
+      startedAt,
+      signal,
+    });
+    const key = claim.key;
+    const warnings: string[] = claim.enforced
+      ? []
+      : [`${storage.display} ignores create-only writes (If-None-Match), so Lifeboat could only check its claim on ${key} by reading it back; backups of this database started at the same second elsewhere could still overwrite one another.`];
 
     snapshot = await exportSnapshot(client);
     const countMode = req.rowCounts === 'exact' || req.rowCounts === 'estimated' ? req.rowCounts : info.databaseSizeBytes <= EXACT_COUNT_LIMIT ? 'exact' : 'estimated';
@@ -212,8 +205,22 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       encryption: encryption ? { algorithm: ALGORITHM_NAME, keyId: encryption.id } : null,
     };
     throwIfAborted(signal, 'The backup');
-    await storage.putSmall(manifestKeyFor(key), `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
+    if (!claim.enforced && !(await claim.isStillOurs())) {
+      createdKey = null; // another process took the claim over: the object may be its, not ours
+      throw new LifeboatError('KEY_EXISTS', `Another backup took over ${key} while this one was running (${storage.display} ignores create-only writes); this backup is not kept. Run it again.`);
+    }
+    // Counted as ours before the write: if its answer is lost, a failure removes it with the object.
+    createdManifest = manifestKeyFor(key);
+    try {
+      await storage.putSmall(createdManifest, `${JSON.stringify(manifest, null, 2)}\n`, { contentType: 'application/json', mode: 'create' });
+    } catch (e) {
+      if (e instanceof LifeboatError && e.code === 'KEY_EXISTS') createdManifest = null; // not ours: never delete it
+      throw e;
+    }
     createdKey = null;
+    createdManifest = null;
+    await claim.release().catch(() => undefined);
+    claim = null;
     progress.setPhase('done');
     return {
       jobId,
@@ -223,13 +230,17 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       sha256: manifest.sha256,
       durationMs: progress.elapsedMs,
       manifest,
+      warnings,
     };
   } finally {
     dump?.kill();
     await snapshot?.release();
     await client.end().catch(() => undefined);
-    if (createdKey) await removeQuietly(storage, createdKey);
-    if (reservedKey) keysInFlight.delete(reservedKey);
+    const ours = [createdKey, createdManifest].filter((k): k is string => k !== null);
+    if (ours.length > 0 && claim && (claim.enforced || (await claim.isStillOurs().catch(() => false)))) {
+      await storage.delete(ours).catch(() => undefined);
+    }
+    await claim?.release().catch(() => undefined);
   }
 }
 
@@ -249,7 +260,4 @@ function countsUnavailable(e: unknown, conn: PgConnection): { mode: 'estimated';
   return { mode: 'estimated', tables: [], note: `Row counts are unavailable: the connection counting rows was lost (${why}); the dump itself is complete.` };
 }
 
-async function removeQuietly(storage: BackupStorage, key: string): Promise<void> {
-  await storage.delete([key, manifestKeyFor(key)]).catch(() => undefined);
-}
 

@@ -18,6 +18,7 @@ export async function setPinned(storage: BackupStorage, prefix: string, key: str
   }
   if (manifest.pinned === pinned) return manifest;
   const next: BackupManifest = { ...manifest, pinned };
-  await storage.putSmall(manifestKeyFor(key), `${JSON.stringify(next, null, 2)}\n`, 'application/json');
+  // The one deliberate rewrite of a manifest: the backup exists and its manifest was just read.
+  await storage.putSmall(manifestKeyFor(key), `${JSON.stringify(next, null, 2)}\n`, { contentType: 'application/json', mode: 'replace' });
   return next;
 }

@@ -1,7 +1,8 @@
-import { MANIFEST_SUFFIX, VERIFY_SUFFIX, backupKeyProblem, manifestKeyFor, parseBackupKey, verifyKeyFor } from '../../../shared/backup-key.js';
+import { CLAIM_SUFFIX, MANIFEST_SUFFIX, VERIFY_SUFFIX, backupKeyProblem, manifestKeyFor, parseBackupKey, verifyKeyFor } from '../../../shared/backup-key.js';
 import { planRetention, type RetentionPlan, type RetentionPolicy } from '../../../shared/retention.js';
 import { listBackups } from '../backup/list-backups.js';
 import { LifeboatError } from '../errors.js';
+import { cleanupIncompleteUploads } from '../storage/incomplete-uploads.js';
 import type { BackupStorage, IncompleteUploads } from '../storage/storage.js';
 
 export interface PruneOptions {
@@ -24,6 +25,8 @@ export interface PruneResult {
   /** Sidecars whose backup object is gone: manifests and verify records. */
   orphans: string[];
   incompleteUploads: IncompleteUploads;
+  /** Claims older than a day whose backup never finished, removed (or that would be) with what they left at their key. */
+  staleClaims: string[];
 }
 
 const DAY_MS = 86_400_000;
@@ -42,9 +45,11 @@ export async function prune(storage: BackupStorage, opts: PruneOptions): Promise
 
   const objects = new Set<string>();
   const sidecars: string[] = [];
+  const claims: { key: string; lastModified: Date }[] = [];
   for await (const o of storage.list(`${opts.prefix}/`)) {
     if (backupKeyProblem(o.key, opts.prefix) !== null) continue; // never delete what could leave the prefix
     if (o.key.endsWith(MANIFEST_SUFFIX) || o.key.endsWith(VERIFY_SUFFIX)) sidecars.push(o.key);
+    else if (o.key.endsWith(CLAIM_SUFFIX)) claims.push(o);
     else objects.add(o.key);
   }
   const orphans = sidecars
@@ -72,6 +77,18 @@ export async function prune(storage: BackupStorage, opts: PruneOptions): Promise
     if (orphans.length > 0) await storage.delete(orphans);
   }
   const olderThan = new Date(now.getTime() - (opts.incompleteOlderThanMs ?? DAY_MS));
-  const incompleteUploads = await storage.cleanupIncompleteUploads(`${opts.prefix}/`, olderThan, opts.dryRun);
-  return { storage: storage.display, dryRun: opts.dryRun, plan, deletedKeys, orphans, incompleteUploads };
+  const incompleteUploads = await cleanupIncompleteUploads(storage, `${opts.prefix}/`, olderThan, opts.dryRun);
+  // A claim older than a day belongs to a backup that was killed (a finished one removes its claim
+  // after writing the manifest). Without a manifest, whatever sits at its key is that backup's
+  // unfinished object: only Lifeboat writes claims, so no other tool's backup is ever touched.
+  const sidecarNames = new Set(sidecars);
+  const staleClaims = claims.filter((c) => c.lastModified < olderThan && parseBackupKey(c.key.slice(0, -CLAIM_SUFFIX.length)) !== null).map((c) => c.key);
+  if (!opts.dryRun) {
+    for (const claimKey of staleClaims) {
+      const key = claimKey.slice(0, -CLAIM_SUFFIX.length);
+      const unfinished = objects.has(key) && !sidecarNames.has(manifestKeyFor(key)) ? [key] : [];
+      await storage.delete([...unfinished, claimKey]);
+    }
+  }
+  return { storage: storage.display, dryRun: opts.dryRun, plan, deletedKeys, orphans, incompleteUploads, staleClaims };
 }

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { constants, createReadStream, createWriteStream } from 'node:fs';
 import { access, link, mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LifeboatError, cancelledError } from '../errors.js';
-import type { BackupStorage, IncompleteUploads, StoredObject, UploadOptions } from './storage.js';
+import { describeFsError } from './fs-errors.js';
+import type { BackupStorage, IncompleteUpload, IncompleteUploadListing, ReadRange, StoredObject, UploadOptions, WriteMode } from './storage.js';
 import { describeTarget, type FileTarget } from './target.js';
 
 const TEMP_MARK = '.lifeboat-partial-';
@@ -35,7 +36,7 @@ export class FileStorage implements BackupStorage {
       await mkdir(this.target.root, { recursive: true, mode: 0o700 });
       await access(this.target.root, constants.R_OK);
     } catch (e) {
-      throw new LifeboatError('STORAGE_ACCESS_DENIED', `Cannot read the backup folder ${this.target.root}: ${(e as Error).message}. Check that it exists and is readable.`, { cause: e });
+      throw describeFsError(e, `backup folder ${this.target.root}`, 'read');
     }
   }
 
@@ -44,16 +45,35 @@ export class FileStorage implements BackupStorage {
       await mkdir(this.target.root, { recursive: true, mode: 0o700 });
       await access(this.target.root, constants.W_OK | constants.R_OK);
     } catch (e) {
-      throw new LifeboatError('STORAGE_ACCESS_DENIED', `Cannot write to the backup folder ${this.target.root}: ${(e as Error).message}. Choose a folder you can write to.`, { cause: e });
+      throw describeFsError(e, `backup folder ${this.target.root}`, 'write to');
+    }
+  }
+
+  /** A hidden temp file beside the final name; its name keeps the key it was meant for. */
+  private tempFor(finalPath: string): string {
+    return path.join(path.dirname(finalPath), `${TEMP_MARK}${randomBytes(6).toString('hex')}-${path.basename(finalPath)}`);
+  }
+
+  /** link(2) fails when the name exists, so two writers racing for one key get exactly one success. */
+  private async linkCreateOnly(tmp: string, finalPath: string, key: string): Promise<void> {
+    try {
+      await link(tmp, finalPath);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new LifeboatError('KEY_EXISTS', `${key} already exists in ${this.display}; Lifeboat never overwrites a backup, its manifest or its claim.`);
+      }
+      throw e;
     }
   }
 
   async upload(key: string, body: Readable, opts: UploadOptions): Promise<void> {
     const finalPath = this.pathOf(key);
-    const dir = path.dirname(finalPath);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const tmp = path.join(dir, `${TEMP_MARK}${randomBytes(6).toString('hex')}-${path.basename(finalPath)}`);
+    const tmp = this.tempFor(finalPath);
     try {
+      await mkdir(path.dirname(finalPath), { recursive: true, mode: 0o700 });
+      if (await this.head(key)) {
+        throw new LifeboatError('KEY_EXISTS', `A backup already exists at ${key}; Lifeboat never overwrites a backup. Try again in a second.`);
+      }
       await pipeline(body, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }), { signal: opts.signal });
       const fh = await open(tmp, 'r+');
       try {
@@ -61,84 +81,91 @@ export class FileStorage implements BackupStorage {
       } finally {
         await fh.close();
       }
-      try {
-        // link() fails when the name exists: never overwrite a backup, even in a race.
-        await link(tmp, finalPath);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-          throw new LifeboatError('KEY_EXISTS', `A backup already exists at ${key}; Lifeboat never overwrites a backup. Try again in a second.`);
-        }
-        throw e;
-      }
+      await this.linkCreateOnly(tmp, finalPath, key);
     } catch (e) {
+      body.destroy();
       if (opts.signal?.aborted) throw cancelledError('The backup');
-      if (e instanceof LifeboatError) throw e;
-      throw new LifeboatError('STORAGE_ERROR', `Could not write ${finalPath}: ${(e as Error).message}.`, { cause: e });
+      throw describeFsError(e, finalPath, 'write');
     } finally {
       await rm(tmp, { force: true });
     }
   }
 
-  async putSmall(key: string, data: string): Promise<void> {
+  async putSmall(key: string, data: string, opts: { contentType: string; mode: WriteMode }): Promise<void> {
     const p = this.pathOf(key);
-    await mkdir(path.dirname(p), { recursive: true, mode: 0o700 });
-    const tmp = `${path.join(path.dirname(p), TEMP_MARK)}${randomBytes(6).toString('hex')}`;
+    const tmp = this.tempFor(p);
     try {
+      await mkdir(path.dirname(p), { recursive: true, mode: 0o700 });
       await writeFile(tmp, data, { mode: 0o600, flush: true });
-      await rename(tmp, p);
+      if (opts.mode === 'create') await this.linkCreateOnly(tmp, p, key);
+      else await rename(tmp, p);
     } catch (e) {
+      throw describeFsError(e, p, 'write');
+    } finally {
       await rm(tmp, { force: true });
-      throw new LifeboatError('STORAGE_ERROR', `Could not write ${p}: ${(e as Error).message}.`, { cause: e });
     }
   }
 
   async getSmall(key: string): Promise<string | null> {
+    const p = this.pathOf(key);
     try {
-      return await readFile(this.pathOf(key), 'utf8');
+      return await readFile(p, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw e;
+      throw describeFsError(e, p, 'read');
     }
   }
 
   async head(key: string): Promise<StoredObject | null> {
+    const p = this.pathOf(key);
     try {
-      const s = await stat(this.pathOf(key));
+      const s = await stat(p);
       return s.isFile() ? { key, size: s.size, lastModified: s.mtime } : null;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw e;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+      throw describeFsError(e, p, 'read');
     }
   }
 
-  async download(key: string, opts: { signal?: AbortSignal | undefined; start?: number } = {}): Promise<Readable> {
+  async download(key: string, opts: ReadRange & { signal?: AbortSignal | undefined } = {}): Promise<Readable> {
     const p = this.pathOf(key);
     if (!(await this.head(key))) {
       throw new LifeboatError('NOT_FOUND', `There is no backup ${key} in ${this.display}; run \`lifeboat list\` to see the backups there.`);
     }
-    return createReadStream(p, { start: opts.start ?? 0, signal: opts.signal });
+    const start = opts.offset ?? 0;
+    if (opts.length === 0) return Readable.from([]);
+    const end = opts.length === undefined ? undefined : start + opts.length - 1;
+    return createReadStream(p, { start, ...(end === undefined ? {} : { end }), signal: opts.signal });
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {
     const root = this.target.root;
     const start = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
     const walk = async function* (rel: string): AsyncIterable<StoredObject> {
+      const dir = path.join(root, ...rel.split('/').filter(Boolean));
       let entries;
       try {
-        entries = await readdir(path.join(root, ...rel.split('/').filter(Boolean)), { withFileTypes: true });
+        entries = await readdir(dir, { withFileTypes: true });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw e;
+        throw describeFsError(e, `folder ${dir}`, 'list');
       }
-      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      // Key order, as S3 lists: a folder sorts by its name plus '/'.
+      const sortName = (ent: { name: string; isDirectory(): boolean }): string => (ent.isDirectory() ? `${ent.name}/` : ent.name);
+      entries.sort((a, b) => (sortName(a) < sortName(b) ? -1 : sortName(a) > sortName(b) ? 1 : 0));
       for (const ent of entries) {
         if (ent.name.startsWith(TEMP_MARK)) continue;
         const key = rel ? `${rel}/${ent.name}` : ent.name;
         if (ent.isDirectory()) {
           if (prefix.startsWith(`${key}/`) || key.startsWith(prefix) || prefix === '') yield* walk(key);
         } else if (ent.isFile() && key.startsWith(prefix)) {
-          const s = await stat(path.join(root, ...key.split('/')));
-          yield { key, size: s.size, lastModified: s.mtime };
+          try {
+            const s = await stat(path.join(root, ...key.split('/')));
+            yield { key, size: s.size, lastModified: s.mtime };
+          } catch (e) {
+            // Deleted between readdir and stat (a concurrent prune): it is simply gone.
+            if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw describeFsError(e, key, 'list');
+          }
         }
       }
     };
@@ -147,17 +174,18 @@ export class FileStorage implements BackupStorage {
 
   async delete(keys: readonly string[]): Promise<void> {
     for (const k of keys) {
+      const p = this.pathOf(k);
       try {
-        await unlink(this.pathOf(k));
+        await unlink(p);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw describeFsError(e, p, 'delete');
       }
     }
   }
 
-  /** Partial temp files a crashed process left behind (a clean failure removes its own at once). */
-  async cleanupIncompleteUploads(prefix: string, olderThan: Date, dryRun: boolean): Promise<IncompleteUploads> {
-    const found: IncompleteUploads['found'] = [];
+  /** Partial temp files a killed process left behind (a clean failure removes its own at once). */
+  async listIncompleteUploads(prefix: string): Promise<IncompleteUploadListing> {
+    const uploads: IncompleteUpload[] = [];
     const root = this.target.root;
     const walk = async (dir: string, rel: string): Promise<void> => {
       let entries;
@@ -165,27 +193,32 @@ export class FileStorage implements BackupStorage {
         entries = await readdir(dir, { withFileTypes: true });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw e;
+        throw describeFsError(e, `folder ${dir}`, 'list');
       }
       for (const ent of entries) {
-        const key = rel ? `${rel}/${ent.name}` : ent.name;
-        if (ent.isDirectory()) await walk(path.join(dir, ent.name), key);
+        const relPath = rel ? `${rel}/${ent.name}` : ent.name;
+        if (ent.isDirectory()) await walk(path.join(dir, ent.name), relPath);
         else if (ent.name.startsWith(TEMP_MARK)) {
-          const s = await stat(path.join(dir, ent.name));
-          if (s.mtime < olderThan) found.push({ key, id: key, startedAt: s.mtime.toISOString() });
+          const s = await stat(path.join(dir, ent.name)).catch(() => null);
+          const meantFor = ent.name.slice(TEMP_MARK.length).replace(/^[0-9a-f]+-/, '');
+          if (s) uploads.push({ key: rel ? `${rel}/${meantFor}` : meantFor, id: relPath, startedAt: s.mtime.toISOString() });
         }
       }
     };
-    const start = normalizeDir(prefix);
+    const start = normalizeDir(prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '');
     await walk(path.join(root, ...start.split('/').filter(Boolean)), start);
-    let removed = 0;
-    if (!dryRun) {
-      for (const f of found) {
-        await rm(path.join(root, ...f.key.split('/')), { force: true });
-        removed++;
-      }
+    return { supported: true, uploads: uploads.filter((u) => u.key.startsWith(prefix)), note: null };
+  }
+
+  async abortIncompleteUpload(upload: IncompleteUpload): Promise<void> {
+    const parts = upload.id.split('/');
+    if (!(parts[parts.length - 1] ?? '').startsWith(TEMP_MARK)) {
+      throw new LifeboatError('BAD_INPUT', `"${upload.id}" is not one of Lifeboat's partial files; nothing was removed.`);
     }
-    return { supported: true, found, removed, note: null };
+    const p = this.pathOf(upload.id);
+    await rm(p, { force: true }).catch((e: unknown) => {
+      throw describeFsError(e, p, 'remove');
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 import {
   AbortMultipartUploadCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -11,14 +12,26 @@ import {
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { PassThrough, Readable } from 'node:stream';
 import { LifeboatError, cancelledError } from '../errors.js';
 import { choosePartSize } from './part-size.js';
-import { describeS3Error } from './s3-errors.js';
-import type { BackupStorage, IncompleteUploads, StoredObject, UploadOptions } from './storage.js';
-import { describeTarget, type S3Target } from './target.js';
+import { describeS3Error, isPreconditionFailed, isS3NotFound, s3ErrorName, s3Status } from './s3-errors.js';
+import { withStallWatchdog } from './stall-watchdog.js';
+import type { BackupStorage, IncompleteUpload, IncompleteUploadListing, ReadRange, StoredObject, UploadOptions, WriteMode } from './storage.js';
+import { DEFAULT_STALL_TIMEOUT_MS, describeTarget, type S3Target } from './target.js';
 
-export function createS3Client(t: S3Target): S3Client {
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * The SDK does the timing and the retrying: a connection that does not open within 10 s, or a
+ * request whose socket sees no traffic for the stall timeout, fails with a TimeoutError, which the
+ * standard retry strategy retries (4 attempts in all, with backoff) before Lifeboat reports
+ * STORAGE_STALLED. `socketTimeout: false` is for reading bodies: a socket idles while the consumer
+ * (pg_restore) is busy, so bodies get the demand-aware watchdog instead (stall-watchdog.ts).
+ */
+export function createS3Client(t: S3Target, opts: { socketTimeout?: boolean } = {}): S3Client {
+  const stallMs = t.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   return new S3Client({
     region: t.region,
     endpoint: t.endpoint,
@@ -29,21 +42,32 @@ export function createS3Client(t: S3Target): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 4,
+    retryMode: 'standard',
+    requestHandler: {
+      connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, stallMs),
+      ...(opts.socketTimeout === false ? {} : { socketTimeout: stallMs }),
+    },
   });
 }
 
-function isNotFound(e: unknown): boolean {
-  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return err?.name === 'NotFound' || err?.name === 'NoSuchKey' || err?.$metadata?.httpStatusCode === 404;
+/** The ETag S3 gives a completed multipart upload: MD5 of the parts' binary MD5s, then -N. */
+function multipartEtag(partEtags: readonly string[]): string {
+  const md5 = createHash('md5');
+  for (const e of partEtags) md5.update(Buffer.from(e.replace(/"/g, ''), 'hex'));
+  return `${md5.digest('hex')}-${partEtags.length}`;
 }
 
 export class S3Storage implements BackupStorage {
   readonly display: string;
   private readonly client: S3Client;
+  private readonly readClient: S3Client;
+  private readonly stallMs: number;
 
   constructor(private readonly target: S3Target) {
     this.display = describeTarget(target);
     this.client = createS3Client(target);
+    this.readClient = createS3Client(target, { socketTimeout: false });
+    this.stallMs = target.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   }
 
   private sse(): { ServerSideEncryption?: 'AES256' | 'aws:kms'; SSEKMSKeyId?: string } {
@@ -65,17 +89,30 @@ export class S3Storage implements BackupStorage {
     await this.checkReadable();
   }
 
+  private exists(key: string): LifeboatError {
+    return new LifeboatError('KEY_EXISTS', `${key} already exists in ${this.display}; Lifeboat never overwrites a backup, its manifest or its claim.`);
+  }
+
   async upload(key: string, body: Readable, opts: UploadOptions): Promise<void> {
-    if (await this.head(key)) {
-      throw new LifeboatError('KEY_EXISTS', `A backup already exists at ${key}; Lifeboat never overwrites a backup. Try again in a second.`);
-    }
+    if (await this.head(key)) throw this.exists(key);
+    // Counts what lib-storage consumed, to recognise our own object when an answer is lost.
+    let sent = 0;
+    let ended = false;
+    const counter = new PassThrough();
+    counter.on('data', (c: Buffer) => (sent += c.length));
+    counter.on('end', () => (ended = true));
+    body.on('error', (e) => counter.destroy(e));
+    body.pipe(counter);
     const upload = new Upload({
       client: this.client,
       params: {
         Bucket: this.target.bucket,
         Key: key,
-        Body: body,
+        Body: counter,
         ContentType: opts.contentType,
+        // Create-only where the server enforces it (AWS on PutObject and CompleteMultipartUpload,
+        // RGW on PutObject only); the caller's claim covers the rest.
+        IfNoneMatch: '*',
         ...(this.target.storageClass ? { StorageClass: this.target.storageClass as StorageClass } : {}),
         ...this.sse(),
       },
@@ -89,43 +126,100 @@ export class S3Storage implements BackupStorage {
     });
     const onAbort = (): void => void upload.abort().catch(() => undefined);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    let confirmedSse: string | undefined;
     try {
-      await upload.done();
+      const r = await upload.done();
+      confirmedSse = 'ServerSideEncryption' in r ? r.ServerSideEncryption : undefined;
     } catch (e) {
       body.destroy();
-      const leftover = upload.uploadId ? await this.abortMultipart(key, upload.uploadId) : null;
-      const tail = leftover ? ` The incomplete upload could not be aborted (${leftover}); \`lifeboat prune\` removes it later.` : '';
-      if (opts.signal?.aborted) throw cancelledError('The upload');
-      const err = describeS3Error(e, this.target, 'store the backup');
-      throw tail ? new LifeboatError(err.code, `${err.message.replace(/\.?$/, '.')}${tail}`, { cause: e }) : err;
+      if (opts.signal?.aborted) {
+        if (upload.uploadId) await this.abortMultipart(key, upload.uploadId);
+        throw cancelledError('The upload');
+      }
+      const recovered = ended ? await this.recoverLostCompletion(key, sent, upload) : null;
+      if (recovered) {
+        confirmedSse = recovered.sse;
+      } else {
+        const leftover = upload.uploadId ? await this.abortMultipart(key, upload.uploadId) : null;
+        const tail = leftover ? ` The incomplete upload could not be aborted (${leftover}); \`lifeboat prune\` removes it later.` : '';
+        const err = describeS3Error(e, this.target, 'store the backup');
+        throw tail ? new LifeboatError(err.code, `${err.message.replace(/\.?$/, '.')}${tail}`, { cause: e }) : err;
+      }
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
     }
+    await this.requireSseConfirmed(key, confirmedSse);
   }
 
-  /** Aborts a multipart upload, retrying briefly; returns null when done, or why it failed. */
-  private async abortMultipart(key: string, uploadId: string): Promise<string | null> {
-    let last = '';
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.target.bucket, Key: key, UploadId: uploadId }));
-        return null;
-      } catch (e) {
-        const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-        if (err.name === 'NoSuchUpload' || err.$metadata?.httpStatusCode === 404) return null;
-        last = err.name ?? String(e);
-        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
-      }
+  /**
+   * The last request (PutObject or CompleteMultipartUpload) may have succeeded even though its
+   * answer was lost: the SDK's retry then gets NoSuchUpload (or 412). The key was free when this
+   * upload started and the caller holds its claim, so whatever is at the key now is this upload's.
+   * If it has exactly the bytes we sent (and, where the server gives multipart ETags in S3's
+   * `md5-N` form, the ETag our parts make), the upload succeeded: keep it. Anything else is a
+   * half-done write of ours: remove it, so no object is ever left at a real key without a manifest.
+   */
+  private async recoverLostCompletion(key: string, sent: number, upload: Upload): Promise<{ sse: string | undefined } | null> {
+    let r;
+    try {
+      r = await this.client.send(new HeadObjectCommand({ Bucket: this.target.bucket, Key: key }));
+    } catch {
+      return null;
     }
-    return last;
+    let matches = (r.ContentLength ?? -1) === sent;
+    // lib-storage keeps the parts' ETags in a field it does not export; when it is there the check is exact.
+    const parts = (upload as unknown as { uploadedParts?: { ETag?: string }[] }).uploadedParts;
+    const etags = parts?.map((p) => p.ETag ?? '') ?? [];
+    const stored = (r.ETag ?? '').replace(/"/g, '');
+    if (matches && upload.uploadId && etags.length > 0 && etags.every(Boolean) && /-\d+$/.test(stored)) {
+      matches = stored === multipartEtag(etags);
+    }
+    if (matches) return { sse: r.ServerSideEncryption };
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.target.bucket, Key: key })).catch(() => undefined);
+    return null;
   }
 
-  async putSmall(key: string, data: string, contentType: string): Promise<void> {
+  /**
+   * A server that takes an SSE request and answers without confirming it may have stored the
+   * backup unencrypted (RGW does so for SSE-S3). The user asked for encryption at rest, so Lifeboat
+   * removes the object it just created and fails, rather than report a success that is not one.
+   */
+  private async requireSseConfirmed(key: string, confirmed: string | undefined): Promise<void> {
+    const wanted = this.target.serverSideEncryption;
+    if (!wanted || confirmed) return;
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.target.bucket, Key: key })).catch(() => undefined);
+    throw new LifeboatError(
+      'STORAGE_SSE_UNCONFIRMED',
+      `The ${this.display} stored ${key} without confirming server-side encryption (${wanted.mode}), so it may be unencrypted; the object was removed. Use a server that supports ${wanted.mode}, or turn server-side encryption off for this profile (client-side encryption with \`--encrypt\` works everywhere).`,
+    );
+  }
+
+  /** Aborts a multipart upload (the SDK retries transient failures); returns null when done, or why it failed. */
+  private async abortMultipart(key: string, uploadId: string): Promise<string | null> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.target.bucket, Key: key, UploadId: uploadId }));
+      return null;
+    } catch (e) {
+      if (s3ErrorName(e) === 'NoSuchUpload' || s3Status(e) === 404) return null;
+      return s3ErrorName(e) || String(e);
+    }
+  }
+
+  async putSmall(key: string, data: string, opts: { contentType: string; mode: WriteMode }): Promise<void> {
     try {
       await this.client.send(
-        new PutObjectCommand({ Bucket: this.target.bucket, Key: key, Body: data, ContentType: contentType, ...this.sse() }),
+        new PutObjectCommand({
+          Bucket: this.target.bucket,
+          Key: key,
+          Body: data,
+          ContentType: opts.contentType,
+          ...(opts.mode === 'create' ? { IfNoneMatch: '*' } : {}),
+          ...this.sse(),
+        }),
       );
     } catch (e) {
+      // 409 ConditionalRequestConflict: another conditional write to the key was in flight; one of them wins.
+      if (opts.mode === 'create' && (isPreconditionFailed(e) || s3ErrorName(e) === 'ConditionalRequestConflict')) throw this.exists(key);
       throw describeS3Error(e, this.target, `write ${key}`);
     }
   }
@@ -135,7 +229,7 @@ export class S3Storage implements BackupStorage {
       const r = await this.client.send(new GetObjectCommand({ Bucket: this.target.bucket, Key: key }));
       return (await r.Body?.transformToString('utf8')) ?? null;
     } catch (e) {
-      if (isNotFound(e)) return null;
+      if (isS3NotFound(e)) return null;
       throw describeS3Error(e, this.target, `read ${key}`);
     }
   }
@@ -145,22 +239,49 @@ export class S3Storage implements BackupStorage {
       const r = await this.client.send(new HeadObjectCommand({ Bucket: this.target.bucket, Key: key }));
       return { key, size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(0) };
     } catch (e) {
-      if (isNotFound(e)) return null;
+      if (isS3NotFound(e)) return null;
       throw describeS3Error(e, this.target, `read ${key}`);
     }
   }
 
-  async download(key: string, opts: { signal?: AbortSignal | undefined; start?: number } = {}): Promise<Readable> {
+  private notFound(key: string): LifeboatError {
+    return new LifeboatError('NOT_FOUND', `There is no object ${key} in ${this.display}; run \`lifeboat list\` to see the backups there.`);
+  }
+
+  async download(key: string, opts: ReadRange & { signal?: AbortSignal | undefined } = {}): Promise<Readable> {
+    const offset = opts.offset ?? 0;
+    if (opts.length === 0) {
+      if (!(await this.head(key))) throw this.notFound(key);
+      return Readable.from([]);
+    }
+    const range = offset > 0 || opts.length !== undefined ? `bytes=${offset}-${opts.length === undefined ? '' : offset + opts.length - 1}` : undefined;
+    // Until the headers arrive a stalled server is caught by this timer; after that by the watchdog.
+    const headers = new AbortController();
+    const forward = (): void => headers.abort(opts.signal?.reason);
+    opts.signal?.addEventListener('abort', forward, { once: true });
+    const timer = setTimeout(() => headers.abort(new Error('stalled')), this.stallMs);
     try {
-      const r = await this.client.send(
-        new GetObjectCommand({ Bucket: this.target.bucket, Key: key, ...(opts.start ? { Range: `bytes=${opts.start}-` } : {}) }),
-        { abortSignal: opts.signal },
-      );
+      const r = await this.readClient.send(new GetObjectCommand({ Bucket: this.target.bucket, Key: key, ...(range ? { Range: range } : {}) }), {
+        abortSignal: headers.signal,
+      });
       if (!(r.Body instanceof Readable)) throw new Error('the response has no body stream');
-      return r.Body;
+      return withStallWatchdog(r.Body, this.stallMs, () =>
+        new LifeboatError('STORAGE_STALLED', `The ${this.display} stopped sending ${key} (nothing for ${Math.round(this.stallMs / 1000)} s); check the endpoint and the network, then try again.`),
+      );
     } catch (e) {
-      if (isNotFound(e)) throw new LifeboatError('NOT_FOUND', `There is no object ${key} in ${this.display}; run \`lifeboat list\` to see the backups there.`);
+      if (opts.signal?.aborted) throw cancelledError('Reading the backup');
+      if (s3ErrorName(e) === 'InvalidRange' || s3Status(e) === 416) {
+        if (!(await this.head(key))) throw this.notFound(key);
+        return Readable.from([]);
+      }
+      if (isS3NotFound(e)) throw this.notFound(key);
+      if (headers.signal.aborted) {
+        throw new LifeboatError('STORAGE_STALLED', `The ${this.display} did not start sending ${key} within ${Math.round(this.stallMs / 1000)} s; check the endpoint and the network, then try again.`, { cause: e });
+      }
       throw describeS3Error(e, this.target, `read ${key}`);
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', forward);
     }
   }
 
@@ -179,53 +300,50 @@ export class S3Storage implements BackupStorage {
   async delete(keys: readonly string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
+      let r;
       try {
-        const r = await this.client.send(
+        r = await this.client.send(
           new DeleteObjectsCommand({ Bucket: this.target.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
         );
-        const failed = r.Errors ?? [];
-        if (failed.length > 0) {
-          throw new LifeboatError('STORAGE_ERROR', `Could not delete ${failed.length} object(s) from ${this.display}, first ${failed[0]?.Key}: ${failed[0]?.Message ?? failed[0]?.Code}.`);
-        }
       } catch (e) {
         throw describeS3Error(e, this.target, 'delete objects');
+      }
+      const failed = r.Errors ?? [];
+      if (failed.length > 0) {
+        const first = failed[0];
+        throw describeS3Error({ name: first?.Code, message: first?.Message, $metadata: {} }, this.target, `delete ${failed.length} object(s), first ${first?.Key}`);
       }
     }
   }
 
-  async cleanupIncompleteUploads(prefix: string, olderThan: Date, dryRun: boolean): Promise<IncompleteUploads> {
-    const found: IncompleteUploads['found'] = [];
+  async listIncompleteUploads(prefix: string): Promise<IncompleteUploadListing> {
+    const uploads: IncompleteUpload[] = [];
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     try {
-      for (let page = 0; page < 1000; page++) {
+      for (let page = 0; page < 10_000; page++) {
         const r = await this.client.send(
           new ListMultipartUploadsCommand({ Bucket: this.target.bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
         );
         for (const u of r.Uploads ?? []) {
-          if (u.Key && u.UploadId && u.Initiated && u.Initiated < olderThan) found.push({ key: u.Key, id: u.UploadId, startedAt: u.Initiated.toISOString() });
+          if (u.Key && u.UploadId) uploads.push({ key: u.Key, id: u.UploadId, startedAt: (u.Initiated ?? new Date(0)).toISOString() });
         }
         if (!r.IsTruncated) break;
         keyMarker = r.NextKeyMarker;
         uploadIdMarker = r.NextUploadIdMarker;
       }
     } catch (e) {
-      const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
       // Some S3-compatible servers (s3rver among them) do not implement the listing at all.
-      if (err.name === 'NotImplemented' || err.$metadata?.httpStatusCode === 501 || err.$metadata?.httpStatusCode === 405) {
-        return { supported: false, found: [], removed: 0, note: `${this.display} cannot list incomplete multipart uploads (${err.name ?? 'not implemented'}); none were checked.` };
+      if (s3ErrorName(e) === 'NotImplemented' || s3Status(e) === 501 || s3Status(e) === 405) {
+        return { supported: false, uploads: [], note: `${this.display} cannot list incomplete multipart uploads (${s3ErrorName(e) || 'not implemented'}); none were checked.` };
       }
       throw describeS3Error(e, this.target, 'list incomplete uploads');
     }
-    let removed = 0;
-    const failures: string[] = [];
-    if (!dryRun) {
-      for (const u of found) {
-        const why = await this.abortMultipart(u.key, u.id);
-        if (why === null) removed++;
-        else failures.push(`${u.key} (${why})`);
-      }
-    }
-    return { supported: true, found, removed, note: failures.length > 0 ? `Could not abort ${failures.length} upload(s): ${failures.join(', ')}.` : null };
+    return { supported: true, uploads, note: null };
+  }
+
+  async abortIncompleteUpload(upload: IncompleteUpload): Promise<void> {
+    const why = await this.abortMultipart(upload.key, upload.id);
+    if (why !== null) throw new LifeboatError('STORAGE_ERROR', `Could not abort the incomplete upload of ${upload.key} in ${this.display} (${why}); try again later.`);
   }
 }

@@ -22,6 +22,21 @@ export interface S3Target {
   /** Explicit credentials (from a profile's keychain entry); otherwise the AWS SDK's default chain. */
   credentials?: S3Credentials | undefined;
   serverSideEncryption?: { mode: 'AES256' } | { mode: 'aws:kms'; kmsKeyId?: string | undefined } | undefined;
+  /** How long a request may make no progress before it counts as stalled (LIFEBOAT_STORAGE_STALL_SECONDS). */
+  stallTimeoutMs?: number | undefined;
+}
+
+/** A stalled endpoint fails a request after this long without progress; the SDK then retries it. */
+export const DEFAULT_STALL_TIMEOUT_MS = 60_000;
+
+function stallTimeoutFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env.LIFEBOAT_STORAGE_STALL_SECONDS;
+  if (raw === undefined || raw === '') return DEFAULT_STALL_TIMEOUT_MS;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new LifeboatError('BAD_INPUT', `LIFEBOAT_STORAGE_STALL_SECONDS is "${raw}"; set it to a positive number of seconds (default ${DEFAULT_STALL_TIMEOUT_MS / 1000}).`);
+  }
+  return Math.round(seconds * 1000);
 }
 
 export interface FileTarget {
@@ -136,6 +151,7 @@ function parseS3(url: string, env: NodeJS.ProcessEnv): S3Target {
     forcePathStyle: pathStyle === null ? endpoint !== undefined : pathStyle === 'true' || pathStyle === '1',
     storageClass,
     credentials,
+    stallTimeoutMs: stallTimeoutFrom(env),
   };
 }
 

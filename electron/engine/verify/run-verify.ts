@@ -153,6 +153,7 @@ export async function runVerify(req: VerifyRequest): Promise<VerifyRecord> {
     record.problem = e.message;
   }
   record.durationMs = progress.elapsedMs;
-  await source.storage.putSmall(verifyKeyFor(source.key), `${JSON.stringify(record, null, 2)}\n`, 'application/json');
+  // The latest verification replaces the previous record: it is what the calendar and prune trust.
+  await source.storage.putSmall(verifyKeyFor(source.key), `${JSON.stringify(record, null, 2)}\n`, { contentType: 'application/json', mode: 'replace' });
   return record;
 }

@@ -88,6 +88,7 @@ export function CalendarScreen({ target }: { target: TargetView }) {
         </div>
       </header>
       <ErrorText message={backups.error} />
+      {backups.interrupted && <p role="note" aria-label="Interrupted backups">{backups.interrupted}</p>}
       {backups.loading && backups.listedAt === null && <p role="status">Listing backups…</p>}
 
       {nav.calendarView === 'month' ? (

@@ -10,9 +10,11 @@ export interface TargetBackups {
   entries: BackupEntry[];
   byDay: Map<string, BackupEntry[]>;
   listedAt: string | null;
+  /** "1 incomplete upload from an interrupted backup…", or null. */
+  interrupted: string | null;
 }
 
-const EMPTY: TargetBackups = { loading: false, error: null, storage: null, entries: [], byDay: new Map(), listedAt: null };
+const EMPTY: TargetBackups = { loading: false, error: null, storage: null, entries: [], byDay: new Map(), listedAt: null, interrupted: null };
 
 interface BackupsState {
   byTarget: Record<string, TargetBackups>;
@@ -29,7 +31,7 @@ export const useBackups = create<BackupsState>()((set, get) => ({
       set({
         byTarget: {
           ...get().byTarget,
-          [targetId]: { loading: false, error: null, storage: r.storage, entries: r.backups, byDay: groupByDay(r.backups), listedAt: r.listedAt },
+          [targetId]: { loading: false, error: null, storage: r.storage, entries: r.backups, byDay: groupByDay(r.backups), listedAt: r.listedAt, interrupted: r.interruptedSummary ?? null },
         },
       });
     } catch (e) {
