@@ -9,10 +9,13 @@
 // branch gets `todo: 'branch: what is missing'` and shows as "todo", never as passed
 // (LIFEBOAT_FAULT_TODO=1 runs those that have a `run`, to see what still breaks).
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestSchema } from '../../shared/manifest.js';
@@ -160,7 +163,8 @@ const CASES: FaultCase[] = [
   {
     name: 'stalled storage, then SIGTERM',
     async run(ctx) {
-      const proxy = await startStallingProxy(world.s3.endpoint, (req) => req.method === 'PUT' && (req.url ?? '').includes('database_backups'));
+      // The backup's own object stalls (its key claim goes through: a stalled claim is another moment).
+      const proxy = await startStallingProxy(world.s3.endpoint, (req) => req.method === 'PUT' && /database_backups\/.*\.dump(\?|$)/.test(req.url ?? ''));
       try {
         const run = ctx.cli(backupArgs(ctx, 'shop', `s3://${ctx.storage.bucket}?endpoint=${encodeURIComponent(proxy.endpoint)}`));
         await waitFor('an upload held by the proxy', () => proxy.held() > 0);
@@ -211,7 +215,6 @@ const CASES: FaultCase[] = [
   },
   {
     name: 'kill -9 of the CLI mid-upload',
-    todo: 'storage-contract: `lifeboat list` reports the incomplete upload a kill -9 leaves',
     async run(ctx) {
       // Part 1 goes through, part 2 is held: a multipart upload is open when Lifeboat dies.
       const proxy = await startStallingProxy(world.s3.endpoint, (req) => req.method === 'PUT' && /[?&]partNumber=2(&|$)/.test(req.url ?? ''));
@@ -224,6 +227,10 @@ const CASES: FaultCase[] = [
       } finally {
         await proxy.close();
       }
+      // Nothing could clean up after kill -9: the next `lifeboat list` names what was left.
+      const list = await ctx.run(['list', '--to', ctx.storage.url]);
+      expect(list.code, list.stderr).toBe(0);
+      expect(list.stderr).toMatch(/^lifeboat: 1 incomplete upload from an interrupted backup \(or still running\), started \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ; `lifeboat prune` removes them once they are older than a day\.$/m);
     },
   },
   {
@@ -252,7 +259,7 @@ const CASES: FaultCase[] = [
         ctx.useStorage(storage);
         const r = await ctx.run(backupArgs(ctx, 'bigger', storage.url));
         expect(r.code).toBe(1);
-        expectOneSentence(r.stderr, /no space|disk is full/i);
+        expectOneSentence(r.stderr, /: the disk or your quota is full \(ENOSPC\)\. Free some space/);
         // Checked here, while the file system still exists.
         for (const inv of INVARIANTS.filter((i) => i.name === 'no object without manifest')) expect(await inv.check(ctx)).toBeNull();
       } finally {
@@ -270,11 +277,86 @@ const CASES: FaultCase[] = [
       expectOneSentence(r.stderr, /^lifeboat: Cannot connect to PostgreSQL at 127\.0\.0\.1:1: connection refused\. Check that the server is running/);
     },
   },
-  // Rows for faults whose fixes are being built on other branches; each fills in `run` there.
-  { name: 'kill -9 during a restore into an existing database', todo: 'restore-safety: no pg_restore outlives Lifeboat; the target stays unchanged' },
-  { name: 'concurrent backups of one database, same second', todo: 'storage-contract: create-only writes, each run its own key' },
-  { name: 'plain SQL backup carrying \\! meta-commands', todo: 'security: restore never runs psql meta-commands from a backup' },
+  {
+    name: 'kill -9 during a restore into an existing database',
+    async run(ctx) {
+      const backup = await ctx.run(backupArgs(ctx, 'bigger'));
+      expect(backup.code, backup.stderr).toBe(0);
+      const key = (JSON.parse(backup.stdout) as { key: string }).key;
+      // An existing database with a table the backup also has: --clean would replace it.
+      const target = 'fault_restore_target';
+      await pgc.createDatabase(target);
+      await pgc.query(`CREATE TABLE keepme (id int PRIMARY KEY, v text); INSERT INTO keepme SELECT g, md5(g::text) FROM generate_series(1, 500) g; CREATE TABLE noise (g int); INSERT INTO noise VALUES (42)`, [], target);
+      await ctx.watchTarget(target);
+      const run = ctx.cli(['restore', '--key', key, '--to', ctx.storage.url, '--target', ctx.dbUrl(target), '--clean', '--yes']);
+      // The moment: pg_restore is copying the table data into the target.
+      await waitFor('the restore copying into the target', async () => {
+        const rows = await pgc.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'lifeboat-%' AND state = 'active' AND query ILIKE 'COPY public.noise%'`, [target]);
+        return rows.length > 0;
+      });
+      ctx.record.killedWithSigkill = true;
+      run.child.kill('SIGKILL');
+      await run.exited;
+      // The invariants then check that the target is exactly as before and that no tool or session is left.
+    },
+  },
+  {
+    name: 'concurrent backups of one database, same second',
+    async run(ctx) {
+      // A frozen clock: every run names its backup in the same second.
+      const frozen = { LIFEBOAT_TEST_NOW: '2026-11-30T12:00:00.000Z' };
+      const results = await Promise.all(Array.from({ length: 6 }, () => ctx.run(backupArgs(ctx, 'shop'), frozen)));
+      expect(results.map((r) => r.stderr).filter(Boolean)).toEqual([]);
+      expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0]);
+      const keys = results.map((r) => (JSON.parse(r.stdout) as { key: string }).key);
+      expect(new Set(keys).size).toBe(6);
+      expect(keys.every((k) => /shop_20261130_1200[0-5]\d\.dump$/.test(k))).toBe(true);
+    },
+  },
+  {
+    name: 'plain SQL backup carrying \\! meta-commands',
+    async run(ctx) {
+      const marker = path.join(ctx.home.HOME, 'pwned');
+      const key = await plantHostileBackup(ctx, marker);
+      const target = 'fault_hostile_target';
+      await ctx.watchTarget(target);
+      const restore = await ctx.run(['restore', '--key', key, '--to', ctx.storage.url, '--target', ctx.dbUrl(target)]);
+      expect(restore.code).toBe(1);
+      expectOneSentence(restore.stderr, /^lifeboat: .*the backup contains a psql meta-command \(\\!\) on line \d+; Lifeboat never runs commands from a backup/i);
+      const verify = await ctx.run(['verify', '--key', key, '--to', ctx.storage.url, '--deep', '--server', serverUrl()]);
+      expect(verify.code).toBe(1);
+      expectOneSentence(verify.stderr, /^lifeboat: .*meta-command/);
+      expect(existsSync(marker), 'the meta-command ran').toBe(false);
+      expect(await pgc.query('SELECT 1 FROM pg_database WHERE datname = $1', [target])).toEqual([]);
+    },
+  },
 ];
+
+/**
+ * A plain SQL backup in the case's bucket whose SQL ends with `\! touch MARKER`, under a manifest
+ * forged from a real one so that its checksum matches: only the content betrays it.
+ */
+async function plantHostileBackup(ctx: CaseContext, marker: string): Promise<string> {
+  // Not ctx.run: this backup is replaced below, so it is not one Lifeboat reported.
+  const real = ctx.cli(['backup', '--db', ctx.dbUrl('shop'), '--to', ctx.storage.url, '--format', 'plain', '--json']);
+  const end = await real.exited;
+  expect(end.code, real.stderr()).toBe(0);
+  const key = (JSON.parse(real.stdout()) as { key: string }).key;
+  const sql = ['--', '-- PostgreSQL database dump', '--', '', 'SET lock_timeout = 0;', 'CREATE TABLE public.orders (id int PRIMARY KEY, note text);', `\\! touch ${marker}`, '', '-- PostgreSQL database dump complete', ''].join('\n');
+  const body = gzipSync(sql);
+  const manifest = { ...(manifestSchema.parse(await readManifest(ctx, key)) as Record<string, unknown>), sha256: createHash('sha256').update(body).digest('hex'), sizeBytes: body.length };
+  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+  await world.s3.client.send(new PutObjectCommand({ Bucket: ctx.storage.bucket, Key: key, Body: body }));
+  await world.s3.client.send(new PutObjectCommand({ Bucket: ctx.storage.bucket, Key: `${key}.manifest.json`, Body: JSON.stringify(manifest) }));
+  return key;
+}
+
+/** The server's URL without a database or password (the password travels in PGPASSWORD). */
+function serverUrl(): string {
+  const u = new URL(pgc.url());
+  u.password = '';
+  return u.toString();
+}
 
 /**
  * A backup of `bigger` whose second multipart part is held by a proxy (and any request matching
