@@ -16,6 +16,7 @@ import { runCli } from '../support/cli.js';
 import { seedRealisticDatabase } from '../support/fixtures.js';
 import { freshMachine, type TestEnv } from '../support/keychain.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
+import { TEST_KMS_KEY_ID } from '../support/rgw.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
 
 const execFileAsync = promisify(execFile);
@@ -38,7 +39,7 @@ beforeAll(async () => {
   await s3.createBucket('vault');
   // Secrets in the keychain, only the S3 server's address in the environment (no AWS_* keys).
   const add = await runCli(
-    ['profile', 'add', 'shop', '--db', `postgresql://postgres@127.0.0.1:${pg.port}/shop`, '--password-stdin', '--to', s3.storageUrl('vault', 'prod'), '--s3-access-key-id', s3.accessKeyId, '--s3-secret-stdin', '--sse', 'AES256', '--encrypt'],
+    ['profile', 'add', 'shop', '--db', `postgresql://postgres@127.0.0.1:${pg.port}/shop`, '--password-stdin', '--to', s3.storageUrl('vault', 'prod'), '--s3-access-key-id', s3.accessKeyId, '--s3-secret-stdin', '--sse', 'aws:kms', '--sse-kms-key-id', TEST_KMS_KEY_ID, '--encrypt'],
     machine,
     `${DB_PASSWORD}\n${s3.secretAccessKey}\n`,
   );
@@ -117,7 +118,7 @@ describe('encrypted backups by profile name', () => {
     const env = { ...process.env, ...machine };
     const { target, db, encryptionKey } = await resolveProfile('shop', env, { encryptionKey: false });
     // The profile's keychain secrets and its server-side encryption reach the engine's target.
-    expect(target).toMatchObject({ kind: 's3', bucket: 'vault', prefix: 'prod', credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }, serverSideEncryption: { mode: 'AES256' } });
+    expect(target).toMatchObject({ kind: 's3', bucket: 'vault', prefix: 'prod', credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }, serverSideEncryption: { mode: 'aws:kms', kmsKeyId: TEST_KMS_KEY_ID } });
     expect(db).toMatchObject({ password: DB_PASSWORD, url: `postgresql://postgres@127.0.0.1:${pg.port}/shop` });
     expect(encryptionKey).toBeNull(); // restore takes the key the backup names, not the profile's
     expect((await resolveProfile('shop', env)).encryptionKey?.id).toBe(keyId);

@@ -181,6 +181,24 @@ const CASES: FaultCase[] = [
     },
   },
   {
+    // The very first write, the key claim, stalls: the cancel aborts that request at once.
+    name: 'stalled key claim, then SIGTERM',
+    async run(ctx) {
+      const proxy = await startStallingProxy(world.s3.endpoint, (req) => req.method === 'PUT' && /\.claim(\?|$)/.test(req.url ?? ''));
+      try {
+        const run = ctx.cli(backupArgs(ctx, 'shop', `s3://${ctx.storage.bucket}?endpoint=${encodeURIComponent(proxy.endpoint)}`));
+        await waitFor('the claim held by the proxy', () => proxy.held() > 0);
+        run.child.kill('SIGTERM');
+        const end = await exitWithin(run, EXIT_BOUND_MS);
+        expect(end.code).toBe(130);
+        expectOneSentence(run.stderr(), /^lifeboat: .*cancelled/);
+        expect(run.stderr()).not.toContain('clean-up did not finish');
+      } finally {
+        await proxy.close();
+      }
+    },
+  },
+  {
     // Clean-up itself cannot finish (the abort request stalls too): the grace period ends it.
     name: 'stalled upload and abort, then SIGTERM',
     async run(ctx) {

@@ -4,11 +4,11 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync, lstatSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { freePort } from './free-port.js';
 
 const execFileAsync = promisify(execFile);
 // Two levels up from test/support, or three from dist/test/support when a benchmark uses it.
@@ -53,17 +53,6 @@ function hydrateEmbeddedSymlinks(binDir: string): void {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function runAsServerUser(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   const full = isRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] as const : [cmd, args] as const;

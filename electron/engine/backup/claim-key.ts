@@ -51,12 +51,12 @@ export async function claimBackupKey(storage: BackupStorage, opts: ClaimOptions)
     const keyTime = new Date(opts.startedAt.getTime() + i * 1000);
     const key = opts.keyFor(keyTime);
     const claimKey = claimKeyFor(key);
-    if (!(await tryCreate(storage, claimKey, body))) continue;
+    if (!(await tryCreate(storage, claimKey, body, opts.signal))) continue;
 
     let enforced = conditionalWrites.get(storage.display);
     if (enforced === undefined) {
       // Writing the same bytes again is harmless if the server overwrites, and tells us whether it does.
-      enforced = !(await tryCreate(storage, claimKey, body));
+      enforced = !(await tryCreate(storage, claimKey, body, opts.signal));
       conditionalWrites.set(storage.display, enforced);
     }
     const isStillOurs = async (): Promise<boolean> => ((await storage.getSmall(claimKey)) ?? '').includes(token);
@@ -77,9 +77,9 @@ export async function claimBackupKey(storage: BackupStorage, opts: ClaimOptions)
   );
 }
 
-async function tryCreate(storage: BackupStorage, key: string, body: string): Promise<boolean> {
+async function tryCreate(storage: BackupStorage, key: string, body: string, signal: AbortSignal | undefined): Promise<boolean> {
   try {
-    await storage.putSmall(key, body, { contentType: 'application/json', mode: 'create' });
+    await storage.putSmall(key, body, { contentType: 'application/json', mode: 'create', signal });
     return true;
   } catch (e) {
     if (isLifeboatError(e) && e.code === 'KEY_EXISTS') return false;

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LifeboatError, cancelledError } from '../errors.js';
 import { describeFsError } from './fs-errors.js';
-import type { BackupStorage, IncompleteUpload, IncompleteUploadListing, ReadRange, StoredObject, UploadOptions, WriteMode } from './storage.js';
+import type { BackupStorage, IncompleteUpload, IncompleteUploadListing, ReadRange, StoredObject, UploadOptions, SmallWriteOptions } from './storage.js';
 import { describeTarget, type FileTarget } from './target.js';
 
 const TEMP_MARK = '.lifeboat-partial-';
@@ -91,7 +91,7 @@ export class FileStorage implements BackupStorage {
     }
   }
 
-  async putSmall(key: string, data: string, opts: { contentType: string; mode: WriteMode }): Promise<void> {
+  async putSmall(key: string, data: string, opts: SmallWriteOptions): Promise<void> {
     const p = this.pathOf(key);
     const tmp = this.tempFor(p);
     try {

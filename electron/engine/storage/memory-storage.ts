@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { LifeboatError, cancelledError } from '../errors.js';
-import type { BackupStorage, IncompleteUpload, IncompleteUploadListing, ReadRange, StoredObject, UploadOptions, WriteMode } from './storage.js';
+import type { BackupStorage, IncompleteUpload, IncompleteUploadListing, ReadRange, StoredObject, UploadOptions, SmallWriteOptions } from './storage.js';
 
 interface MemoryObject {
   data: Buffer;
@@ -67,7 +67,7 @@ export class MemoryStorage implements BackupStorage {
     }
   }
 
-  putSmall(key: string, data: string, opts: { contentType: string; mode: WriteMode }): Promise<void> {
+  putSmall(key: string, data: string, opts: SmallWriteOptions): Promise<void> {
     if (opts.mode === 'create' && this.objects.has(key)) return Promise.reject(this.exists(key));
     this.objects.set(key, { data: Buffer.from(data, 'utf8'), lastModified: this.now() });
     return Promise.resolve();

@@ -18,7 +18,7 @@ import { LifeboatError, cancelledError } from '../errors.js';
 import { choosePartSize } from './part-size.js';
 import { describeS3Error, isPreconditionFailed, isS3NotFound, s3ErrorName, s3Status } from './s3-errors.js';
 import { withStallWatchdog } from './stall-watchdog.js';
-import type { BackupStorage, IncompleteUpload, IncompleteUploadListing, ReadRange, StoredObject, UploadOptions, WriteMode } from './storage.js';
+import type { BackupStorage, IncompleteUpload, IncompleteUploadListing, ReadRange, StoredObject, UploadOptions, SmallWriteOptions } from './storage.js';
 import { DEFAULT_STALL_TIMEOUT_MS, describeTarget, type S3Target } from './target.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -187,6 +187,10 @@ export class S3Storage implements BackupStorage {
   private async requireSseConfirmed(key: string, confirmed: string | undefined): Promise<void> {
     const wanted = this.target.serverSideEncryption;
     if (!wanted || confirmed) return;
+    // CompleteMultipartUpload answers carry no SSE header on some servers (RGW) even when the
+    // object is encrypted; the object's own HEAD is the authority then.
+    const head = await this.client.send(new HeadObjectCommand({ Bucket: this.target.bucket, Key: key })).catch(() => null);
+    if (head?.ServerSideEncryption) return;
     await this.client.send(new DeleteObjectCommand({ Bucket: this.target.bucket, Key: key })).catch(() => undefined);
     throw new LifeboatError(
       'STORAGE_SSE_UNCONFIRMED',
@@ -205,7 +209,7 @@ export class S3Storage implements BackupStorage {
     }
   }
 
-  async putSmall(key: string, data: string, opts: { contentType: string; mode: WriteMode }): Promise<void> {
+  async putSmall(key: string, data: string, opts: SmallWriteOptions): Promise<void> {
     try {
       await this.client.send(
         new PutObjectCommand({
@@ -216,8 +220,10 @@ export class S3Storage implements BackupStorage {
           ...(opts.mode === 'create' ? { IfNoneMatch: '*' } : {}),
           ...this.sse(),
         }),
+        { abortSignal: opts.signal },
       );
     } catch (e) {
+      if (opts.signal?.aborted) throw cancelledError(`Writing ${key}`);
       // 409 ConditionalRequestConflict: another conditional write to the key was in flight; one of them wins.
       if (opts.mode === 'create' && (isPreconditionFailed(e) || s3ErrorName(e) === 'ConditionalRequestConflict')) throw this.exists(key);
       throw describeS3Error(e, this.target, `write ${key}`);

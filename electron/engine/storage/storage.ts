@@ -65,6 +65,12 @@ export interface ReadRange {
  * STORAGE_UNREACHABLE, STORAGE_STALLED (no progress within the stall timeout), STORAGE_BUCKET_MISSING,
  * STORAGE_SSE_UNCONFIRMED, CANCELLED, STORAGE_ERROR (anything else).
  */
+export interface SmallWriteOptions {
+  contentType: string;
+  mode: WriteMode;
+  signal?: AbortSignal | undefined;
+}
+
 export interface BackupStorage {
   /** A URL for messages and manifests, never holding a secret. */
   readonly display: string;
@@ -83,8 +89,8 @@ export interface BackupStorage {
    * it holds exactly the bytes that were sent.
    */
   upload(key: string, body: Readable, opts: UploadOptions): Promise<void>;
-  /** Writes a small object (claims, manifests, verify records) in one request. */
-  putSmall(key: string, data: string, opts: { contentType: string; mode: WriteMode }): Promise<void>;
+  /** Writes a small object (claims, manifests, verify records) in one request; a cancel aborts it. */
+  putSmall(key: string, data: string, opts: SmallWriteOptions): Promise<void>;
   getSmall(key: string): Promise<string | null>;
   head(key: string): Promise<StoredObject | null>;
   /** Reads the object, or a range of it. NOT_FOUND when it does not exist. */
