@@ -87,9 +87,10 @@ describe('lifeboat prune against the S3 server', () => {
   });
 
   it('aborts incomplete multipart uploads older than a day (listing answered as AWS does)', async () => {
-    // s3rver 3.7 implements neither ListMultipartUploads nor AbortMultipartUpload. This proxy
-    // answers the listing with AWS's XML (one stale and one fresh upload) and records the aborts,
-    // everything else goes to the real S3 server.
+    // AWS's own listing format, answered by this proxy: RGW stamps uploads with its own clock, so a
+    // three-day-old upload cannot be made on it without moving the server's clock (the real RGW
+    // kill -9 case is in concurrent-backups.test.ts). The proxy records the aborts; everything else
+    // goes to RGW.
     const old = new Date(Date.now() - 3 * DAY).toISOString();
     const fresh = new Date(Date.now() - 60_000).toISOString();
     const deletes: string[] = [];

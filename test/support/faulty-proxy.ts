@@ -1,7 +1,7 @@
 // A real HTTP proxy in front of the S3 server that records every request and fails chosen ones,
 // to prove that a failed upload leaves nothing behind. Everything else passes through untouched.
-// s3rver 3.7 does not implement AbortMultipartUpload, so tests check on the wire that Lifeboat
-// asked for it (DELETE ?uploadId=…), as AWS and every real S3 service require.
+// Tests also check on the wire that Lifeboat asked for AbortMultipartUpload (DELETE ?uploadId=…),
+// besides RGW's own listing showing no upload left.
 import http from 'node:http';
 
 export interface FaultyProxy {

@@ -339,7 +339,7 @@ export class S3Storage implements BackupStorage {
         uploadIdMarker = r.NextUploadIdMarker;
       }
     } catch (e) {
-      // Some S3-compatible servers (s3rver among them) do not implement the listing at all.
+      // Some S3-compatible servers do not implement the listing at all.
       if (s3ErrorName(e) === 'NotImplemented' || s3Status(e) === 501 || s3Status(e) === 405) {
         return { supported: false, uploads: [], note: `${this.display} cannot list incomplete multipart uploads (${s3ErrorName(e) || 'not implemented'}); none were checked.` };
       }

@@ -17,7 +17,7 @@ export interface IncompleteUpload {
 }
 
 export interface IncompleteUploadListing {
-  /** False when the service cannot list them (e.g. s3rver); `uploads` is then empty. */
+  /** False when the service cannot list them (some S3-compatible servers answer NotImplemented); `uploads` is then empty. */
   supported: boolean;
   uploads: IncompleteUpload[];
   note: string | null;

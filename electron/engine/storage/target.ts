@@ -147,7 +147,7 @@ function parseS3(url: string, env: NodeJS.ProcessEnv): S3Target {
     prefix: prefix === '' ? DEFAULT_PREFIX : prefix,
     endpoint,
     region: q.get('region') ?? env.AWS_REGION ?? env.AWS_S3_REGION_NAME ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    // Custom endpoints (MinIO, s3rver, most on-premise services) want path-style addressing.
+    // Custom endpoints (MinIO, Ceph RGW, most on-premise services) want path-style addressing.
     forcePathStyle: pathStyle === null ? endpoint !== undefined : pathStyle === 'true' || pathStyle === '1',
     storageClass,
     credentials,
