@@ -3,7 +3,7 @@
 // passes the same cases; what only a backend can set up (an upload left by a killed process) the
 // factory provides.
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { LifeboatError } from '../../electron/engine/errors.js';
@@ -129,6 +129,17 @@ export function describeStorageContract(name: string, opts: ContractOptions): vo
       expect(await storage.head('p/f/broken.dump')).toBeNull();
       expect(await keysOf(storage, 'p/f/')).toEqual([]);
       expect((await storage.listIncompleteUploads('p/f/')).uploads).toEqual([]);
+    });
+
+    it('a body that already failed before the upload began (pg_dump died while storage was slow) fails the upload, never hangs', async () => {
+      const { storage } = await opts.open();
+      const dead = new PassThrough();
+      dead.on('error', () => undefined); // the backup's own pipeline listens, as here
+      dead.destroy(new Error('pg_dump died'));
+      await new Promise((r) => setImmediate(r)); // the error event has been emitted before upload() runs
+      expect(await codeOf(storage.upload('p/d/dead.dump', dead, upload))).not.toBe('ok');
+      expect(await storage.head('p/d/dead.dump')).toBeNull();
+      expect((await storage.listIncompleteUploads('p/d/')).uploads).toEqual([]);
     });
 
     it('a cancelled upload says CANCELLED and leaves nothing', async () => {

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, pipeline, Readable } from 'node:stream';
 import { LifeboatError, cancelledError } from '../errors.js';
 import { choosePartSize } from './part-size.js';
 import { describeS3Error, isPreconditionFailed, isS3NotFound, s3ErrorName, s3Status } from './s3-errors.js';
@@ -101,8 +101,10 @@ export class S3Storage implements BackupStorage {
     const counter = new PassThrough();
     counter.on('data', (c: Buffer) => (sent += c.length));
     counter.on('end', () => (ended = true));
-    body.on('error', (e) => counter.destroy(e));
-    body.pipe(counter);
+    // pipeline, not pipe(): it also passes on an error the body had before this point (pg_dump can
+    // die while the HEAD above is still on the wire), which an 'error' listener added now would miss
+    // and leave lib-storage waiting forever for bytes that never come.
+    pipeline(body, counter, () => undefined);
     const upload = new Upload({
       client: this.client,
       params: {
