@@ -97,9 +97,9 @@ function realClockEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-async function runOnce(cmd: string, args: string[], conf: string): Promise<string> {
+async function runOnce(cmd: string, args: string[], conf: string, timeoutMs = 300_000): Promise<string> {
   try {
-    const { stdout } = await execFileAsync(cmd, ['-c', conf, ...args], { timeout: 300_000, maxBuffer: 16 * 1024 * 1024, env: realClockEnv() });
+    const { stdout } = await execFileAsync(cmd, ['-c', conf, ...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: realClockEnv() });
     return stdout;
   } catch (e) {
     const err = e as { stderr?: string; message: string; code?: number | string; signal?: string };
@@ -175,10 +175,12 @@ export async function startRgwCluster(): Promise<RgwCluster> {
     for (let attempt = 1; ; attempt++) {
       // A fresh uid each try: a try that failed late may have created the user already.
       try {
-        await runOnce('radosgw-admin', ['user', 'create', '--uid', `lifeboat-admin-${attempt}`, '--display-name', 'admin'], conf);
+        // On a loaded machine this first command has been seen to wait forever on a pool that
+        // was still being created; a new try gets past it, so do not wait long for one.
+        await runOnce('radosgw-admin', ['user', 'create', '--uid', `lifeboat-admin-${attempt}`, '--display-name', 'admin'], conf, 90_000);
         break;
       } catch (e) {
-        if (attempt >= 3) throw e;
+        if (attempt >= 4) throw e;
         await new Promise((r) => setTimeout(r, 2000 * attempt));
       }
     }
