@@ -52,6 +52,10 @@ auth client required = none
 ms mon client mode = crc
 ms client mode = crc
 client mount timeout = 30
+# A client (radosgw-admin, radosgw) whose operation cannot complete fails after a minute instead
+# of waiting forever, so a stuck start is retried or reported rather than hanging the suite.
+rados osd op timeout = 60
+rados mon op timeout = 60
 # One OSD cannot hold RGW's pools at the default 32 PGs each.
 osd pool default pg num = 8
 osd pool default pgp num = 8
@@ -121,6 +125,21 @@ async function run(cmd: string, args: string[], conf: string, attempts = 3): Pro
   }
 }
 
+/** RGW's first admin command creates pools, which waits for an OSD: wait for it here, with the reason if it never comes. */
+async function waitForOsdUp(conf: string, osd: ChildProcess, logFile: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (osd.exitCode !== null || osd.signalCode !== null) break;
+    const stat = await runOnce('ceph', ['--connect-timeout', '30', 'osd', 'stat', '-f', 'json'], conf, 60_000).catch(() => '');
+    const up = /"num_up_osds":\s*(\d+)/.exec(stat);
+    if (up && Number(up[1]) >= 1) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const log = await readFile(logFile, 'utf8').catch(() => '');
+  const why = osd.exitCode !== null || osd.signalCode !== null ? `ceph-osd exited (${String(osd.exitCode ?? osd.signalCode)})` : `no OSD up within ${timeoutMs} ms`;
+  throw new Error(`${why}; last lines of its log:\n${log.split('\n').slice(-15).join('\n')}`);
+}
+
 async function waitForHttp(url: string, child: ChildProcess, logFile: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -169,7 +188,8 @@ export async function startRgwCluster(): Promise<RgwCluster> {
     daemon('ceph-mon', ['-i', 'a']);
     const osdId = (await run('ceph', ['--connect-timeout', '60', 'osd', 'create'], conf)).trim();
     await run('ceph-osd', ['-i', osdId, '--mkfs'], conf);
-    daemon('ceph-osd', ['-i', osdId]);
+    const osd = daemon('ceph-osd', ['-i', osdId]);
+    await waitForOsdUp(conf, osd, path.join(dir, 'log', `ceph-osd.${osdId}.log`));
     // A first radosgw-admin command initialises the zone; storage classes must exist before
     // radosgw starts (it reads them once). Stock RGW knows only STANDARD; Lifeboat's default is STANDARD_IA.
     for (let attempt = 1; ; attempt++) {
