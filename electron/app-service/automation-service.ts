@@ -74,6 +74,7 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
   };
 
   const restartScheduler = async (config: AutomationConfig): Promise<void> => {
+    profileOf = new Map(config.schedules.map((s) => [s.name, s.profile]));
     const active = config.schedules.filter((s) => s.enabled && s.profile !== null);
     if (scheduler) {
       await scheduler.reload(active);
