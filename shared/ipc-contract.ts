@@ -127,8 +127,12 @@ export interface ScheduleView {
   enabled: boolean;
   catchUp: boolean;
   retries: number;
+  /** First retry delay in seconds (set with the CLI; the screen shows it and keeps it). */
+  retryDelaySeconds: number;
   retention: { keepDays: number; keepLast: number } | null;
   verifyEveryDays: number | null;
+  /** Verification restores into a temporary database on a server (set with the CLI); else quick. */
+  verifyDeep: boolean;
   /** The next five runs (ISO, UTC); empty when disabled. */
   nextRuns: string[];
   lastOutcome: 'success' | 'failure' | 'cancelled' | null;

@@ -63,6 +63,8 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
         enabled: s.enabled,
         catchUp: s.catchUp,
         retries: s.retries,
+        retryDelaySeconds: s.retryDelaySeconds,
+        verifyDeep: s.verifyServer !== null,
         retention: s.retention ? { keepDays: s.retention.keepDays, keepLast: s.retention.keepLast } : null,
         verifyEveryDays: s.verifyEveryDays,
         nextRuns: s.enabled ? safeNextRuns(s, now) : [],

@@ -11,10 +11,10 @@ let disconnect = () => undefined as void;
 afterEach(() => disconnect());
 
 function view(name: string, over: Partial<ScheduleView> = {}): ScheduleView {
-  return { targetId: 't1', name, when: { daily: '03:00' }, timezone: 'UTC', enabled: true, catchUp: true, retries: 3, retention: { keepDays: 30, keepLast: 3 }, verifyEveryDays: 7, nextRuns: ['2026-11-26T03:00:00.000Z'], lastOutcome: null, lastRunAt: null, problem: null, ...over };
+  return { targetId: 't1', name, when: { daily: '03:00' }, timezone: 'UTC', enabled: true, catchUp: true, retries: 3, retryDelaySeconds: 60, verifyDeep: false, retention: { keepDays: 30, keepLast: 3 }, verifyEveryDays: 7, nextRuns: ['2026-11-26T03:00:00.000Z'], lastOutcome: null, lastRunAt: null, problem: null, ...over };
 }
 
-const schedules = [view('t1-nightly', { when: { daily: '02:15' } }), view('t1-hourly', { when: { cron: '15 * * * *' }, retention: null }), view('other-db', { targetId: 't2' })];
+const schedules = [view('t1-nightly', { when: { daily: '02:15' }, retries: 5, retryDelaySeconds: 7, verifyEveryDays: 3, verifyDeep: true }), view('t1-hourly', { when: { cron: '15 * * * *' }, retention: null }), view('other-db', { targetId: 't2' })];
 
 async function openSchedule(extra: Handlers = {}) {
   useSchedules.setState({ loaded: false, error: null, schedules: [], runs: [] });
@@ -43,6 +43,7 @@ describe('Schedule screen', () => {
     expect(within(list).getAllByRole('button').map((b) => b.textContent)).toEqual(['t1-nightly', 't1-hourly', 'New schedule']);
     expect(screen.getByRole('textbox', { name: 'Schedule name' })).toHaveProperty('value', 't1-nightly');
     expect(screen.getByLabelText('Time of day')).toHaveProperty('value', '02:15');
+    expect(screen.getByText(/Also kept when you save: 5 retries \(first after 7 s, then doubling\); deep verification every 3 days\./)).toBeTruthy();
 
     await userEvent.click(within(list).getByRole('button', { name: 't1-hourly' }));
     expect(screen.getByRole('textbox', { name: 'Schedule name' })).toHaveProperty('value', 't1-hourly');

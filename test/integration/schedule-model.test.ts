@@ -155,6 +155,7 @@ describe("the app and the CLI's schedules", () => {
     try {
       const listed = await call<ScheduleView[]>('schedules.list', {});
       expect(listed.map((v) => [v.targetId, v.name]).sort()).toEqual([['shop', 'shop-hourly'], ['shop', 'shop-nightly']]);
+      expect(listed.find((v) => v.name === 'shop-nightly')).toMatchObject({ when: { daily: '02:15' }, retries: 5, retryDelaySeconds: 7, verifyEveryDays: 3, verifyDeep: true, retention: { keepDays: 10, keepLast: 4 } });
       // The screen sends what it edits: time, time zone, enabled, catch-up, keep days/last.
       await call('schedules.save', { targetId: 'shop', name: 'shop-nightly', when: { daily: '04:45' }, timezone: 'UTC', enabled: false, catchUp: true, retention: { keepDays: 12, keepLast: 4 } });
       // And a new schedule of the same database, by another name.

@@ -199,6 +199,12 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
       {saved?.problem && <p role="alert">The scheduler skips this schedule: {saved.problem}. Save it again with a valid time to fix it.</p>}
       {saved && (
         <p className="muted">
+          Also kept when you save: {saved.retries} retr{saved.retries === 1 ? 'y' : 'ies'} (first after {saved.retryDelaySeconds} s, then doubling);{' '}
+          {saved.verifyEveryDays === null ? 'no verification' : `${saved.verifyDeep ? 'deep' : 'quick'} verification every ${saved.verifyEveryDays} day${saved.verifyEveryDays === 1 ? '' : 's'}`}.
+        </p>
+      )}
+      {saved && (
+        <p className="muted">
           Last run: {saved.lastRunAt ? `${formatDateTimeUtc(saved.lastRunAt)}, ${saved.lastOutcome ?? ''}` : 'not yet'}.
         </p>
       )}
