@@ -271,6 +271,7 @@ export const callSchemas = {
       verifyEveryDays: z.number().min(0).max(365).nullable().optional(),
     })
     .strict(),
+  /** Removes one schedule of the database, by name (absent: the one named like the database). */
   'schedules.remove': z.object({ targetId: id, name: scheduleName.optional() }).strict(),
   /** One run of the schedule, now, exactly as the scheduler would run it (same engine function as `lifeboat scheduler run-now`). */
   'schedules.runNow': z.object({ targetId: id, name: scheduleName }).strict(),

@@ -163,11 +163,12 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
     .option('--replace', 'replace a schedule of the same name')
     .action(async (name: string, o: AddOptions, command: Command) => {
       const input = scheduleFromOptions(name, o, testNow() ?? new Date(), command.getOptionValueSource('format') === 'cli');
-      const s = await new ScheduleRepository(process.env).add(input, { replace: o.replace ?? false }).catch((e: unknown) => {
-        if (e instanceof LifeboatError && e.code === 'BAD_INPUT' && /exists already/.test(e.message)) throw new LifeboatError('BAD_INPUT', `A schedule named "${name}" exists already; add --replace to replace it, or change some of its fields with \`lifeboat scheduler edit ${name}\`.`);
-        throw e;
-      });
-      printNextRuns(s);
+      const repo = new ScheduleRepository(process.env);
+      // Said with this command's flags; the repository refuses the same under its lock too.
+      if (!o.replace && (await repo.list()).some((x) => x.name === name)) {
+        throw new LifeboatError('BAD_INPUT', `A schedule named "${name}" exists already; add --replace to replace it, or change some of its fields with \`lifeboat scheduler edit ${name}\`.`);
+      }
+      printNextRuns(await repo.add(input, { replace: o.replace ?? false }));
     });
 
   cmd
