@@ -143,6 +143,9 @@ describe("the app and the CLI's schedules", () => {
       const r = await runCli(['scheduler', 'add', name, '--profile', 'shop', '--timezone', 'UTC', ...extra], machine);
       expect(r.code, r.stderr).toBe(0);
     }
+    const again = await runCli(['scheduler', 'add', 'shop-nightly', '--profile', 'shop', '--daily', '05:00'], machine);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe('lifeboat: A schedule named "shop-nightly" exists already; add --replace to replace it, or change some of its fields with `lifeboat scheduler edit shop-nightly`.\n');
     // Fields only a hand-edited (or older) file carries: GFS retention, and a format.
     const file = path.join(machine.LIFEBOAT_HOME, 'automation.json');
     const config = JSON.parse(await readFile(file, 'utf8')) as { schedules: Schedule[] };
