@@ -114,16 +114,25 @@ export interface RowPreview {
   truncated: boolean;
 }
 
-/** A target's schedule as the UI edits it (automation: schedules, retention, verification). */
+/**
+ * One schedule of a target (a database may have several, by name, made in the app or with
+ * `lifeboat scheduler add --profile`), as the UI shows and edits it.
+ */
 export interface ScheduleView {
   targetId: string;
+  /** The schedule's name, unique across all databases. */
+  name: string;
   when: { daily: string } | { cron: string };
   timezone: string | null;
   enabled: boolean;
   catchUp: boolean;
   retries: number;
+  /** First retry delay in seconds (set with the CLI; the screen shows it and keeps it). */
+  retryDelaySeconds: number;
   retention: { keepDays: number; keepLast: number } | null;
   verifyEveryDays: number | null;
+  /** Verification restores into a temporary database on a server (set with the CLI); else quick. */
+  verifyDeep: boolean;
   /** The next five runs (ISO, UTC); empty when disabled. */
   nextRuns: string[];
   lastOutcome: 'success' | 'failure' | 'cancelled' | null;
@@ -183,6 +192,12 @@ const extractSelection = {
   where: z.string().max(10_000).optional(),
 };
 const text = (max: number) => z.string().max(max);
+const scheduleName = z
+  .string()
+  .trim()
+  .min(1, 'Enter a name for the schedule.')
+  .max(100, 'Keep the schedule name to 100 characters.')
+  .regex(/^[\p{L}\p{N}_. -]+$/u, 'Use letters, digits, spaces, dots, dashes or underscores in the schedule name.');
 
 export const callSchemas = {
   'app.info': z.object({}).strict(),
@@ -242,6 +257,8 @@ export const callSchemas = {
   'schedules.save': z
     .object({
       targetId: id,
+      /** Which of the database's schedules; absent: the one named like the database (what older apps saved). */
+      name: scheduleName.optional(),
       when: z.union([
         z.object({ daily: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Give the time as HH:MM, e.g. 03:00.') }).strict(),
         z.object({ cron: text(200).trim().min(1, 'Enter a cron expression.') }).strict(),
@@ -254,7 +271,10 @@ export const callSchemas = {
       verifyEveryDays: z.number().min(0).max(365).nullable().optional(),
     })
     .strict(),
-  'schedules.remove': z.object({ targetId: id }).strict(),
+  /** Removes one schedule of the database, by name (absent: the one named like the database). */
+  'schedules.remove': z.object({ targetId: id, name: scheduleName.optional() }).strict(),
+  /** One run of the schedule, now, exactly as the scheduler would run it (same engine function as `lifeboat scheduler run-now`). */
+  'schedules.runNow': z.object({ targetId: id, name: scheduleName }).strict(),
   /** The next five runs of a timing, for the editor's live preview (nothing is saved). */
   'schedules.preview': z
     .object({ when: z.union([z.object({ daily: text(5) }).strict(), z.object({ cron: text(200) }).strict()]), timezone: text(100).nullable().optional() })
@@ -311,6 +331,7 @@ export interface CallResponses {
   'schedules.list': ScheduleView[];
   'schedules.save': ScheduleView;
   'schedules.remove': { removed: boolean };
+  'schedules.runNow': { outcome: 'success' | 'failure' | 'cancelled'; key: string | null; error: string | null; attempts: number };
   'schedules.preview': { nextRuns: string[]; problem: string | null };
   'schedules.calendar': { runs: { targetId: string; at: string }[] };
   'retention.preview': RetentionPlan;

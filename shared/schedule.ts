@@ -14,12 +14,18 @@ export const whenSchema = z.union([
   z.object({ cron: z.string().min(1) }),
 ]);
 
-export const scheduleSchema = z.object({
+const scheduleFields = z.object({
   name: z.string().min(1).max(100).regex(/^[\p{L}\p{N}_. -]+$/u),
-  /** A profile from the profiles file, when profiles exist; otherwise db + to below. */
+  /**
+   * A profile (a database of the app): the profile alone says which database, which storage, which
+   * format and which encryption key — db, to and format below are then unused.
+   */
   profile: z.string().nullable().default(null),
+  /** Without a profile: the database URL (no password); null = the PG* variables. */
   db: z.string().nullable().default(null),
+  /** Without a profile: the storage URL; null = BACKUP_S3_BUCKET or the local folder. */
   to: z.string().nullable().default(null),
+  /** Without a profile: the dump format (a profile's own format wins). */
   format: z.enum(['custom', 'plain']).default('custom'),
   when: whenSchema,
   /** IANA time zone for the schedule; null = the machine's local zone. */
@@ -31,12 +37,33 @@ export const scheduleSchema = z.object({
   retryDelaySeconds: z.number().min(0).max(3600).default(60),
   /** Applied after each successful backup; null = never prune. */
   retention: retentionPolicySchema.nullable().default({ keepDays: 30, keepLast: 3, gfs: null }),
-  /** Verify the newest backup every N days; null = never. */
+  /**
+   * Verify the newest backup after a successful run when the last verification is at least N days
+   * old; null = never. 0 also means never (the CLI's `--verify-every-days 0`; files written by older
+   * app versions are read that way too) and is stored as null.
+   */
   verifyEveryDays: z.number().min(0).nullable().default(7),
   /** Deep verification: restore into a temporary database on this server (no password in the URL); null = quick (size, SHA-256, contents). */
   verifyServer: z.string().nullable().default(null),
   createdAt: z.string(),
 });
+
+/**
+ * One meaning for every field, whoever wrote the file: older app versions stored a profile
+ * schedule with its storage URL copied into `to` (the profile's storage is what counts) and 0 for
+ * verifyEveryDays; both are normalised on every read and write.
+ */
+export const scheduleSchema = scheduleFields.transform((s) => normalizeSchedule(s));
+
+export function normalizeSchedule<T extends z.output<typeof scheduleFields>>(s: T): T {
+  const out = { ...s };
+  if (out.profile !== null) {
+    out.db = null;
+    out.to = null;
+  }
+  if (out.verifyEveryDays === 0) out.verifyEveryDays = null;
+  return out;
+}
 
 export const webhookSchema = z.object({
   name: z.string().min(1).max(100),

@@ -82,7 +82,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const manifestCaches = new Map<string, Map<string, ManifestCacheEntry>>();
   const verifyCaches = new Map<string, Map<string, { stamp: string; record: VerifyRecord | null }>>();
   const activityLog = ActivityLog.forEnv(env);
-  const automation = createAutomationService({ env, emit, targets, pgBinDir: opts.pgBinDir, withPassword, desktop: opts.notifyDesktop });
+  const automation = createAutomationService({ env, emit, targets, pgBinDir: opts.pgBinDir, desktop: opts.notifyDesktop });
   // The scheduler runs while the app (or the browser harness) runs; a bad settings file is reported
   // by the schedule calls rather than stopping the app.
   void automation.start().catch(() => undefined);

@@ -2,25 +2,24 @@ import type { CallName, CallResponse, NotificationChannelView, ParsedCallRequest
 import type { LifeboatNotification } from '../../shared/notification.js';
 import { planRetention } from '../../shared/retention.js';
 import { renderReportHtml } from '../../shared/report-html.js';
-import { scheduleSchema, type AutomationConfig, type Schedule } from '../../shared/schedule.js';
+import type { AutomationConfig, Schedule } from '../../shared/schedule.js';
 import { nextRuns, scheduledRunsBetween, timingProblem } from '../../shared/schedule-slots.js';
 import { ActivityLog, errorForLog } from '../engine/activity/activity-log.js';
-import { runLoggedBackup } from '../engine/activity/logged-backup.js';
 import { listBackups } from '../engine/backup/list-backups.js';
 import { LifeboatError } from '../engine/errors.js';
 import { Notifier } from '../engine/notify/notifier.js';
 import { collectReport } from '../engine/report/collect-report.js';
-import { automationConfigPath, loadAutomationConfig, updateAutomationConfig } from '../engine/scheduler/automation-config.js';
-import { engineActions } from '../engine/scheduler/schedule-actions.js';
+import { automationConfigPath, loadAutomationConfig } from '../engine/scheduler/automation-config.js';
+import { ScheduleRepository } from '../engine/scheduler/schedule-repository.js';
 import { createSchedulerHost } from '../engine/scheduler/scheduler-host.js';
-import type { Scheduler, ScheduleActions } from '../engine/scheduler/scheduler.js';
+import type { Scheduler } from '../engine/scheduler/scheduler.js';
 import { fileStateStore, schedulerStatePath } from '../engine/scheduler/scheduler-state.js';
 import { openStorage } from '../engine/storage/open-storage.js';
 import { parseStorageTarget } from '../engine/storage/target.js';
 import type { EventSink } from './event-sink.js';
 import type { TargetRepository } from './target-repository.js';
 
-type AutomationCalls = 'schedules.list' | 'schedules.save' | 'schedules.remove' | 'schedules.preview' | 'schedules.calendar' | 'retention.preview' | 'notifications.list' | 'notifications.test' | 'activity.list' | 'report.get';
+type AutomationCalls = 'schedules.list' | 'schedules.save' | 'schedules.remove' | 'schedules.runNow' | 'schedules.preview' | 'schedules.calendar' | 'retention.preview' | 'notifications.list' | 'notifications.test' | 'activity.list' | 'report.get';
 export type AutomationHandlers = { [K in AutomationCalls & CallName]: (request: ParsedCallRequest<K>) => Promise<CallResponse<K>> };
 
 export interface AutomationServiceOptions {
@@ -28,8 +27,6 @@ export interface AutomationServiceOptions {
   emit: EventSink;
   targets: TargetRepository;
   pgBinDir?: string | undefined;
-  /** A password a target holds, put back into its URL in memory for the engine. */
-  withPassword: (dbUrl: string, password: string | null) => string;
   desktop?: ((n: LifeboatNotification) => void) | undefined;
 }
 
@@ -46,37 +43,28 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
   let scheduler: Scheduler | null = null;
   let stopReports: () => void = () => undefined;
 
-  const actions: ScheduleActions = {
-    ...engineActions({ env, log, pgBinDir: opts.pgBinDir }),
-    async backup(s, signal, attempt) {
-      const t = await targets.get(s.profile ?? s.name, { forBackup: true });
-      try {
-        const r = await runLoggedBackup(
-          { db: opts.withPassword(t.dbUrl, t.password), to: t.storage, env, signal, pgBinDir: opts.pgBinDir, format: s.format, encryption: t.encryptionKey },
-          log,
-          t.id,
-          { scheduled: true, attempt },
-        );
-        return { key: r.key, sizeBytes: r.sizeBytes, dbName: r.manifest.database };
-      } finally {
-        emit('backups.changed', { targetId: t.id });
-      }
-    },
-  };
+  const schedules = new ScheduleRepository(env, file);
+  // The profile each schedule backs up, for the 'backups.changed' event after a scheduled run.
+  let profileOf = new Map<string, string | null>();
 
   const views = async (config?: AutomationConfig): Promise<ScheduleView[]> => {
     const c = config ?? (await loadAutomationConfig(file));
     const state = await stateStore.load();
     const now = new Date();
+    profileOf = new Map(c.schedules.map((s) => [s.name, s.profile]));
+    // Every schedule of every database, whoever made it (the app or `lifeboat scheduler add`).
     return c.schedules
       .filter((s) => s.profile !== null)
       .map((s) => ({
         targetId: s.profile ?? s.name,
+        name: s.name,
         when: s.when,
         timezone: s.timezone,
         enabled: s.enabled,
         catchUp: s.catchUp,
         retries: s.retries,
+        retryDelaySeconds: s.retryDelaySeconds,
+        verifyDeep: s.verifyServer !== null,
         retention: s.retention ? { keepDays: s.retention.keepDays, keepLast: s.retention.keepLast } : null,
         verifyEveryDays: s.verifyEveryDays,
         nextRuns: s.enabled ? safeNextRuns(s, now) : [],
@@ -88,18 +76,25 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
   };
 
   const restartScheduler = async (config: AutomationConfig): Promise<void> => {
+    profileOf = new Map(config.schedules.map((s) => [s.name, s.profile]));
     const active = config.schedules.filter((s) => s.enabled && s.profile !== null);
     if (scheduler) {
       await scheduler.reload(active);
       return;
     }
+    // The engine's own actions: a schedule backs up its profile's database, storage, format and
+    // encryption, exactly as `lifeboat scheduler run` and `scheduler run-now` do.
     const host = createSchedulerHost({
       config,
       env,
-      actions,
+      pgBinDir: opts.pgBinDir,
       desktop: opts.desktop,
       onEvent: (e) => {
-        if (e.type === 'run-finished' || e.type === 'verify-finished') void views().then((schedules) => emit('schedules.changed', { schedules }));
+        if (e.type === 'run-finished') {
+          const targetId = profileOf.get(e.schedule);
+          if (targetId) emit('backups.changed', { targetId });
+        }
+        if (e.type === 'run-finished' || e.type === 'verify-finished') void views().then((all) => emit('schedules.changed', { schedules: all }));
       },
     });
     try {
@@ -145,43 +140,38 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
 
     'schedules.save': async (req) => {
       const t = await targets.get(req.targetId);
-      const problem = timingProblem({ when: req.when, timezone: req.timezone ?? null });
-      if (problem) throw new LifeboatError('BAD_INPUT', `The schedule cannot be used: ${problem}.`);
-      const config = await updateAutomationConfig(file, (config) => {
-        const existing = config.schedules.find((s) => s.profile === t.id);
-        const s: Schedule = scheduleSchema.parse({
-          name: t.id,
-          profile: t.id,
-          db: null,
-          to: t.storageUrl,
-          when: req.when,
-          timezone: req.timezone ?? null,
-          enabled: req.enabled,
-          catchUp: req.catchUp ?? true,
-          retries: req.retries ?? 3,
-          retention: req.retention ? { ...req.retention, gfs: null } : null,
-          verifyEveryDays: req.verifyEveryDays === undefined ? 7 : req.verifyEveryDays,
-          // Editing keeps the original creation time: changing the time must not look like missed runs.
-          createdAt: existing?.createdAt ?? new Date().toISOString(),
-        });
-        config.schedules = [...config.schedules.filter((x) => x.profile !== t.id), s];
-        return config;
-      });
-      const all = await changed(config);
-      const view = all.find((v) => v.targetId === t.id);
+      const name = req.name ?? t.id;
+      // Only the fields the screen edits change; format, retry delay, verification server and GFS
+      // retention of a schedule made with the CLI stay as they were.
+      await schedules.saveForProfile(t.id, name, (existing) => ({
+        when: req.when,
+        timezone: req.timezone ?? null,
+        enabled: req.enabled,
+        ...(req.catchUp !== undefined ? { catchUp: req.catchUp } : {}),
+        ...(req.retries !== undefined ? { retries: req.retries } : {}),
+        ...(req.verifyEveryDays !== undefined ? { verifyEveryDays: req.verifyEveryDays } : {}),
+        retention: req.retention ? { ...req.retention, gfs: existing?.retention?.gfs ?? null } : null,
+      }));
+      const all = await changed(await loadAutomationConfig(file));
+      const view = all.find((v) => v.name === name);
       if (!view) throw new LifeboatError('INTERNAL', 'The schedule was saved but cannot be read back.');
       return view;
     },
 
     'schedules.remove': async (req) => {
-      const { config, removed } = await updateAutomationConfig(file, (config) => {
-        const before = config.schedules.length;
-        config.schedules = config.schedules.filter((s) => s.profile !== req.targetId);
-        return { config, removed: config.schedules.length !== before };
-      });
+      const removed = await schedules.remove(req.name ?? req.targetId, { profile: req.targetId });
       if (!removed) return { removed: false };
-      await changed(config);
+      await changed(await loadAutomationConfig(file));
       return { removed: true };
+    },
+
+    'schedules.runNow': async (req) => {
+      const s = await schedules.get(req.name);
+      if (s.profile !== req.targetId) throw new LifeboatError('BAD_INPUT', `The schedule "${req.name}" does not belong to this database; choose one of its own schedules.`);
+      if (!scheduler) await startOrSay();
+      if (!scheduler) throw new LifeboatError('INTERNAL', 'The scheduler is not running.');
+      const r = await scheduler.runNow(s);
+      return { outcome: r.outcome, key: r.key, error: r.error, attempts: r.attempts };
     },
 
     'schedules.preview': (req) => {
@@ -212,8 +202,8 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
 
     'notifications.test': async () => {
       const settings = (await loadAutomationConfig(file)).notifications;
+      if (settings.webhooks.length === 0 && !settings.sentryDsnEnv) throw new LifeboatError('BAD_INPUT', 'No webhook or Sentry channel is set up yet, so there is nothing to test.');
       const deliveries = await new Notifier({ settings, env, log }).send({ type: 'test', title: 'Lifeboat test notification', text: 'If you can read this, Lifeboat can reach this channel.', profile: null, at: new Date().toISOString(), details: {} });
-      if (deliveries.length === 0) throw new LifeboatError('BAD_INPUT', 'No channel receives test notifications; add a webhook with `lifeboat notify add-webhook NAME --url-env VAR`.');
       return { deliveries };
     },
 

@@ -62,6 +62,21 @@ describe('notifications', () => {
     expect(JSON.stringify(log)).not.toContain('abc123secret');
   });
 
+  it('notify test reaches a webhook subscribed only to successes (a test checks every channel)', async () => {
+    const home = await tempHome();
+    const env = { ...home, HOOK_OK_ONLY: `${hook.url}/success-only` };
+    expect((await runCli(['notify', 'add-webhook', 'on-success', '--url-env', 'HOOK_OK_ONLY', '--on', 'success'], env)).code).toBe(0);
+    const start = hook.received.length;
+    hook.respondWith([]);
+    const r = await runCli(['notify', 'test', '--json'], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ channel: 'on-success', ok: true })]);
+    const got = hook.received.slice(start).filter((g) => g.path === '/success-only');
+    expect(got).toHaveLength(1);
+    expect(JSON.parse(got[0]!.body)).toMatchObject({ event: 'test' });
+  });
+
   it('an unreachable webhook fails after its retries, says so in one line and records the failure', async () => {
     const home = await tempHome();
     const closed = await startWebhookReceiver();

@@ -173,7 +173,7 @@ describe('lifeboat scheduler run (headless) with real backups', () => {
       expect(await proc.stop()).toBe(0);
     }
     const backups = (await activity(home)).filter((e) => e.kind === 'backup');
-    expect(backups.every((b) => b.outcome === 'success' && b.profile === 'prof' && b.key?.startsWith('byprofile/'))).toBe(true);
+    expect(backups.every((b) => b.outcome === 'success' && b.profile === 'shopprof' && b.details.schedule === 'prof' && b.key?.startsWith('byprofile/'))).toBe(true);
     const dry = await runCli(['prune', '--profile', 'shopprof', '--dry-run', '--json'], env);
     expect(dry.stderr).toBe('');
     const plan = JSON.parse(dry.stdout) as { storage: string; plan: { policy: { keepLast: number }; backups: { action: string }[] } };

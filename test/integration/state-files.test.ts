@@ -86,7 +86,7 @@ describe('the app’s scheduler on damaged state', () => {
   it('does not idle in silence: start fails with the file named, the desktop and the log say so, the schedule calls fail with it', async () => {
     const env = await home({ automation: { version: 1, schedules: [schedule('t1', { profile: 't1' })] }, state: '{"t1":{"lastSlot":0}}' });
     const desktop: LifeboatNotification[] = [];
-    const service = createAutomationService({ env: { ...process.env, ...env }, emit: () => undefined, targets: {} as TargetRepository, withPassword: (u) => u, desktop: (n) => void desktop.push(n) });
+    const service = createAutomationService({ env: { ...process.env, ...env }, emit: () => undefined, targets: {} as TargetRepository, desktop: (n) => void desktop.push(n) });
     await expect(service.start()).rejects.toMatchObject({ code: 'STATE_DAMAGED', message: expect.stringContaining('scheduler-state.json is damaged') });
     expect(desktop).toEqual([expect.objectContaining({ type: 'failure', title: 'Scheduled backups are not running', text: expect.stringContaining('scheduler-state.json') })]);
     expect((await activity(env.LIFEBOAT_HOME)).map((e) => [e.kind, e.outcome, e.summary])).toEqual([['scheduler', 'failure', expect.stringContaining('The scheduler did not start')]]);

@@ -58,7 +58,7 @@ describe('IPC contract validation', () => {
       'storage.test': true, 'backups.list': true, 'backup.start': true, 'jobs.list': true, 'jobs.cancel': true,
       'restore.review': true, 'restore.start': true, 'temp.drop': true, 'extract.tables': true, 'extract.prepare': true,
       'extract.preview': true, 'extract.export': true, 'extract.copy': true, 'backup.verify': true, 'backup.pin': true,
-      'schedules.list': true, 'schedules.save': true, 'schedules.remove': true, 'schedules.preview': true, 'schedules.calendar': true,
+      'schedules.list': true, 'schedules.save': true, 'schedules.remove': true, 'schedules.runNow': true, 'schedules.preview': true, 'schedules.calendar': true,
       'retention.preview': true, 'notifications.list': true, 'notifications.test': true, 'activity.list': true, 'report.get': true,
     };
     expect(Object.keys(responses).sort()).toEqual([...CALL_NAMES].sort());

@@ -266,3 +266,41 @@ describe('scheduler robustness', () => {
     await scheduler.stop();
   });
 });
+
+describe('run now (`lifeboat scheduler run-now`, the app\'s "Run now")', () => {
+  it('runs one schedule once, as its slot would (backup, retention, verification when due), keeping its slot and the other schedules\' state', async () => {
+    const other = { lastSlot: '2026-05-01T03:00:00.000Z', lastRunAt: '2026-05-01T03:00:01.000Z', lastOutcome: 'failure' as const, lastSuccessAt: null, lastVerifyAt: null };
+    const mine = { lastSlot: '2026-05-10T03:00:00.000Z', lastRunAt: '2026-05-10T03:00:01.000Z', lastOutcome: 'success' as const, lastSuccessAt: '2026-05-10T03:00:01.000Z', lastVerifyAt: '2026-05-01T03:00:05.000Z' };
+    const h = harness('2026-05-10T12:00:00Z', { state: { shop: mine, other } });
+    const r = await h.scheduler.runNow(schedule());
+    expect(r).toEqual({ schedule: 'shop', outcome: 'success', key: 'k0', error: null, attempts: 1, cause: null });
+    expect(h.backups).toEqual([{ at: '2026-05-10T12:00:00.000Z', attempt: 1 }]);
+    expect(h.prunes).toHaveLength(1);
+    expect(h.verifies).toHaveLength(1); // the last verification is 9 days old
+    expect(h.store.state.other).toEqual(other);
+    expect(h.store.state.shop).toMatchObject({ lastSlot: mine.lastSlot, lastRunAt: '2026-05-10T12:00:00.000Z', lastOutcome: 'success', lastVerifyAt: '2026-05-10T12:00:00.000Z' });
+    expect(h.log.find((e) => e.details.runNow === true)?.summary).toBe('Running "shop" now, as asked (not one of its scheduled slots)');
+    expect(h.events.filter((e) => e.type === 'run-finished')).toEqual([{ type: 'run-finished', schedule: 'shop', outcome: 'success', key: 'k0', error: null, attempts: 1 }]);
+  });
+
+  it('says how a failed run ended, after the schedule\'s retries', async () => {
+    const h = harness('2026-05-10T12:00:00Z', { backup: () => Promise.reject(new LifeboatError('PG_UNREACHABLE', 'Cannot reach the server.')) });
+    const run = h.scheduler.runNow(schedule({ retries: 1, retryDelaySeconds: 10 }));
+    await h.clock.advanceTo('2026-05-10T12:01:00Z');
+    const r = await run;
+    expect(r).toMatchObject({ outcome: 'failure', error: 'Cannot reach the server.', attempts: 2 });
+    expect((r.cause as LifeboatError).code).toBe('PG_UNREACHABLE');
+    expect(h.prunes).toEqual([]);
+  });
+
+  it('is refused while a run of the same database is going', async () => {
+    let release: () => void = () => undefined;
+    const h = harness('2026-05-01T00:00:30Z', { backup: (n) => (n === 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve()) });
+    await h.scheduler.start([schedule({ when: { cron: '* * * * *' }, verifyEveryDays: null })]);
+    await h.clock.advanceTo('2026-05-01T00:01:30Z');
+    expect(h.scheduler.isRunning('shop')).toBe(true);
+    await expect(h.scheduler.runNow(schedule({ name: 'shop-too' }))).rejects.toThrow('A run of the schedule "shop" for the same database is still going; try again when it has finished.');
+    release();
+    await h.scheduler.stop();
+  });
+});

@@ -84,8 +84,8 @@ export function registerNotify(program: Command): void {
     .option('--json', 'print the delivery statuses as JSON')
     .action(async (o: { json?: boolean }) => {
       const settings = (await loadAutomationConfig(automationConfigPath())).notifications;
-      if (settings.webhooks.filter((w) => w.events.includes('test')).length === 0 && !settings.sentryDsnEnv) {
-        throw new LifeboatError('BAD_INPUT', 'No channel receives test notifications; add a webhook with `lifeboat notify add-webhook` or Sentry with `lifeboat notify sentry`.');
+      if (settings.webhooks.length === 0 && !settings.sentryDsnEnv) {
+        throw new LifeboatError('BAD_INPUT', 'No channel is set up to test; add a webhook with `lifeboat notify add-webhook` or Sentry with `lifeboat notify sentry`.');
       }
       const notifier = new Notifier({ settings, env: process.env, log: ActivityLog.forEnv() });
       const statuses = await notifier.send({ type: 'test', title: 'Lifeboat test notification', text: 'If you can read this, Lifeboat can reach this channel.', profile: null, at: new Date().toISOString(), details: {} });

@@ -1,15 +1,11 @@
 import type { Command } from 'commander';
 import { formatBytes } from '../../../shared/progress.js';
-import { defaultPolicy, policyProblem, type RetentionPolicy } from '../../../shared/retention.js';
 import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { testNow } from '../test-clock.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { runLoggedPrune } from '../../engine/retention/logged-prune.js';
 import type { PruneResult } from '../../engine/retention/prune.js';
-import { automationConfigPath, findSchedule, loadAutomationConfig } from '../../engine/scheduler/automation-config.js';
-import { getProfile } from '../../engine/profiles/profiles.js';
-import { resolveProfile } from '../../engine/profiles/resolve-profile.js';
-import { parseStorageTarget } from '../../engine/storage/target.js';
+import { resolvePrune } from '../../engine/retention/resolve-prune.js';
 import { printJson } from '../output.js';
 
 interface PruneOptions {
@@ -28,20 +24,6 @@ function wholeNumber(value: string | undefined, flag: string): number | undefine
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new LifeboatError('BAD_INPUT', `${flag} must be a whole number, not "${value}".`);
   return Number(value);
-}
-
-/** Policy from the schedule (--profile) or the defaults, then any flags on top. */
-export function policyFromOptions(base: RetentionPolicy, o: PruneOptions): RetentionPolicy {
-  const keepDays = wholeNumber(o.keepDays, '--keep-days') ?? base.keepDays;
-  const keepLast = wholeNumber(o.keepLast, '--keep-last') ?? base.keepLast;
-  const d = wholeNumber(o.gfsDaily, '--gfs-daily');
-  const w = wholeNumber(o.gfsWeekly, '--gfs-weekly');
-  const m = wholeNumber(o.gfsMonthly, '--gfs-monthly');
-  const gfs = d !== undefined || w !== undefined || m !== undefined ? { daily: d ?? base.gfs?.daily ?? 0, weekly: w ?? base.gfs?.weekly ?? 0, monthly: m ?? base.gfs?.monthly ?? 0 } : base.gfs;
-  const policy = { keepDays, keepLast, gfs };
-  const problem = policyProblem(policy);
-  if (problem) throw new LifeboatError('BAD_INPUT', `The retention policy is not valid: ${problem}.`);
-  return policy;
 }
 
 function printPlan(r: PruneResult): void {
@@ -76,25 +58,15 @@ export function registerPrune(program: Command): void {
     .option('--dry-run', 'show the plan, change nothing')
     .option('--json', 'print the plan and what was done as JSON')
     .action(async (opts: PruneOptions) => {
+      const overrides = {
+        keepDays: wholeNumber(opts.keepDays, '--keep-days'),
+        keepLast: wholeNumber(opts.keepLast, '--keep-last'),
+        gfsDaily: wholeNumber(opts.gfsDaily, '--gfs-daily'),
+        gfsWeekly: wholeNumber(opts.gfsWeekly, '--gfs-weekly'),
+        gfsMonthly: wholeNumber(opts.gfsMonthly, '--gfs-monthly'),
+      };
       if (opts.to && opts.profile) throw new LifeboatError('BAD_INPUT', 'Give either --to or --profile, not both.');
-      let base: RetentionPolicy;
-      let target;
-      let profile: string | null = null;
-      if (opts.profile) {
-        // A profile (its storage; the policy of a schedule attached to it), else a schedule by name.
-        const config = await loadAutomationConfig(automationConfigPath());
-        const known = await getProfile(process.env, opts.profile).then(() => true, () => false);
-        const s = config.schedules.find((x) => x.profile === opts.profile) ?? (known ? undefined : findSchedule(config, opts.profile));
-        base = s?.retention ?? defaultPolicy(process.env);
-        target = known ? (await resolveProfile(opts.profile, process.env, { dbPassword: false, encryptionKey: false })).target : parseStorageTarget(s?.to ?? undefined);
-        profile = s?.name ?? opts.profile;
-      } else {
-        const env = defaultPolicy(process.env);
-        if (Number.isNaN(env.keepDays)) throw new LifeboatError('BAD_INPUT', `BACKUP_RETENTION_DAYS must be a whole number of days, not "${process.env.BACKUP_RETENTION_DAYS}".`);
-        base = env;
-        target = parseStorageTarget(opts.to);
-      }
-      const policy = policyFromOptions(base, opts);
+      const { target, policy, profile } = await resolvePrune({ to: opts.to, profile: opts.profile, overrides }, process.env);
       const r = await runLoggedPrune(target, policy, { dryRun: opts.dryRun ?? false, profile, log: ActivityLog.forEnv(), ...(testNow() ? { now: testNow() } : {}) });
       if (opts.json) printJson(r);
       else printPlan(r);

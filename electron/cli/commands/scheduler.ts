@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
-import { policyProblem } from '../../../shared/retention.js';
-import { describeWhen, scheduleSchema, type Schedule } from '../../../shared/schedule.js';
+import { describeWhen, type Schedule, type ScheduleInput } from '../../../shared/schedule.js';
 import { nextRuns, timingProblem } from '../../../shared/schedule-slots.js';
 import { LifeboatError } from '../../engine/errors.js';
-import { getProfile } from '../../engine/profiles/profiles.js';
-import { assertNoSecretInUrl, automationConfigPath, findSchedule, loadAutomationConfig, updateAutomationConfig } from '../../engine/scheduler/automation-config.js';
+import { automationConfigPath, loadAutomationConfig } from '../../engine/scheduler/automation-config.js';
+import { startRunNow } from '../../engine/scheduler/run-now.js';
+import { ScheduleRepository, type SchedulePatch } from '../../engine/scheduler/schedule-repository.js';
 import { createSchedulerHost } from '../../engine/scheduler/scheduler-host.js';
-import { invalidScheduleMessage } from '../../engine/scheduler/scheduler.js';
+import { invalidScheduleMessage, type SchedulerEvent } from '../../engine/scheduler/scheduler.js';
 import { fileStateStore, schedulerStatePath } from '../../engine/scheduler/scheduler-state.js';
-import { parseStorageTarget } from '../../engine/storage/target.js';
 import type { GlobalOptions } from '../global-options.js';
 import { printJson } from '../output.js';
+import { testNow } from '../test-clock.js';
 
 interface AddOptions {
   profile?: string;
@@ -38,40 +38,104 @@ function num(v: string, flag: string): number {
   return Number(v);
 }
 
-/** Builds and checks a schedule from the command line; one clear sentence for anything wrong. */
-export function scheduleFromOptions(name: string, o: AddOptions, now: Date): Schedule {
+function whenFromOptions(o: { daily?: string | undefined; cron?: string | undefined }): Schedule['when'] {
   if ((o.daily === undefined) === (o.cron === undefined)) throw new LifeboatError('BAD_INPUT', 'Give exactly one of --daily HH:MM or --cron "EXPRESSION".');
   if (o.daily !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(o.daily)) throw new LifeboatError('BAD_INPUT', `--daily wants a 24-hour time like 03:00, not "${o.daily}".`);
-  if (o.format !== 'custom' && o.format !== 'plain') throw new LifeboatError('BAD_INPUT', `Unknown format "${o.format}"; use --format custom or --format plain.`);
-  if (!/^[\p{L}\p{N}_. -]{1,100}$/u.test(name)) throw new LifeboatError('BAD_INPUT', `"${name}" is not a usable schedule name; use letters, digits, spaces, dots, dashes or underscores.`);
-  if (o.profile && (o.db || o.to)) throw new LifeboatError('BAD_INPUT', 'Give either --profile or --db/--to: a profile already says which database and where its backups go.');
-  assertNoSecretInUrl(o.db ?? null, 'database URL');
-  assertNoSecretInUrl(o.verifyDeepOn ?? null, 'verification server URL');
-  parseStorageTarget(o.to); // fails with a clear sentence on a bad URL
-  const when = o.daily !== undefined ? { daily: o.daily } : { cron: o.cron ?? '' };
-  const problem = timingProblem({ when, timezone: o.timezone ?? null });
-  if (problem) throw new LifeboatError('BAD_INPUT', `The schedule cannot be used: ${problem}.`);
-  const retention = o.prune ? { keepDays: num(o.keepDays, '--keep-days'), keepLast: num(o.keepLast, '--keep-last'), gfs: null } : null;
-  const rp = retention ? policyProblem(retention) : null;
-  if (rp) throw new LifeboatError('BAD_INPUT', `The retention policy is not valid: ${rp}.`);
-  const verify = num(o.verifyEveryDays, '--verify-every-days');
-  return scheduleSchema.parse({
+  return o.daily !== undefined ? { daily: o.daily } : { cron: o.cron ?? '' };
+}
+
+function formatOption(v: string): 'custom' | 'plain' {
+  if (v !== 'custom' && v !== 'plain') throw new LifeboatError('BAD_INPUT', `Unknown format "${v}"; use --format custom or --format plain.`);
+  return v;
+}
+
+/** `--verify-every-days 0` is "never", stored as null (one meaning, see shared/schedule.ts). */
+function verifyDays(v: string): number | null {
+  const n = num(v, '--verify-every-days');
+  return n === 0 ? null : n;
+}
+
+/** Parses the command line into a schedule; the repository checks it (timing, retention, URLs, profile). */
+export function scheduleFromOptions(name: string, o: AddOptions, now: Date, formatGiven = false): ScheduleInput {
+  if (o.profile && formatGiven) throw new LifeboatError('BAD_INPUT', 'A schedule with --profile backs up in the profile\'s format; change it with `lifeboat profile edit`, not --format.');
+  return {
     name,
     profile: o.profile ?? null,
     db: o.db ?? null,
     to: o.to ?? null,
-    format: o.format,
-    when,
+    format: formatOption(o.format),
+    when: whenFromOptions(o),
     timezone: o.timezone ?? null,
     enabled: !o.disabled,
     catchUp: o.catchUp,
     retries: num(o.retries, '--retries'),
     retryDelaySeconds: num(o.retryDelay, '--retry-delay'),
-    retention,
-    verifyEveryDays: verify === 0 ? null : verify,
+    retention: o.prune ? { keepDays: num(o.keepDays, '--keep-days'), keepLast: num(o.keepLast, '--keep-last'), gfs: null } : null,
+    verifyEveryDays: verifyDays(o.verifyEveryDays),
     verifyServer: o.verifyDeepOn ?? null,
     createdAt: now.toISOString(),
-  });
+  };
+}
+
+interface EditOptions {
+  profile?: string;
+  db?: string;
+  to?: string;
+  daily?: string;
+  cron?: string;
+  timezone?: string;
+  format?: string;
+  catchUp?: boolean;
+  retries?: string;
+  retryDelay?: string;
+  keepDays?: string;
+  keepLast?: string;
+  prune?: boolean;
+  verifyEveryDays?: string;
+  verifyDeepOn?: string;
+  enabled?: boolean;
+}
+
+/** Only the flags given become changes; every other field of the schedule stays as it is. */
+export function patchFromOptions(o: EditOptions): (s: Schedule) => SchedulePatch {
+  if (o.profile && (o.db !== undefined || o.to !== undefined)) throw new LifeboatError('BAD_INPUT', 'Give either --profile or --db/--to: a profile already says which database and where its backups go.');
+  const p: SchedulePatch = {};
+  if (o.profile !== undefined) Object.assign(p, { profile: o.profile, db: null, to: null });
+  if (o.db !== undefined) Object.assign(p, { profile: null, db: o.db });
+  if (o.to !== undefined) Object.assign(p, { profile: null, to: o.to });
+  if (o.daily !== undefined || o.cron !== undefined) p.when = whenFromOptions(o);
+  if (o.timezone !== undefined) p.timezone = o.timezone === '' ? null : o.timezone;
+  if (o.format !== undefined) p.format = formatOption(o.format);
+  if (o.catchUp !== undefined) p.catchUp = o.catchUp;
+  if (o.retries !== undefined) p.retries = num(o.retries, '--retries');
+  if (o.retryDelay !== undefined) p.retryDelaySeconds = num(o.retryDelay, '--retry-delay');
+  if (o.verifyEveryDays !== undefined) p.verifyEveryDays = verifyDays(o.verifyEveryDays);
+  if (o.verifyDeepOn !== undefined) p.verifyServer = o.verifyDeepOn === '' ? null : o.verifyDeepOn;
+  if (o.enabled !== undefined) p.enabled = o.enabled;
+  const keepDays = o.keepDays === undefined ? undefined : num(o.keepDays, '--keep-days');
+  const keepLast = o.keepLast === undefined ? undefined : num(o.keepLast, '--keep-last');
+  if (o.prune === false && (keepDays !== undefined || keepLast !== undefined)) throw new LifeboatError('BAD_INPUT', 'Give either --no-prune or --keep-days/--keep-last, not both.');
+  return (s) => {
+    if (o.format !== undefined && (p.profile ?? s.profile)) throw new LifeboatError('BAD_INPUT', `The schedule "${s.name}" backs up a profile, in the profile's format; change it with \`lifeboat profile edit\`, not --format.`);
+    if (o.prune === false) return { ...p, retention: null };
+    if (keepDays === undefined && keepLast === undefined) return p;
+    const base = s.retention ?? { keepDays: 30, keepLast: 3, gfs: null };
+    return { ...p, retention: { ...base, keepDays: keepDays ?? base.keepDays, keepLast: keepLast ?? base.keepLast } };
+  };
+}
+
+function printNextRuns(s: Schedule): void {
+  const next = s.enabled && !timingProblem(s) ? nextRuns(s, testNow() ?? new Date(), 5).map((d) => d.toISOString()) : [];
+  process.stdout.write(`Schedule "${s.name}": ${describeWhen(s)}${s.enabled ? '' : ' (disabled)'}. Next runs (UTC): ${next.join(', ') || '-'}\n`);
+}
+
+/** One line per scheduler event, the same for `run` and `run-now`. */
+function printEvent(e: SchedulerEvent): void {
+  const t = new Date().toISOString();
+  if (e.type === 'run-started') process.stdout.write(`${t} ${e.schedule}: backup started${e.catchUp ? ' (catching up a missed run)' : ''}\n`);
+  if (e.type === 'run-finished') process.stdout.write(`${t} ${e.schedule}: ${e.outcome}${e.key ? ` ${e.key}` : ''}${e.error ? ` — ${e.error}` : ''}\n`);
+  if (e.type === 'verify-finished') process.stdout.write(`${t} ${e.schedule}: verification ${e.ok ? 'ok' : 'FAILED'}${e.key ? ` ${e.key}` : ''}${e.error ? ` — ${e.error}` : ''}\n`);
+  if (e.type === 'schedule-invalid') process.stderr.write(`lifeboat: ${invalidScheduleMessage({ name: e.schedule, problem: e.problem })}\n`);
 }
 
 export function registerScheduler(program: Command, globals: () => GlobalOptions): void {
@@ -97,17 +161,44 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
     .option('--verify-deep-on <server-url>', 'verify deeply: restore into a temporary database on this server and compare row counts')
     .option('--disabled', 'store it without running it')
     .option('--replace', 'replace a schedule of the same name')
-    .action(async (name: string, o: AddOptions) => {
-      const s = scheduleFromOptions(name, o, new Date());
-      if (s.profile) await getProfile(process.env, s.profile); // a clear error for an unknown profile
-      await updateAutomationConfig(automationConfigPath(), (config) => {
-        const existing = config.schedules.findIndex((x) => x.name === name);
-        if (existing >= 0 && !o.replace) throw new LifeboatError('BAD_INPUT', `A schedule named "${name}" exists already; add --replace to change it.`);
-        if (existing >= 0) config.schedules[existing] = s;
-        else config.schedules.push(s);
-      });
-      const next = nextRuns(s, new Date(), 5).map((d) => d.toISOString());
-      process.stdout.write(`Schedule "${name}": ${describeWhen(s)}. Next runs (UTC): ${next.join(', ')}\n`);
+    .action(async (name: string, o: AddOptions, command: Command) => {
+      const input = scheduleFromOptions(name, o, testNow() ?? new Date(), command.getOptionValueSource('format') === 'cli');
+      const repo = new ScheduleRepository(process.env);
+      // Said with this command's flags; the repository refuses the same under its lock too.
+      if (!o.replace && (await repo.list()).some((x) => x.name === name)) {
+        throw new LifeboatError('BAD_INPUT', `A schedule named "${name}" exists already; add --replace to replace it, or change some of its fields with \`lifeboat scheduler edit ${name}\`.`);
+      }
+      printNextRuns(await repo.add(input, { replace: o.replace ?? false }));
+    });
+
+  cmd
+    .command('edit <name>')
+    .description('Change some fields of a schedule; the fields not given stay as they are')
+    .option('--profile <name>', 'back up this profile instead (replaces --db/--to)')
+    .option('--db <url>', 'libpq URL of the database, without password')
+    .option('--to <storage-url>', 's3://bucket[/prefix] or file:///folder')
+    .option('--daily <HH:MM>', 'every day at this local time')
+    .option('--cron <expression>', 'a cron expression (5 fields, or 6 with seconds first)')
+    .option('--timezone <zone>', 'IANA time zone ("" for this machine’s)')
+    .option('--format <format>', 'custom or plain (schedules without a profile)')
+    .option('--catch-up', 'run a missed slot when the machine wakes or the scheduler starts')
+    .option('--no-catch-up', 'do not run missed slots')
+    .option('--retries <n>', 'retries after a failed backup')
+    .option('--retry-delay <seconds>', 'first retry delay, doubling each time')
+    .option('--keep-days <n>', 'retention: keep N days')
+    .option('--keep-last <n>', 'retention: always keep the newest N')
+    .option('--no-prune', 'never prune after a backup')
+    .option('--verify-every-days <n>', 'verify the newest backup every N days (0: never)')
+    .option('--verify-deep-on <server-url>', 'verify deeply on this server ("" for quick verification)')
+    .option('--enable', 'run it on its schedule')
+    .option('--disable', 'keep it without running it')
+    .action(async (name: string, o: EditOptions & { enable?: boolean; disable?: boolean }, command: Command) => {
+      if (o.enable && o.disable) throw new LifeboatError('BAD_INPUT', 'Give either --enable or --disable, not both.');
+      // Commander sets negatable flags' defaults (prune, catchUp = true): only values typed count.
+      const given = (k: string): boolean => command.getOptionValueSource(k) === 'cli';
+      const opts: EditOptions = { ...o, catchUp: given('catchUp') ? o.catchUp : undefined, prune: given('prune') ? o.prune : undefined, enabled: o.enable ? true : o.disable ? false : undefined };
+      const s = await new ScheduleRepository(process.env).edit(name, patchFromOptions(opts));
+      printNextRuns(s);
     });
 
   cmd
@@ -115,10 +206,10 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
     .description('List schedules with their next five runs and last outcome')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
-      const config = await loadAutomationConfig(automationConfigPath());
+      const schedules = await new ScheduleRepository(process.env).list();
       const state = await fileStateStore(schedulerStatePath()).load();
-      const now = new Date();
-      const rows = config.schedules.map((s) => {
+      const now = testNow() ?? new Date();
+      const rows = schedules.map((s) => {
         // A schedule the scheduler skips says so here too, instead of failing the whole list.
         const problem = timingProblem(s);
         return { ...s, when: s.when, description: describeWhen(s), problem, nextRuns: s.enabled && !problem ? nextRuns(s, now, 5).map((d) => d.toISOString()) : [], state: state[s.name] ?? null };
@@ -135,11 +226,28 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
     .command('remove <name>')
     .description('Remove a schedule (its backups stay)')
     .action(async (name: string) => {
-      await updateAutomationConfig(automationConfigPath(), (config) => {
-        findSchedule(config, name);
-        config.schedules = config.schedules.filter((s) => s.name !== name);
-      });
+      const repo = new ScheduleRepository(process.env);
+      if (!(await repo.remove(name))) await repo.get(name); // NOT_FOUND, naming the schedules there are
       process.stdout.write(`Removed schedule "${name}"; its backups are untouched.\n`);
+    });
+
+  cmd
+    .command('run-now <name>')
+    .description('Run one schedule once, now, exactly as the scheduler would (retries, retention, verification when due, activity log, notifications); exits non-zero when it fails')
+    .action(async (name: string) => {
+      const { result, cancel } = await startRunNow(name, { env: process.env, pgBinDir: globals().pgBin, onEvent: printEvent });
+      const stop = (): void => {
+        process.stdout.write('Stopping: cancelling the backup…\n');
+        void cancel();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const r = await result;
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      if (r.outcome === 'success') return;
+      if (r.cause instanceof LifeboatError) throw r.cause;
+      throw new LifeboatError(r.outcome === 'cancelled' ? 'CANCELLED' : 'BAD_INPUT', `The run of "${name}" ${r.outcome === 'cancelled' ? 'was cancelled' : `failed: ${r.error ?? 'unknown error'}`}.`);
     });
 
   cmd
@@ -161,13 +269,7 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
         env: process.env,
         pgBinDir: globals().pgBin,
         maxConcurrent,
-        onEvent: (e) => {
-          const t = new Date().toISOString();
-          if (e.type === 'run-started') process.stdout.write(`${t} ${e.schedule}: backup started${e.catchUp ? ' (catching up a missed run)' : ''}\n`);
-          if (e.type === 'run-finished') process.stdout.write(`${t} ${e.schedule}: ${e.outcome}${e.key ? ` ${e.key}` : ''}${e.error ? ` — ${e.error}` : ''}\n`);
-          if (e.type === 'verify-finished') process.stdout.write(`${t} ${e.schedule}: verification ${e.ok ? 'ok' : 'FAILED'}${e.key ? ` ${e.key}` : ''}${e.error ? ` — ${e.error}` : ''}\n`);
-          if (e.type === 'schedule-invalid') process.stderr.write(`lifeboat: ${invalidScheduleMessage({ name: e.schedule, problem: e.problem })}\n`);
-        },
+        onEvent: printEvent,
       });
       let stopping = false;
       const stopped = new Promise<void>((resolve) => {

@@ -17,7 +17,7 @@ export interface NotifierOptions {
 }
 
 /**
- * Delivers notifications to every subscribed webhook (and Sentry for failures), retrying with
+ * Delivers notifications to every subscribed webhook (and Sentry for failures; a test to every channel), retrying with
  * doubling delays, and records each delivery's status in the activity log. URLs come from the
  * environment variables the settings name, so no token is ever stored or logged.
  */
@@ -33,7 +33,8 @@ export class Notifier {
         /* the app's problem, not the delivery's */
       }
     }
-    const deliveries: Promise<DeliveryStatus>[] = settings.webhooks.filter((w) => w.events.includes(n.type)).map((w) => this.deliverWebhook(w, n));
+    // A test goes to every channel, whatever it is subscribed to: it checks the channel, not the subscription.
+    const deliveries: Promise<DeliveryStatus>[] = settings.webhooks.filter((w) => n.type === 'test' || w.events.includes(n.type)).map((w) => this.deliverWebhook(w, n));
     if (settings.sentryDsnEnv && (n.type === 'failure' || n.type === 'test')) deliveries.push(this.deliverSentry(settings.sentryDsnEnv, n));
     return Promise.all(deliveries);
   }

@@ -36,11 +36,13 @@ export function updateAutomationConfig<T>(file: string, change: (c: AutomationCo
 
 export function findSchedule(config: AutomationConfig, name: string): Schedule {
   const s = config.schedules.find((x) => x.name === name);
-  if (!s) {
-    const names = config.schedules.map((x) => x.name);
-    throw new LifeboatError('NOT_FOUND', `There is no schedule named "${name}"${names.length ? ` (there are: ${names.join(', ')})` : ''}; add one with \`lifeboat scheduler add\`.`);
-  }
+  if (!s) throw noSuchSchedule(name, config.schedules);
   return s;
+}
+
+export function noSuchSchedule(name: string, schedules: readonly Schedule[]): LifeboatError {
+  const names = schedules.map((x) => x.name);
+  return new LifeboatError('NOT_FOUND', `There is no schedule named "${name}"${names.length ? ` (there are: ${names.join(', ')})` : ''}; add one with \`lifeboat scheduler add\`.`);
 }
 
 /** Passwords belong in PGPASSWORD, ~/.pgpass or the keychain, never in a settings file. */

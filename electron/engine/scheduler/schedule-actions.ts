@@ -15,37 +15,34 @@ export interface ActionContext {
   env: NodeJS.ProcessEnv;
   log: ActivityLog;
   pgBinDir?: string | undefined;
-  /**
-   * The database URL for a schedule that names a profile or app target instead of a URL (the
-   * caller knows where those live); undefined falls back to the schedule's own db or PG* variables.
-   */
-  resolveDb?: ((s: Schedule) => Promise<string | undefined>) | undefined;
+}
+
+/** Who a schedule's activity belongs to: its database (profile) when it has one, so the app's status sees it. */
+export function activityOwner(s: Schedule): string {
+  return s.profile ?? s.name;
 }
 
 /** The real work behind a schedule: the engine's backup, prune and verification, each logged. */
 export function engineActions(ctx: ActionContext): ScheduleActions {
-  // A schedule attached to a profile takes its database, storage, format and encryption from it
-  // (secrets from the keychain); otherwise the schedule's own URLs.
-  // Schedules made by the desktop app name its target (profile = target id) but carry the storage
-  // URL themselves; a schedule with neither db nor storage URL takes both from its profile.
-  const byProfile = (s: Schedule): boolean => s.profile !== null && s.db === null && s.to === null;
+  // A schedule attached to a profile ALWAYS takes its database, storage, format and encryption from
+  // the profile (secrets from the keychain), whatever else the file or the PG* variables say; only
+  // a schedule without a profile uses its own db and to (null: the PG* variables, the default storage).
   const target = async (s: Schedule): Promise<StorageTarget> =>
-    byProfile(s) && s.profile ? (await resolveProfile(s.profile, ctx.env, { dbPassword: false, encryptionKey: false })).target : parseStorageTarget(s.to ?? undefined, ctx.env);
+    s.profile !== null ? (await resolveProfile(s.profile, ctx.env, { dbPassword: false, encryptionKey: false })).target : parseStorageTarget(s.to ?? undefined, ctx.env);
   return {
     async backup(s, signal, attempt) {
-      const profile = byProfile(s) && s.profile ? await resolveProfile(s.profile, ctx.env) : null;
-      const db = profile?.db ?? s.db ?? (ctx.resolveDb ? await ctx.resolveDb(s) : undefined);
-      const r = await runLoggedBackup(
-        { db, to: profile?.target ?? (await target(s)), format: profile?.format ?? s.format, encryption: profile?.encryptionKey ?? null, env: ctx.env, signal, pgBinDir: ctx.pgBinDir },
-        ctx.log,
-        s.name,
-        { scheduled: true, attempt },
-      );
+      const details = { scheduled: true, attempt, schedule: s.name };
+      if (s.profile !== null) {
+        const p = await resolveProfile(s.profile, ctx.env);
+        const r = await runLoggedBackup({ db: p.db, to: p.target, format: p.format, encryption: p.encryptionKey, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);
+        return { key: r.key, sizeBytes: r.sizeBytes, dbName: r.manifest.database };
+      }
+      const r = await runLoggedBackup({ db: s.db ?? undefined, to: await target(s), format: s.format, encryption: null, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);
       return { key: r.key, sizeBytes: r.sizeBytes, dbName: r.manifest.database };
     },
     async prune(s, done) {
       if (!s.retention) return { deleted: 0 };
-      const r = await runLoggedPrune(await target(s), s.retention, { dryRun: false, profile: s.name, log: ctx.log, dbName: done.dbName });
+      const r = await runLoggedPrune(await target(s), s.retention, { dryRun: false, profile: activityOwner(s), log: ctx.log, dbName: done.dbName });
       return { deleted: r.plan.delete };
     },
     async verify(s, signal) {
@@ -62,10 +59,10 @@ export function engineActions(ctx: ActionContext): ScheduleActions {
         key = newest.key;
         const r = await runVerify({ to: t, key, deep, server: s.verifyServer ?? undefined, env: ctx.env, signal, pgBinDir: ctx.pgBinDir });
         if (r.outcome !== 'passed') throw new LifeboatError('VERIFY_FAILED', r.problem ?? `The backup ${key} did not verify.`);
-        await ctx.log.append({ kind: 'verify', outcome: 'success', profile: s.name, startedAt, endedAt: new Date().toISOString(), bytes: r.checks.sizeBytes, storage: storage.display, key, summary: deep ? 'Verified: restored into a temporary database, row counts match the manifest' : 'Verified: size, SHA-256 and contents match the manifest', error: null, details: { depth: r.depth, sha256: r.checks.sha256 } });
+        await ctx.log.append({ kind: 'verify', outcome: 'success', profile: activityOwner(s), startedAt, endedAt: new Date().toISOString(), bytes: r.checks.sizeBytes, storage: storage.display, key, summary: deep ? 'Verified: restored into a temporary database, row counts match the manifest' : 'Verified: size, SHA-256 and contents match the manifest', error: null, details: { depth: r.depth, sha256: r.checks.sha256 } });
         return { key };
       } catch (e) {
-        await ctx.log.append({ kind: 'verify', outcome: outcomeOf(e), profile: s.name, startedAt, endedAt: new Date().toISOString(), bytes: null, storage: storage.display, key, summary: 'Verification failed', error: errorForLog(e), details: { depth: deep ? 'deep' : 'quick' } });
+        await ctx.log.append({ kind: 'verify', outcome: outcomeOf(e), profile: activityOwner(s), startedAt, endedAt: new Date().toISOString(), bytes: null, storage: storage.display, key, summary: 'Verification failed', error: errorForLog(e), details: { depth: deep ? 'deep' : 'quick' } });
         throw e;
       }
     },

@@ -1,5 +1,5 @@
 import type { LifeboatNotification } from '../../../shared/notification.js';
-import type { AutomationConfig, Schedule } from '../../../shared/schedule.js';
+import type { AutomationConfig } from '../../../shared/schedule.js';
 import { ActivityLog } from '../activity/activity-log.js';
 import { Cron } from 'croner';
 import { Notifier } from '../notify/notifier.js';
@@ -21,13 +21,10 @@ export interface SchedulerHostOptions {
   graceMs?: number;
   /** Overrides the settings' maxConcurrentBackups (`scheduler run --max-concurrent`). */
   maxConcurrent?: number | undefined;
-  /**
-   * The app passes its own actions when a schedule names one of its saved targets (whose password
-   * lives in the keychain); the CLI uses the engine's, driven by the schedule's db and storage URLs.
-   */
+  /** Unit tests pass recorders; the app and the CLI both use the engine's (one behaviour for a schedule). */
   actions?: ScheduleActions | undefined;
-  /** See ActionContext.resolveDb. */
-  resolveDb?: ((s: Schedule) => Promise<string | undefined>) | undefined;
+  /** Send the status report on its cron (default true); a single `run-now` does not. */
+  reports?: boolean;
 }
 
 /** What a scheduler event means for people: failures always, successes when asked for. */
@@ -65,7 +62,7 @@ export function createSchedulerHost(opts: SchedulerHostOptions): { scheduler: Sc
   const scheduler = new Scheduler({
     clock,
     store: fileStateStore(schedulerStatePath(opts.env)),
-    actions: opts.actions ?? engineActions({ env: opts.env, log, pgBinDir: opts.pgBinDir, resolveDb: opts.resolveDb }),
+    actions: opts.actions ?? engineActions({ env: opts.env, log, pgBinDir: opts.pgBinDir }),
     log,
     ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     maxConcurrent: opts.maxConcurrent ?? opts.config.maxConcurrentBackups,
@@ -77,7 +74,7 @@ export function createSchedulerHost(opts: SchedulerHostOptions): { scheduler: Sc
   });
   // The weekly report rides on croner's own timer: a missed report is not worth catching up.
   const reportCron = opts.config.notifications.reportCron;
-  const reports = reportCron
+  const reports = reportCron && opts.reports !== false
     ? new Cron(reportCron, () => {
         void sendStatusReport(opts.config, opts.env, log, notifier, clock.now()).catch(() => undefined);
       })

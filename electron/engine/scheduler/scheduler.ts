@@ -1,6 +1,7 @@
 import type { Schedule } from '../../../shared/schedule.js';
 import { decideDue, nextRuns, timingProblem, type DueDecision } from '../../../shared/schedule-slots.js';
 import { errorForLog, outcomeOf, type NewActivity } from '../activity/activity-log.js';
+import { LifeboatError } from '../errors.js';
 import { sleep, type Clock } from './clock.js';
 import { emptyScheduleState, type SchedulerState, type StateStore } from './scheduler-state.js';
 
@@ -25,6 +26,17 @@ export type SchedulerEvent =
   | { type: 'run-finished'; schedule: string; outcome: 'success' | 'failure' | 'cancelled'; key: string | null; error: string | null; attempts: number }
   | { type: 'verify-finished'; schedule: string; ok: boolean; key: string | null; error: string | null }
   | { type: 'schedule-invalid'; schedule: string; problem: string };
+
+/** How one run ended (what `scheduler run-now` and the app's "Run now" report). */
+export interface RunResult {
+  schedule: string;
+  outcome: 'success' | 'failure' | 'cancelled';
+  key: string | null;
+  error: string | null;
+  attempts: number;
+  /** The last attempt's error itself, for callers that rethrow it with its code. */
+  cause: unknown;
+}
 
 /** A schedule the scheduler cannot run (bad cron expression, unknown time zone): skipped, and said so. */
 export interface InvalidSchedule {
@@ -263,7 +275,10 @@ export class Scheduler {
     const go = new Promise<boolean>((resolve) => (release = resolve));
     const run: InFlight = { schedule: s, slot, catchUp, previousSlot, started: false, noted: false, release, promise: Promise.resolve() };
     run.promise = go
-      .then((start) => (start ? this.runJob(s, slot, catchUp) : this.unclaim(run)))
+      .then(async (start) => {
+        if (start) await this.runJob(s, slot, catchUp);
+        else await this.unclaim(run);
+      })
       .catch(() => undefined)
       .finally(() => {
         this.inFlight.delete(key);
@@ -297,7 +312,42 @@ export class Scheduler {
     await this.note({ kind: 'scheduler', outcome: 'cancelled', profile: run.schedule.name, startedAt: t, endedAt: t, bytes: null, storage: run.schedule.to, key: null, summary: `The run of ${run.slot} was still waiting when the scheduler stopped; it is caught up at the next start`, error: null, details: { slot: run.slot } });
   }
 
-  private async runJob(s: Schedule, slot: string, catchUp: boolean): Promise<void> {
+  /**
+   * One run of a schedule, now, exactly as its slot would run it (retries, retention, verification
+   * when due, state, activity log, notifications): `lifeboat scheduler run-now` and the app's "Run
+   * now". Refused while a run for the same database is going or waiting. Runs even when the
+   * schedule is disabled or the limit of concurrent backups is reached: a person asked for it.
+   */
+  async runNow(s: Schedule): Promise<RunResult> {
+    const key = overlapKey(s);
+    const busy = this.inFlight.get(key);
+    if (busy) {
+      throw new LifeboatError('BAD_INPUT', `A run of the schedule "${busy.schedule.name}" for the same database ${busy.started ? 'is still going' : 'is waiting for a free slot'}; try again when it has finished.`);
+    }
+    if (this.stopped) {
+      // Not started (the CLI's run-now): only this schedule's state is loaded and saved back, so a
+      // running `scheduler run` keeps the others'.
+      const stored = await this.opts.store.load();
+      this.state = { [s.name]: stored[s.name] ?? emptyScheduleState() };
+    }
+    const now = this.opts.clock.now().toISOString();
+    await this.note({ kind: 'scheduler', outcome: 'info', profile: s.name, startedAt: now, endedAt: now, bytes: null, storage: s.to, key: null, error: null, summary: `Running "${s.name}" now, as asked (not one of its scheduled slots)`, details: { runNow: true } });
+    let done: (r: RunResult) => void = () => undefined;
+    const result = new Promise<RunResult>((resolve) => (done = resolve));
+    const run: InFlight = { schedule: s, slot: now, catchUp: false, previousSlot: null, started: true, noted: true, release: () => undefined, promise: Promise.resolve() };
+    this.active++;
+    run.promise = this.runJob(s, now, false)
+      .then(done, (e: unknown) => done({ schedule: s.name, outcome: outcomeOf(e) === 'cancelled' ? 'cancelled' : 'failure', key: null, error: errorForLog(e).message, attempts: 0, cause: e }))
+      .finally(() => {
+        this.inFlight.delete(key);
+        this.active--;
+        this.pump();
+      });
+    this.inFlight.set(key, run);
+    return result;
+  }
+
+  private async runJob(s: Schedule, slot: string, catchUp: boolean): Promise<RunResult> {
     const signal = this.abort.signal;
     await this.emit({ type: 'run-started', schedule: s.name, slot, catchUp });
     let attempt = 0;
@@ -327,8 +377,9 @@ export class Scheduler {
       const cancelled = signal.aborted || outcomeOf(lastError) === 'cancelled';
       st.lastOutcome = cancelled ? 'cancelled' : 'failure';
       await this.persist();
-      await this.emit({ type: 'run-finished', schedule: s.name, outcome: st.lastOutcome, key: null, error: lastError ? errorForLog(lastError).message : 'cancelled', attempts: attempt });
-      return;
+      const error = lastError ? errorForLog(lastError).message : 'cancelled';
+      await this.emit({ type: 'run-finished', schedule: s.name, outcome: st.lastOutcome, key: null, error, attempts: attempt });
+      return { schedule: s.name, outcome: st.lastOutcome, key: null, error, attempts: attempt, cause: lastError };
     }
     st.lastOutcome = 'success';
     st.lastSuccessAt = st.lastRunAt;
@@ -339,6 +390,7 @@ export class Scheduler {
       await this.opts.actions.prune(s, result).catch(() => undefined);
     }
     await this.verifyIfDue(s, signal);
+    return { schedule: s.name, outcome: 'success', key: result.key, error: null, attempts: attempt, cause: null };
   }
 
   private async verifyIfDue(s: Schedule, signal: AbortSignal): Promise<void> {

@@ -1,10 +1,10 @@
-import { useEffect, useState } from 'react';
-import type { DeliveryView, NotificationChannelView, TargetView } from '../../../shared/ipc-contract.js';
+import { useEffect, useMemo, useState } from 'react';
+import type { DeliveryView, NotificationChannelView, ScheduleView, TargetView } from '../../../shared/ipc-contract.js';
 import type { RetentionPlan } from '../../../shared/retention.js';
 import { client, errorMessage } from '../api/client.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { formatDateTimeUtc } from '../lib/format.js';
-import { scheduleOf, useSchedules } from '../stores/schedules-store.js';
+import { schedulesOf, useSchedules } from '../stores/schedules-store.js';
 
 type Mode = 'daily' | 'cron';
 
@@ -18,9 +18,25 @@ function useDebounced<T>(value: T, ms = 300): T {
   return v;
 }
 
-/** Schedule editor with the next five runs, retention editor with a live preview, notifications with a test. */
+/** A name for a new schedule of this database that no schedule uses yet. */
+function freshName(targetId: string, taken: readonly string[]): string {
+  if (!taken.includes(targetId)) return targetId;
+  for (let i = 2; ; i++) if (!taken.includes(`${targetId}-${i}`)) return `${targetId}-${i}`;
+}
+
+/**
+ * Every schedule of the database (made here or with `lifeboat scheduler add --profile`), each
+ * editable by name: the editor with the next five runs, retention with a live preview, "Run now",
+ * and notifications with a test. Saving sends only what this screen edits; the engine keeps the rest.
+ */
 export function ScheduleScreen({ target }: { target: TargetView }) {
-  const saved = useSchedules((s) => scheduleOf(s, target.id));
+  const allSchedules = useSchedules((s) => s.schedules);
+  const mine = useMemo(() => schedulesOf(allSchedules, target.id), [allSchedules, target.id]);
+  // The schedule being edited, by name; null: a new one (its name typed, or null for the suggestion).
+  const [selected, setSelected] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [newName, setNewName] = useState<string | null>(null);
+  const saved: ScheduleView | null = mine.find((s) => s.name === selected) ?? null;
   const [mode, setMode] = useState<Mode>('daily');
   const [time, setTime] = useState('03:00');
   const [cron, setCron] = useState('0 3 * * *');
@@ -32,8 +48,22 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
   const [prune, setPrune] = useState(true);
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [running, setRunning] = useState(false);
 
-  // Load the saved schedule into the form whenever the target (or its saved schedule) changes.
+  // Another database: start on its first schedule, or on a new one.
+  useEffect(() => {
+    setSelected(null);
+    setCreating(false);
+    setNewName(null);
+    setStatus(null);
+    setError(null);
+  }, [target.id]);
+  useEffect(() => {
+    if (creating) return;
+    if (selected === null || !mine.some((s) => s.name === selected)) setSelected(mine[0]?.name ?? null);
+  }, [mine, selected, creating]);
+
+  // Load the chosen schedule into the form whenever it (or what is saved of it) changes.
   useEffect(() => {
     if (!saved) return;
     if ('daily' in saved.when) {
@@ -51,7 +81,22 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
       setKeepDays(String(saved.retention.keepDays));
       setKeepLast(String(saved.retention.keepLast));
     }
-  }, [saved, target.id]);
+  }, [saved]);
+
+  const startNew = () => {
+    setSelected(null);
+    setCreating(true);
+    setNewName(null);
+    setStatus(null);
+    setError(null);
+  };
+  const choose = (name: string) => {
+    setSelected(name);
+    setCreating(false);
+    setStatus(null);
+    setError(null);
+  };
+  const name = saved ? saved.name : (newName ?? freshName(target.id, allSchedules.map((s) => s.name)));
 
   const when = mode === 'daily' ? { daily: time } : { cron };
   const timing = useDebounced(JSON.stringify({ when, timezone }));
@@ -86,12 +131,17 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
     try {
       const v = await client().call('schedules.save', {
         targetId: target.id,
+        name,
         when,
         timezone: timezone === '' ? null : timezone,
         enabled,
         catchUp,
         retention: prune ? { keepDays: Number(keepDays), keepLast: Number(keepLast) } : null,
       });
+      await useSchedules.getState().load(); // the list holds it before it is selected
+      setSelected(v.name);
+      setCreating(false);
+      setNewName(null);
       setStatus(`Schedule saved. Next run: ${v.nextRuns[0] ? formatDateTimeUtc(v.nextRuns[0]) : 'none (disabled)'}.`);
     } catch (e) {
       setError(errorMessage(e));
@@ -101,10 +151,31 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
   const remove = async () => {
     setError(null);
     try {
-      const r = await client().call('schedules.remove', { targetId: target.id });
-      setStatus(r.removed ? 'Schedule removed; backups already made stay.' : 'There was no schedule to remove.');
+      const r = await client().call('schedules.remove', { targetId: target.id, name });
+      setSelected(null);
+      setCreating(false);
+      setStatus(r.removed ? `Schedule removed: "${name}"; backups already made stay.` : 'There was no schedule to remove.');
     } catch (e) {
       setError(errorMessage(e));
+    }
+  };
+
+  const runNow = async () => {
+    setError(null);
+    setStatus(`Running "${name}" now…`);
+    setRunning(true);
+    try {
+      const r = await client().call('schedules.runNow', { targetId: target.id, name });
+      if (r.outcome === 'success') setStatus(`Run now of "${name}" finished: stored ${r.key ?? ''}.`);
+      else {
+        setStatus(null);
+        setError(r.outcome === 'cancelled' ? `The run of "${name}" was cancelled.` : `The run of "${name}" failed after ${r.attempts} attempt(s): ${r.error ?? 'unknown error'}`);
+      }
+    } catch (e) {
+      setStatus(null);
+      setError(errorMessage(e));
+    } finally {
+      setRunning(false);
     }
   };
 
@@ -113,13 +184,35 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
   return (
     <section aria-labelledby="schedule-title" className="schedule-screen">
       <h2 id="schedule-title">Schedule for {target.name}</h2>
+      <nav aria-label="Schedules of this database" className="row">
+        {mine.map((s) => (
+          <button key={s.name} type="button" aria-pressed={s.name === selected} onClick={() => choose(s.name)}>
+            {s.name}
+            {s.enabled ? '' : ' (disabled)'}
+          </button>
+        ))}
+        <button type="button" aria-pressed={saved === null} onClick={startNew}>
+          New schedule
+        </button>
+      </nav>
+      {mine.length > 1 && <p className="muted">This database has {mine.length} schedules; each runs on its own timing.</p>}
       {saved?.problem && <p role="alert">The scheduler skips this schedule: {saved.problem}. Save it again with a valid time to fix it.</p>}
+      {saved && (
+        <p className="muted">
+          Also kept when you save: {saved.retries} retr{saved.retries === 1 ? 'y' : 'ies'} (first after {saved.retryDelaySeconds} s, then doubling);{' '}
+          {saved.verifyEveryDays === null ? 'no verification' : `${saved.verifyDeep ? 'deep' : 'quick'} verification every ${saved.verifyEveryDays} day${saved.verifyEveryDays === 1 ? '' : 's'}`}.
+        </p>
+      )}
       {saved && (
         <p className="muted">
           Last run: {saved.lastRunAt ? `${formatDateTimeUtc(saved.lastRunAt)}, ${saved.lastOutcome ?? ''}` : 'not yet'}.
         </p>
       )}
       <form aria-label="Schedule" onSubmit={(e) => { e.preventDefault(); void save(); }}>
+        <label>
+          Schedule name{' '}
+          <input value={name} readOnly={saved !== null} onChange={(e) => setNewName(e.target.value)} />
+        </label>
         <fieldset>
           <legend>When</legend>
           <label>
@@ -199,6 +292,11 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
         </fieldset>
         <div className="row">
           <button type="submit" className="primary">Save schedule</button>
+          {saved && (
+            <button type="button" onClick={() => void runNow()} disabled={running}>
+              {running ? 'Running…' : 'Run now'}
+            </button>
+          )}
           {saved && <button type="button" onClick={() => void remove()}>Remove schedule</button>}
         </div>
         {status && <p role="status">{status}</p>}

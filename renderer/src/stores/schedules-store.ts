@@ -42,6 +42,7 @@ export const useSchedules = create<SchedulesState>()((set, get) => ({
   },
 }));
 
-export function scheduleOf(state: SchedulesState, targetId: string): ScheduleView | null {
-  return state.schedules.find((s) => s.targetId === targetId) ?? null;
+/** The schedules of one database (it may have several, by name), in the order they are stored. */
+export function schedulesOf(schedules: readonly ScheduleView[], targetId: string): ScheduleView[] {
+  return schedules.filter((s) => s.targetId === targetId);
 }
