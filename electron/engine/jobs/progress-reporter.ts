@@ -59,7 +59,8 @@ export class ProgressReporter {
     if (this.totalSource === 'exact') return;
     this.totalBytes = totalBytes;
     this.totalSource = source;
-    this.emit(false);
+    // Reported at once: it happens once per job, and a fast dump may end before the next tick.
+    this.emit(true);
   }
 
   addBytes(n: number): void {

@@ -41,7 +41,7 @@ export const SCREENSHOTS = process.env.LIFEBOAT_UPDATE_SCREENSHOTS === '1' ? pat
 
 /** Two pictures of the page as it is: `<name>.png` in the light theme and `<name>-dark.png` in the dark one. */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  const wasDark = await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches);
+  const wasDark = (await page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")) === true;
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}${scheme === 'dark' ? '-dark' : ''}.png`), fullPage: true, animations: 'disabled' });
