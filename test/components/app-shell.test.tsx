@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView, TargetView } from '../../shared/ipc-contract.js';
 import { App } from '../../renderer/src/App.js';
 import { useTheme } from '../../renderer/src/components/shell/theme-store.js';
+import { useJobs } from '../../renderer/src/stores/jobs-store.js';
 import { useNav } from '../../renderer/src/stores/nav-store.js';
+import { useTargets } from '../../renderer/src/stores/targets-store.js';
 import { backup, connectFake, TARGET } from './fake-bridge.js';
 
 let disconnect = () => undefined as void;
@@ -93,6 +95,25 @@ describe('app shell', () => {
     // Escape closes the tray.
     await userEvent.keyboard('{Escape}');
     expect(screen.queryByRole('region', { name: 'Running jobs' })).toBeNull();
+  });
+
+  it('a job’s own progress panel shows percent, time left and how the total was found', async () => {
+    const bridge = await renderShell();
+    act(() => useTargets.getState().select('t4'));
+    act(() => useJobs.getState().track('t4', RUNNING));
+    act(() => useNav.getState().go('backup-now'));
+    act(() =>
+      bridge.emit('job.progress', { jobId: 'backup-wiki', phase: 'dumping', bytes: 40, rate: 10, elapsedMs: 4000, totalBytes: 100, totalSource: 'size on disk', percent: 40, etaMs: 125_000 }),
+    );
+    const panel = within(screen.getByRole('main')).getByRole('region', { name: `Progress of ${RUNNING.title}` });
+    expect(panel.textContent).toContain('about 40%');
+    expect(panel.textContent).toMatch(/about 2 min left/);
+    expect(panel.textContent).toContain('of about 100 B (estimated from the database size on disk)');
+    expect(within(panel).getByRole('progressbar').getAttribute('aria-valuetext')).toMatch(/^about 40%, about 2 min left$/);
+    // Without a total: no percent, and the time left says why.
+    act(() => bridge.emit('job.progress', { jobId: 'backup-wiki', phase: 'dumping', bytes: 50, rate: 10, elapsedMs: 5000, totalBytes: null }));
+    expect(panel.textContent).not.toContain('%');
+    expect(panel.textContent).toContain('unknown (no total)');
   });
 
   it('a finished backup toasts with "Show on calendar", which opens its day', async () => {
