@@ -74,6 +74,10 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   let createdKey: string | null = null;
   let createdManifest: string | null = null;
   let claim: KeyClaim | null = null;
+  // Ends the look-up of the previous backup's size once this backup is over, however it ends.
+  const estimateDone = new AbortController();
+  const endEstimate = (): void => estimateDone.abort();
+  signal?.addEventListener('abort', endEstimate, { once: true });
   try {
     const info = await readServerInfo(client, conn);
     const tool = await selectPgDump(info, req.pgBinDir, env);
@@ -111,7 +115,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     // dumps are compressed) the previous backup's size when the storage has one. Best effort: a
     // failed look-up leaves the first guess and never fails the backup.
     progress.setPhase('dumping', info.databaseSizeBytes > 0 ? info.databaseSizeBytes : null, 'size on disk');
-    void previousBackupSize(storage, { prefix: target.prefix, dbName: info.database, format, encrypted: encryption !== null, before: startedAt }, signal)
+    void previousBackupSize(storage, { prefix: target.prefix, dbName: info.database, format, encrypted: encryption !== null, before: startedAt }, estimateDone.signal)
       .then((size) => {
         if (size !== null && size > 0 && progress.phase === 'dumping') progress.setTotal(size, 'previous backup');
       })
@@ -242,6 +246,8 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       warnings,
     };
   } finally {
+    endEstimate();
+    signal?.removeEventListener('abort', endEstimate);
     dump?.kill();
     await snapshot?.release();
     await client.end().catch(() => undefined);
