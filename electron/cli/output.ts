@@ -1,4 +1,4 @@
-import { formatBytes, type JobProgress } from '../../shared/progress.js';
+import { formatBytes, formatPercent, formatTimeLeft, isEstimate, type JobProgress } from '../../shared/progress.js';
 import { isLifeboatError, toLifeboatError } from '../engine/errors.js';
 import { killAllTools } from '../engine/jobs/child-process.js';
 import { describeLeftovers } from '../engine/jobs/pending-cleanup.js';
@@ -13,9 +13,7 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): {
     onProgress(p) {
       // The reporter may send the last figures of a burst a moment later; never after the end.
       if (finished) return;
-      const secs = (p.elapsedMs / 1000).toFixed(1);
-      const total = p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : '';
-      stream.write(`\r\x1b[K${p.phase}: ${formatBytes(p.bytes)}${total} at ${formatBytes(p.rate)}/s, ${secs}s`);
+      stream.write(`\r\x1b[K${progressLine(p)}`);
       shown = true;
     },
     done() {
@@ -23,6 +21,19 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): {
       finished = true;
     },
   };
+}
+
+/**
+ * "dumping: 42% · 1.2 GiB of about 2.9 GiB (previous backup) at 35.0 MiB/s · about 1 min left · 36.0s";
+ * an estimated total says so, and the time left appears once the smoothed rate can tell it.
+ */
+export function progressLine(p: JobProgress): string {
+  const secs = (p.elapsedMs / 1000).toFixed(1);
+  const estimate = isEstimate(p);
+  const total = p.totalBytes ? ` of ${estimate ? 'about ' : ''}${formatBytes(p.totalBytes)}${estimate ? ` (${p.totalSource})` : ''}` : '';
+  const percent = formatPercent(p);
+  const left = p.etaMs !== null && p.etaMs !== undefined ? ` · ${formatTimeLeft(p.etaMs)}` : '';
+  return `${p.phase}: ${percent ? `${percent} · ` : ''}${formatBytes(p.bytes)}${total} at ${formatBytes(p.rate)}/s${left} · ${secs}s`;
 }
 
 export function printJson(value: unknown): void {

@@ -1,4 +1,13 @@
-import { useEffect } from 'react';
+import { LifeBuoy } from 'lucide-react';
+import { useCallback, useEffect, useState } from 'react';
+import { AppHeader } from './components/shell/AppHeader.js';
+import { useJobToasts } from './components/shell/job-toasts.js';
+import { JobsTray } from './components/shell/JobsTray.js';
+import { useShortcuts } from './components/shell/shortcuts.js';
+import { ShortcutsDialog } from './components/shell/ShortcutsDialog.js';
+import { Sidebar } from './components/shell/Sidebar.js';
+import { Toaster } from './components/shell/Toaster.js';
+import { AppSkeleton } from './components/ui/Skeleton.js';
 import { ActivityScreen } from './screens/ActivityScreen.js';
 import { BackupNowScreen } from './screens/BackupNowScreen.js';
 import { CalendarScreen } from './screens/CalendarScreen.js';
@@ -8,37 +17,49 @@ import { FirstRunScreen } from './screens/FirstRunScreen.js';
 import { LogReportScreen } from './screens/LogReportScreen.js';
 import { ScheduleScreen } from './screens/ScheduleScreen.js';
 import { RestoreScreen } from './screens/RestoreScreen.js';
-import { runningJobs, useJobs } from './stores/jobs-store.js';
-import { useNav, type Screen } from './stores/nav-store.js';
+import { useBackups } from './stores/backups-store.js';
+import { useNav } from './stores/nav-store.js';
 import { selectedTarget, useTargets } from './stores/targets-store.js';
 
-const NAV: { screen: Screen; label: string }[] = [
-  { screen: 'calendar', label: 'Calendar' },
-  { screen: 'backup-now', label: 'Backup now' },
-  { screen: 'restore', label: 'Restore' },
-  { screen: 'extract', label: 'Partial recovery' },
-  { screen: 'activity', label: 'Activity' },
-  { screen: 'schedule', label: 'Schedule' },
-  { screen: 'log', label: 'Log & report' },
-  { screen: 'databases', label: 'Databases' },
-];
-
+/** The shell: sidebar (databases with status, sections), header (the chosen database), the screen, the jobs tray, toasts. */
 export function App() {
   const { loaded, targets, error } = useTargets();
   const target = useTargets(selectedTarget);
-  const select = useTargets((s) => s.select);
   const { screen, go, firstRun, setFirstRun, chosenKey } = useNav();
-  const running = useJobs((s) => runningJobs(s.jobs).length);
+  const [trayOpen, setTrayOpen] = useState(false);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const closeTray = useCallback(() => setTrayOpen(false), []);
+  useJobToasts();
 
   useEffect(() => {
     if (loaded && targets.length === 0) setFirstRun(true);
   }, [loaded, targets.length, setFirstRun]);
 
-  if (!loaded) return <p role="status">Loading Lifeboat…</p>;
+  // Every database's status dot needs its listing (the calendar would load the chosen one anyway).
+  useEffect(() => {
+    for (const t of targets) if (!useBackups.getState().byTarget[t.id]) void useBackups.getState().load(t.id);
+  }, [targets]);
+
+  useShortcuts({
+    backupNow: () => go('backup-now'),
+    calendar: () => go('calendar'),
+    restore: () => go('restore'),
+    extract: () => go('extract'),
+    schedule: () => go('schedule'),
+    activity: () => go('activity'),
+    log: () => go('log'),
+    databases: () => go('databases'),
+    jobs: () => setTrayOpen((o) => !o),
+    help: () => setHelpOpen(true),
+  });
+
+  if (!loaded) return <AppSkeleton />;
   if (error && targets.length === 0) {
     return (
-      <main>
-        <h1>Lifeboat</h1>
+      <main className="first-run">
+        <h1>
+          <LifeBuoy size={24} aria-hidden="true" /> Lifeboat
+        </h1>
         <p role="alert" className="error">
           {error}
         </p>
@@ -49,35 +70,23 @@ export function App() {
 
   return (
     <div className="app">
-      <header className="app-header">
-        <h1>Lifeboat</h1>
-        <label htmlFor="target-picker">Database</label>
-        <select id="target-picker" value={target.id} onChange={(e) => select(e.target.value)}>
-          {targets.map((t) => (
-            <option key={t.id} value={t.id}>
-              {t.name}
-            </option>
-          ))}
-        </select>
-        <nav aria-label="Main">
-          {NAV.map((n) => (
-            <button key={n.screen} type="button" aria-current={screen === n.screen ? 'page' : undefined} onClick={() => go(n.screen)}>
-              {n.label}
-              {n.screen === 'activity' && running > 0 ? ` (${running} running)` : ''}
-            </button>
-          ))}
-        </nav>
-      </header>
-      <main>
-        {screen === 'calendar' && <CalendarScreen target={target} />}
-        {screen === 'backup-now' && <BackupNowScreen target={target} />}
-        {screen === 'restore' && <RestoreScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
-        {screen === 'extract' && <ExtractScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
-        {screen === 'activity' && <ActivityScreen />}
-        {screen === 'databases' && <DatabasesScreen />}
-        {screen === 'schedule' && <ScheduleScreen target={target} />}
-        {screen === 'log' && <LogReportScreen targets={targets} />}
-      </main>
+      <Sidebar onHelp={() => setHelpOpen(true)} />
+      <div className="workspace">
+        <AppHeader target={target} trayOpen={trayOpen} onToggleTray={() => setTrayOpen((o) => !o)} />
+        <main>
+          {screen === 'calendar' && <CalendarScreen target={target} />}
+          {screen === 'backup-now' && <BackupNowScreen target={target} />}
+          {screen === 'restore' && <RestoreScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
+          {screen === 'extract' && <ExtractScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
+          {screen === 'activity' && <ActivityScreen />}
+          {screen === 'databases' && <DatabasesScreen />}
+          {screen === 'schedule' && <ScheduleScreen target={target} />}
+          {screen === 'log' && <LogReportScreen targets={targets} />}
+        </main>
+      </div>
+      {trayOpen && <JobsTray onClose={closeTray} />}
+      {helpOpen && <ShortcutsDialog onClose={() => setHelpOpen(false)} />}
+      <Toaster />
     </div>
   );
 }

@@ -3,9 +3,11 @@ import { createRoot } from 'react-dom/client';
 import { createClient } from './api/client.js';
 import { pickBridge } from './api/pick-bridge.js';
 import { App } from './App.js';
+import { applyStoredTheme } from './components/shell/theme-store.js';
 import { connectStores } from './stores/connect-stores.js';
 import './styles.css';
 
+applyStoredTheme();
 const root = document.getElementById('root');
 const bridge = pickBridge();
 if (root) {

@@ -1,4 +1,4 @@
-import { act, render, screen } from '@testing-library/react';
+import { act, render, screen, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../shared/ipc-contract.js';
@@ -7,6 +7,8 @@ import { useNav } from '../../renderer/src/stores/nav-store.js';
 import { connectFake } from './fake-bridge.js';
 
 let disconnect = () => undefined as void;
+// The screen's own lines (toasts outside main say the same thing again).
+const main = () => within(screen.getByRole('main'));
 afterEach(() => disconnect());
 
 const job: JobView = {
@@ -33,7 +35,7 @@ describe('Backup now', () => {
     expect(bridge.calls.find((c) => c.name === 'backup.start')?.request).toEqual({ targetId: 't1', label: 'before migration 42', pin: true, format: 'plain' });
 
     act(() => bridge.emit('job.progress', { jobId: 'backup-1', phase: 'dumping', bytes: 5 * 1024 * 1024, rate: 1024 * 1024, elapsedMs: 5000, totalBytes: null }));
-    const status = screen.getByRole('status');
+    const status = main().getByRole('status');
     expect(status.textContent).toContain('Dumping and uploading');
     expect(status.textContent).toContain('5.0 MiB');
     expect(status.textContent).toContain('1.0 MiB/s');
@@ -43,7 +45,7 @@ describe('Backup now', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Cancel backup' }));
     expect(bridge.calls.find((c) => c.name === 'jobs.cancel')?.request).toEqual({ jobId: 'backup-1' });
     act(() => bridge.emit('job.finished', { ...job, state: 'cancelled', finishedAt: '2026-11-25T10:00:06.000Z' }));
-    expect(screen.getByRole('status').textContent).toBe('The backup was cancelled; nothing was kept.');
+    expect(main().getByRole('status').textContent).toBe('The backup was cancelled; nothing was kept.');
     // Late progress after the end must not bring the progress panel back.
     act(() => bridge.emit('job.progress', { jobId: 'backup-1', phase: 'dumping', bytes: 6, rate: 1, elapsedMs: 6000, totalBytes: null }));
     expect(screen.queryByRole('button', { name: 'Cancel backup' })).toBeNull();
@@ -55,7 +57,7 @@ describe('Backup now', () => {
     act(() =>
       bridge.emit('job.finished', { ...job, state: 'failed', finishedAt: '2026-11-25T10:00:01.000Z', error: { code: 'PG_TOOL_MISSING', message: 'No pg_dump can handle server version 17. Install pg_dump 17 or newer.' } }),
     );
-    expect(screen.getByRole('alert').textContent).toBe('The backup failed: No pg_dump can handle server version 17. Install pg_dump 17 or newer.');
+    expect(main().getByRole('alert').textContent).toBe('The backup failed: No pg_dump can handle server version 17. Install pg_dump 17 or newer.');
     // The Activity screen tells the same story.
     await userEvent.click(screen.getByRole('button', { name: 'Activity' }));
     expect(screen.getByRole('row', { name: /Back up shop .* Failed .* No pg_dump can handle/ })).toBeTruthy();
@@ -66,8 +68,8 @@ describe('Backup now', () => {
     const bridge = await openBackupNow();
     await userEvent.click(screen.getByRole('button', { name: 'Start backup' }));
     act(() => bridge.emit('job.finished', { ...job, state: 'done', finishedAt: '2026-11-25T10:00:03.000Z', resultKey: 'database_backups/2026/11/25/shop_20261125_100000.dump' }));
-    expect(screen.getByRole('status').textContent).toBe('Backup stored as database_backups/2026/11/25/shop_20261125_100000.dump.');
-    await userEvent.click(screen.getByRole('button', { name: 'Show on calendar' }));
+    expect(main().getByRole('status').textContent).toBe('Backup stored as database_backups/2026/11/25/shop_20261125_100000.dump.');
+    await userEvent.click(main().getByRole('button', { name: 'Show on calendar' }));
     expect(useNav.getState()).toMatchObject({ screen: 'calendar', selectedDay: '2026-11-25' });
   });
 });

@@ -103,7 +103,7 @@ describe('backup calendar', () => {
     const c = connectFake({ 'backups.list': () => ({ error: { code: 'STORAGE_BUCKET_MISSING', message: 'The bucket "backups" does not exist; create it or fix the storage URL.' } }) });
     disconnect = c.disconnect;
     render(<App />);
-    expect((await screen.findByRole('alert')).textContent).toBe('The bucket "backups" does not exist; create it or fix the storage URL.');
+    expect((await within(await screen.findByRole('main')).findByRole('alert')).textContent).toBe('The bucket "backups" does not exist; create it or fix the storage URL.');
     expect(TARGET.name).toBe('shop');
   });
 });

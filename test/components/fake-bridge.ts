@@ -9,6 +9,7 @@ import { connectStores } from '../../renderer/src/stores/connect-stores.js';
 import { useJobs } from '../../renderer/src/stores/jobs-store.js';
 import { useNav } from '../../renderer/src/stores/nav-store.js';
 import { useTargets } from '../../renderer/src/stores/targets-store.js';
+import { useToasts } from '../../renderer/src/components/shell/toast-store.js';
 
 type Handler<K extends CallName> = (req: CallRequest<K>) => CallResponse<K> | { error: { code: string; message: string } };
 export type Handlers = { [K in CallName]?: Handler<K> };
@@ -80,6 +81,7 @@ export function connectFake(handlers: Handlers): { bridge: FakeBridge; disconnec
   useJobs.setState({ jobs: {}, lastStarted: {} });
   useBackups.setState({ byTarget: {} });
   useAppInfo.setState({ info: null, error: null });
+  useToasts.setState({ toasts: [] });
   useNav.setState({ screen: 'calendar', month: { year: 2026, month: 10 }, selectedDay: null, calendarView: 'month', query: '', firstRun: false });
   const bridge = fakeBridge({ ...baseHandlers, ...handlers });
   const disconnect = connectStores(createClient(bridge));

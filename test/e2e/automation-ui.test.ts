@@ -118,7 +118,7 @@ describe('automation in Chromium', () => {
   });
 
   it('lists the scheduled backup in the log and the report', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Log & report' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Reports' }).click();
     const log = page.getByRole('table', { name: 'Activity, newest first' });
     await log.getByRole('row').filter({ hasText: 'backup' }).filter({ hasText: 'success' }).first().waitFor({ timeout: 30_000 });
     await page.getByRole('combobox', { name: 'Kind' }).selectOption('notification');

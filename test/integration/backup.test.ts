@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestSchema } from '../../shared/manifest.js';
+import type { JobProgress } from '../../shared/progress.js';
 import { runBackup } from '../../electron/engine/backup/run-backup.js';
 import { LifeboatError } from '../../electron/engine/errors.js';
 import { runCli, tempHome } from '../support/cli.js';
@@ -68,6 +69,22 @@ describe('backup to a local folder', () => {
     const sql = gunzipSync(await readFile(path.join(home.LIFEBOAT_HOME, 'backups', ...r.key.split('/')))).toString('utf8');
     expect(sql).toContain('CREATE TABLE sales.orders');
     expect(sql).toContain('PostgreSQL database dump complete');
+  });
+
+  it('estimates its total from the database size on disk, then from the previous backup, and says so', async () => {
+    const env = { ...process.env, ...home };
+    const first = await runBackup({ db: pg.url(ODD_DB_NAME), env, format: 'custom' });
+    const seen: JobProgress[] = [];
+    const second = await runBackup({ db: pg.url(ODD_DB_NAME), env, format: 'custom', onProgress: (p) => seen.push(p) });
+    const dumping = seen.filter((p) => p.phase === 'dumping');
+    expect(dumping[0]).toMatchObject({ totalSource: 'size on disk', percent: 0 });
+    expect(dumping[0]?.totalBytes).toBeGreaterThan(first.sizeBytes);
+    // The previous backup (this test's first, or an earlier test's) replaces the guess while the dump runs.
+    const fromPrevious = dumping.filter((p) => p.totalSource === 'previous backup');
+    expect(fromPrevious.length).toBeGreaterThan(0);
+    expect(fromPrevious.at(-1)?.totalBytes).toBe(first.sizeBytes);
+    for (const p of dumping) expect(p.percent).toBeLessThanOrEqual(99);
+    expect(second.sizeBytes).toBeGreaterThan(0);
   });
 
   it('a cancelled or failed backup leaves no file, not even a temp file', async () => {

@@ -19,6 +19,7 @@ import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
 import { lifeboatVersion } from '../version.js';
 import { MAX_LABEL_LENGTH, type BackupRequest, type BackupResult } from './backup-request.js';
 import { claimBackupKey, type KeyClaim } from './claim-key.js';
+import { previousBackupSize } from './size-estimate.js';
 import { describeDumpFailure } from './dump-failure.js';
 import { EndGate, StreamMeter } from './stream-meter.js';
 
@@ -73,6 +74,10 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   let createdKey: string | null = null;
   let createdManifest: string | null = null;
   let claim: KeyClaim | null = null;
+  // Ends the look-up of the previous backup's size once this backup is over, however it ends.
+  const estimateDone = new AbortController();
+  const endEstimate = (): void => estimateDone.abort();
+  signal?.addEventListener('abort', endEstimate, { once: true });
   try {
     const info = await readServerInfo(client, conn);
     const tool = await selectPgDump(info, req.pgBinDir, env);
@@ -106,7 +111,15 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       ...(snapshot.id ? [`--snapshot=${snapshot.id}`] : []),
       ...toolConn.args,
     ];
-    progress.setPhase('dumping');
+    // The total is a guess: the database's size on disk at once, then (usually much closer, as
+    // dumps are compressed) the previous backup's size when the storage has one. Best effort: a
+    // failed look-up leaves the first guess and never fails the backup.
+    progress.setPhase('dumping', info.databaseSizeBytes > 0 ? info.databaseSizeBytes : null, 'size on disk');
+    void previousBackupSize(storage, { prefix: target.prefix, dbName: info.database, format, encrypted: encryption !== null, before: startedAt }, estimateDone.signal)
+      .then((size) => {
+        if (size !== null && size > 0 && progress.phase === 'dumping') progress.setTotal(size, 'previous backup');
+      })
+      .catch(() => undefined);
     const runningDump = spawnTool(tool.path, args, toolConn.env);
     dump = runningDump;
     runningDump.child.stdin.end();
@@ -233,6 +246,8 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       warnings,
     };
   } finally {
+    endEstimate();
+    signal?.removeEventListener('abort', endEstimate);
     dump?.kill();
     await snapshot?.release();
     await client.end().catch(() => undefined);

@@ -1,4 +1,6 @@
+import { History, Inbox } from 'lucide-react';
 import { JobProgressView } from '../components/JobProgressView.js';
+import { EmptyState } from '../components/ui/EmptyState.js';
 import { formatDateTimeUtc, formatDuration } from '../lib/format.js';
 import { recentJobs, runningJobs, useJobs } from '../stores/jobs-store.js';
 
@@ -15,7 +17,9 @@ export function ActivityScreen() {
       <section aria-labelledby="running-title">
         <h3 id="running-title">Running</h3>
         {running.length === 0 ? (
-          <p>Nothing is running.</p>
+          <EmptyState icon={Inbox} title="Nothing is running.">
+            Backups, restores, checks and partial recoveries show here, with their progress, while they run.
+          </EmptyState>
         ) : (
           <ul className="plain">
             {running.map((j) => (
@@ -30,7 +34,9 @@ export function ActivityScreen() {
       <section aria-labelledby="recent-title">
         <h3 id="recent-title">Recent</h3>
         {recent.length === 0 ? (
-          <p>No finished jobs yet.</p>
+          <EmptyState icon={History} title="No finished jobs yet.">
+            Each job this app runs is listed here when it ends, with how it ended.
+          </EmptyState>
         ) : (
           <table className="jobs">
             <caption>Recent jobs, newest first</caption>

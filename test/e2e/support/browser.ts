@@ -39,6 +39,12 @@ const parts = import.meta.dirname.split(`${path.sep}dist${path.sep}`);
 const root = parts.length > 1 ? (parts[0] ?? '') : path.resolve(import.meta.dirname, '../../..');
 export const SCREENSHOTS = process.env.LIFEBOAT_UPDATE_SCREENSHOTS === '1' ? path.join(root, 'docs', 'screenshots') : path.join(os.tmpdir(), 'lifeboat-screenshots');
 
+/** Two pictures of the page as it is: `<name>.png` in the light theme and `<name>-dark.png` in the dark one. */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const wasDark = (await page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")) === true;
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}${scheme === 'dark' ? '-dark' : ''}.png`), fullPage: true, animations: 'disabled' });
+  }
+  await page.emulateMedia({ colorScheme: wasDark ? 'dark' : 'light' });
 }
