@@ -206,3 +206,18 @@ it('`lifeboat index` indexes a pg_dump archive uploaded by hand; show and peek t
   expect(bad.code).not.toBe(0);
   expect(bad.stderr).toMatch(/^lifeboat: Backup .* has no table "nope\.nothing"; name it as schema\.table/);
 });
+
+it('counts and fingerprints a plain SQL backup from its COPY blocks, equal to the custom archive’s', async () => {
+  const env = { ...process.env, ...s3.env };
+  const to = s3.storageUrl(BUCKET, 'plain');
+  const plain = await runBackup({ db: pgc.url('shop'), to, env, format: 'plain' });
+  const custom = await runBackup({ db: pgc.url('shop'), to, env, now: () => new Date(Date.UTC(2024, 0, 1)) });
+  expect(plain.manifest.rowCounts).toBe('exact');
+  expect(plain.manifest.tables.length).toBeGreaterThan(5);
+  expect(plain.manifest.tables).toEqual(custom.manifest.tables);
+  expect(plain.manifest.index).toBeUndefined();
+  for (const t of plain.manifest.tables) {
+    const [row] = await pgc.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${t.schema.replaceAll('"', '""')}"."${t.name.replaceAll('"', '""')}"`, [], 'shop');
+    expect(t.rows, `${t.schema}.${t.name}`).toBe(Number(row?.n));
+  }
+});
