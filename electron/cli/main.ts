@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { removeDeadScratch } from '../engine/restore/scratch-file.js';
 import { lifeboatVersion } from '../engine/version.js';
 import { registerBackup } from './commands/backup.js';
+import { registerBrowse } from './commands/browse.js';
 import { registerDecrypt } from './commands/decrypt.js';
 import { registerExtract } from './commands/extract.js';
 import { registerKey } from './commands/key.js';
@@ -51,6 +52,7 @@ registerRestore(program, globals);
 registerTemp(program);
 registerExtract(program, globals);
 registerVerify(program, globals);
+registerBrowse(program);
 
 try {
   await program.parseAsync(process.argv);

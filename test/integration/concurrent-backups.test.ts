@@ -59,8 +59,11 @@ async function expectEachBackupIntact(read: (key: string) => Promise<Buffer>, al
     expect(manifest.key).toBe(key);
     expect(manifest.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     expect(manifest.sizeBytes).toBe(bytes.length);
+    // Its own archive index, the one its manifest names.
+    const index = await read(`${key}.index.json`);
+    expect(manifest.index?.sha256).toBe(createHash('sha256').update(index).digest('hex'));
   }
-  const objects = allKeys.filter((k) => !k.endsWith('.manifest.json'));
+  const objects = allKeys.filter((k) => !k.endsWith('.manifest.json') && !k.endsWith('.index.json'));
   expect(objects.filter((k) => k.endsWith('.claim'))).toEqual([]);
   expect(objects.sort()).toEqual([...reported].sort());
 }
