@@ -1,7 +1,9 @@
 import { useEffect } from 'react';
 import { ActivityScreen } from './screens/ActivityScreen.js';
 import { BackupNowScreen } from './screens/BackupNowScreen.js';
+import { BrowseScreen } from './screens/BrowseScreen.js';
 import { CalendarScreen } from './screens/CalendarScreen.js';
+import { CompareScreen } from './screens/CompareScreen.js';
 import { DatabasesScreen } from './screens/DatabasesScreen.js';
 import { ExtractScreen } from './screens/ExtractScreen.js';
 import { FirstRunScreen } from './screens/FirstRunScreen.js';
@@ -27,7 +29,7 @@ export function App() {
   const { loaded, targets, error } = useTargets();
   const target = useTargets(selectedTarget);
   const select = useTargets((s) => s.select);
-  const { screen, go, firstRun, setFirstRun, chosenKey } = useNav();
+  const { screen, go, firstRun, setFirstRun, chosenKey, chosenTable } = useNav();
   const running = useJobs((s) => runningJobs(s.jobs).length);
 
   useEffect(() => {
@@ -72,11 +74,13 @@ export function App() {
         {screen === 'calendar' && <CalendarScreen target={target} />}
         {screen === 'backup-now' && <BackupNowScreen target={target} />}
         {screen === 'restore' && <RestoreScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
-        {screen === 'extract' && <ExtractScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
+        {screen === 'extract' && <ExtractScreen key={`${target.id}:${chosenKey ?? ''}:${chosenTable ?? ''}`} target={target} />}
         {screen === 'activity' && <ActivityScreen />}
         {screen === 'databases' && <DatabasesScreen />}
         {screen === 'schedule' && <ScheduleScreen target={target} />}
         {screen === 'log' && <LogReportScreen targets={targets} />}
+        {screen === 'browse' && <BrowseScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
+        {screen === 'compare' && <CompareScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
       </main>
     </div>
   );

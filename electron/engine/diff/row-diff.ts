@@ -11,10 +11,13 @@ import { LifeboatError } from '../errors.js';
 
 export type TextRow = (string | null)[];
 
-/** One side's rows of the table, streamed; opened again for the last pass. */
+/**
+ * One side's rows of the table, streamed: `each` hands every row to the callback, in the order read,
+ * and resolves when the last one was handed (once per opening; the side is opened again for the last pass).
+ */
 export interface RowStream {
   columns: string[];
-  rows: AsyncIterable<TextRow>;
+  each: (onRow: (row: TextRow) => void) => Promise<void>;
 }
 export type OpenRows = () => Promise<RowStream>;
 
@@ -29,7 +32,7 @@ export interface RowDiffRequest {
 }
 
 export interface RowDiffResult extends TableRowDiff {
-  counts: { added: number; removed: number; changed: number };
+  counts: NonNullable<TableRowDiff['counts']>;
 }
 
 function positions(columns: readonly string[], wanted: readonly string[], side: string, table: string): number[] {
@@ -59,11 +62,11 @@ export async function diffTableRows(req: RowDiffRequest): Promise<RowDiffResult>
   const aCols = positions(after.columns, columns, 'after', name);
 
   const seen = new Map<string, string>();
-  for await (const row of before.rows) {
+  await before.each((row) => {
     const k = keyText(row, bKey);
     if (seen.has(k)) throw new LifeboatError('BAD_INPUT', `Table ${name} holds two rows with the key ${k} before; the key columns (${req.keyColumns.join(', ')}) do not identify a row.`);
     seen.set(k, rowHash(row, bCols));
-  }
+  });
 
   const counts = { added: 0, removed: 0, changed: 0 };
   const kept: RowChange[] = [];
@@ -73,21 +76,21 @@ export async function diffTableRows(req: RowDiffRequest): Promise<RowDiffResult>
     kept.push(c);
     if (k !== undefined) wantedBefore.set(k, c);
   };
-  for await (const row of after.rows) {
+  await after.each((row) => {
     const k = keyText(row, aKey);
     const h = seen.get(k);
     const values = aCols.map((i) => row[i] ?? null);
     if (h === undefined) {
       counts.added++;
       keep({ change: 'added', key: aKey.map((i) => row[i] ?? null), after: values });
-      continue;
+      return;
     }
     seen.delete(k);
     if (h !== rowHash(row, aCols)) {
       counts.changed++;
       keep({ change: 'changed', key: aKey.map((i) => row[i] ?? null), after: values }, k);
     }
-  }
+  });
   // What is left in `seen` was removed.
   counts.removed = seen.size;
   for (const k of seen.keys()) {
@@ -100,12 +103,12 @@ export async function diffTableRows(req: RowDiffRequest): Promise<RowDiffResult>
     const again = await req.before();
     const bAgain = positions(again.columns, req.keyColumns, 'before', name);
     const cAgain = positions(again.columns, columns, 'before', name);
-    for await (const row of again.rows) {
+    await again.each((row) => {
       const c = wantedBefore.get(keyText(row, bAgain));
-      if (!c) continue;
+      if (!c) return;
       c.before = cAgain.map((i) => row[i] ?? null);
       if (c.change === 'changed') c.changedColumns = columns.filter((_, i) => c.before?.[i] !== c.after?.[i]);
-    }
+    });
   }
   const total = counts.added + counts.removed + counts.changed;
   return { schema: req.schema, table: req.table, columns, keyColumns: [...req.keyColumns], changes: kept, truncated: total > kept.length, counts };

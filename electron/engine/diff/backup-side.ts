@@ -1,0 +1,149 @@
+// A stored backup as one side of a comparison: its tables' counts and fingerprints and its table of
+// contents, and one table's rows, read with the archive reader (electron/engine/archive/).
+import { ByteReader } from '../archive/byte-reader.js';
+import { BlockDecoder } from '../archive/block-decoder.js';
+import { decodeCopyLine } from '../archive/copy-text.js';
+import { BLK_BLOBS, columnsOfCopyStatement, readArchiveHead, readBlockStart, readChunks, readToc, skipBlobs } from '../archive/custom-format.js';
+import { scanArchive } from '../archive/scan-archive.js';
+import type { BackupTable } from '../../../shared/backup-contents.js';
+import { LifeboatError } from '../errors.js';
+import { resolveBackup, type BackupSource } from '../restore/backup-source.js';
+import { describeStreamError, openBackupStream } from '../restore/backup-stream.js';
+import type { QualifiedName } from '../restore/toc-selection.js';
+import type { StorageTarget } from '../storage/target.js';
+import type { DiffSide, TocDefinition } from './compare-contents.js';
+import type { OpenRows, TextRow } from './row-diff.js';
+
+export interface BackupSideOptions {
+  to: string | StorageTarget | undefined;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal | undefined;
+}
+
+async function customSource(key: string, opts: BackupSideOptions): Promise<BackupSource> {
+  const source = await resolveBackup({ to: opts.to, key }, opts.env);
+  if (source.parsed.format !== 'custom') {
+    throw new LifeboatError('BAD_INPUT', `Backup ${key} is plain SQL, which has no table of contents to compare; compare custom-format backups (the default of \`lifeboat backup\`).`);
+  }
+  return source;
+}
+
+async function archiveBytes(source: BackupSource, signal: AbortSignal | undefined): Promise<AsyncIterable<Buffer>> {
+  const opened = await openBackupStream(source, { gunzip: false, signal });
+  return opened.stream as AsyncIterable<Buffer>;
+}
+
+/** Tables (counts, fingerprints) and definitions of a backup, read from the archive. */
+export async function readBackupSide(key: string, opts: BackupSideOptions): Promise<DiffSide> {
+  const source = await customSource(key, opts);
+  let scan;
+  try {
+    scan = await scanArchive(await archiveBytes(source, opts.signal));
+  } catch (e) {
+    throw e instanceof LifeboatError ? e : describeStreamError(e, key);
+  }
+  const blocks = new Map(scan.blocks.map((b) => [b.dumpId, b]));
+  const tables: BackupTable[] = [];
+  const definitions: TocDefinition[] = [];
+  for (const e of scan.toc) {
+    if (e.desc === 'TABLE DATA') {
+      const b = blocks.get(e.dumpId);
+      tables.push({ schema: e.namespace ?? '', name: e.tag ?? '', rows: b?.rows ?? null, storedBytes: b ? b.end - b.offset : null, rawBytes: b?.rawBytes ?? null, fingerprint: b?.fingerprint ?? null });
+    } else if (e.desc) {
+      definitions.push({ kind: e.desc, schema: e.namespace, name: e.tag ?? '', defn: e.defn ?? '' });
+    }
+  }
+  return { label: key, tables, definitions };
+}
+
+/** Splits decoded COPY text into rows as it arrives (a row may span chunks). */
+class RowSplitter {
+  private partial: Buffer[] = [];
+  constructor(private readonly onRow: (row: TextRow) => void) {}
+  push(text: Buffer): void {
+    let start = 0;
+    for (let nl = text.indexOf(0x0a, start); nl >= 0; nl = text.indexOf(0x0a, start)) {
+      let line = text.subarray(start, nl);
+      if (this.partial.length > 0) {
+        line = Buffer.concat([...this.partial, line]);
+        this.partial = [];
+      }
+      start = nl + 1;
+      const s = line.toString('utf8');
+      if (s !== '\\.') this.onRow(decodeCopyLine(s));
+    }
+    if (start < text.length) this.partial.push(Buffer.from(text.subarray(start)));
+  }
+  /** True when the text ended inside a row (a damaged block). */
+  get cutOff(): boolean {
+    return this.partial.length > 0;
+  }
+}
+
+/**
+ * One table's rows in a backup: the archive is read from its start, blocks of other tables are
+ * passed over, and the table's block is decompressed and parsed as it streams.
+ */
+export function backupRows(key: string, table: QualifiedName, opts: BackupSideOptions): OpenRows {
+  return async () => {
+    const source = await customSource(key, opts);
+    const r = new ByteReader(await archiveBytes(source, opts.signal));
+    const { head, ints } = await readArchiveHead(r);
+    const toc = await readToc(head, ints);
+    const entry = toc.find((e) => e.desc === 'TABLE DATA' && e.namespace === table.schema && e.tag === table.name);
+    if (!entry) {
+      await r.close();
+      throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in backup ${key}; check --table (schema.name).`);
+    }
+    if (head.compression !== 'none' && head.compression !== 'gzip') {
+      await r.close();
+      throw new LifeboatError('BAD_INPUT', `Backup ${key} is compressed with ${head.compression}, which Lifeboat cannot read row by row yet; compare it by table (without --table).`);
+    }
+    const each = async (onRow: (row: TextRow) => void): Promise<void> => {
+      try {
+        while (!(await r.atEnd())) {
+          const { type, dumpId } = await readBlockStart(r, ints);
+          if (type === BLK_BLOBS) {
+            await skipBlobs(r, ints);
+            continue;
+          }
+          if (dumpId !== entry.dumpId) {
+            await readChunks(r, ints, () => true);
+            continue;
+          }
+          const splitter = new RowSplitter(onRow);
+          const decoder = new BlockDecoder(head.compression, (text) => splitter.push(text));
+          try {
+            await readChunks(r, ints, async (bytes) => {
+              await decoder.write(bytes);
+              return true;
+            });
+            await decoder.end();
+          } finally {
+            decoder.destroy();
+          }
+          if (splitter.cutOff) throw new LifeboatError('INTEGRITY_FAILED', `The data of ${table.schema}.${table.name} in backup ${key} ends in the middle of a row; the backup is damaged.`);
+          return;
+        }
+      } catch (e) {
+        throw e instanceof LifeboatError ? e : describeStreamError(e, key);
+      } finally {
+        await r.close();
+      }
+    };
+    return { columns: columnsOfCopyStatement(entry.copyStmt), each };
+  };
+}
+
+/** The table's definitions from a backup's table of contents (read from the archive's start only). */
+export async function readBackupToc(key: string, opts: BackupSideOptions): Promise<TocDefinition[]> {
+  const source = await customSource(key, opts);
+  const r = new ByteReader(await archiveBytes(source, opts.signal));
+  try {
+    const { head, ints } = await readArchiveHead(r);
+    const toc = await readToc(head, ints);
+    return toc.filter((e) => e.desc).map((e) => ({ kind: e.desc ?? '', schema: e.namespace, name: e.tag ?? '', defn: e.defn ?? '' }));
+  } finally {
+    await r.close();
+  }
+}
