@@ -3,6 +3,7 @@ import { removeDeadScratch } from '../engine/restore/scratch-file.js';
 import { lifeboatVersion } from '../engine/version.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDecrypt } from './commands/decrypt.js';
+import { registerDiff } from './commands/diff.js';
 import { registerExtract } from './commands/extract.js';
 import { registerKey } from './commands/key.js';
 import { registerList } from './commands/list.js';
@@ -51,6 +52,7 @@ registerRestore(program, globals);
 registerTemp(program);
 registerExtract(program, globals);
 registerVerify(program, globals);
+registerDiff(program, globals);
 
 try {
   await program.parseAsync(process.argv);

@@ -56,11 +56,18 @@ export async function readBackupSide(key: string, opts: BackupSideOptions): Prom
   return { label: key, tables, definitions };
 }
 
-/** Splits decoded COPY text into rows as it arrives (a row may span chunks). */
+/**
+ * Splits decoded COPY text into rows as it arrives (a row may span chunks), up to pg_dump's "\."
+ * end marker. It runs inside the decompressor's events, so a failing row handler is recorded (and
+ * stops the splitting) rather than thrown there; the reading loop rethrows it.
+ */
 class RowSplitter {
   private partial: Buffer[] = [];
+  ended = false;
+  failure: unknown = null;
   constructor(private readonly onRow: (row: TextRow) => void) {}
   push(text: Buffer): void {
+    if (this.ended) return;
     let start = 0;
     for (let nl = text.indexOf(0x0a, start); nl >= 0; nl = text.indexOf(0x0a, start)) {
       let line = text.subarray(start, nl);
@@ -70,13 +77,23 @@ class RowSplitter {
       }
       start = nl + 1;
       const s = line.toString('utf8');
-      if (s !== '\\.') this.onRow(decodeCopyLine(s));
+      if (s === '\\.') {
+        this.ended = true;
+        return;
+      }
+      try {
+        this.onRow(decodeCopyLine(s));
+      } catch (e) {
+        this.failure = e;
+        this.ended = true;
+        return;
+      }
     }
     if (start < text.length) this.partial.push(Buffer.from(text.subarray(start)));
   }
   /** True when the text ended inside a row (a damaged block). */
   get cutOff(): boolean {
-    return this.partial.length > 0;
+    return !this.ended && this.partial.length > 0;
   }
 }
 
@@ -114,14 +131,15 @@ export function backupRows(key: string, table: QualifiedName, opts: BackupSideOp
           const splitter = new RowSplitter(onRow);
           const decoder = new BlockDecoder(head.compression, (text) => splitter.push(text));
           try {
-            await readChunks(r, ints, async (bytes) => {
+            const whole = await readChunks(r, ints, async (bytes) => {
               await decoder.write(bytes);
-              return true;
+              return splitter.failure === null;
             });
-            await decoder.end();
+            if (whole) await decoder.end();
           } finally {
             decoder.destroy();
           }
+          if (splitter.failure !== null) throw splitter.failure;
           if (splitter.cutOff) throw new LifeboatError('INTEGRITY_FAILED', `The data of ${table.schema}.${table.name} in backup ${key} ends in the middle of a row; the backup is damaged.`);
           return;
         }
