@@ -64,7 +64,7 @@ export async function readBackupSide(key: string, opts: BackupSideOptions): Prom
 class RowSplitter {
   private partial: Buffer[] = [];
   ended = false;
-  failure: unknown = null;
+  failure: Error | null = null;
   constructor(private readonly onRow: (row: TextRow) => void) {}
   push(text: Buffer): void {
     if (this.ended) return;
@@ -84,7 +84,7 @@ class RowSplitter {
       try {
         this.onRow(decodeCopyLine(s));
       } catch (e) {
-        this.failure = e;
+        this.failure = e instanceof Error ? e : new Error(String(e));
         this.ended = true;
         return;
       }
