@@ -2,6 +2,7 @@
 // (compressed and -Z0, with large objects and empty tables): every data block is found where it
 // is, with the rows PostgreSQL counts and the fingerprint of PostgreSQL's own COPY output.
 import { execFile, spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CopyRowStats } from '../../electron/engine/archive/copy-text.js';
@@ -25,9 +26,9 @@ async function copyOut(table: string): Promise<Buffer> {
 }
 
 function inPieces(buf: Buffer, size: number): AsyncIterable<Buffer> {
-  return (async function* () {
-    for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
-  })();
+  const pieces: Buffer[] = [];
+  for (let i = 0; i < buf.length; i += size) pieces.push(buf.subarray(i, i + size));
+  return Readable.from(pieces);
 }
 
 beforeAll(async () => {

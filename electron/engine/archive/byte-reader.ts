@@ -28,7 +28,7 @@ export class ByteReader {
         this.done = true;
         break;
       }
-      const piece = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array);
+      const piece = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
       if (piece.length === 0) continue;
       this.buf = this.available === 0 ? piece : Buffer.concat([this.buf.subarray(this.at), piece]);
       this.at = 0;
