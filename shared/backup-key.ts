@@ -6,6 +6,8 @@ export type BackupFormat = 'custom' | 'plain';
 export const DEFAULT_PREFIX = 'database_backups';
 export const MANIFEST_SUFFIX = '.manifest.json';
 export const VERIFY_SUFFIX = '.verify.json';
+/** The archive index of a custom-format backup (docs/index-format.md). */
+export const INDEX_SUFFIX = '.index.json';
 /** A create-only marker a running backup holds on its key (see electron/engine/backup/claim-key.ts). */
 export const CLAIM_SUFFIX = '.claim';
 export const ENCRYPTED_SUFFIX = '.enc';
@@ -69,7 +71,7 @@ const FILE_PATTERN = /^(.+)_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})\.(dump|s
 
 /** Recognises a backup object key in the seed's layout; returns null for anything else (sidecars included). */
 export function parseBackupKey(key: string): ParsedBackupKey | null {
-  if (key.endsWith(MANIFEST_SUFFIX) || key.endsWith(VERIFY_SUFFIX) || key.endsWith(CLAIM_SUFFIX)) return null;
+  if (key.endsWith(MANIFEST_SUFFIX) || key.endsWith(VERIFY_SUFFIX) || key.endsWith(CLAIM_SUFFIX) || key.endsWith(INDEX_SUFFIX)) return null;
   const parts = key.split('/');
   if (parts.length < 4) return null;
   const file = parts[parts.length - 1] ?? '';
@@ -127,4 +129,8 @@ export function backupKeyProblem(key: string, prefix?: string): string | null {
     if (p !== '' && !key.startsWith(`${p}/`)) return `it is outside the storage's prefix "${p}/"`;
   }
   return null;
+}
+
+export function indexKeyFor(backupKey: string): string {
+  return `${backupKey}${INDEX_SUFFIX}`;
 }

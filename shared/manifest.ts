@@ -21,6 +21,8 @@ export const tableCountSchema = z.object({
   schema: short(1024),
   name: short(1024),
   rows: z.number().int().nonnegative(),
+  /** Order-independent fingerprint of the rows (32 hex digits), when counted from the dump's COPY text. */
+  fingerprint: z.string().regex(/^[0-9a-f]{32}$/).optional(),
 });
 
 export const manifestSchema = z.looseObject({
@@ -58,6 +60,8 @@ export const manifestSchema = z.looseObject({
     .object({ algorithm: short(100), keyId: short(200) })
     .nullable()
     .default(null),
+  /** The archive index written beside a custom-format backup (<key>.index.json, docs/index-format.md). */
+  index: z.object({ sizeBytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
 });
 
 export type BackupManifest = z.infer<typeof manifestSchema>;

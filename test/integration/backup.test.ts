@@ -48,11 +48,16 @@ describe('backup to a local folder', () => {
     expect(manifest).toMatchObject({ database: ODD_DB_NAME, sizeBytes: bytes.length, sha256: r.sha256, label: 'before migration 42', pinned: true, rowCounts: 'exact', format: 'custom' });
     expect(manifest.server.version).toMatch(/^15\./);
     expect(manifest.pgDump.major).toBe(15);
+    // Counted from the dump's own COPY stream (no count(*) pass), with each table's fingerprint.
+    const fingerprint = expect.stringMatching(/^[0-9a-f]{32}$/) as unknown;
     expect(manifest.tables).toEqual(expect.arrayContaining([
-      { schema: 'sales', name: 'customers', rows: 20000 },
-      { schema: 'sales', name: 'orders', rows: 40000 },
-      { schema: 'Odd Schema', name: 'Table With "Quotes" and spaces', rows: 3 },
+      { schema: 'sales', name: 'customers', rows: 20000, fingerprint },
+      { schema: 'sales', name: 'orders', rows: 40000, fingerprint },
+      { schema: 'Odd Schema', name: 'Table With "Quotes" and spaces', rows: 3, fingerprint },
     ]));
+    // The archive index sits beside it, written before the manifest, which names its size and hash.
+    const indexText = await readFile(`${file}.index.json`);
+    expect(manifest.index).toEqual({ sizeBytes: indexText.length, sha256: createHash('sha256').update(indexText).digest('hex') });
     // The real pg_restore reads the whole table of contents, large objects included.
     const { stdout } = await execFileAsync(PG_RESTORE, ['--list', file]);
     expect(stdout).toContain('TABLE DATA sales orders');

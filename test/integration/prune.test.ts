@@ -40,6 +40,8 @@ describe('lifeboat prune against the S3 server', () => {
     await put(seedKey, 'seed bytes');
     const orphan = 'database_backups/2024/02/03/shop_20240203_030405.dump.manifest.json';
     await put(orphan, '{}');
+    const orphanIndex = 'database_backups/2024/02/03/shop_20240203_030405.dump.index.json';
+    await put(orphanIndex, '{}');
     const unrelated = 'database_backups/README.txt';
     await put(unrelated, 'not a backup');
     const before = await s3.listKeys('prune-me');
@@ -62,9 +64,11 @@ describe('lifeboat prune against the S3 server', () => {
     const result = JSON.parse(real.stdout) as { plan: { delete: number }; deletedKeys: string[]; orphans: string[] };
     expect(result.plan.delete).toBe(3);
     const after = await s3.listKeys('prune-me');
-    const expected = [keys[1], keys[40], keys[50], keys[400]].flatMap((k) => [k!, `${k!}.manifest.json`]).concat(unrelated).sort();
+    // Each backup keeps (or loses) its archive index with it.
+    const expected = [keys[1], keys[40], keys[50], keys[400]].flatMap((k) => [k!, `${k!}.index.json`, `${k!}.manifest.json`]).concat(unrelated).sort();
     expect(after).toEqual(expected);
-    expect(result.deletedKeys).toEqual(expect.arrayContaining([keys[70], `${keys[70]}.manifest.json`, `${keys[70]}.verify.json`, seedKey]));
+    expect(result.deletedKeys).toEqual(expect.arrayContaining([keys[70], `${keys[70]}.manifest.json`, `${keys[70]}.verify.json`, `${keys[70]}.index.json`, seedKey]));
+    expect(result.orphans).toEqual([orphanIndex, orphan]);
 
     // Idempotent: a second pass deletes nothing.
     const again = await runCli(['prune', '--to', to, '--json'], env);
@@ -75,7 +79,7 @@ describe('lifeboat prune against the S3 server', () => {
     const log = await runCli(['log', '--kind', 'prune', '--json'], env);
     const entries = JSON.parse(log.stdout) as ActivityEntry[];
     expect(entries.map((e) => e.outcome)).toEqual(['info', 'success', 'success']);
-    expect(entries[1]?.details).toMatchObject({ deleted: 3, orphans: 1 });
+    expect(entries[1]?.details).toMatchObject({ deleted: 3, orphans: 2 });
     expect(log.stdout).not.toContain(s3.secretAccessKey);
   });
 

@@ -1,6 +1,11 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
-import { buildBackupKey, manifestKeyFor } from '../../../shared/backup-key.js';
+import { buildBackupKey, indexKeyFor, manifestKeyFor } from '../../../shared/backup-key.js';
+import { buildIndex, serializeIndex, type ArchiveIndex } from '../archive/index-file.js';
+import { scanPlainSql } from '../archive/plain-sql-scan.js';
+import { countsFromScan } from '../archive/stream-counts.js';
+import { scanArchive } from '../archive/scan-archive.js';
+import { StreamTap } from '../archive/stream-tap.js';
 import { MANIFEST_FORMAT_VERSION, type BackupManifest, type TableCount } from '../../../shared/manifest.js';
 import { createEncryptStream } from '../crypto/encrypt-stream.js';
 import { ALGORITHM_NAME } from '../crypto/format.js';
@@ -72,6 +77,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   // What this run wrote and must remove on failure; it holds the key's claim, so nothing here is another run's.
   let createdKey: string | null = null;
   let createdManifest: string | null = null;
+  let createdIndex: string | null = null;
   let claim: KeyClaim | null = null;
   try {
     const info = await readServerInfo(client, conn);
@@ -123,10 +129,17 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
 
     const meter = new StreamMeter((n) => progress.addBytes(n));
     const gate = new EndGate(dumpError);
-    const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream)[] = [runningDump.child.stdout];
+    // The tap reads pg_dump's output in the same pass, without changing a byte: the archive's TOC
+    // and data block offsets (the index), and every table's exact row count and fingerprint from
+    // its COPY text, so the database is read once (no count(*) pass).
+    const tap = format === 'custom'
+      ? new StreamTap(async (source) => ({ kind: 'custom' as const, scan: await scanArchive(source) }))
+      : new StreamTap(async (source) => ({ kind: 'plain' as const, tables: await scanPlainSql(source) }));
+    const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream)[] = [runningDump.child.stdout, tap];
     // Encrypt before the meter, so the manifest's size and SHA-256 are of the stored bytes and
     // verify can check them without the key.
-    if (encryption) stages.push(createEncryptStream(encryption));
+    const encrypter = encryption ? createEncryptStream(encryption) : null;
+    if (encrypter) stages.push(encrypter);
     stages.push(meter, gate);
     let streamError = null as Error | null;
     const body = (pipeline as unknown as (...s: unknown[]) => Readable)(...stages, (err: Error | null) => {
@@ -145,9 +158,6 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    const counting = snapshot.countRows(countMode, signal);
-    // Keep the count's rejection from going unhandled while the upload is still running.
-    counting.catch(() => undefined);
     const uploadSettled = trackPendingCleanup({ what: `the incomplete upload of ${key} to ${storage.display}`, remedy: '`lifeboat prune` removes it once it is a day old' });
     try {
       createdKey = key;
@@ -172,11 +182,20 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     }
     throwIfAborted(signal, 'The backup');
 
-    const counts: { mode: BackupManifest['rowCounts']; tables: TableCount[]; note?: string } = await counting.catch((e: unknown) => {
-      if (signal?.aborted) throw cancelledError('The backup');
-      return countsUnavailable(e, conn);
-    });
+    const tapped = await tap.result;
+    const streamCounts = tapped ? countsFromScan(tapped) : null;
+    // Counts from the stream are exact whatever the size. Only when the stream could not be read
+    // (lz4/zstd compression, an archive the reader does not know) are the tables counted, still in
+    // pg_dump's snapshot, which this connection holds until now.
+    const counts: { mode: BackupManifest['rowCounts']; tables: TableCount[]; note?: string } = streamCounts
+      ? { mode: 'exact', tables: streamCounts }
+      : await snapshot.countRows(countMode, signal).catch((e: unknown) => {
+          if (signal?.aborted) throw cancelledError('The backup');
+          return countsUnavailable(e, conn);
+        });
     await snapshot.release();
+    const index: ArchiveIndex | null = tapped?.kind === 'custom' ? buildIndex(key, tapped.scan, encrypter ? encrypter.layout : null) : null;
+    if (format === 'custom' && !index) warnings.push(`No archive index was written for ${key} (${tap.failure?.message ?? 'the archive could not be read'}); show, peek and selective restore stream the whole backup instead.`);
     progress.setPhase('finalizing');
     const stored = await storage.head(key);
     if (!stored || stored.size !== meter.bytes) {
@@ -204,10 +223,22 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       lifeboatVersion: lifeboatVersion(),
       encryption: encryption ? { algorithm: ALGORITHM_NAME, keyId: encryption.id } : null,
     };
+    const indexText = index ? serializeIndex(index) : null;
+    if (indexText) manifest.index = { sizeBytes: indexText.sizeBytes, sha256: indexText.sha256 };
     throwIfAborted(signal, 'The backup');
     if (!claim.enforced && !(await claim.isStillOurs())) {
       createdKey = null; // another process took the claim over: the object may be its, not ours
       throw new LifeboatError('KEY_EXISTS', `Another backup took over ${key} while this one was running (${storage.display} ignores create-only writes); this backup is not kept. Run it again.`);
+    }
+    if (indexText) {
+      // Before the manifest (written last), and counted as ours before the write like it.
+      createdIndex = indexKeyFor(key);
+      try {
+        await storage.putSmall(createdIndex, indexText.text, { contentType: 'application/json', mode: 'create' });
+      } catch (e) {
+        if (e instanceof LifeboatError && e.code === 'KEY_EXISTS') createdIndex = null; // not ours: never delete it
+        throw e;
+      }
     }
     // Counted as ours before the write: if its answer is lost, a failure removes it with the object.
     createdManifest = manifestKeyFor(key);
@@ -219,6 +250,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     }
     createdKey = null;
     createdManifest = null;
+    createdIndex = null;
     await claim.release().catch(() => undefined);
     claim = null;
     progress.setPhase('done');
@@ -236,7 +268,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     dump?.kill();
     await snapshot?.release();
     await client.end().catch(() => undefined);
-    const ours = [createdKey, createdManifest].filter((k): k is string => k !== null);
+    const ours = [createdKey, createdIndex, createdManifest].filter((k): k is string => k !== null);
     if (ours.length > 0 && claim && (claim.enforced || (await claim.isStillOurs().catch(() => false)))) {
       await storage.delete(ours).catch(() => undefined);
     }

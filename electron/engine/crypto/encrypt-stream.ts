@@ -43,6 +43,11 @@ export class EncryptStream extends Transform {
     this.push(this.header);
   }
 
+  /** Where each plaintext byte lands in the stored object (for the archive index's ranges). */
+  get layout(): { headerBytes: number; chunkSize: number } {
+    return { headerBytes: this.header.length, chunkSize: this.chunkSize };
+  }
+
   private seal(plain: Buffer, flag: number, out: Buffer[]): void {
     if (this.index > 0xffffffff) throw new RangeError('too many chunks for one backup');
     out.push(...sealChunk(this.dataKey, chunkNonce(this.noncePrefix, this.index, flag), this.header, plain));

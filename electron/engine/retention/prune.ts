@@ -1,4 +1,4 @@
-import { CLAIM_SUFFIX, MANIFEST_SUFFIX, VERIFY_SUFFIX, backupKeyProblem, manifestKeyFor, parseBackupKey, verifyKeyFor } from '../../../shared/backup-key.js';
+import { CLAIM_SUFFIX, INDEX_SUFFIX, MANIFEST_SUFFIX, VERIFY_SUFFIX, backupKeyProblem, indexKeyFor, manifestKeyFor, parseBackupKey, verifyKeyFor } from '../../../shared/backup-key.js';
 import { planRetention, type RetentionPlan, type RetentionPolicy } from '../../../shared/retention.js';
 import { listBackups } from '../backup/list-backups.js';
 import { LifeboatError } from '../errors.js';
@@ -20,9 +20,9 @@ export interface PruneResult {
   storage: string;
   dryRun: boolean;
   plan: RetentionPlan;
-  /** Objects deleted (backups with their manifest and verify record), or that would be. */
+  /** Objects deleted (backups with their manifest, index and verify record), or that would be. */
   deletedKeys: string[];
-  /** Sidecars whose backup object is gone: manifests and verify records. */
+  /** Sidecars whose backup object is gone: manifests, indexes and verify records. */
   orphans: string[];
   incompleteUploads: IncompleteUploads;
   /** Claims older than a day whose backup never finished, removed (or that would be) with what they left at their key. */
@@ -30,6 +30,11 @@ export interface PruneResult {
 }
 
 const DAY_MS = 86_400_000;
+const SIDECAR_SUFFIXES = [MANIFEST_SUFFIX, VERIFY_SUFFIX, INDEX_SUFFIX];
+
+function sidecarsOf(key: string): string[] {
+  return [indexKeyFor(key), verifyKeyFor(key), manifestKeyFor(key)];
+}
 
 /**
  * Applies a retention policy to one storage prefix: plans first (from one listing), then deletes
@@ -48,13 +53,14 @@ export async function prune(storage: BackupStorage, opts: PruneOptions): Promise
   const claims: { key: string; lastModified: Date }[] = [];
   for await (const o of storage.list(`${opts.prefix}/`)) {
     if (backupKeyProblem(o.key, opts.prefix) !== null) continue; // never delete what could leave the prefix
-    if (o.key.endsWith(MANIFEST_SUFFIX) || o.key.endsWith(VERIFY_SUFFIX)) sidecars.push(o.key);
+    if (SIDECAR_SUFFIXES.some((s) => o.key.endsWith(s))) sidecars.push(o.key);
     else if (o.key.endsWith(CLAIM_SUFFIX)) claims.push(o);
     else objects.add(o.key);
   }
   const orphans = sidecars
     .filter((k) => {
-      const base = k.endsWith(MANIFEST_SUFFIX) ? k.slice(0, -MANIFEST_SUFFIX.length) : k.slice(0, -VERIFY_SUFFIX.length);
+      const suffix = SIDECAR_SUFFIXES.find((s) => k.endsWith(s)) ?? '';
+      const base = k.slice(0, -suffix.length);
       // Only sidecars of keys in the backup layout: never touch files we do not understand.
       return parseBackupKey(base) !== null && !objects.has(base);
     })
@@ -62,7 +68,7 @@ export async function prune(storage: BackupStorage, opts: PruneOptions): Promise
 
   const doomed = plan.backups.filter((b) => b.action === 'delete').map((b) => b.key);
   const sidecarSet = new Set(sidecars);
-  const deletedKeys = doomed.flatMap((k) => [k, ...[manifestKeyFor(k), verifyKeyFor(k)].filter((s) => sidecarSet.has(s))]);
+  const deletedKeys = doomed.flatMap((k) => [k, ...sidecarsOf(k).filter((s) => sidecarSet.has(s))]);
   if (!opts.dryRun) {
     // Belt and braces: the planner already promises this; a bug there must not cost a pinned backup.
     const protectedOnes = plan.backups.filter((b) => {
@@ -71,7 +77,7 @@ export async function prune(storage: BackupStorage, opts: PruneOptions): Promise
     });
     if (protectedOnes.length > 0) throw new LifeboatError('INTERNAL', `Refusing to prune: the plan would delete ${protectedOnes[0]?.key}, which is pinned or has a manifest Lifeboat does not understand.`);
     for (const key of doomed) {
-      const batch = [key, manifestKeyFor(key), verifyKeyFor(key)].filter((k) => k === key || sidecarSet.has(k));
+      const batch = [key, ...sidecarsOf(key)].filter((k) => k === key || sidecarSet.has(k));
       await storage.delete(batch);
     }
     if (orphans.length > 0) await storage.delete(orphans);
@@ -86,7 +92,8 @@ export async function prune(storage: BackupStorage, opts: PruneOptions): Promise
   if (!opts.dryRun) {
     for (const claimKey of staleClaims) {
       const key = claimKey.slice(0, -CLAIM_SUFFIX.length);
-      const unfinished = objects.has(key) && !sidecarNames.has(manifestKeyFor(key)) ? [key] : [];
+      // An index is written just before the manifest: a killed backup may have left one.
+      const unfinished = objects.has(key) && !sidecarNames.has(manifestKeyFor(key)) ? [key, ...(sidecarNames.has(indexKeyFor(key)) ? [indexKeyFor(key)] : [])] : [];
       await storage.delete([...unfinished, claimKey]);
     }
   }
