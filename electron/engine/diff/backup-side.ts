@@ -4,7 +4,9 @@ import { ByteReader } from '../archive/byte-reader.js';
 import { BlockDecoder } from '../archive/block-decoder.js';
 import { decodeCopyLine } from '../archive/copy-text.js';
 import { BLK_BLOBS, columnsOfCopyStatement, readArchiveHead, readBlockStart, readChunks, readToc, skipBlobs } from '../archive/custom-format.js';
-import { scanArchive } from '../archive/scan-archive.js';
+import { parseIndexText, type ArchiveIndex } from '../archive/index-file.js';
+import { scanArchive, type ArchiveScan } from '../archive/scan-archive.js';
+import { indexKeyFor } from '../../../shared/backup-key.js';
 import type { BackupTable } from '../../../shared/backup-contents.js';
 import { LifeboatError } from '../errors.js';
 import { resolveBackup, type BackupSource } from '../restore/backup-source.js';
@@ -33,27 +35,48 @@ async function archiveBytes(source: BackupSource, signal: AbortSignal | undefine
   return opened.stream as AsyncIterable<Buffer>;
 }
 
-/** Tables (counts, fingerprints) and definitions of a backup, read from the archive. */
-export async function readBackupSide(key: string, opts: BackupSideOptions): Promise<DiffSide> {
-  const source = await customSource(key, opts);
-  let scan;
-  try {
-    scan = await scanArchive(await archiveBytes(source, opts.signal));
-  } catch (e) {
-    throw e instanceof LifeboatError ? e : describeStreamError(e, key);
-  }
-  const blocks = new Map(scan.blocks.map((b) => [b.dumpId, b]));
+/** The backup's index sidecar when it has a valid one (it is untrusted: parseIndexText validates it). */
+async function indexOf(source: BackupSource): Promise<ArchiveIndex | null> {
+  const text = await source.storage.getSmall(indexKeyFor(source.key));
+  if (text === null) return null;
+  const read = parseIndexText(text, source.key);
+  return read.status === 'ok' ? read.index : null;
+}
+
+type Entries = readonly { dumpId: number; desc: string | null; namespace: string | null; tag: string | null; defn: string | null }[];
+type Blocks = readonly { dumpId: number; rows: number | null; rawBytes: number | null; fingerprint: string | null; stored?: { offset: number; end: number }; offset?: number; end?: number }[];
+
+function sideOf(key: string, entries: Entries, blockList: Blocks): DiffSide {
+  const blocks = new Map(blockList.map((b) => [b.dumpId, b]));
   const tables: BackupTable[] = [];
   const definitions: TocDefinition[] = [];
-  for (const e of scan.toc) {
+  for (const e of entries) {
     if (e.desc === 'TABLE DATA') {
       const b = blocks.get(e.dumpId);
-      tables.push({ schema: e.namespace ?? '', name: e.tag ?? '', rows: b?.rows ?? null, storedBytes: b ? b.end - b.offset : null, rawBytes: b?.rawBytes ?? null, fingerprint: b?.fingerprint ?? null });
+      const stored = b?.stored ? b.stored.end - b.stored.offset : b?.end !== undefined && b.offset !== undefined ? b.end - b.offset : null;
+      tables.push({ schema: e.namespace ?? '', name: e.tag ?? '', rows: b?.rows ?? null, storedBytes: stored, rawBytes: b?.rawBytes ?? null, fingerprint: b?.fingerprint ?? null });
     } else if (e.desc) {
       definitions.push({ kind: e.desc, schema: e.namespace, name: e.tag ?? '', defn: e.defn ?? '' });
     }
   }
   return { label: key, tables, definitions };
+}
+
+/**
+ * Tables (counts, fingerprints) and definitions of a backup: from its index sidecar when it has a
+ * valid one (a small read, whatever the archive's size), else by reading the archive once.
+ */
+export async function readBackupSide(key: string, opts: BackupSideOptions): Promise<DiffSide> {
+  const source = await customSource(key, opts);
+  const index = await indexOf(source);
+  if (index) return sideOf(key, index.entries, index.blocks);
+  let scan: ArchiveScan;
+  try {
+    scan = await scanArchive(await archiveBytes(source, opts.signal));
+  } catch (e) {
+    throw e instanceof LifeboatError ? e : describeStreamError(e, key);
+  }
+  return sideOf(key, scan.toc, scan.blocks);
 }
 
 /**
