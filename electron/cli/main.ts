@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { removeDeadScratch } from '../engine/restore/scratch-file.js';
 import { lifeboatVersion } from '../engine/version.js';
 import { registerBackup } from './commands/backup.js';
+import { registerBrowse } from './commands/browse.js';
 import { registerDecrypt } from './commands/decrypt.js';
 import { registerDiff } from './commands/diff.js';
 import { registerExtract } from './commands/extract.js';
@@ -52,6 +53,7 @@ registerRestore(program, globals);
 registerTemp(program);
 registerExtract(program, globals);
 registerVerify(program, globals);
+registerBrowse(program);
 registerDiff(program, globals);
 
 try {
