@@ -3,10 +3,12 @@
 import { ByteReader } from '../archive/byte-reader.js';
 import { BlockDecoder } from '../archive/block-decoder.js';
 import { decodeCopyLine } from '../archive/copy-text.js';
-import { BLK_BLOBS, columnsOfCopyStatement, readArchiveHead, readBlockStart, readChunks, readToc, skipBlobs } from '../archive/custom-format.js';
-import { parseIndexText, type ArchiveIndex } from '../archive/index-file.js';
+import { ArchiveInts, BLK_BLOBS, BLK_DATA, columnsOfCopyStatement, readArchiveHead, readBlockStart, readChunks, readToc, skipBlobs, type ArchiveCompression } from '../archive/custom-format.js';
+import { readArchiveIndex } from '../archive/browse.js';
+import type { ArchiveIndex } from '../archive/index-file.js';
+import { readBlockBytes } from '../archive/ranged-block.js';
 import { scanArchive, type ArchiveScan } from '../archive/scan-archive.js';
-import { indexKeyFor } from '../../../shared/backup-key.js';
+import { keychainKeyResolver } from '../profiles/key-store.js';
 import type { BackupTable } from '../../../shared/backup-contents.js';
 import { LifeboatError } from '../errors.js';
 import { resolveBackup, type BackupSource } from '../restore/backup-source.js';
@@ -37,9 +39,7 @@ async function archiveBytes(source: BackupSource, signal: AbortSignal | undefine
 
 /** The backup's index sidecar when it has a valid one (it is untrusted: parseIndexText validates it). */
 async function indexOf(source: BackupSource): Promise<ArchiveIndex | null> {
-  const text = await source.storage.getSmall(indexKeyFor(source.key));
-  if (text === null) return null;
-  const read = parseIndexText(text, source.key);
+  const read = await readArchiveIndex(source.storage, source.key);
   return read.status === 'ok' ? read.index : null;
 }
 
@@ -120,70 +120,112 @@ class RowSplitter {
   }
 }
 
+/** Decodes one data block's chunks (the reader is just past its start) into rows for `onRow`. */
+async function blockRows(r: ByteReader, ints: ArchiveInts, compression: ArchiveCompression, onRow: (row: TextRow) => void, what: string): Promise<void> {
+  const splitter = new RowSplitter(onRow);
+  const decoder = new BlockDecoder(compression, (text) => splitter.push(text));
+  try {
+    const whole = await readChunks(r, ints, async (bytes) => {
+      await decoder.write(bytes);
+      return splitter.failure === null;
+    });
+    if (whole) await decoder.end();
+  } finally {
+    decoder.destroy();
+  }
+  if (splitter.failure !== null) throw splitter.failure;
+  if (splitter.cutOff) throw new LifeboatError('INTEGRITY_FAILED', `The data of ${what} ends in the middle of a row; the backup is damaged.`);
+}
+
+function unreadable(compression: string, key: string): LifeboatError {
+  return new LifeboatError('BAD_INPUT', `Backup ${key} is compressed with ${compression}, which Lifeboat cannot read row by row yet; compare it by table (without --table).`);
+}
+
 /**
- * One table's rows in a backup: the archive is read from its start, blocks of other tables are
- * passed over, and the table's block is decompressed and parsed as it streams.
+ * One table's rows in a backup. With a valid index, only the table's data block is downloaded
+ * (ranged reads; whole chunks of an encrypted backup) and must start with the dump id the index
+ * promised; without one — or when the index proves wrong before any row was handed on — the archive
+ * is read from its start, other tables' blocks passed over. The block is decompressed and parsed as it streams.
  */
 export function backupRows(key: string, table: QualifiedName, opts: BackupSideOptions): OpenRows {
+  const what = `${table.schema}.${table.name} in backup ${key}`;
   return async () => {
     const source = await customSource(key, opts);
-    const r = new ByteReader(await archiveBytes(source, opts.signal));
-    const { head, ints } = await readArchiveHead(r);
-    const toc = await readToc(head, ints);
-    const entry = toc.find((e) => e.desc === 'TABLE DATA' && e.namespace === table.schema && e.tag === table.name);
-    if (!entry) {
-      await r.close();
-      throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in backup ${key}; check --table (schema.name).`);
-    }
-    if (head.compression !== 'none' && head.compression !== 'gzip') {
-      await r.close();
-      throw new LifeboatError('BAD_INPUT', `Backup ${key} is compressed with ${head.compression}, which Lifeboat cannot read row by row yet; compare it by table (without --table).`);
-    }
-    const each = async (onRow: (row: TextRow) => void): Promise<void> => {
-      try {
-        while (!(await r.atEnd())) {
-          const { type, dumpId } = await readBlockStart(r, ints);
-          if (type === BLK_BLOBS) {
-            await skipBlobs(r, ints);
-            continue;
-          }
-          if (dumpId !== entry.dumpId) {
-            await readChunks(r, ints, () => true);
-            continue;
-          }
-          const splitter = new RowSplitter(onRow);
-          const decoder = new BlockDecoder(head.compression, (text) => splitter.push(text));
-          try {
-            const whole = await readChunks(r, ints, async (bytes) => {
-              await decoder.write(bytes);
-              return splitter.failure === null;
-            });
-            if (whole) await decoder.end();
-          } finally {
-            decoder.destroy();
-          }
-          if (splitter.failure !== null) throw splitter.failure;
-          if (splitter.cutOff) throw new LifeboatError('INTEGRITY_FAILED', `The data of ${table.schema}.${table.name} in backup ${key} ends in the middle of a row; the backup is damaged.`);
-          return;
+    const index = await indexOf(source);
+    const indexed = index?.entries.find((e) => e.desc === 'TABLE DATA' && e.namespace === table.schema && e.tag === table.name);
+    const block = indexed && index ? index.blocks.find((b) => b.dumpId === indexed.dumpId && b.type === BLK_DATA) : undefined;
+    if (index && indexed && block) {
+      if (index.archive.compression !== 'none' && index.archive.compression !== 'gzip') throw unreadable(index.archive.compression, key);
+      const viaIndex = async (onRow: (row: TextRow) => void): Promise<boolean> => {
+        let handed = false;
+        const r = new ByteReader(readBlockBytes(source.storage, key, index, block, keychainKeyResolver(opts.env), opts.signal), block.archive.offset);
+        try {
+          const ints = new ArchiveInts(r, index.archive.intSize, index.archive.offSize);
+          const start = await readBlockStart(r, ints);
+          if (start.type !== BLK_DATA || start.dumpId !== indexed.dumpId) return false;
+          await blockRows(r, ints, index.archive.compression, (row) => {
+            handed = true;
+            onRow(row);
+          }, what);
+          return true;
+        } catch (e) {
+          // A wrong offset found before any row went out falls back to the stream; after, it fails.
+          if (handed || e instanceof LifeboatError || opts.signal?.aborted) throw e;
+          return false;
+        } finally {
+          await r.close();
         }
-      } catch (e) {
-        throw e instanceof LifeboatError ? e : describeStreamError(e, key);
-      } finally {
-        await r.close();
-      }
-    };
-    return { columns: columnsOfCopyStatement(entry.copyStmt), each };
+      };
+      const each = async (onRow: (row: TextRow) => void): Promise<void> => {
+        if (!(await viaIndex(onRow))) await (await streamRows(source, key, table, opts)).each(onRow);
+      };
+      return { columns: columnsOfCopyStatement(indexed.copyStmt), each };
+    }
+    return streamRows(source, key, table, opts);
   };
 }
 
-/** The table's definitions from a backup's table of contents (read from the archive's start only). */
-export async function readBackupToc(key: string, opts: BackupSideOptions): Promise<TocDefinition[]> {
+async function streamRows(source: BackupSource, key: string, table: QualifiedName, opts: BackupSideOptions): Promise<{ columns: string[]; each: (onRow: (row: TextRow) => void) => Promise<void> }> {
+  const what = `${table.schema}.${table.name} in backup ${key}`;
+  const r = new ByteReader(await archiveBytes(source, opts.signal));
+  const { head, ints } = await readArchiveHead(r);
+  const toc = await readToc(head, ints);
+  const entry = toc.find((e) => e.desc === 'TABLE DATA' && e.namespace === table.schema && e.tag === table.name);
+  if (!entry) {
+    await r.close();
+    throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in backup ${key}; check --table (schema.name).`);
+  }
+  if (head.compression !== 'none' && head.compression !== 'gzip') {
+    await r.close();
+    throw unreadable(head.compression, key);
+  }
+  const each = async (onRow: (row: TextRow) => void): Promise<void> => {
+    try {
+      while (!(await r.atEnd())) {
+        const { type, dumpId } = await readBlockStart(r, ints);
+        if (type === BLK_BLOBS) await skipBlobs(r, ints);
+        else if (dumpId !== entry.dumpId) await readChunks(r, ints, () => true);
+        else return await blockRows(r, ints, head.compression, onRow, what);
+      }
+    } catch (e) {
+      throw e instanceof LifeboatError ? e : describeStreamError(e, key);
+    } finally {
+      await r.close();
+    }
+  };
+  return { columns: columnsOfCopyStatement(entry.copyStmt), each };
+}
+
+/** A backup's definitions (its table of contents): from the index when valid, else the archive's start only. */
+export async function readBackupToc(key: string, opts: BackupSideOptions): Promise<readonly TocDefinition[]> {
   const source = await customSource(key, opts);
+  const index = await indexOf(source);
+  if (index) return sideOf(key, index.entries, index.blocks).definitions;
   const r = new ByteReader(await archiveBytes(source, opts.signal));
   try {
     const { head, ints } = await readArchiveHead(r);
     const toc = await readToc(head, ints);
-    return toc.filter((e) => e.desc).map((e) => ({ kind: e.desc ?? '', schema: e.namespace, name: e.tag ?? '', defn: e.defn ?? '' }));
+    return sideOf(key, toc, []).definitions;
   } finally {
     await r.close();
   }
