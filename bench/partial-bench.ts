@@ -29,6 +29,7 @@ const runs = Number(values.runs);
 if (!(scale > 0) || !Number.isInteger(runs) || runs < 1) throw new Error('Use --scale N (> 0, 1 = about 2 GiB) and --runs N (≥ 1).');
 const sizeMiB = Math.round(2048 * scale);
 const BIN = '/usr/lib/postgresql/15/bin';
+const kib = (n: number): string => (n >= 10 * 1024 * 1024 ? mib(n) : `${(n / 1024).toFixed(0)} KiB`);
 const secs = (ms: number): string => (ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`);
 
 const repoRoot = findRepoRoot(import.meta.dirname);
@@ -42,7 +43,7 @@ try {
   const { bytes: dbBytes, orderRows } = await buildPartialDatabase(pg, 'bench', sizeMiB);
   log(`database: ${mib(dbBytes)}`);
   const env = { ...process.env, ...s3.env, LIFEBOAT_HOME: path.join(work, 'home'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-  const to = s3.storageUrl('bench').replace(s3.endpoint, proxy.endpoint);
+  const to = s3.storageUrl('bench').replace(encodeURIComponent(s3.endpoint), encodeURIComponent(proxy.endpoint));
   const lifeboat = (args: string[]): Promise<Measurement> => measure(process.execPath, [cli, ...args], env);
 
   // Two backups for the diffs, 1% of the orders changed in between (keys are per second).
@@ -95,7 +96,7 @@ try {
       const m = await v.run();
       (results[v.name] ??= []).push(m);
       (read[v.name] ??= []).push(proxy.bytes());
-      log(`run ${i + 1} ${v.name}: ${secs(m.wallMs)}, read ${mib(proxy.bytes())}, peak RSS ${m.peakRssMiB.toFixed(0)} MiB`);
+      log(`run ${i + 1} ${v.name}: ${secs(m.wallMs)}, read ${kib(proxy.bytes())}, peak RSS ${m.peakRssMiB.toFixed(0)} MiB`);
       // A new backup each second (keys are per second).
       if (v.name === 'b') await new Promise((r) => setTimeout(r, 1100));
     }
@@ -108,7 +109,7 @@ try {
   const ok = (b: boolean): string => (b ? 'met' : '**missed**');
   const na = 'not measured: the command is not on this branch yet';
   const row = (label: string, name: string): string =>
-    got(name) ? `| ${label} | ${secs(wall(name))} | ${(wall(name) / wall('r')).toFixed(3)} | ${mib(readOf(name))} (${((100 * readOf(name)) / archiveBytes).toFixed(1)}%) | ${rss(name).toFixed(0)} MiB |` : `| ${label} | ${na} | | | |`;
+    got(name) ? `| ${label} | ${secs(wall(name))} | ${(wall(name) / wall('r')).toFixed(3)} | ${kib(readOf(name))} (${((100 * readOf(name)) / archiveBytes).toFixed(1)}%) | ${rss(name).toFixed(0)} MiB |` : `| ${label} | ${na} | | | |`;
   const targets: [string, boolean | null, string][] = [
     ['extract 10 rows, small table: bytes read ≤ 2% of the archive', readOf('e') / archiveBytes <= 0.02, `${((100 * readOf('e')) / archiveBytes).toFixed(1)}%`],
     ['extract 10 rows, small table: wall ≤ 0.1 × full restore', wall('e') / wall('r') <= 0.1, (wall('e') / wall('r')).toFixed(3)],
