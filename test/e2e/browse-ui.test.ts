@@ -90,7 +90,7 @@ describe('Browse and Compare in Chromium', () => {
     // The last row in physical order, as pg_dump wrote it: order 10, moved to the end by its update.
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('changed');
     expect(await page.evaluate(() => document.activeElement?.closest('[role="row"]')?.getAttribute('aria-rowindex'))).toBe('301');
-    await screenshot(page, '20-browse-backup');
+    await screenshot(page, '30-browse-backup');
 
     await page.getByRole('button', { name: 'Recover rows…' }).click();
     await page.getByRole('heading', { name: 'Partial recovery: shop' }).waitFor();
@@ -113,7 +113,7 @@ describe('Browse and Compare in Chromium', () => {
     const rows = page.getByRole('table', { name: /Rows of public\.orders that changed, by id/ });
     await rows.waitFor({ timeout: 60_000 });
     expect(await rows.getByRole('row').nth(1).textContent()).toBe('10changednote10, 11, order 1010, 11, changed');
-    await screenshot(page, '21-compare-backups');
+    await screenshot(page, '31-compare-backups');
 
     await page.getByRole('button', { name: 'What changed since this backup?' }).click();
     await page.getByRole('heading', { name: /→ the live database$/ }).waitFor({ timeout: 60_000 });
