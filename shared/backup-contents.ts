@@ -92,4 +92,6 @@ export interface TableRowDiff {
   changes: RowChange[];
   /** True when more changes exist than were returned. */
   truncated: boolean;
+  /** How many rows were added, removed and changed in all (complete even when `changes` is truncated). */
+  counts?: { added: number; removed: number; changed: number };
 }

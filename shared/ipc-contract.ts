@@ -12,6 +12,7 @@ import type { ActivityEntry } from './activity.js';
 import type { RetentionPlan } from './retention.js';
 import type { StatusReport } from './report.js';
 import type { DeliveryStatus } from './notification.js';
+import type { BackupContents, BackupDiff, TablePeek, TableRowDiff } from './backup-contents.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shapes that cross the boundary
@@ -294,6 +295,17 @@ export const callSchemas = {
     })
     .strict(),
   'report.get': z.object({ days: z.number().int().min(1).max(366) }).strict(),
+  // Browse and Compare: read from a backup's index and data blocks, nothing is restored.
+  /** A backup's schemas, tables (rows, size) and other objects. */
+  'browse.show': z.object({ targetId: id, key: backupKey }).strict(),
+  /** The first rows of one table, straight from the backup. */
+  'browse.peek': z.object({ targetId: id, key: backupKey, table: tableName, limit: z.number().int().min(1).max(1000).optional() }).strict(),
+  /** What changed from one backup (before) to another (after): tables and definitions. */
+  'compare.backups': z.object({ targetId: id, before: backupKey, after: backupKey }).strict(),
+  /** What changed in the target's live database since this backup. */
+  'compare.live': z.object({ targetId: id, key: backupKey }).strict(),
+  /** The rows of one table that changed, by primary key; after is another backup, or absent for the live database. */
+  'compare.rows': z.object({ targetId: id, before: backupKey, after: backupKey.optional(), table: tableName, limit: z.number().int().min(1).max(1000).optional() }).strict(),
 } as const;
 
 export type CallName = keyof typeof callSchemas;
@@ -339,6 +351,11 @@ export interface CallResponses {
   'notifications.test': { deliveries: DeliveryView[] };
   'activity.list': ActivityEntry[];
   'report.get': { report: StatusReport; html: string };
+  'browse.show': BackupContents;
+  'browse.peek': TablePeek;
+  'compare.backups': BackupDiff;
+  'compare.live': BackupDiff;
+  'compare.rows': TableRowDiff;
 }
 export type CallResponse<K extends CallName> = CallResponses[K];
 

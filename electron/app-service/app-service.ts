@@ -20,6 +20,7 @@ import { lifeboatVersion } from '../engine/version.js';
 import { createAutomationService } from './automation-service.js';
 import type { EventSink } from './event-sink.js';
 import { JobRegistry } from './job-registry.js';
+import { createBrowseHandlers } from './browse-handlers.js';
 import { createRestoreHandlers } from './restore-handlers.js';
 import { ProfileTargetStore } from './profile-target-store.js';
 import type { TargetRepository } from './target-repository.js';
@@ -100,8 +101,19 @@ export function createAppService(opts: AppServiceOptions): AppService {
     },
   });
 
+  const browseHandlers = createBrowseHandlers({
+    env,
+    targets,
+    pgBinDir: opts.pgBinDir,
+    withPassword,
+    rememberSecret: (secret) => {
+      if (secret) heldPasswords.add(secret);
+    },
+  });
+
   const handlers: ServiceHandlers = {
     ...restoreHandlers,
+    ...browseHandlers,
     'app.info': () =>
       Promise.resolve({ version: lifeboatVersion(), platform: process.platform, shell: opts.shell, defaultStorageUrl: targets.defaultStorageUrl() }),
 

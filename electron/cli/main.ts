@@ -4,6 +4,7 @@ import { lifeboatVersion } from '../engine/version.js';
 import { registerBackup } from './commands/backup.js';
 import { registerBrowse } from './commands/browse.js';
 import { registerDecrypt } from './commands/decrypt.js';
+import { registerDiff } from './commands/diff.js';
 import { registerExtract } from './commands/extract.js';
 import { registerKey } from './commands/key.js';
 import { registerList } from './commands/list.js';
@@ -53,6 +54,7 @@ registerTemp(program);
 registerExtract(program, globals);
 registerVerify(program, globals);
 registerBrowse(program);
+registerDiff(program, globals);
 
 try {
   await program.parseAsync(process.argv);

@@ -10,7 +10,9 @@ import { Toaster } from './components/shell/Toaster.js';
 import { AppSkeleton } from './components/ui/Skeleton.js';
 import { ActivityScreen } from './screens/ActivityScreen.js';
 import { BackupNowScreen } from './screens/BackupNowScreen.js';
+import { BrowseScreen } from './screens/BrowseScreen.js';
 import { CalendarScreen } from './screens/CalendarScreen.js';
+import { CompareScreen } from './screens/CompareScreen.js';
 import { DatabasesScreen } from './screens/DatabasesScreen.js';
 import { ExtractScreen } from './screens/ExtractScreen.js';
 import { FirstRunScreen } from './screens/FirstRunScreen.js';
@@ -25,7 +27,7 @@ import { selectedTarget, useTargets } from './stores/targets-store.js';
 export function App() {
   const { loaded, targets, error } = useTargets();
   const target = useTargets(selectedTarget);
-  const { screen, go, firstRun, setFirstRun, chosenKey } = useNav();
+  const { screen, go, firstRun, setFirstRun, chosenKey, chosenTable } = useNav();
   const [trayOpen, setTrayOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
   const closeTray = useCallback(() => setTrayOpen(false), []);
@@ -48,6 +50,7 @@ export function App() {
     schedule: () => go('schedule'),
     activity: () => go('activity'),
     log: () => go('log'),
+    browse: () => go('browse'),
     databases: () => go('databases'),
     jobs: () => setTrayOpen((o) => !o),
     help: () => setHelpOpen(true),
@@ -77,11 +80,13 @@ export function App() {
           {screen === 'calendar' && <CalendarScreen target={target} />}
           {screen === 'backup-now' && <BackupNowScreen target={target} />}
           {screen === 'restore' && <RestoreScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
-          {screen === 'extract' && <ExtractScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
+          {screen === 'extract' && <ExtractScreen key={`${target.id}:${chosenKey ?? ''}:${chosenTable ?? ''}`} target={target} />}
           {screen === 'activity' && <ActivityScreen />}
           {screen === 'databases' && <DatabasesScreen />}
           {screen === 'schedule' && <ScheduleScreen target={target} />}
           {screen === 'log' && <LogReportScreen targets={targets} />}
+          {screen === 'browse' && <BrowseScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
+          {screen === 'compare' && <CompareScreen key={`${target.id}:${chosenKey ?? ''}`} target={target} />}
         </main>
       </div>
       {trayOpen && <JobsTray onClose={closeTray} />}

@@ -60,6 +60,7 @@ describe('IPC contract validation', () => {
       'extract.preview': true, 'extract.export': true, 'extract.copy': true, 'backup.verify': true, 'backup.pin': true,
       'schedules.list': true, 'schedules.save': true, 'schedules.remove': true, 'schedules.runNow': true, 'schedules.preview': true, 'schedules.calendar': true,
       'retention.preview': true, 'notifications.list': true, 'notifications.test': true, 'activity.list': true, 'report.get': true,
+      'browse.show': true, 'browse.peek': true, 'compare.backups': true, 'compare.live': true, 'compare.rows': true,
     };
     expect(Object.keys(responses).sort()).toEqual([...CALL_NAMES].sort());
     const events: Record<keyof EventPayloads, true> = { 'job.started': true, 'job.progress': true, 'job.finished': true, 'backups.changed': true, 'targets.changed': true, 'schedules.changed': true };

@@ -110,6 +110,12 @@ export function BackupTable({ caption, targetId, backups, withDate = false }: Pr
                   >
                     Verify
                   </button>
+                  <button type="button" aria-label={`Browse the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => useNav.getState().openWith('browse', b.key)}>
+                    Browse
+                  </button>
+                  <button type="button" aria-label={`Compare the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => useNav.getState().openWith('compare', b.key)}>
+                    Compare…
+                  </button>
                   <button type="button" aria-label={`Extract rows from the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => useNav.getState().openWith('extract', b.key)}>
                     Extract rows…
                   </button>

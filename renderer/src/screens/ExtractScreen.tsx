@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { RowPreview, TableInBackup, TargetView } from '../../../shared/ipc-contract.js';
 import { client, errorMessage } from '../api/client.js';
 import { BackupChoiceFields, toBackupChoice, type BackupChoiceState } from '../components/BackupChoiceFields.js';
@@ -27,6 +27,8 @@ function download(filename: string, mimeType: string, content: string): void {
 export function ExtractScreen({ target }: { target: TargetView }) {
   const ids = useId();
   const chosenKey = useNav((s) => s.chosenKey);
+  // A table chosen while browsing the backup ("Recover rows…") starts out picked.
+  const chosenTable = useNav((s) => s.chosenTable);
   const [backup, setBackup] = useState<BackupChoiceState>({ kind: chosenKey ? 'key' : 'latest', key: chosenKey ?? '' });
   const [tables, setTables] = useState<{ key: string; tables: TableInBackup[] } | null>(null);
   const [picked, setPicked] = useState<string[]>([]);
@@ -60,8 +62,13 @@ export function ExtractScreen({ target }: { target: TargetView }) {
     run(async () => {
       const r = await client().call('extract.tables', { targetId: target.id, backup: toBackupChoice(backup) });
       setTables(r);
-      setPicked([]);
+      setPicked(chosenTable && r.tables.some((t) => `${t.schema}.${t.name}` === chosenTable) ? [chosenTable] : []);
     });
+  // Coming from Browse with a table: its backup's tables are listed at once, that table picked.
+  useEffect(() => {
+    if (chosenKey && chosenTable) void loadTables();
+    // Once, when the screen opens (it is keyed by the chosen backup and table).
+  }, []);
   const prepare = () =>
     run(async () => {
       const key = tables?.key;

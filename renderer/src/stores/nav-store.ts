@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import { addMonths, type YearMonth } from '../lib/calendar.js';
 
-export type Screen = 'calendar' | 'backup-now' | 'restore' | 'extract' | 'activity' | 'databases' | 'schedule' | 'log';
+export type Screen = 'calendar' | 'backup-now' | 'restore' | 'extract' | 'activity' | 'databases' | 'schedule' | 'log' | 'browse' | 'compare';
 
 interface NavState {
   screen: Screen;
@@ -11,9 +11,11 @@ interface NavState {
   query: string;
   /** True while the first-run guide is shown (set when the app starts with no database). */
   firstRun: boolean;
-  /** A backup chosen on the calendar for the restore wizard or partial recovery. */
+  /** A backup chosen on the calendar for the restore wizard, partial recovery, Browse or Compare. */
   chosenKey: string | null;
-  openWith: (screen: 'restore' | 'extract', key: string | null) => void;
+  /** A table chosen while browsing a backup ("Recover rows…" opens partial recovery with it). */
+  chosenTable: string | null;
+  openWith: (screen: 'restore' | 'extract' | 'browse' | 'compare', key: string | null, table?: string | null) => void;
   setFirstRun: (on: boolean) => void;
   go: (screen: Screen) => void;
   shiftMonth: (n: number) => void;
@@ -36,7 +38,8 @@ export const useNav = create<NavState>()((set, get) => ({
   query: '',
   firstRun: false,
   chosenKey: null,
-  openWith: (screen, chosenKey) => set({ screen, chosenKey }),
+  chosenTable: null,
+  openWith: (screen, chosenKey, chosenTable = null) => set({ screen, chosenKey, chosenTable }),
   setFirstRun: (firstRun) => set({ firstRun }),
   go: (screen) => set({ screen }),
   shiftMonth: (n) => set({ month: addMonths(get().month, n) }),

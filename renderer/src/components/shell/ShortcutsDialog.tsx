@@ -9,6 +9,7 @@ const WORDS: Record<ShortcutId, string> = {
   schedule: 'Schedules',
   activity: 'Activity',
   log: 'Reports',
+  browse: 'Browse the backup chosen on the calendar',
   databases: 'Settings (databases)',
   jobs: 'Show or hide running jobs',
   help: 'This list',

@@ -1,4 +1,4 @@
-import { Activity, CalendarDays, Database, FileText, Keyboard, LifeBuoy, Play, Plus, RotateCcw, Settings, TableProperties, Timer, type LucideIcon } from 'lucide-react';
+import { Activity, CalendarDays, Database, FileText, FolderSearch, Keyboard, LifeBuoy, Play, Plus, RotateCcw, Settings, TableProperties, Timer, type LucideIcon } from 'lucide-react';
 import { useMemo } from 'react';
 import type { TargetView } from '../../../../shared/ipc-contract.js';
 import { useBackups } from '../../stores/backups-store.js';
@@ -14,6 +14,7 @@ import { ThemeToggle } from './ThemeToggle.js';
 export const SECTIONS: { screen: Screen; label: string; icon: LucideIcon; shortcut: ShortcutId }[] = [
   { screen: 'backup-now', label: 'Backup now', icon: Play, shortcut: 'backupNow' },
   { screen: 'calendar', label: 'Calendar', icon: CalendarDays, shortcut: 'calendar' },
+  { screen: 'browse', label: 'Browse', icon: FolderSearch, shortcut: 'browse' },
   { screen: 'restore', label: 'Restore', icon: RotateCcw, shortcut: 'restore' },
   { screen: 'extract', label: 'Partial recovery', icon: TableProperties, shortcut: 'extract' },
   { screen: 'schedule', label: 'Schedules', icon: Timer, shortcut: 'schedule' },

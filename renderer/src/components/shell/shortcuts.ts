@@ -23,6 +23,7 @@ export const SHORTCUTS = {
   schedule: withMod('4'),
   activity: withMod('5'),
   log: withMod('6'),
+  browse: withMod('7'),
   databases: withMod(','),
   jobs: withMod('j'),
   help: { key: '?', plain: true, aria: 'Shift+?' },
