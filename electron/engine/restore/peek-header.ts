@@ -29,7 +29,15 @@ export async function readArchiveHeader(source: BackupSource, transforms: readon
   } finally {
     stream.destroy();
   }
-  const head = Buffer.concat(chunks);
+  return headerFromBytes(source, Buffer.concat(chunks));
+}
+
+/** The header from a backup's first bytes (decrypted, still gzipped), e.g. those of the scratch copy. */
+export function headerFromBytes(source: BackupSource, head: Buffer): ArchiveHeader {
+  const m = source.manifest;
+  if (m) {
+    return { kind: m.format, pgDumpVersion: m.pgDump.version, pgDumpMajor: m.pgDump.major, serverVersion: m.server.version, database: m.database };
+  }
   if (source.parsed.format === 'custom') {
     const h = parseCustomHeader(head);
     if (!h) throw new LifeboatError('INTEGRITY_FAILED', `Backup ${source.key} is not a pg_dump custom-format archive (it does not start with PGDMP); check the key.`);
