@@ -2,7 +2,7 @@
 // never half-restored, manifest or not; safe defaults (--latest on a shared storage, --pg-bin);
 // each storage object read once per restore, extract and verification.
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -188,6 +188,23 @@ describe('never half-restored, manifest or not', () => {
     expect(v.problem).toMatch(/dump complete/);
     expect(await databases()).toEqual(before);
     expect(await new TempRegistry(env).list()).toEqual([]);
+  });
+
+  it('a custom archive without manifest cut short is refused by restore (new dropped, existing unchanged) and fails verify', async () => {
+    const whole = path.join(home.HOME, 'whole.dump');
+    await execFileAsync(`${PG15_BIN}/pg_dump`, ['-Fc', `--file=${whole}`, `--dbname=${pg.url('shop')}`]);
+    const bytes = await readFile(whole);
+    const key = 'database_backups/2024/02/02/shop_20240202_031012.dump';
+    await mkdir(path.dirname(path.join(folder, ...key.split('/'))), { recursive: true });
+    await writeFile(path.join(folder, ...key.split('/')), bytes.subarray(0, Math.floor(bytes.length * 0.8)));
+    await expect(runRestore({ key, to: folderUrl, target: pg.url('cut_custom_new'), env })).rejects.toMatchObject({ code: 'PG_RESTORE_FAILED' });
+    expect(await exists('cut_custom_new')).toBe(false);
+    await occupiedDatabase('cut_custom_occupied');
+    const before = [await schemaDump(pg, 'cut_custom_occupied'), await contentHashes(pg, 'cut_custom_occupied')];
+    await expect(runRestore({ key, to: folderUrl, target: pg.url('cut_custom_occupied'), mode: 'clean', confirmed: true, env })).rejects.toMatchObject({ code: 'PG_RESTORE_FAILED' });
+    expect([await schemaDump(pg, 'cut_custom_occupied'), await contentHashes(pg, 'cut_custom_occupied')]).toEqual(before);
+    const v = await runVerify({ key, to: folderUrl, env });
+    expect(v).toMatchObject({ outcome: 'failed', checks: { contentsReadable: false } });
   });
 });
 

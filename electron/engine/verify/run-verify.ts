@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { verifyKeyFor } from '../../../shared/backup-key.js';
 import { VERIFY_FORMAT_VERSION, type TableCheck, type VerifyRecord } from '../../../shared/verify-record.js';
 import { LifeboatError, cancelledError, isLifeboatError } from '../errors.js';
@@ -117,8 +118,13 @@ export async function runVerify(req: VerifyRequest): Promise<VerifyRecord> {
       const header = headerFromBytes(source, copy.head);
       const tool = await selectRestoreTool('pg_restore', header.pgDumpMajor, header.pgDumpVersion, req.pgBinDir, env);
       const toc = await runRestoreTool({ tool, args: ['--list', copy.path], env, signal: req.signal, describe: `pg_restore ${tool.version} could not read the table of contents of ${source.key}`, secrets: [], captureStdout: true, what: 'The verification' });
-      record.checks.contentsReadable = true;
       record.checks.tocEntries = toc.split('\n').filter((l) => /^\s*\d+;/.test(l)).length;
+      // Without a manifest no size or checksum says the archive is whole: read every entry to its
+      // end (as a restore would), so a truncated archive fails here as it would there.
+      if (!m) {
+        await runRestoreTool({ tool, args: [`--file=${os.devNull}`, copy.path], env, signal: req.signal, describe: `pg_restore ${tool.version} could not read ${source.key} to its end`, secrets: [], what: 'The verification' });
+      }
+      record.checks.contentsReadable = true;
     }
     if (req.deep && req.server) {
       progress.setPhase('restoring');
