@@ -13,6 +13,7 @@ import type { RetentionPlan } from './retention.js';
 import type { StatusReport } from './report.js';
 import type { DeliveryStatus } from './notification.js';
 import type { BackupContents, BackupDiff, TablePeek, TableRowDiff } from './backup-contents.js';
+import type { RestorePlan } from './restore-plan.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shapes that cross the boundary
@@ -80,26 +81,11 @@ export interface AppInfo {
   defaultStorageUrl: string;
 }
 
-/** What a restore will do, shown before it starts. */
-export interface RestoreReview {
-  backup: { key: string; createdAt: string; sizeBytes: number; database: string; hasManifest: boolean; serverVersion: string | null; format: 'custom' | 'plain' };
-  destination: {
-    /** host:port of the server written to. */
-    server: string;
-    serverVersion: string;
-    /** null for a temporary database (named when it is made). */
-    database: string | null;
-    exists: boolean;
-    /** Tables and other objects already in it (existing databases only). */
-    objectCount: number | null;
-  };
-  /** What will happen, step by step, in plain words. */
-  steps: string[];
-  warnings: string[];
-  /** True when existing data will be replaced: the UI asks to type `confirmName`. */
-  destructive: boolean;
-  confirmName: string | null;
-}
+/**
+ * What a restore will do, shown before it starts: the engine's restore plan itself (see
+ * shared/restore-plan.ts), which the restore then carries out.
+ */
+export type RestoreReview = RestorePlan;
 
 export interface TableInBackup {
   schema: string;
@@ -239,7 +225,16 @@ export const callSchemas = {
     .strict(),
   'restore.review': z.object({ targetId: id, backup: backupChoiceSchema, destination: restoreDestinationSchema }).strict(),
   /** Destructive restores must carry the target database's name, typed by the user. */
-  'restore.start': z.object({ targetId: id, backup: backupChoiceSchema, destination: restoreDestinationSchema, confirmName: z.string().max(200).optional() }).strict(),
+  'restore.start': z
+    .object({
+      targetId: id,
+      backup: backupChoiceSchema,
+      destination: restoreDestinationSchema,
+      confirmName: z.string().max(200).optional(),
+      /** The reviewed plan's time: the temporary database gets the name the review showed. */
+      plannedAt: z.string().datetime().optional(),
+    })
+    .strict(),
   'temp.drop': z.object({ targetId: id, name: z.string().min(1).max(63) }).strict(),
   'extract.tables': z.object({ targetId: id, backup: backupChoiceSchema }).strict(),
   /** Restores the chosen tables into a temporary database (a job). */

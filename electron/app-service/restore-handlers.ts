@@ -1,15 +1,16 @@
-// The restore wizard and partial recovery on top of the restore engine: a review before anything
-// happens, jobs for the long parts, temporary databases on the target's own server that only
+// The restore wizard and partial recovery on top of the restore engine: a review (the engine's
+// restore plan, which the restore then carries out) before anything happens, jobs for the long parts, temporary databases on the target's own server that only
 // Lifeboat's registry lets it drop.
-import type { BackupChoiceInput, CallResponse, ParsedCallRequest, RestoreDestinationInput, RestoreReview } from '../../shared/ipc-contract.js';
+import type { BackupChoiceInput, CallResponse, ParsedCallRequest, RestoreDestinationInput } from '../../shared/ipc-contract.js';
 import { toCsv, toJson, toSqlInserts } from '../../shared/row-format.js';
 import { LifeboatError } from '../engine/errors.js';
 import { copyRowsInto } from '../engine/extract/copy-into.js';
 import { parsePgConnection, type PgConnection } from '../engine/pg/connection.js';
-import { connectClient, readServerInfo } from '../engine/pg/server-info.js';
-import { resolveBackup, type BackupSource } from '../engine/restore/backup-source.js';
-import { runRestore } from '../engine/restore/run-restore.js';
-import { connectMaintenance, databaseExists, databaseInUrl, onDatabase, refuseSystemDatabase, userObjectCount } from '../engine/restore/target-database.js';
+import { resolveBackup } from '../engine/restore/backup-source.js';
+import { planRestore, type PlannedRestore } from '../engine/restore/plan-restore.js';
+import type { RestoreRequest } from '../engine/restore/restore-request.js';
+import { executeRestore, runRestore } from '../engine/restore/run-restore.js';
+import { databaseInUrl } from '../engine/restore/target-database.js';
 import { dropTempDatabase } from '../engine/restore/temp-databases.js';
 import type { StorageTarget } from '../engine/storage/target.js';
 import type { JobRegistry } from './job-registry.js';
@@ -63,74 +64,24 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
     return deps.withPassword(d.dbUrl, d.password);
   };
 
-  const review = async (req: ParsedCallRequest<'restore.review'>): Promise<{ review: RestoreReview; source: BackupSource }> => {
+  /** The engine's plan for what the wizard chose; the review shows it and restore.start carries it out. */
+  const plan = async (req: ParsedCallRequest<'restore.review'> & { plannedAt?: string | undefined }): Promise<{ planned: PlannedRestore; request: RestoreRequest; ctx: Awaited<ReturnType<typeof context>> }> => {
     const ctx = await context(req.targetId);
-    const source = await resolveBackup(choice(req.backup, ctx.storage, ctx.dbName), env);
-    const destConn = parsePgConnection(destinationUrl(req.destination, ctx.serverUrl), env);
-    const maintenance = await connectMaintenance(destConn);
-    let serverVersion = '';
-    let serverMajor = 0;
-    let database: string | null = null;
-    let exists = false;
-    let objectCount: number | null = null;
-    try {
-      const info = await readServerInfo(maintenance, destConn);
-      serverVersion = info.version;
-      serverMajor = info.major;
-      if (req.destination.kind === 'database') {
-        database = databaseInUrl(destConn, env);
-        if (!database) throw new LifeboatError('BAD_INPUT', 'The target URL names no database; write it as postgresql://user@host:5432/newdb.');
-        // The app has no way to say "yes, postgres": the same refusal as the engine's, before any step.
-        await refuseSystemDatabase(maintenance, database, destConn.display, false);
-        exists = await databaseExists(maintenance, database);
-        if (exists) {
-          const c = await connectClient(onDatabase(destConn, database));
-          try {
-            objectCount = await userObjectCount(c);
-          } finally {
-            await c.end().catch(() => undefined);
-          }
-        }
-      }
-    } finally {
-      await maintenance.end().catch(() => undefined);
-    }
-    const steps: string[] = [];
-    const warnings: string[] = [];
-    const m = source.manifest;
-    steps.push(`Download ${source.key} from ${source.storage.display}${m ? ' and check its SHA-256 against the manifest' : ''}.`);
-    if (req.destination.kind === 'temp') {
-      steps.push(`Create a new temporary database lifeboat_${ctx.dbName}_<time> on ${destConn.display}.`);
-    } else if (req.destination.mode === 'create') {
-      if (exists) throw new LifeboatError('TARGET_EXISTS', `Database "${database}" already exists on ${destConn.display}; choose a new name, or choose to replace its contents.`);
-      steps.push(`Create the new database "${database}" on ${destConn.display}.`);
-    } else {
-      if (!exists) throw new LifeboatError('PG_DATABASE_MISSING', `Database "${database}" does not exist on ${destConn.display}, so there is nothing to replace; choose a new database instead.`);
-      steps.push(`Replace everything in database "${database}" on ${destConn.display} (${objectCount ?? 0} objects now), in one transaction: a failure changes nothing.`);
-      if ((objectCount ?? 0) > 0) warnings.push(`Database "${database}" is not empty: its ${objectCount} objects will be dropped and replaced by the backup's.`);
-    }
-    steps.push(`Restore with ${source.parsed.format === 'custom' ? 'pg_restore' : 'psql (ON_ERROR_STOP)'}, without ownership and privileges.`);
-    if (!m) warnings.push('This backup has no manifest (another tool wrote it): its size and checksum cannot be checked before restoring.');
-    if (m && serverMajor > 0 && serverMajor < Math.floor(m.server.versionNum / 10000)) {
-      warnings.push(`The backup comes from PostgreSQL ${m.server.version}, newer than the target's ${serverVersion}: the restore may fail on features the older server lacks.`);
-    }
-    if (req.destination.kind === 'database' && database === ctx.dbName && destConn.display === ctx.conn.display) {
-      warnings.push(`The target is the source database itself ("${database}" on ${destConn.display}).`);
-    } else if (destConn.display === ctx.conn.display) {
-      warnings.push(`The target is on the same server as the source (${destConn.display}): the restore uses that server's disk and CPU.`);
-    }
-    const destructive = req.destination.kind === 'database' && req.destination.mode === 'clean';
-    return {
-      source,
-      review: {
-        backup: { key: source.key, createdAt: source.parsed.createdAt.toISOString(), sizeBytes: source.sizeBytes, database: m?.database ?? source.parsed.dbName, hasManifest: m !== null, serverVersion: m?.server.version ?? null, format: source.parsed.format },
-        destination: { server: destConn.display, serverVersion, database, exists, objectCount },
-        steps,
-        warnings,
-        destructive,
-        confirmName: destructive ? database : null,
-      },
+    const mode = req.destination.kind === 'temp' ? 'temp' : req.destination.mode;
+    const plannedAt = req.plannedAt;
+    const request: RestoreRequest = {
+      ...choice(req.backup, ctx.storage, ctx.dbName),
+      target: destinationUrl(req.destination, ctx.serverUrl),
+      mode,
+      confirmed: mode === 'clean',
+      purpose: 'restore',
+      pgBinDir: deps.pgBinDir,
+      env,
+      ...(plannedAt ? { now: () => new Date(plannedAt) } : {}),
     };
+    // The app has no way to say "yes, postgres": system databases are refused, as by the CLI.
+    const planned = await planRestore(request, { origin: { server: ctx.conn.display, database: ctx.dbName } });
+    return { planned, request, ctx };
   };
 
   const selection = async (req: { targetId: string; tempDatabase: string; table: string; where?: string | undefined }, limit: number | null) => {
@@ -139,19 +90,17 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
   };
 
   return {
-    'restore.review': async (req) => (await review(req)).review,
+    'restore.review': async (req) => (await plan(req)).planned.plan,
 
     'restore.start': async (req) => {
-      const ctx = await context(req.targetId);
-      const { review: r, source } = await review(req);
+      const { planned, request, ctx } = await plan(req);
+      const r = planned.plan;
       if (r.destructive && req.confirmName !== r.confirmName) {
         throw new LifeboatError('BAD_INPUT', `Type the database name "${r.confirmName}" to confirm that its contents will be replaced.`);
       }
-      const target = destinationUrl(req.destination, ctx.serverUrl);
-      const mode = req.destination.kind === 'temp' ? 'temp' : req.destination.mode;
-      const where = req.destination.kind === 'temp' ? `a temporary database on ${r.destination.server}` : `"${r.destination.database}" on ${r.destination.server}`;
-      return jobs.start({ kind: 'restore', title: `Restore ${source.key} into ${where}`, targetId: ctx.t.id }, async (job) => {
-        const res = await runRestore({ to: ctx.storage, key: source.key, target, mode, confirmed: mode === 'clean', purpose: 'restore', pgBinDir: deps.pgBinDir, env, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId });
+      const where = r.destination.action === 'create-temporary' ? `a temporary database on ${r.destination.server}` : `"${r.destination.database}" on ${r.destination.server}`;
+      return jobs.start({ kind: 'restore', title: `Restore ${r.backup.key} into ${where}`, targetId: ctx.t.id }, async (job) => {
+        const res = await executeRestore(planned, { ...request, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId });
         return { resultKey: res.key, resultDatabase: res.database, resultUrl: res.url, resultTemporary: res.target === 'temporary' };
       });
     },

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { requireToolFolder } from '../engine/pg/tool-discovery.js';
 import { removeDeadScratch } from '../engine/restore/scratch-file.js';
 import { lifeboatVersion } from '../engine/version.js';
 import { registerBackup } from './commands/backup.js';
@@ -38,6 +39,9 @@ const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 // Scratch copies of restores that were killed (kill -9, power loss) go at the next start.
 program.hook('preAction', async () => {
   await removeDeadScratch(process.env).catch(() => undefined);
+  // A --pg-bin folder that does not exist is an error for every command, not silently ignored.
+  const pgBin = globals().pgBin;
+  if (pgBin !== undefined) await requireToolFolder(pgBin, '--pg-bin');
 });
 registerBackup(program, globals);
 registerList(program);

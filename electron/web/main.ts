@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { requireToolFolder } from '../engine/pg/tool-discovery.js';
 import { createAppService } from '../app-service/app-service.js';
 import { EventHub } from '../app-service/event-sink.js';
 import { startWebBridge } from './web-bridge-server.js';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     process.stderr.write(`--port must be a number from 0 to 65535, not "${values.port}".\n`);
     process.exit(2);
   }
+  if (values['pg-bin'] !== undefined) await requireToolFolder(values['pg-bin'], '--pg-bin');
   const hub = new EventHub();
   const service = createAppService({ emit: hub.emit, shell: 'web', pgBinDir: values['pg-bin'] });
   const token = randomBytes(24).toString('hex');

@@ -4,7 +4,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventName, EventPayloads, JobView } from '../../shared/ipc-contract.js';
+import type { EventName, EventPayloads, JobView, RestoreReview } from '../../shared/ipc-contract.js';
 import { createAppService, type AppService } from '../../electron/app-service/app-service.js';
 import { dispatchCall } from '../../electron/app-service/dispatch.js';
 import { EventHub } from '../../electron/app-service/event-sink.js';
@@ -198,11 +198,17 @@ describe('restore and partial recovery through the app service', () => {
 
   it('reviews, then restores the latest backup into a temporary database, and drops it', async () => {
     const review = await call('restore.review', { targetId, backup: { kind: 'latest' }, destination: { kind: 'temp' } });
-    expect(review).toMatchObject({ ok: true, value: { backup: { hasManifest: true }, destination: { database: null, server: `127.0.0.1:${pg.port}` }, destructive: false } });
-    expect((review as { value: { warnings: string[] } }).value.warnings.join(' ')).toContain('same server as the source');
-    const job = ((await call('restore.start', { targetId, backup: { kind: 'latest' }, destination: { kind: 'temp' } })) as { value: JobView }).value;
+    expect(review).toMatchObject({
+      ok: true,
+      value: { backup: { hasManifest: true }, destination: { action: 'create-temporary', database: expect.stringMatching(/^lifeboat_shop_\d{8}_\d{6}$/), server: `127.0.0.1:${pg.port}` }, destructive: false },
+    });
+    const plan = (review as { value: RestoreReview }).value;
+    expect(plan.warnings.join(' ')).toContain('same server as the source');
+    expect(plan.downloads).toEqual([{ key: plan.backup.key, bytes: plan.backup.sizeBytes }]);
+    // Started from the review (as the wizard does): the database created is the one the review named.
+    const job = ((await call('restore.start', { targetId, backup: { kind: 'key', key: plan.backup.key }, destination: { kind: 'temp' }, plannedAt: plan.plannedAt })) as { value: JobView }).value;
     const final = await service.jobs.settled(job.id);
-    expect(final).toMatchObject({ state: 'done', kind: 'restore', resultTemporary: true, resultDatabase: expect.stringMatching(/^lifeboat_shop_\d{8}_\d{6}/) });
+    expect(final).toMatchObject({ state: 'done', kind: 'restore', resultTemporary: true, resultDatabase: plan.destination.database });
     expect(final.resultUrl).not.toContain('s3cret');
     const db = final.resultDatabase!;
     tempDbs.push(db);

@@ -5,6 +5,7 @@ import { TEMP_DATABASE_PATTERN, tempDatabaseName } from '../../shared/temp-datab
 import { PlainSqlFilter, shouldDropLine } from '../../electron/engine/restore/plain-sql-filter.js';
 import { psqlSupportsRestrict, refusedMetaCommand } from '../../electron/engine/restore/psql-guard.js';
 import { toolFailureDetail } from '../../electron/engine/restore/restore-tools.js';
+import { endsWithDumpComplete } from '../../electron/engine/restore/scratch-file.js';
 import { extractTocEntries, parseQualifiedName, selectTocEntries } from '../../electron/engine/restore/toc-selection.js';
 
 /** pg_dump's WriteHead, for archive versions 1.14 (PostgreSQL 12–15) and 1.15+ (16+). */
@@ -207,3 +208,14 @@ describe('plain SQL: the dump\'s own \\restrict fence and transaction lines', ()
   });
 });
 
+
+describe('plain SQL: pg_dump\'s completion line', () => {
+  it('is found at the end, also before the comment fence and a \\unrestrict line; not in the middle', () => {
+    expect(endsWithDumpComplete('CREATE TABLE t (x int);\n\n--\n-- PostgreSQL database dump complete\n--\n\n')).toBe(true);
+    expect(endsWithDumpComplete('--\n-- PostgreSQL database dump complete\n--\n\n\\unrestrict AbC123\n\n')).toBe(true);
+    // Cut between two statements: what `pg_dump | gzip` leaves when pg_dump dies.
+    expect(endsWithDumpComplete('CREATE TABLE t (x int);\nCOPY public.t (x) FROM stdin;\n1\n\\.\n\n')).toBe(false);
+    expect(endsWithDumpComplete('-- PostgreSQL database dump complete\nCREATE TABLE later (y int);\n')).toBe(false);
+    expect(endsWithDumpComplete('')).toBe(false);
+  });
+});

@@ -3,8 +3,11 @@ import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { recordOperation } from '../../engine/activity/record-operation.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { parsePgConnection } from '../../engine/pg/connection.js';
-import { DEFAULT_LOCK_TIMEOUT_SECONDS, runRestore } from '../../engine/restore/run-restore.js';
-import type { RestoreMode } from '../../engine/restore/restore-request.js';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, planRestore } from '../../engine/restore/plan-restore.js';
+import { runRestore } from '../../engine/restore/run-restore.js';
+import type { RestoreMode, RestoreRequest } from '../../engine/restore/restore-request.js';
+import type { RestorePlan } from '../../../shared/restore-plan.js';
+import { testNow } from '../test-clock.js';
 import type { GlobalOptions } from '../global-options.js';
 import { storageOption } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
@@ -30,6 +33,7 @@ interface RestoreOptions {
   lockTimeout?: string;
   allowSystemDatabase?: boolean;
   json?: boolean;
+  dryRun?: boolean;
 }
 
 export function splitList(value: string | undefined): string[] {
@@ -67,7 +71,7 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
     .option('--db-name <name>', 'with --latest or --list: only backups of this database')
     .option('--target <url>', 'libpq URL of the database to restore into (with --temp: any database on the server)')
     .option('--create', 'the target database must not exist yet; it is created')
-    .option('--clean', 'replace the contents of an existing database (pg_restore --clean --if-exists), in one transaction')
+    .option('--clean', 'replace an existing database: everything in it is dropped and the whole backup restored, in one transaction')
     .option('--yes', 'confirm --clean')
     .option('--temp', 'restore into a new temporary database lifeboat_<db>_<YYYYMMDD_HHMMSS> and print its URL')
     .option('--tables <list>', 'only these tables, e.g. sales.orders,public.users (custom-format backups)')
@@ -77,6 +81,7 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
     .option('--keep-acl', 'restore privileges (default: --no-acl)')
     .option('--lock-timeout <seconds>', `with --clean: how long to wait for locks other sessions hold before giving up and naming them (default ${DEFAULT_LOCK_TIMEOUT_SECONDS}; 0: no limit)`)
     .option('--allow-system-database', 'allow restoring into postgres or a template database (refused otherwise)')
+    .option('--dry-run', 'print the plan (what would be downloaded, created, dropped or replaced) and change nothing')
     .option('--json', 'print one JSON object')
     .action(async (opts: RestoreOptions) => {
       if (opts.list) {
@@ -85,27 +90,37 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
       }
       const mode = modeOf(opts);
       if (!opts.target) throw new LifeboatError('BAD_INPUT', 'Say where to restore with --target postgresql://user@host:5432/dbname.');
+      const request = async (): Promise<RestoreRequest> => ({
+        to: await storageOption(opts.to, opts.profile),
+        latest: opts.latest,
+        key: opts.key,
+        dbName: opts.dbName,
+        target: opts.target ?? '',
+        mode,
+        confirmed: opts.yes ?? false,
+        tables: splitList(opts.tables),
+        schemas: splitList(opts.schemas),
+        jobs: parseJobs(opts.jobs),
+        noOwner: !opts.keepOwner,
+        noAcl: !opts.keepAcl,
+        lockTimeoutSeconds: parseLockTimeout(opts.lockTimeout),
+        allowSystemDatabase: opts.allowSystemDatabase ?? false,
+        pgBinDir: globals().pgBin,
+        ...(testNow() ? { now: () => testNow() ?? new Date() } : {}),
+      });
+      if (opts.dryRun) {
+        const { plan } = await planRestore(await request(), { dryRun: true });
+        if (opts.json) printJson(plan);
+        else process.stdout.write(formatPlan(plan));
+        return;
+      }
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
       try {
         const restoreTarget = opts.target;
         const targetConn = parsePgConnection(restoreTarget);
         const restoreInfo = { kind: 'restore' as const, profile: null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? null, summary: 'Restored', secrets: [targetConn.password ?? ''] };
         const r = await recordOperation(ActivityLog.forEnv(), restoreInfo, async () => runRestore({
-          to: await storageOption(opts.to, opts.profile),
-          latest: opts.latest,
-          key: opts.key,
-          dbName: opts.dbName,
-          target: restoreTarget,
-          mode,
-          confirmed: opts.yes ?? false,
-          tables: splitList(opts.tables),
-          schemas: splitList(opts.schemas),
-          jobs: parseJobs(opts.jobs),
-          noOwner: !opts.keepOwner,
-          noAcl: !opts.keepAcl,
-          lockTimeoutSeconds: parseLockTimeout(opts.lockTimeout),
-          allowSystemDatabase: opts.allowSystemDatabase ?? false,
-          pgBinDir: globals().pgBin,
+          ...(await request()),
           signal: interruptSignal(),
           onProgress: progress.onProgress,
         }), (res) => ({ key: res.key, summary: `Restored into "${res.database}" on ${targetConn.display} (${res.target} database)`, details: { mode, target: res.target, checkedSha256: res.checkedSha256 } }));
@@ -121,4 +136,19 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
         progress.done();
       }
     });
+}
+
+/** The plan in words, as the app's review shows it. */
+export function formatPlan(plan: RestorePlan): string {
+  const lines = [
+    `Backup:  ${plan.backup.key} (${plan.backup.format === 'custom' ? 'custom archive' : 'plain SQL'}, ${plan.backup.sizeBytes} bytes) in ${plan.backup.storage}`,
+    `Into:    "${plan.destination.database}" on ${plan.destination.server} (PostgreSQL ${plan.destination.serverVersion}): ${plan.destination.action}`,
+    '',
+    'What would happen:',
+    ...plan.steps.map((s, i) => `  ${i + 1}. ${s}`),
+    ...(plan.warnings.length > 0 ? ['', 'Warnings:', ...plan.warnings.map((w) => `  - ${w}`)] : []),
+    '',
+    'Nothing was changed (--dry-run).',
+  ];
+  return `${lines.join('\n')}\n`;
 }

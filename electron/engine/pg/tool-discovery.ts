@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { LifeboatError } from '../errors.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -96,12 +97,24 @@ export interface DiscoveryOptions {
   platform?: NodeJS.Platform;
 }
 
+/**
+ * A folder the user named for the PostgreSQL tools must exist: silently searching elsewhere would
+ * run tools the user did not choose.
+ */
+export async function requireToolFolder(dir: string, setting: string): Promise<void> {
+  const s = await stat(dir).catch(() => null);
+  if (!s?.isDirectory()) {
+    throw new LifeboatError('BAD_INPUT', `The PostgreSQL tools folder ${JSON.stringify(dir)} (${setting}) ${s ? 'is not a folder' : 'does not exist'}; give the folder that holds pg_dump, pg_restore and psql (e.g. /usr/lib/postgresql/17/bin), or leave it out to let Lifeboat find them.`);
+  }
+}
+
 /** Every installed copy of the tool with its version; the configured folder comes first. */
 export async function discoverTool(name: PgToolName, opts: DiscoveryOptions = {}): Promise<PgToolCandidate[]> {
   const env = opts.env ?? process.env;
   const platform = opts.platform ?? process.platform;
   const exe = platform === 'win32' ? `${name}.exe` : name;
   const configured = opts.binDir ?? env.LIFEBOAT_PG_BIN;
+  if (configured) await requireToolFolder(configured, opts.binDir !== undefined ? '--pg-bin' : 'LIFEBOAT_PG_BIN');
   const patterns = [...(configured ? [configured] : []), ...candidateDirPatterns(platform, env)];
   const dirs: string[] = [];
   for (const p of patterns) dirs.push(...(await expandPattern(p)));

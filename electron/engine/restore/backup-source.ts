@@ -68,6 +68,14 @@ export async function resolveBackup(choice: BackupChoice, env: NodeJS.ProcessEnv
   if (!key) {
     const entries = await listBackups(storage, { prefix: target.prefix, dbName: choice.dbName });
     const newest = entries[0];
+    // "The newest backup" of a storage shared by several databases would be any one of them.
+    const databases = [...new Set(entries.map((e) => e.dbName))].sort();
+    if (!choice.dbName && databases.length > 1) {
+      throw new LifeboatError(
+        'BAD_INPUT',
+        `${storage.display} holds backups of ${databases.length} databases (${databases.map((d) => `"${d}"`).join(', ')}), so "the latest backup" is ambiguous; name the database with --db-name NAME (e.g. --db-name ${databases[0]}), or choose one backup with --key.`,
+      );
+    }
     if (!newest) {
       throw new LifeboatError('NOT_FOUND', `There are no backups${choice.dbName ? ` of database "${choice.dbName}"` : ''} in ${storage.display}; check --to and --db-name, or run \`lifeboat list\`.`);
     }

@@ -157,9 +157,10 @@ function countNewlines(buf: Buffer): number {
 }
 
 /**
- * For a plain SQL restore over an existing database with --clean: pg_dump's plain output has no
- * DROP statements, so the target's schemas and large objects are removed first — inside the same
- * transaction as the restore, so a failure puts everything back. One line, so that the backup's
- * line numbers in psql's messages are offset by a known count.
+ * "Replace" (--clean, or Replace in the app), for both formats: every schema of the target (with
+ * all it holds, also what the backup does not have) and every large object is dropped first, and
+ * an empty public schema made as in a new database (owner, comment and privileges of template0's) — inside the same transaction as the restore,
+ * so a failure puts everything back. Then the backup restores as into a new database. One line,
+ * so that the backup's line numbers in psql's messages are offset by a known count.
  */
-export const PLAIN_CLEAN_PREAMBLE = `DO $lifeboat_clean$ DECLARE r record; BEGIN FOR r IN SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg_toast%' AND nspname NOT LIKE 'pg_temp%' LOOP EXECUTE format('DROP SCHEMA %I CASCADE', r.nspname); END LOOP; PERFORM lo_unlink(oid) FROM pg_largeobject_metadata; EXECUTE 'CREATE SCHEMA public'; IF current_setting('server_version_num')::int >= 150000 THEN EXECUTE 'ALTER SCHEMA public OWNER TO pg_database_owner'; END IF; EXECUTE 'GRANT USAGE ON SCHEMA public TO PUBLIC'; END $lifeboat_clean$;`;
+export const CLEAN_PREAMBLE = `DO $lifeboat_clean$ DECLARE r record; BEGIN FOR r IN SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg_toast%' AND nspname NOT LIKE 'pg_temp%' LOOP EXECUTE format('DROP SCHEMA %I CASCADE', r.nspname); END LOOP; PERFORM lo_unlink(oid) FROM pg_largeobject_metadata; EXECUTE 'CREATE SCHEMA public'; EXECUTE 'COMMENT ON SCHEMA public IS ''standard public schema'''; IF current_setting('server_version_num')::int >= 150000 THEN EXECUTE 'ALTER SCHEMA public OWNER TO pg_database_owner'; EXECUTE 'GRANT USAGE ON SCHEMA public TO PUBLIC'; ELSE EXECUTE 'GRANT ALL ON SCHEMA public TO PUBLIC'; END IF; END $lifeboat_clean$;`;

@@ -1,11 +1,12 @@
+import type { RestorePlan } from '../../../shared/restore-plan.js';
 import type { ProgressListener } from '../jobs/progress-reporter.js';
 import type { BackupChoice } from './backup-source.js';
 import type { BackupStreamTransform } from './backup-stream.js';
 
 /**
  * auto: a new database when the target names one that does not exist, an existing one only when
- * it is empty. create: must not exist. clean: replace an existing database's contents (needs
- * `confirmed`). temp: a new lifeboat_<db>_<timestamp> database, recorded in the local registry.
+ * it is empty. create: must not exist. clean: replace an existing database — everything in it is
+ * dropped and the whole backup restored, in one transaction (needs `confirmed`). temp: a new lifeboat_<db>_<timestamp> database, recorded in the local registry.
  */
 export type RestoreMode = 'auto' | 'create' | 'clean' | 'temp';
 
@@ -60,4 +61,6 @@ export interface RestoreResult {
   checkedSha256: boolean;
   sizeBytes: number;
   durationMs: number;
+  /** The plan that was carried out. */
+  plan: RestorePlan;
 }

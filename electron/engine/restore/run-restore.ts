@@ -4,53 +4,30 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { tempDatabaseName, type TempDatabaseRecord } from '../../../shared/temp-database.js';
+import type { TempDatabaseRecord } from '../../../shared/temp-database.js';
 import { LifeboatError, cancelledError, throwIfAborted } from '../errors.js';
 import { newJobId } from '../jobs/job-id.js';
 import { ProgressReporter } from '../jobs/progress-reporter.js';
-import { parsePgConnection, pgToolConnection, withDatabase, type PgConnection } from '../pg/connection.js';
+import { pgToolConnection, withDatabase, type PgConnection } from '../pg/connection.js';
 import { describePgError } from '../pg/pg-errors.js';
 import type { PgToolCandidate } from '../pg/tool-discovery.js';
-import { connectClient } from '../pg/server-info.js';
-import { resolveBackup, type BackupSource } from './backup-source.js';
-import { describeStreamError, openBackupStream } from './backup-stream.js';
-import { readArchiveHeader } from './peek-header.js';
-import { restoringOwner, recordState } from './interrupted.js';
-import { PLAIN_CLEAN_PREAMBLE } from './plain-sql-filter.js';
+import type { BackupSource } from './backup-source.js';
+import { describeStreamError } from './backup-stream.js';
+import { headerFromBytes } from './peek-header.js';
+import { restoringOwner } from './interrupted.js';
+import { CLEAN_PREAMBLE } from './plain-sql-filter.js';
+import { backupDatabaseName, countObjects, freeTempName, notEmptyError, planRestore, refuseInterrupted, type PlannedRestore } from './plan-restore.js';
 import { runPsqlPipe, type SqlSource } from './psql-pipe.js';
 import { requireRestrictingPsql } from './psql-guard.js';
-import type { RestoreMode, RestoreRequest, RestoreResult } from './restore-request.js';
+import type { RestoreRequest, RestoreResult } from './restore-request.js';
 import { runRestoreTool, selectRestoreTool } from './restore-tools.js';
 import { lockTimeoutError, runApplicationName, terminateRunBackends } from './run-sessions.js';
 import { downloadToScratch, removeDeadScratch, scratchDir, scratchName, type ScratchFile } from './scratch-file.js';
-import { connectMaintenance, createDatabase, databaseExists, databaseInUrl, dropDatabase, onDatabase, refuseSystemDatabase, userObjectCount } from './target-database.js';
+import { connectMaintenance, createDatabase, databaseExists, dropDatabase, onDatabase } from './target-database.js';
 import { TempRegistry } from './temp-registry.js';
 import { selectTocEntries } from './toc-selection.js';
 
-const MAX_JOBS = 64;
-/** How long a restore over an existing database waits for another session's locks (--lock-timeout). */
-export const DEFAULT_LOCK_TIMEOUT_SECONDS = 10;
-const MAX_LOCK_TIMEOUT_SECONDS = 86_400;
-
-function validate(req: RestoreRequest): { mode: RestoreMode; jobs: number; lockTimeout: number } {
-  const mode = req.mode ?? 'auto';
-  const jobs = req.jobs ?? 1;
-  const lockTimeout = req.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
-  if (!Number.isInteger(lockTimeout) || lockTimeout < 0 || lockTimeout > MAX_LOCK_TIMEOUT_SECONDS) {
-    throw new LifeboatError('BAD_INPUT', `--lock-timeout must be a whole number of seconds from 0 (wait as long as it takes) to ${MAX_LOCK_TIMEOUT_SECONDS}; got ${String(req.lockTimeoutSeconds)}.`);
-  }
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > MAX_JOBS) throw new LifeboatError('BAD_INPUT', `--jobs must be a whole number from 1 to ${MAX_JOBS}; got ${String(req.jobs)}.`);
-  if (mode === 'clean' && !req.confirmed) {
-    throw new LifeboatError('BAD_INPUT', '--clean replaces everything in the target database; add --yes to confirm that this is what you want.');
-  }
-  if (mode === 'clean' && jobs > 1) {
-    throw new LifeboatError('BAD_INPUT', '--jobs cannot be combined with --clean: a restore over an existing database runs in one transaction so that a failure changes nothing. Drop --jobs, or restore into a new database.');
-  }
-  for (const name of [...(req.tables ?? []), ...(req.schemas ?? [])]) {
-    if (name.trim() === '') throw new LifeboatError('BAD_INPUT', 'An empty name was given to --tables or --schemas; list names separated by commas, e.g. --tables sales.orders,public.users.');
-  }
-  return { mode, jobs, lockTimeout };
-}
+export { DEFAULT_LOCK_TIMEOUT_SECONDS } from './plan-restore.js';
 
 interface PreparedTarget {
   database: string;
@@ -60,9 +37,10 @@ interface PreparedTarget {
 }
 
 /**
- * Creates lifeboat_<db>_<timestamp> (with _2, _3… when taken). The name is recorded before the
- * database exists, so even a crash mid-restore leaves it listed and droppable; when another run
- * took the same name a moment earlier, that record is theirs and the next suffix is tried.
+ * Creates the temporary database the plan named (lifeboat_<db>_<time>; the next _2, _3… only when
+ * another run took that name since). The name is recorded before the database exists, so even a
+ * crash mid-restore leaves it listed and droppable; when another run took the same name a moment
+ * earlier, that record is theirs and the next suffix is tried.
  */
 async function createTempDatabase(
   client: Awaited<ReturnType<typeof connectMaintenance>>,
@@ -72,9 +50,9 @@ async function createTempDatabase(
   dbName: string,
   at: Date,
 ): Promise<string> {
-  for (let i = 1; i < 100; i++) {
-    const name = tempDatabaseName(dbName, at, i === 1 ? '' : `_${i}`);
-    if (await databaseExists(client, name)) continue;
+  for (let from = 1; from < 100; ) {
+    const { name, index } = await freeTempName(client, dbName, at, from);
+    from = index + 1;
     await registry.add({ ...record, name, state: 'restoring', ...restoringOwner(), kind: 'temporary' });
     try {
       await createDatabase(client, conn, name);
@@ -89,57 +67,65 @@ async function createTempDatabase(
 }
 
 /**
- * Restores a backup with the real pg_restore (custom archives) or psql (plain SQL).
- *
- * Never half-restored: a new or temporary database is recorded, then created by this run, and
- * dropped if anything fails or the run is cancelled (after kill -9 the record says it was
- * interrupted, and `lifeboat temp drop` drops it). An existing database is only touched after the
- * whole backup was downloaded and checked (SHA-256 against the manifest, or a full gunzip), and
- * then in one transaction whose COMMIT Lifeboat writes itself, last (see psql-pipe.ts).
- * Nothing in a backup is ever run as a command: psql runs restricted with a key of this run.
+ * Restores a backup with the real pg_restore (custom archives) or psql (plain SQL): plans it
+ * (planRestore), then carries out exactly that plan (executeRestore).
  */
 export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
+  return executeRestore(await planRestore(req), req);
+}
+
+/**
+ * Carries out a plan.
+ *
+ * Never half-restored: the backup is first downloaded once into a private local copy and checked
+ * there (SHA-256 against the manifest, a full gunzip, and for plain SQL pg_dump's completion line
+ * at its end); only then is anything created or changed. A new or temporary database is recorded,
+ * then created by this run, and dropped if anything fails or the run is cancelled (after kill -9
+ * the record says it was interrupted, and `lifeboat temp drop` drops it). An existing database is
+ * changed in one transaction whose COMMIT Lifeboat writes itself, last (see psql-pipe.ts).
+ * Nothing in a backup is ever run as a command: psql runs restricted with a key of this run.
+ * `copy`: the local copy when the caller already downloaded it (verify --deep): not read again.
+ */
+export async function executeRestore(planned: PlannedRestore, req: RestoreRequest, copy?: ScratchFile): Promise<RestoreResult> {
   const env = req.env ?? process.env;
   const jobId = req.jobId ?? newJobId('restore');
   const progress = new ProgressReporter(jobId, req.onProgress);
   const signal = req.signal;
-  const { mode, jobs, lockTimeout } = validate(req);
+  const { plan, source, conn, jobs, lockTimeout } = planned;
+  const action = plan.destination.action;
   const noOwner = req.noOwner ?? true;
   const noAcl = req.noAcl ?? true;
-  const conn = parsePgConnection(req.target, env);
   const what = req.purpose === 'extract' ? 'The extract' : req.purpose === 'verify' ? 'The verification' : 'The restore';
-  await removeDeadScratch(env);
-
-  progress.setPhase('locating');
-  const source = await resolveBackup(req, env);
   const format = source.parsed.format;
-  const selective = (req.tables?.length ?? 0) > 0 || (req.schemas?.length ?? 0) > 0 || req.tocFilter !== undefined;
-  if (format === 'plain' && selective) {
-    throw new LifeboatError('BAD_INPUT', `Backup ${source.key} is plain SQL, which cannot be restored selectively; restore it whole (for example with --temp) and copy what you need from there.`);
-  }
-  const tables = req.tables ?? [];
-  const schemas = req.schemas ?? [];
+  const { tables, schemas } = plan.selection;
   const tocFilter =
     req.tocFilter ?? (tables.length > 0 || schemas.length > 0 ? (toc: string): string => selectTocEntries(toc, { tables, schemas }) : undefined);
-  const header = await readArchiveHeader(source, req.transforms, signal);
-  const toolName = format === 'custom' ? 'pg_restore' : 'psql';
-  const tool = await selectRestoreTool(toolName, header.pgDumpMajor, header.pgDumpVersion, req.pgBinDir, env);
-  if (format === 'plain') requireRestrictingPsql(tool);
-  throwIfAborted(signal, what);
+  await removeDeadScratch(env);
 
-  progress.setPhase('preparing target');
-  const maintenance = await connectMaintenance(conn);
+  let scratch: ScratchFile | null = copy ?? null;
   let prepared: PreparedTarget | null = null;
-  let scratch: ScratchFile | null = null;
   let succeeded = false;
+  let maintenance: Awaited<ReturnType<typeof connectMaintenance>> | null = null;
   const registry = new TempRegistry(env);
   const appName = runApplicationName(req.purpose ?? 'restore');
   try {
-    prepared = await prepareTarget(maintenance, conn, env, mode, source, req, registry);
+    if (!scratch) {
+      progress.setPhase('downloading', source.sizeBytes);
+      scratch = await downloadToScratch(source, { env, transforms: req.transforms, signal, onBytes: (n) => progress.addBytes(n), what });
+    }
+    if (scratch.plainComplete === false) throw incompletePlainDump(source.key);
+    const header = headerFromBytes(source, scratch.head);
+    const toolName = format === 'custom' ? 'pg_restore' : 'psql';
+    const tool = await selectRestoreTool(toolName, header.pgDumpMajor, header.pgDumpVersion, req.pgBinDir, env);
+    if (format === 'plain') requireRestrictingPsql(tool);
+    throwIfAborted(signal, what);
+
+    progress.setPhase('preparing target');
+    maintenance = await connectMaintenance(conn);
+    prepared = await prepareTarget(maintenance, planned, env, req, registry);
     throwIfAborted(signal, what);
     const existing = prepared.kind === 'existing';
     const parallel = jobs > 1 && format === 'custom' && !existing;
-    const local = existing || parallel;
     // Into a database this run created, pg_restore connects itself (it runs no meta-commands, and
     // a crash leaves the database recorded as interrupted). Into an existing one, and for plain SQL,
     // the SQL goes through a psql that Lifeboat feeds and commits (see psql-pipe.ts); that hop
@@ -152,46 +138,30 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
     const secrets = [conn.password];
     const psql = direct ? null : format === 'plain' ? tool : await selectRestoreTool('psql', header.pgDumpMajor, header.pgDumpVersion, req.pgBinDir ?? dirOf(tool.path), env);
     const describe = `${psql ? 'psql' : 'pg_restore'} ${(psql ?? tool).version} failed restoring ${source.key} into "${prepared.database}" on ${conn.display}`;
+    const archiveFile = format === 'custom' ? scratch.path : undefined;
 
+    progress.setPhase('restoring', null);
     let input: Readable | undefined;
-    let archiveFile: string | undefined;
-    if (local) {
-      progress.setPhase('downloading', source.sizeBytes);
-      scratch = await downloadToScratch(source, { env, transforms: req.transforms, signal, onBytes: (n) => progress.addBytes(n) });
-      if (format === 'custom') archiveFile = scratch.path;
-    }
-
-    progress.setPhase('restoring', local ? null : source.sizeBytes);
     let listFile: string | null = null;
     try {
-      // The table of contents first: the restore's own download starts only when it can be consumed.
-      if (format === 'custom' && tocFilter) {
-        listFile = await writeTocList(tool, archiveFile, source, req, tocFilter, env, toolConn.env, signal, secrets, what);
+      if (archiveFile && tocFilter) {
+        listFile = await writeTocList(tool, archiveFile, source, tocFilter, env, toolConn.env, signal, secrets, what);
       }
-      if (scratch && format === 'plain') {
-        input = source.parsed.gzip ? gunzipFile(scratch.path) : createReadStream(scratch.path);
-      } else if (!archiveFile) {
-        input = (await openBackupStream(source, { gunzip: format === 'plain' && source.parsed.gzip, transforms: req.transforms, signal, onBytes: (n) => progress.addBytes(n) })).stream;
-      }
-      const archiveArgs = [
-        ...(noOwner ? ['--no-owner'] : []),
-        ...(noAcl ? ['--no-acl'] : []),
-        ...(mode === 'clean' ? ['--clean', '--if-exists'] : []),
-        ...(listFile ? [`--use-list=${listFile}`] : []),
-      ];
-      if (!psql) {
-        const args = ['--no-password', '--exit-on-error', ...toolConn.args, ...archiveArgs, ...(parallel ? [`--jobs=${jobs}`] : []), ...(archiveFile ? [archiveFile] : [])];
-        await runRestoreTool({ tool, args, env: toolConn.env, input: archiveFile ? undefined : input, signal, describe, secrets, what });
-      } else {
+      if (format === 'plain') input = source.parsed.gzip ? gunzipFile(scratch.path) : createReadStream(scratch.path);
+      const archiveArgs = [...(noOwner ? ['--no-owner'] : []), ...(noAcl ? ['--no-acl'] : []), ...(listFile ? [`--use-list=${listFile}`] : [])];
+      if (!psql && archiveFile) {
+        const args = ['--no-password', '--exit-on-error', ...toolConn.args, ...archiveArgs, ...(parallel ? [`--jobs=${jobs}`] : []), archiveFile];
+        await runRestoreTool({ tool, args, env: toolConn.env, signal, describe, secrets, what });
+      } else if (psql) {
         const sqlSource: SqlSource =
-          format === 'plain' && input
-            ? { kind: 'plain', stream: input }
-            : { kind: 'archive', pgRestore: tool, args: ['--file=-', ...archiveArgs, ...(archiveFile ? [archiveFile] : [])], env: toolConn.env, input: archiveFile ? undefined : input };
+          format === 'plain' && input ? { kind: 'plain', stream: input } : { kind: 'archive', pgRestore: tool, args: ['--file=-', ...archiveArgs, ...(archiveFile ? [archiveFile] : [])], env: toolConn.env };
         const preamble = [
           ...(existing && lockTimeout > 0 ? [`SET lock_timeout = '${lockTimeout}s';`] : []),
-          ...(format === 'plain' && mode === 'clean' ? [PLAIN_CLEAN_PREAMBLE] : []),
+          // "Replace" means the same for both formats: the database is emptied, then restored.
+          ...(action === 'replace' ? [CLEAN_PREAMBLE] : []),
         ];
         const target = prepared.database;
+        const m = maintenance;
         await runPsqlPipe({
           psql,
           connArgs: toolConn.args,
@@ -205,7 +175,7 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
           describe,
           secrets,
           what,
-          onLockTimeout: () => lockTimeoutError(maintenance, target, conn.display, appName, lockTimeout),
+          onLockTimeout: () => lockTimeoutError(m, target, conn.display, appName, lockTimeout),
         });
       }
     } catch (e) {
@@ -237,10 +207,12 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
       checkedSha256: source.manifest !== null,
       sizeBytes: source.sizeBytes,
       durationMs: progress.elapsedMs,
+      plan,
     };
   } finally {
-    await scratch?.remove();
-    if (!succeeded) {
+    // A copy the caller handed in is the caller's to remove.
+    if (!copy) await scratch?.remove();
+    if (!succeeded && maintenance) {
       // A killed psql's backend may still hold locks (waiting, or mid-statement): end it now.
       await terminateRunBackends(maintenance, appName).catch(() => undefined);
       if (prepared?.created) {
@@ -249,39 +221,46 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
         await registry.remove(prepared.database, conn.display).catch(() => undefined);
       }
     }
-    await maintenance.end().catch(() => undefined);
+    await maintenance?.end().catch(() => undefined);
   }
+}
+
+function incompletePlainDump(key: string): LifeboatError {
+  return new LifeboatError(
+    'INTEGRITY_FAILED',
+    `Backup ${key} is plain SQL that does not end with pg_dump's "-- PostgreSQL database dump complete" line: pg_dump stopped before the end, so it was not restored and nothing was changed. Restore another backup.`,
+  );
 }
 
 function dirOf(file: string): string {
   return path.dirname(file);
 }
 
+/**
+ * Makes the target the plan described, checking again that the server still matches it (another
+ * session may have created, filled or dropped the database since the plan was made).
+ */
 async function prepareTarget(
   maintenance: Awaited<ReturnType<typeof connectMaintenance>>,
-  conn: PgConnection,
+  planned: PlannedRestore,
   env: NodeJS.ProcessEnv,
-  mode: RestoreMode,
-  source: BackupSource,
   req: RestoreRequest,
   registry: TempRegistry,
 ): Promise<PreparedTarget> {
+  const { plan, source, conn, at } = planned;
+  const name = plan.destination.database;
+  const purpose = req.purpose ?? 'restore';
   try {
-    if (mode === 'temp') {
-      const dbName = source.manifest?.database ?? source.parsed.dbName;
-      const record = { server: conn.display, serverUrl: conn.url, createdAt: new Date().toISOString(), key: source.key, purpose: req.purpose ?? 'restore' } as const;
-      const name = await createTempDatabase(maintenance, conn, registry, record, dbName, (req.now ?? (() => new Date()))());
-      return { database: name, kind: 'temporary', created: true };
+    if (plan.destination.action === 'create-temporary') {
+      const record = { server: conn.display, serverUrl: conn.url, createdAt: new Date().toISOString(), key: source.key, purpose } as const;
+      const created = await createTempDatabase(maintenance, conn, registry, record, backupDatabaseName(source), at);
+      return { database: created, kind: 'temporary', created: true };
     }
-    const name = databaseInUrl(conn, env);
-    if (!name) throw new LifeboatError('BAD_INPUT', 'The target URL names no database; write it as postgresql://user@host:5432/newdb, or use --temp.');
-    await refuseSystemDatabase(maintenance, name, conn.display, req.allowSystemDatabase ?? false);
     const exists = await databaseExists(maintenance, name);
-    if (exists && mode !== 'clean') await refuseInterrupted(registry, name, conn.display);
-    if (mode === 'create' || (mode === 'auto' && !exists)) {
+    if (plan.destination.action === 'create') {
       if (exists) throw new LifeboatError('TARGET_EXISTS', `Database "${name}" already exists on ${conn.display}; choose a new name, or replace its contents with --clean --yes.`);
       // Recorded before it exists: a kill -9 mid-restore leaves it listed as interrupted.
-      await registry.add({ name, server: conn.display, serverUrl: conn.url, createdAt: new Date().toISOString(), key: source.key, purpose: req.purpose ?? 'restore', state: 'restoring', ...restoringOwner(), kind: 'new' });
+      await registry.add({ name, server: conn.display, serverUrl: conn.url, createdAt: new Date().toISOString(), key: source.key, purpose, state: 'restoring', ...restoringOwner(), kind: 'new' });
       try {
         await createDatabase(maintenance, conn, name);
       } catch (e) {
@@ -290,37 +269,15 @@ async function prepareTarget(
       }
       return { database: name, kind: 'new', created: true };
     }
-    if (!exists) throw new LifeboatError('PG_DATABASE_MISSING', `Database "${name}" does not exist on ${conn.display}, so there is nothing to clean; drop --clean to create it.`);
-    if (mode === 'auto') {
-      const client = await connectClient(onDatabase(conn, name), conn.url ? undefined : name);
-      try {
-        const n = await userObjectCount(client);
-        if (n > 0) {
-          throw new LifeboatError('TARGET_NOT_EMPTY', `Database "${name}" on ${conn.display} is not empty (${n} objects); restore into a new database (another name, or --temp), or replace its contents with --clean --yes.`);
-        }
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-      if ((req.jobs ?? 1) > 1) {
-        throw new LifeboatError('BAD_INPUT', `--jobs cannot restore into the existing database "${name}": that restore runs in one transaction so that a failure changes nothing. Drop --jobs, or restore into a new database.`);
-      }
+    if (!exists) throw new LifeboatError('PG_DATABASE_MISSING', `Database "${name}" does not exist on ${conn.display} (any more), so there is nothing to replace; restore into a new database instead.`);
+    if (plan.destination.action === 'fill-empty') {
+      await refuseInterrupted(registry, name, conn.display);
+      const n = await countObjects(conn, name);
+      if (n > 0) throw notEmptyError(name, conn.display, n);
     }
     return { database: name, kind: 'existing', created: false };
   } catch (e) {
     throw describePgError(e, conn);
-  }
-}
-
-/** A database left by an interrupted restore is named as such, not as merely "not empty". */
-async function refuseInterrupted(registry: TempRegistry, name: string, server: string): Promise<void> {
-  const record = registry.find(await registry.list(), name, server);
-  if (!record) return;
-  const state = recordState(record);
-  if (state === 'interrupted') {
-    throw new LifeboatError('TARGET_INTERRUPTED', `Database "${name}" on ${server} was left half-restored by a restore of ${record.key} that was interrupted (started ${record.createdAt}); drop it with \`lifeboat temp drop ${name} --server URL\`, then restore again.`);
-  }
-  if (state === 'restoring') {
-    throw new LifeboatError('TARGET_EXISTS', `Database "${name}" on ${server} is being restored right now by another Lifeboat run (pid ${record.pid ?? '?'}); wait for it, or choose another name.`);
   }
 }
 
@@ -335,9 +292,8 @@ function gunzipFile(file: string): Readable {
 /** Lists the archive's table of contents, lets the caller rewrite it, and writes it for --use-list. */
 async function writeTocList(
   tool: PgToolCandidate,
-  archiveFile: string | undefined,
+  archiveFile: string,
   source: BackupSource,
-  req: RestoreRequest,
   tocFilter: (toc: string) => string,
   env: NodeJS.ProcessEnv,
   toolEnv: NodeJS.ProcessEnv,
@@ -345,13 +301,10 @@ async function writeTocList(
   secrets: readonly (string | null)[],
   what: string,
 ): Promise<string> {
-  let input: Readable | undefined;
-  if (!archiveFile) input = (await openBackupStream(source, { gunzip: false, transforms: req.transforms, signal })).stream;
   const toc = await runRestoreTool({
     tool,
-    args: ['--list', ...(archiveFile ? [archiveFile] : [])],
+    args: ['--list', archiveFile],
     env: toolEnv,
-    input,
     signal,
     describe: `pg_restore ${tool.version} could not read the table of contents of ${source.key}`,
     secrets,

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, statfs } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { formatBytes } from '../../../shared/progress.js';
@@ -56,7 +57,56 @@ export async function removeDeadScratch(env: NodeJS.ProcessEnv): Promise<string[
 
 export interface ScratchFile {
   path: string;
+  /** The first bytes of the restorable data (decrypted, still gzipped), for the archive header. */
+  head: Buffer;
+  /** Plain SQL: whether the text ends with pg_dump's completion line; null for archives. */
+  plainComplete: boolean | null;
+  /** SHA-256 of the stored bytes (checked against the manifest when there is one). */
+  sha256: string;
   remove(): Promise<void>;
+}
+
+/** pg_dump writes this line last; a plain dump without it stopped before the end. */
+export const PLAIN_DUMP_COMPLETE = '-- PostgreSQL database dump complete';
+const HEAD_BYTES = 64 * 1024;
+const TAIL_BYTES = 4096;
+
+/**
+ * Whether a plain dump's text ends with pg_dump's completion line — followed only by the comment
+ * fence, blank lines and (pg_dump 13.22/14.19/15.14/16.10/17.6 and later) its `\unrestrict` line.
+ */
+export function endsWithDumpComplete(tail: string): boolean {
+  const lines = tail
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && l !== '--' && !/^\\unrestrict [A-Za-z0-9]+$/.test(l));
+  return lines[lines.length - 1] === PLAIN_DUMP_COMPLETE;
+}
+
+/** Keeps the first bytes that pass, for reading the archive header without a second download. */
+class HeadCapture extends Transform {
+  private readonly parts: Buffer[] = [];
+  private size = 0;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.size < HEAD_BYTES) {
+      const part = chunk.subarray(0, HEAD_BYTES - this.size);
+      this.parts.push(Buffer.from(part));
+      this.size += part.length;
+    }
+    cb(null, chunk);
+  }
+
+  get head(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
+
+/** The last few KiB of a text stream read to its end. */
+async function tailOf(src: AsyncIterable<Buffer>): Promise<string> {
+  let tail = Buffer.alloc(0);
+  for await (const chunk of src) tail = Buffer.concat([tail, chunk]).subarray(-TAIL_BYTES);
+  return tail.toString('utf8');
 }
 
 /** Refuses early, before downloading, when the folder cannot hold the copy (plus 5% and 64 MiB to spare). */
@@ -71,13 +121,15 @@ export async function ensureFreeSpace(dir: string, bytes: number): Promise<void>
 
 /**
  * Downloads the backup through the common pipeline (integrity check, transforms) into a private
- * file. The file exists only once every byte arrived and matched the manifest; on any failure it
- * is removed. Plain backups stay gzipped here and are fully test-unzipped before use, so a later
- * restore from the copy cannot meet a damaged stream halfway.
+ * file — the one read of the stored object a restore, extract or verification makes: the archive
+ * header, the table of contents and the data are all read from this copy. The file exists only
+ * once every byte arrived and matched the manifest; on any failure it is removed. Plain backups
+ * stay gzipped here and are fully test-unzipped (their end read for pg_dump's completion line),
+ * so a later restore from the copy cannot meet a damaged or cut-off stream halfway.
  */
 export async function downloadToScratch(
   source: BackupSource,
-  opts: { env: NodeJS.ProcessEnv; transforms?: readonly BackupStreamTransform[] | undefined; signal?: AbortSignal | undefined; onBytes?: (n: number) => void },
+  opts: { env: NodeJS.ProcessEnv; transforms?: readonly BackupStreamTransform[] | undefined; signal?: AbortSignal | undefined; onBytes?: (n: number) => void; what?: string },
 ): Promise<ScratchFile> {
   const dir = scratchDir(opts.env);
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -85,17 +137,21 @@ export async function downloadToScratch(
   const file = path.join(dir, scratchName('restore', source.parsed.format === 'plain' ? (source.parsed.gzip ? '.sql.gz' : '.sql') : '.dump'));
   const remove = async (): Promise<void> => rm(file, { force: true });
   try {
-    const { stream } = await openBackupStream(source, { gunzip: false, transforms: opts.transforms, signal: opts.signal, onBytes: opts.onBytes });
-    await pipeline(stream, createWriteStream(file, { flags: 'wx', mode: 0o600 }), { signal: opts.signal });
+    const { stream, integrity } = await openBackupStream(source, { gunzip: false, transforms: opts.transforms, signal: opts.signal, onBytes: opts.onBytes });
+    const capture = new HeadCapture();
+    await pipeline(stream, capture, createWriteStream(file, { flags: 'wx', mode: 0o600 }), { signal: opts.signal });
+    let plainComplete: boolean | null = null;
     if (source.parsed.gzip) {
-      await pipeline(createReadStream(file), createGunzip(), async (src: AsyncIterable<Buffer>) => {
-        for await (const chunk of src) void chunk;
-      }, { signal: opts.signal });
+      const tail = await pipeline(createReadStream(file), createGunzip(), tailOf, { signal: opts.signal });
+      if (source.parsed.format === 'plain') plainComplete = endsWithDumpComplete(tail);
+    } else if (source.parsed.format === 'plain') {
+      const size = (await stat(file)).size;
+      plainComplete = endsWithDumpComplete(await tailOf(createReadStream(file, { start: Math.max(0, size - TAIL_BYTES) })));
     }
-    return { path: file, remove };
+    return { path: file, head: capture.head, plainComplete, sha256: integrity.sha256 ?? '', remove };
   } catch (e) {
     await remove();
-    if (opts.signal?.aborted) throw cancelledError('The restore');
+    if (opts.signal?.aborted) throw cancelledError(opts.what ?? 'The restore');
     if (e instanceof LifeboatError) throw e;
     throw describeStreamError(e, source.key);
   }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { verifyKeyFor } from '../../../shared/backup-key.js';
 import { VERIFY_FORMAT_VERSION, type TableCheck, type VerifyRecord } from '../../../shared/verify-record.js';
 import { LifeboatError, cancelledError, isLifeboatError } from '../errors.js';
@@ -8,9 +9,11 @@ import { connectClient } from '../pg/server-info.js';
 import { quoteIdent } from '../../../shared/row-format.js';
 import { resolveBackup, type BackupChoice, type BackupSource } from '../restore/backup-source.js';
 import { describeStreamError, openBackupStream, type BackupStreamTransform } from '../restore/backup-stream.js';
-import { readArchiveHeader } from '../restore/peek-header.js';
+import { headerFromBytes } from '../restore/peek-header.js';
+import { planRestore } from '../restore/plan-restore.js';
+import { downloadToScratch, type ScratchFile } from '../restore/scratch-file.js';
 import { runRestoreTool, selectRestoreTool } from '../restore/restore-tools.js';
-import { runRestore } from '../restore/run-restore.js';
+import { executeRestore } from '../restore/run-restore.js';
 import { connectMaintenance, dropDatabase, onDatabase } from '../restore/target-database.js';
 import { TempRegistry } from '../restore/temp-registry.js';
 import { lifeboatVersion } from '../version.js';
@@ -26,25 +29,16 @@ export interface VerifyRequest extends BackupChoice {
   onProgress?: ProgressListener | undefined;
 }
 
-const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
-
-/** Reads every stored byte through the common pipeline: size and SHA-256 against the manifest, gzip to its end. */
-async function readWhole(source: BackupSource, req: VerifyRequest, progress: ProgressReporter): Promise<{ sha256: string; plainComplete: boolean | null }> {
-  // An encrypted backup whose key this keychain lacks is checked as stored (size and SHA-256 only);
-  // with the key, every chunk is authenticated and decrypted as well.
-  const stored = storedOnly(source, req);
-  const plain = source.parsed.format === 'plain' && !stored;
-  const { stream, integrity } = await openBackupStream(source, { gunzip: plain && source.parsed.gzip, transforms: req.transforms, signal: req.signal, onBytes: (n) => progress.addBytes(n), stored });
-  let tail = '';
+/** Reads every stored byte (an encrypted backup whose key this keychain lacks): size and SHA-256 against the manifest. */
+async function readStored(source: BackupSource, req: VerifyRequest, progress: ProgressReporter): Promise<string> {
+  const { stream, integrity } = await openBackupStream(source, { gunzip: false, signal: req.signal, onBytes: (n) => progress.addBytes(n), stored: true });
   try {
-    for await (const chunk of stream) {
-      if (plain) tail = (tail + (chunk as Buffer).toString('utf8')).slice(-4096);
-    }
+    for await (const chunk of stream) void chunk;
   } catch (e) {
     if (req.signal?.aborted) throw cancelledError('The verification');
     throw describeStreamError(e, source.key);
   }
-  return { sha256: integrity.sha256 ?? '', plainComplete: plain ? tail.includes(PLAIN_TRAILER) : null };
+  return integrity.sha256 ?? '';
 }
 
 async function countRows(server: string, database: string, env: NodeJS.ProcessEnv, expected: readonly { schema: string; name: string; rows: number }[], exact: boolean): Promise<TableCheck[]> {
@@ -100,30 +94,42 @@ export async function runVerify(req: VerifyRequest): Promise<VerifyRecord> {
     checks: { exists: true, sizeBytes: source.sizeBytes, sha256Matches: null, sha256: null, contentsReadable: null, tocEntries: null, restored: null, tables: [] },
     problem: null,
   };
+  // The one read of the object: into a private local copy (checked as it arrives), from which the
+  // table of contents and a deep restore are read. Without the key, only the stored bytes are checked.
+  let copy: ScratchFile | null = null;
   try {
     progress.setPhase('checking', source.sizeBytes);
     try {
-      const whole = await readWhole(source, req, progress);
-      record.checks.sha256 = whole.sha256;
+      if (storedOnly(source, req)) {
+        record.checks.sha256 = await readStored(source, req, progress);
+      } else {
+        copy = await downloadToScratch(source, { env, transforms: req.transforms, signal: req.signal, onBytes: (n) => progress.addBytes(n), what: 'The verification' });
+        record.checks.sha256 = copy.sha256;
+      }
       record.checks.sha256Matches = m ? true : null;
-      if (whole.plainComplete === false) throw new LifeboatError('VERIFY_FAILED', `Backup ${source.key} ends before pg_dump's "dump complete" line: the dump is incomplete.`);
-      if (whole.plainComplete) record.checks.contentsReadable = true;
+      if (copy?.plainComplete === false) throw new LifeboatError('VERIFY_FAILED', `Backup ${source.key} ends before pg_dump's "dump complete" line: the dump is incomplete.`);
+      if (copy?.plainComplete) record.checks.contentsReadable = true;
     } catch (e) {
       if (isLifeboatError(e) && e.code === 'INTEGRITY_FAILED' && m) record.checks.sha256Matches = false;
       throw e;
     }
-    if (source.parsed.format === 'custom' && !storedOnly(source, req)) {
+    if (source.parsed.format === 'custom' && copy) {
       progress.setPhase('reading table of contents');
-      const header = await readArchiveHeader(source, req.transforms, req.signal);
+      const header = headerFromBytes(source, copy.head);
       const tool = await selectRestoreTool('pg_restore', header.pgDumpMajor, header.pgDumpVersion, req.pgBinDir, env);
-      const { stream } = await openBackupStream(source, { gunzip: false, transforms: req.transforms, signal: req.signal });
-      const toc = await runRestoreTool({ tool, args: ['--list'], env, input: stream, signal: req.signal, describe: `pg_restore ${tool.version} could not read the table of contents of ${source.key}`, secrets: [], captureStdout: true, what: 'The verification' });
-      record.checks.contentsReadable = true;
+      const toc = await runRestoreTool({ tool, args: ['--list', copy.path], env, signal: req.signal, describe: `pg_restore ${tool.version} could not read the table of contents of ${source.key}`, secrets: [], captureStdout: true, what: 'The verification' });
       record.checks.tocEntries = toc.split('\n').filter((l) => /^\s*\d+;/.test(l)).length;
+      // Without a manifest no size or checksum says the archive is whole: read every entry to its
+      // end (as a restore would), so a truncated archive fails here as it would there.
+      if (!m) {
+        await runRestoreTool({ tool, args: [`--file=${os.devNull}`, copy.path], env, signal: req.signal, describe: `pg_restore ${tool.version} could not read ${source.key} to its end`, secrets: [], what: 'The verification' });
+      }
+      record.checks.contentsReadable = true;
     }
     if (req.deep && req.server) {
       progress.setPhase('restoring');
-      const restored = await runRestore({ key: source.key, to: source.target, target: req.server, mode: 'temp', purpose: 'verify', transforms: req.transforms, pgBinDir: req.pgBinDir, env, signal: req.signal });
+      const restoreReq = { key: source.key, to: source.target, target: req.server, mode: 'temp', purpose: 'verify', transforms: req.transforms, pgBinDir: req.pgBinDir, env, signal: req.signal } as const;
+      const restored = await executeRestore(await planRestore(restoreReq, { source }), restoreReq, copy ?? undefined);
       record.checks.restored = true;
       try {
         const expected = m?.tables ?? [];
@@ -151,6 +157,8 @@ export async function runVerify(req: VerifyRequest): Promise<VerifyRecord> {
     if (record.depth === 'deep' && record.checks.restored === null && e.code === 'PG_RESTORE_FAILED') record.checks.restored = false;
     if (record.checks.contentsReadable === null && e.code === 'PG_RESTORE_FAILED') record.checks.contentsReadable = false;
     record.problem = e.message;
+  } finally {
+    await copy?.remove();
   }
   record.durationMs = progress.elapsedMs;
   // The latest verification replaces the previous record: it is what the calendar and prune trust.

@@ -58,6 +58,8 @@ export function RestoreScreen({ target }: { target: TargetView }) {
         // Restore exactly the backup that was reviewed, even if a newer one appeared since.
         backup: key ? { kind: 'key', key } : toBackupChoice(backup),
         destination: destination(),
+        // The plan's time: a temporary database gets exactly the name the review showed.
+        ...(review ? { plannedAt: review.plannedAt } : {}),
         ...(review?.destructive ? { confirmName: confirm } : {}),
       });
       track(slot, j);
@@ -123,7 +125,7 @@ export function RestoreScreen({ target }: { target: TargetView }) {
                   <input type="radio" name={`${ids}-mode`} checked={mode === 'create'} onChange={() => setMode('create')} /> New database (it must not exist yet)
                 </label>
                 <label className="check">
-                  <input type="radio" name={`${ids}-mode`} checked={mode === 'clean'} onChange={() => setMode('clean')} /> Replace the contents of an existing database
+                  <input type="radio" name={`${ids}-mode`} checked={mode === 'clean'} onChange={() => setMode('clean')} /> Replace an existing database (everything in it is dropped)
                 </label>
               </>
             )}
@@ -149,7 +151,15 @@ export function RestoreScreen({ target }: { target: TargetView }) {
             <dd>{formatBytes(review.backup.sizeBytes)}</dd>
             <dt>Into</dt>
             <dd>
-              {review.destination.database === null ? 'a new temporary database' : `database “${review.destination.database}”`} on {review.destination.server} (PostgreSQL {review.destination.serverVersion})
+              {intoWords(review)} on {review.destination.server} (PostgreSQL {review.destination.serverVersion})
+            </dd>
+            <dt>Downloads</dt>
+            <dd>
+              {review.downloads.map((d) => (
+                <span key={d.key}>
+                  <code>{d.key}</code> ({formatBytes(d.bytes)}), once
+                </span>
+              ))}
             </dd>
           </dl>
           <h4>What will happen</h4>
@@ -187,4 +197,19 @@ export function RestoreScreen({ target }: { target: TargetView }) {
       )}
     </section>
   );
+}
+
+/** The destination as the plan names it: the exact database, also a temporary one's. */
+function intoWords(review: RestoreReview): string {
+  const d = review.destination;
+  switch (d.action) {
+    case 'create-temporary':
+      return `a new temporary database “${d.database}”`;
+    case 'create':
+      return `a new database “${d.database}”`;
+    case 'fill-empty':
+      return `the existing, empty database “${d.database}”`;
+    case 'replace':
+      return `database “${d.database}”, replacing everything in it`;
+  }
 }

@@ -1,0 +1,57 @@
+// What a restore will do, computed once by the engine before anything changes: the app's review,
+// `lifeboat restore --dry-run` and the restore itself all work from this one structure, so what is
+// shown is what happens. Pure data (JSON), no secrets: URLs and servers are shown without passwords.
+
+/**
+ * - create: a new database with the name the user gave is created, then restored into.
+ * - create-temporary: a new database lifeboat_<db>_<YYYYMMDD_HHMMSS> is created (the exact name is
+ *   in `destination.database`), recorded, and restored into.
+ * - fill-empty: an existing database holding no objects is restored into, in one transaction.
+ * - replace: an existing database is emptied (every schema, with all it holds, and every large
+ *   object) and the backup restored into it, all in one transaction: a failure changes nothing.
+ *   What is not inside a schema survives: the database itself with its owner, settings and
+ *   privileges, and extensions installed in pg_catalog (plpgsql).
+ */
+export type RestoreAction = 'create' | 'create-temporary' | 'fill-empty' | 'replace';
+
+export interface RestorePlan {
+  /** When the plan was made (ISO); a temporary database's name carries this time. */
+  plannedAt: string;
+  backup: {
+    key: string;
+    /** Where it is stored, e.g. s3://bucket/prefix (no credentials). */
+    storage: string;
+    createdAt: string;
+    sizeBytes: number;
+    database: string;
+    hasManifest: boolean;
+    /** The dumped server's version (from the manifest), null when unknown. */
+    serverVersion: string | null;
+    format: 'custom' | 'plain';
+    encrypted: boolean;
+  };
+  /** Every storage object the restore reads: each once. */
+  downloads: { key: string; bytes: number }[];
+  destination: {
+    /** host:port of the server written to. */
+    server: string;
+    serverVersion: string;
+    /** The exact name of the database restored into (for a temporary one, the name it will get). */
+    database: string;
+    action: RestoreAction;
+    /** Whether the database exists now. */
+    exists: boolean;
+    /** Objects in it now (existing databases only): tables, views, sequences, functions, schemas, large objects. */
+    objectCount: number | null;
+  };
+  /** Only these tables / schemas are restored (custom archives); empty: the whole backup. */
+  selection: { tables: string[]; schemas: string[] };
+  /** The tool that runs the SQL: pg_restore for custom archives, psql for plain SQL. */
+  tool: 'pg_restore' | 'psql';
+  /** What will happen, step by step, in plain words. */
+  steps: string[];
+  warnings: string[];
+  /** True when existing data will be replaced: the app asks to type `confirmName`, the CLI wants --yes. */
+  destructive: boolean;
+  confirmName: string | null;
+}
