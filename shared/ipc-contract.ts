@@ -5,6 +5,7 @@
 //
 // Types and pure values only (zod schemas are data): no Node, no DOM, no electron.
 import { z } from 'zod';
+import type { ErrorHint } from './error-hint.js';
 import type { BackupEntry, InterruptedBackup } from './backup-entry.js';
 import { backupKeyProblem } from './backup-key.js';
 import type { JobProgress } from './progress.js';
@@ -357,7 +358,10 @@ export interface EventEnvelope<E extends EventName = EventName> {
 
 export interface IpcError {
   code: string;
+  /** The sentence to show, the hint already in the app's words. */
   message: string;
+  /** What the user can do, as data (the renderer may offer a button for it). */
+  hint?: ErrorHint;
 }
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
 

@@ -1,4 +1,5 @@
 import type { BackupEntry } from '../../shared/backup-entry.js';
+import { withAppHint } from '../../shared/error-hint.js';
 import { keySafeDatabaseName, parseBackupKey } from '../../shared/backup-key.js';
 import type { CallName, CallResponse, ParsedCallRequest } from '../../shared/ipc-contract.js';
 import type { LifeboatNotification } from '../../shared/notification.js';
@@ -146,7 +147,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
           const tool = await selectPgDump(info, opts.pgBinDir, env);
           pgDump = { path: tool.path, version: tool.version };
         } catch (e) {
-          pgDumpProblem = e instanceof LifeboatError ? e.message : String(e);
+          pgDumpProblem = e instanceof LifeboatError ? withAppHint(e.message, e.hint) : String(e);
         }
         return { serverVersion: info.version, database: info.database, databaseSizeBytes: info.databaseSizeBytes, pgDump, pgDumpProblem };
       } finally {

@@ -213,7 +213,7 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
     'notifications.test': async () => {
       const settings = (await loadAutomationConfig(file)).notifications;
       const deliveries = await new Notifier({ settings, env, log }).send({ type: 'test', title: 'Lifeboat test notification', text: 'If you can read this, Lifeboat can reach this channel.', profile: null, at: new Date().toISOString(), details: {} });
-      if (deliveries.length === 0) throw new LifeboatError('BAD_INPUT', 'No channel receives test notifications; add a webhook with `lifeboat notify add-webhook NAME --url-env VAR`.');
+      if (deliveries.length === 0) throw new LifeboatError('BAD_INPUT', 'No channel receives test notifications; add a webhook on the command line (see the README, Notifications).');
       return { deliveries };
     },
 

@@ -61,7 +61,7 @@ async function readRows(conn: PgConnection, database: string, table: QualifiedNa
       result = await client.query<unknown[]>({ text: select, rowMode: 'array', types: rawTextTypes, name: 'lifeboat_extract' });
     } catch (e) {
       const err = e as { message?: string };
-      throw new LifeboatError('BAD_INPUT', `The filter does not work on ${table.schema}.${table.name}: ${err.message ?? String(e)}. Check --where (it is the part after WHERE in SQL).`);
+      throw new LifeboatError('BAD_INPUT', `The filter does not work on ${table.schema}.${table.name}: ${err.message ?? String(e)}.`, { hint: { kind: 'check-filter' } });
     }
     await client.query('ROLLBACK');
     return { columns, rows: result.rows.map((r) => r.map((v) => (v === null ? null : String(v as string)))), overrideIdentity };
@@ -78,7 +78,7 @@ async function readRows(conn: PgConnection, database: string, table: QualifiedNa
 export async function runExtract(req: ExtractRequest): Promise<ExtractResult> {
   const env = req.env ?? process.env;
   const table = parseQualifiedName(req.table);
-  if (table.name === '') throw new LifeboatError('BAD_INPUT', 'Name the table with --table schema.name, e.g. --table sales.orders.');
+  if (table.name === '') throw new LifeboatError('BAD_INPUT', 'No table was named.', { hint: { kind: 'choose-table' } });
   const conn = parsePgConnection(req.server, env);
   const intoConn = req.into ? parsePgConnection(req.into, env) : null;
   const restored = await runRestore({
@@ -91,7 +91,7 @@ export async function runExtract(req: ExtractRequest): Promise<ExtractResult> {
     purpose: 'extract',
     tocFilter: (toc) => {
       const list = extractTocEntries(toc, table);
-      if (list === null) throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in the backup; check --table (schema.name).`);
+      if (list === null) throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in the backup.`, { hint: { kind: 'choose-table' } });
       return list;
     },
     transforms: req.transforms,
@@ -112,7 +112,7 @@ export async function runExtract(req: ExtractRequest): Promise<ExtractResult> {
     const exists = await connectClient(onDatabase(conn, temp), conn.url ? undefined : temp);
     try {
       const r = await exists.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`${quoteIdent(table.schema)}.${quoteIdent(table.name)}`]);
-      if (!r.rows[0]?.t) throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in backup ${restored.key}; check --table (schema.name).`);
+      if (!r.rows[0]?.t) throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in backup ${restored.key}.`, { hint: { kind: 'choose-table' } });
     } finally {
       await exists.end().catch(() => undefined);
     }

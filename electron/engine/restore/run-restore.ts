@@ -279,7 +279,7 @@ async function prepareTarget(
     const exists = await databaseExists(maintenance, name);
     if (exists && mode !== 'clean') await refuseInterrupted(registry, name, conn.display);
     if (mode === 'create' || (mode === 'auto' && !exists)) {
-      if (exists) throw new LifeboatError('TARGET_EXISTS', `Database "${name}" already exists on ${conn.display}; choose a new name, or replace its contents with --clean --yes.`);
+      if (exists) throw new LifeboatError('TARGET_EXISTS', `Database "${name}" already exists on ${conn.display}.`, { hint: { kind: 'new-name-or-replace' } });
       // Recorded before it exists: a kill -9 mid-restore leaves it listed as interrupted.
       await registry.add({ name, server: conn.display, serverUrl: conn.url, createdAt: new Date().toISOString(), key: source.key, purpose: req.purpose ?? 'restore', state: 'restoring', ...restoringOwner(), kind: 'new' });
       try {
@@ -290,13 +290,13 @@ async function prepareTarget(
       }
       return { database: name, kind: 'new', created: true };
     }
-    if (!exists) throw new LifeboatError('PG_DATABASE_MISSING', `Database "${name}" does not exist on ${conn.display}, so there is nothing to clean; drop --clean to create it.`);
+    if (!exists) throw new LifeboatError('PG_DATABASE_MISSING', `Database "${name}" does not exist on ${conn.display}, so there is nothing to replace.`, { hint: { kind: 'create-instead' } });
     if (mode === 'auto') {
       const client = await connectClient(onDatabase(conn, name), conn.url ? undefined : name);
       try {
         const n = await userObjectCount(client);
         if (n > 0) {
-          throw new LifeboatError('TARGET_NOT_EMPTY', `Database "${name}" on ${conn.display} is not empty (${n} objects); restore into a new database (another name, or --temp), or replace its contents with --clean --yes.`);
+          throw new LifeboatError('TARGET_NOT_EMPTY', `Database "${name}" on ${conn.display} is not empty (${n} objects).`, { hint: { kind: 'new-name-or-replace' } });
         }
       } finally {
         await client.end().catch(() => undefined);
@@ -317,7 +317,7 @@ async function refuseInterrupted(registry: TempRegistry, name: string, server: s
   if (!record) return;
   const state = recordState(record);
   if (state === 'interrupted') {
-    throw new LifeboatError('TARGET_INTERRUPTED', `Database "${name}" on ${server} was left half-restored by a restore of ${record.key} that was interrupted (started ${record.createdAt}); drop it with \`lifeboat temp drop ${name} --server URL\`, then restore again.`);
+    throw new LifeboatError('TARGET_INTERRUPTED', `Database "${name}" on ${server} was left half-restored by a restore of ${record.key} that was interrupted (started ${record.createdAt}).`, { hint: { kind: 'drop-interrupted', database: name } });
   }
   if (state === 'restoring') {
     throw new LifeboatError('TARGET_EXISTS', `Database "${name}" on ${server} is being restored right now by another Lifeboat run (pid ${record.pid ?? '?'}); wait for it, or choose another name.`);

@@ -82,7 +82,7 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
       <label htmlFor={`${ids}-name`}>Name</label>
       <input id={`${ids}-name`} value={name} onChange={(e) => setName(e.target.value)} placeholder="shop-production" required aria-describedby={`${ids}-name-help`} readOnly={existing !== undefined} />
       <p id={`${ids}-name-help`} className="help">
-        The profile name, as `lifeboat backup --profile NAME` uses it: letters, digits, dots, dashes and underscores.
+        The profile name, the same on the command line: letters, digits, dots, dashes and underscores.
       </p>
 
       <label htmlFor={`${ids}-db`}>Database URL</label>
