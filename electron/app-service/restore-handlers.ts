@@ -5,6 +5,9 @@ import type { BackupChoiceInput, CallResponse, ParsedCallRequest, RestoreDestina
 import { toCsv, toJson, toSqlInserts } from '../../shared/row-format.js';
 import { LifeboatError } from '../engine/errors.js';
 import { copyRowsInto } from '../engine/extract/copy-into.js';
+import { assertLifeboatTemp, readExtractRows } from '../engine/extract/read-rows.js';
+import { restoreTablesForExtract } from '../engine/extract/run-extract.js';
+import { parseQualifiedName } from '../engine/restore/toc-selection.js';
 import { parsePgConnection, type PgConnection } from '../engine/pg/connection.js';
 import { connectClient, readServerInfo } from '../engine/pg/server-info.js';
 import { resolveBackup, type BackupSource } from '../engine/restore/backup-source.js';
@@ -14,7 +17,6 @@ import { dropTempDatabase } from '../engine/restore/temp-databases.js';
 import type { StorageTarget } from '../engine/storage/target.js';
 import type { JobRegistry } from './job-registry.js';
 import type { TargetRepository } from './target-repository.js';
-import { readTempRows } from './temp-rows.js';
 
 export interface RestoreDeps {
   env: NodeJS.ProcessEnv;
@@ -39,6 +41,9 @@ export interface RestoreHandlers {
   'extract.export': Handler<'extract.export'>;
   'extract.copy': Handler<'extract.copy'>;
 }
+
+/** A filter that runs longer than this in the app's screens is stopped (the CLI has no limit). */
+const APP_QUERY_TIMEOUT_SECONDS = 120;
 
 function choice(b: BackupChoiceInput, storage: StorageTarget, dbName: string): { to: StorageTarget; key?: string; latest?: boolean; dbName?: string } {
   return b.kind === 'latest' ? { to: storage, latest: true, dbName } : { to: storage, key: b.key };
@@ -133,9 +138,12 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
     };
   };
 
+  /** The engine's own reader (the CLI's extract uses it too), on a temporary database Lifeboat made. */
   const selection = async (req: { targetId: string; tempDatabase: string; table: string; where?: string | undefined }, limit: number | null) => {
     const ctx = await context(req.targetId);
-    return readTempRows(ctx.conn, req.tempDatabase, req.table, req.where, limit, env);
+    await assertLifeboatTemp(ctx.conn, req.tempDatabase, env);
+    const table = parseQualifiedName(req.table);
+    return { table, ...(await readExtractRows(ctx.conn, req.tempDatabase, table, req.where, { limit, statementTimeoutSeconds: APP_QUERY_TIMEOUT_SECONDS })) };
   };
 
   return {
@@ -177,7 +185,9 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
       const ctx = await context(req.targetId);
       const source = await resolveBackup(choice(req.backup, ctx.storage, ctx.dbName), env);
       return jobs.start({ kind: 'extract', title: `Restore ${req.tables.join(', ')} from ${source.key} into a temporary database`, targetId: ctx.t.id }, async (job) => {
-        const res = await runRestore({ to: ctx.storage, key: source.key, target: ctx.serverUrl, mode: 'temp', purpose: 'extract', tables: req.tables, pgBinDir: deps.pgBinDir, env, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId });
+        // The CLI's extract restore: every definition (sequences of serial keys, types and
+        // functions wherever they live) and only the chosen tables' rows.
+        const res = await restoreTablesForExtract({ to: ctx.storage, key: source.key, server: ctx.serverUrl, tables: req.tables, pgBinDir: deps.pgBinDir, env, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId });
         return { resultKey: res.key, resultDatabase: res.database, resultUrl: res.url, resultTemporary: true };
       });
     },

@@ -9,7 +9,7 @@ import { LogReportScreen } from './screens/LogReportScreen.js';
 import { ScheduleScreen } from './screens/ScheduleScreen.js';
 import { RestoreScreen } from './screens/RestoreScreen.js';
 import { runningJobs, useJobs } from './stores/jobs-store.js';
-import { useNav, type Screen } from './stores/nav-store.js';
+import { chosenKeyFor, useNav, type Screen } from './stores/nav-store.js';
 import { selectedTarget, useTargets } from './stores/targets-store.js';
 
 const NAV: { screen: Screen; label: string }[] = [
@@ -27,7 +27,8 @@ export function App() {
   const { loaded, targets, error } = useTargets();
   const target = useTargets(selectedTarget);
   const select = useTargets((s) => s.select);
-  const { screen, go, firstRun, setFirstRun, chosenKey } = useNav();
+  const { screen, go, firstRun, setFirstRun } = useNav();
+  const chosenKey = useNav((s) => (target ? chosenKeyFor(s, target.id) : null));
   const running = useJobs((s) => runningJobs(s.jobs).length);
 
   useEffect(() => {

@@ -80,7 +80,7 @@ export function connectFake(handlers: Handlers): { bridge: FakeBridge; disconnec
   useJobs.setState({ jobs: {}, lastStarted: {} });
   useBackups.setState({ byTarget: {} });
   useAppInfo.setState({ info: null, error: null });
-  useNav.setState({ screen: 'calendar', month: { year: 2026, month: 10 }, selectedDay: null, calendarView: 'month', query: '', firstRun: false });
+  useNav.setState({ screen: 'calendar', month: { year: 2026, month: 10 }, selectedDay: null, calendarView: 'month', query: '', firstRun: false, chosen: null });
   const bridge = fakeBridge({ ...baseHandlers, ...handlers });
   const disconnect = connectStores(createClient(bridge));
   return { bridge, disconnect };

@@ -11,9 +11,9 @@ interface NavState {
   query: string;
   /** True while the first-run guide is shown (set when the app starts with no database). */
   firstRun: boolean;
-  /** A backup chosen on the calendar for the restore wizard or partial recovery. */
-  chosenKey: string | null;
-  openWith: (screen: 'restore' | 'extract', key: string | null) => void;
+  /** A backup chosen on the calendar for the restore wizard or partial recovery, and for which database. */
+  chosen: { targetId: string; key: string } | null;
+  openWith: (screen: 'restore' | 'extract', key: string | null, targetId: string) => void;
   setFirstRun: (on: boolean) => void;
   go: (screen: Screen) => void;
   shiftMonth: (n: number) => void;
@@ -21,6 +21,11 @@ interface NavState {
   selectDay: (day: string | null) => void;
   setView: (view: 'month' | 'list') => void;
   setQuery: (q: string) => void;
+}
+
+/** The key chosen for this database; a key chosen for another one never carries over. */
+export function chosenKeyFor(s: Pick<NavState, 'chosen'>, targetId: string): string | null {
+  return s.chosen?.targetId === targetId ? s.chosen.key : null;
 }
 
 function thisMonth(): YearMonth {
@@ -35,8 +40,8 @@ export const useNav = create<NavState>()((set, get) => ({
   calendarView: 'month',
   query: '',
   firstRun: false,
-  chosenKey: null,
-  openWith: (screen, chosenKey) => set({ screen, chosenKey }),
+  chosen: null,
+  openWith: (screen, key, targetId) => set({ screen, chosen: key ? { targetId, key } : null }),
   setFirstRun: (firstRun) => set({ firstRun }),
   go: (screen) => set({ screen }),
   shiftMonth: (n) => set({ month: addMonths(get().month, n) }),
