@@ -1,4 +1,4 @@
-import type { BackupEntry } from '../../shared/backup-entry.js';
+import { isBackupOf, type BackupEntry } from '../../shared/backup-entry.js';
 import { withAppHint } from '../../shared/error-hint.js';
 import { keySafeDatabaseName, parseBackupKey } from '../../shared/backup-key.js';
 import type { CallName, CallResponse, ParsedCallRequest } from '../../shared/ipc-contract.js';
@@ -6,6 +6,7 @@ import type { LifeboatNotification } from '../../shared/notification.js';
 import { describeInterruptedBackups, listInterruptedBackups } from '../engine/backup/interrupted-backups.js';
 import { listBackups, type ManifestCacheEntry } from '../engine/backup/list-backups.js';
 import { ActivityLog } from '../engine/activity/activity-log.js';
+import { recordOperation } from '../engine/activity/record-operation.js';
 import { runLoggedBackup } from '../engine/activity/logged-backup.js';
 import { selectPgDump } from '../engine/backup/run-backup.js';
 import { setPinned } from '../engine/backup/set-pinned.js';
@@ -96,6 +97,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
     targets,
     pgBinDir: opts.pgBinDir,
     withPassword,
+    log: activityLog,
     rememberSecret: (secret) => {
       if (secret) heldPasswords.add(secret);
     },
@@ -185,7 +187,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       // tools wrote, without a manifest) by the name in the key.
       const db = databaseNameOf(t.dbUrl);
       const safe = keySafeDatabaseName(db);
-      const backups = all.filter((b: BackupEntry) => b.dbName === db || (!b.hasManifest && b.dbName === safe));
+      const backups = all.filter((b: BackupEntry) => isBackupOf(b, db));
       const interrupted = (await listInterruptedBackups(storage, target.prefix)).backups.filter((b) => parseBackupKey(b.key)?.dbName === safe);
       return { targetId: t.id, storage: storage.display, backups, interrupted, interruptedSummary: describeInterruptedBackups(interrupted), listedAt: new Date().toISOString() };
     },
@@ -222,18 +224,27 @@ export function createAppService(opts: AppServiceOptions): AppService {
       const target = t.storage;
       return jobs.start({ kind: 'verify', title: `${req.deep ? 'Deep-verify' : 'Verify'} ${req.key}`, targetId: t.id }, async (ctx) => {
         try {
-          const record = await runVerify({
-            to: target,
-            key: req.key,
-            deep: req.deep ?? false,
-            server: req.deep ? withPassword(t.dbUrl, t.password) : undefined,
-            pgBinDir: opts.pgBinDir,
-            env,
-            signal: ctx.signal,
-            onProgress: ctx.onProgress,
-          });
-          // A verification that ran and found damage is a failed job, in the record's own words.
-          if (record.outcome === 'failed') throw new LifeboatError('VERIFY_FAILED', record.problem ?? `Backup ${req.key} failed verification.`);
+          const info = { kind: 'verify' as const, profile: t.id, storage: openStorage(target).display, key: req.key, summary: 'Verified' };
+          const record = await recordOperation(
+            activityLog,
+            info,
+            async () => {
+              const r = await runVerify({
+                to: target,
+                key: req.key,
+                deep: req.deep ?? false,
+                server: req.deep ? withPassword(t.dbUrl, t.password) : undefined,
+                pgBinDir: opts.pgBinDir,
+                env,
+                signal: ctx.signal,
+                onProgress: ctx.onProgress,
+              });
+              // A verification that ran and found damage is a failed job, in the record's own words.
+              if (r.outcome === 'failed') throw new LifeboatError('VERIFY_FAILED', r.problem ?? `Backup ${req.key} failed verification.`);
+              return r;
+            },
+            (r) => ({ key: r.key, bytes: r.checks.sizeBytes, summary: `Verified (${r.depth})`, details: { depth: r.depth } }),
+          );
           return { resultKey: record.key };
         } finally {
           emit('backups.changed', { targetId: t.id });

@@ -3,6 +3,8 @@
 // Lifeboat's registry lets it drop.
 import type { BackupChoiceInput, CallResponse, ParsedCallRequest, RestoreDestinationInput, RestoreReview } from '../../shared/ipc-contract.js';
 import { toCsv, toJson, toSqlInserts } from '../../shared/row-format.js';
+import type { ActivityLog } from '../engine/activity/activity-log.js';
+import { recordOperation } from '../engine/activity/record-operation.js';
 import { LifeboatError } from '../engine/errors.js';
 import { copyRowsInto } from '../engine/extract/copy-into.js';
 import { assertLifeboatTemp, readExtractRows } from '../engine/extract/read-rows.js';
@@ -25,6 +27,8 @@ export interface RestoreDeps {
   pgBinDir: string | undefined;
   withPassword: (url: string, password: string | null | undefined) => string;
   rememberSecret: (s: string | null | undefined) => void;
+  /** Every restore, extract and copy is logged under the database's profile, as the CLI's are. */
+  log: ActivityLog;
 }
 
 type Handler<K extends 'restore.review' | 'restore.start' | 'temp.drop' | 'extract.tables' | 'extract.prepare' | 'extract.preview' | 'extract.export' | 'extract.copy'> = (
@@ -159,7 +163,13 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
       const mode = req.destination.kind === 'temp' ? 'temp' : req.destination.mode;
       const where = req.destination.kind === 'temp' ? `a temporary database on ${r.destination.server}` : `"${r.destination.database}" on ${r.destination.server}`;
       return jobs.start({ kind: 'restore', title: `Restore ${source.key} into ${where}`, targetId: ctx.t.id }, async (job) => {
-        const res = await runRestore({ to: ctx.storage, key: source.key, target, mode, confirmed: mode === 'clean', purpose: 'restore', pgBinDir: deps.pgBinDir, env, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId });
+        const info = { kind: 'restore' as const, profile: ctx.t.id, storage: source.storage.display, key: source.key, summary: 'Restored' };
+        const res = await recordOperation(
+          deps.log,
+          info,
+          () => runRestore({ to: ctx.storage, key: source.key, target, mode, confirmed: mode === 'clean', purpose: 'restore', pgBinDir: deps.pgBinDir, env, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId }),
+          (x) => ({ key: x.key, summary: `Restored into "${x.database}" on ${r.destination.server} (${x.target} database)`, details: { mode, target: x.target, checkedSha256: x.checkedSha256 } }),
+        );
         return { resultKey: res.key, resultDatabase: res.database, resultUrl: res.url, resultTemporary: res.target === 'temporary' };
       });
     },
@@ -187,7 +197,13 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
       return jobs.start({ kind: 'extract', title: `Restore ${req.tables.join(', ')} from ${source.key} into a temporary database`, targetId: ctx.t.id }, async (job) => {
         // The CLI's extract restore: every definition (sequences of serial keys, types and
         // functions wherever they live) and only the chosen tables' rows.
-        const res = await restoreTablesForExtract({ to: ctx.storage, key: source.key, server: ctx.serverUrl, tables: req.tables, pgBinDir: deps.pgBinDir, env, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId });
+        const info = { kind: 'extract' as const, profile: ctx.t.id, storage: source.storage.display, key: source.key, summary: 'Restored tables for partial recovery' };
+        const res = await recordOperation(
+          deps.log,
+          info,
+          () => restoreTablesForExtract({ to: ctx.storage, key: source.key, server: ctx.serverUrl, tables: req.tables, pgBinDir: deps.pgBinDir, env, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId }),
+          (x) => ({ key: x.key, summary: `Restored ${req.tables.join(', ')} into the temporary database "${x.database}"`, details: { tables: req.tables.join(', ') } }),
+        );
         return { resultKey: res.key, resultDatabase: res.database, resultUrl: res.url, resultTemporary: true };
       });
     },
@@ -209,7 +225,11 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
       const r = await selection(req, null);
       deps.rememberSecret(req.password);
       const into: PgConnection = parsePgConnection(deps.withPassword(req.intoDbUrl, req.password), env);
-      return copyRowsInto(into, r.table, r.columns, r.rows, r.overrideIdentity);
+      const info = { kind: 'extract' as const, profile: req.targetId, storage: null, key: null, summary: 'Copied rows', secrets: [req.password ?? ''] };
+      return recordOperation(deps.log, info, () => copyRowsInto(into, r.table, r.columns, r.rows, r.overrideIdentity), (x) => ({
+        summary: `Copied ${r.rows.length} rows of ${r.table.schema}.${r.table.name} into "${x.database}" on ${into.display} (${x.inserted} inserted, ${x.skipped} skipped)`,
+        details: { table: `${r.table.schema}.${r.table.name}`, rows: r.rows.length, inserted: x.inserted, skipped: x.skipped },
+      }));
     },
   };
 }
