@@ -211,8 +211,17 @@ export const callSchemas = {
   'connection.test': z
     .object({ dbUrl: text(2000).trim().min(1, 'Enter the database URL.'), password: z.string().max(1000).nullable().optional(), targetId: id.optional() })
     .strict(),
-  /** With targetId, a saved target's S3 keys from the keychain are used (when the URL is its own). */
-  'storage.test': z.object({ storageUrl: text(2000).trim(), targetId: id.optional() }).strict(),
+  /**
+   * S3 keys typed into the form (not saved yet) are tested as they are; otherwise, with targetId, a
+   * saved target's S3 keys from the keychain are used (when the URL is its own).
+   */
+  'storage.test': z
+    .object({
+      storageUrl: text(2000).trim(),
+      targetId: id.optional(),
+      s3Credentials: z.object({ accessKeyId: text(200).trim().min(1, 'Enter the S3 access key id.'), secretAccessKey: z.string().min(1, 'Enter the S3 secret access key.').max(1000) }).strict().optional(),
+    })
+    .strict(),
   'backups.list': z.object({ targetId: id }).strict(),
   'backup.start': z
     .object({

@@ -17,7 +17,7 @@ import { parsePgConnection } from '../engine/pg/connection.js';
 import { checkPasswordScope } from '../engine/profiles/secret-scope.js';
 import { connectClient, readServerInfo } from '../engine/pg/server-info.js';
 import { openStorage } from '../engine/storage/open-storage.js';
-import { parseStorageTarget } from '../engine/storage/target.js';
+import { parseStorageTarget, type StorageTarget } from '../engine/storage/target.js';
 import { lifeboatVersion } from '../engine/version.js';
 import { createAutomationService } from './automation-service.js';
 import type { EventSink } from './event-sink.js';
@@ -159,9 +159,18 @@ export function createAppService(opts: AppServiceOptions): AppService {
 
     'storage.test': async (req) => {
       const url = req.storageUrl === '' ? targets.defaultStorageUrl() : req.storageUrl;
-      // A saved target's own storage is tested with its keychain S3 keys.
-      const saved = req.targetId ? await targets.get(req.targetId) : null;
-      const target = saved && saved.storageUrl === url ? saved.storage : parseStorageTarget(url, env);
+      // Keys typed into the form are what the user is about to save: test exactly those. Otherwise a
+      // saved target's own storage is tested with its keychain S3 keys.
+      let target: StorageTarget;
+      if (req.s3Credentials) {
+        heldPasswords.add(req.s3Credentials.secretAccessKey);
+        target = parseStorageTarget(url, env);
+        if (target.kind !== 's3') throw new LifeboatError('BAD_INPUT', 'S3 keys only apply to s3:// storage; clear the S3 key fields for a local folder.');
+        target = { ...target, credentials: { accessKeyId: req.s3Credentials.accessKeyId, secretAccessKey: req.s3Credentials.secretAccessKey } };
+      } else {
+        const saved = req.targetId ? await targets.get(req.targetId) : null;
+        target = saved && saved.storageUrl === url ? saved.storage : parseStorageTarget(url, env);
+      }
       const storage = openStorage(target);
       await storage.checkWritable();
       const backups = await listBackups(storage, { prefix: target.prefix });

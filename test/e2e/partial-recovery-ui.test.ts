@@ -75,7 +75,21 @@ describe('Partial recovery in Chromium', () => {
     await page.getByRole('heading', { name: 'Backup now: film' }).waitFor();
     await page.getByRole('button', { name: 'Start backup' }).click();
     await page.getByRole('status').filter({ hasText: 'Backup stored as' }).waitFor({ timeout: 60_000 });
-    await page.getByRole('button', { name: 'Go to the calendar' }).click();
+    // "Show on calendar" after the first backup leaves the guide for the calendar (it did nothing).
+    await page.getByRole('button', { name: 'Show on calendar' }).click();
+    await page.getByRole('grid', { name: /^Backups in / }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Welcome to Lifeboat' }).count()).toBe(0);
+  });
+
+  it('puts each radio button right beside its words', async () => {
+    await nav('Partial recovery');
+    for (const name of ['Latest backup', 'Specific backup']) {
+      const radio = page.getByRole('radio', { name });
+      const label = page.locator('label', { has: radio });
+      const [r, l] = await Promise.all([radio.boundingBox(), label.boundingBox()]);
+      // The label is the radio plus its words: narrow, starting at the radio, on one line.
+      expect(r && l ? { startsAtRadio: Math.abs(l.x - r.x) < 4, narrow: l.width < 200, oneLine: l.height < 2.5 * r.height } : null, name).toEqual({ startsAtRadio: true, narrow: true, oneLine: true });
+    }
   });
 
   it("recovers rows of a table with a serial key (Pagila's actor), and Copy after an edited filter copies only the previewed rows", async () => {

@@ -63,7 +63,9 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
   };
   const testStorage = async () => {
     setStorageReport(null);
-    const r = await run('storage', () => client().call('storage.test', { storageUrl, ...(existing ? { targetId: existing.id } : {}) }));
+    // Keys typed but not saved yet are the ones to test.
+    const typed = s3KeyId && s3Secret ? { s3Credentials: { accessKeyId: s3KeyId, secretAccessKey: s3Secret } } : {};
+    const r = await run('storage', () => client().call('storage.test', { storageUrl, ...(existing ? { targetId: existing.id } : {}), ...typed }));
     if (r) setStorageReport(r);
   };
   const submit = async (e: FormEvent) => {
