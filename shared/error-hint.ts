@@ -32,6 +32,12 @@ export type ErrorHint =
   | { kind: 'drop-interrupted'; database: string }
   /** Other sessions held locks too long. */
   | { kind: 'wait-longer' }
+  /** A backup's encryption key is not in this keychain: import it from its recovery key. */
+  | { kind: 'import-key' }
+  /** A profile encrypts with a key this keychain lacks: import it, or choose another key. */
+  | { kind: 'profile-key-missing'; profile: string }
+  /** A profile's secret is gone from the keychain: store it again. */
+  | { kind: 'store-secret-again'; profile: string; secret: 'password' | 's3-keys' }
   /** A bug: how to report it. */
   | { kind: 'report-bug' };
 
@@ -53,6 +59,10 @@ export const EXAMPLE_HINTS: readonly ErrorHint[] = [
   { kind: 'not-a-system-database' },
   { kind: 'drop-interrupted', database: 'shop_copy' },
   { kind: 'wait-longer' },
+  { kind: 'import-key' },
+  { kind: 'profile-key-missing', profile: 'shop' },
+  { kind: 'store-secret-again', profile: 'shop', secret: 'password' },
+  { kind: 'store-secret-again', profile: 'shop', secret: 's3-keys' },
   { kind: 'report-bug' },
 ];
 
@@ -87,6 +97,12 @@ export function appHintText(h: ErrorHint): string {
       return `Drop "${h.database}" (it is listed with the temporary databases), then restore again.`;
     case 'wait-longer':
       return 'Try again once they have finished.';
+    case 'import-key':
+      return "Import the key into this machine's keychain from its recovery key (Lifeboat's command line does this), then try again.";
+    case 'profile-key-missing':
+      return `Import the key into this machine's keychain from its recovery key, or choose another encryption key for "${h.profile}".`;
+    case 'store-secret-again':
+      return `Type the ${h.secret === 'password' ? 'password' : 'S3 keys'} again in the settings of "${h.profile}" (Databases) and save.`;
     case 'report-bug':
       return 'Try again; if it keeps happening, report it with this message.';
   }

@@ -31,6 +31,12 @@ export function cliHintText(h: ErrorHint): string {
       return `Drop it with \`lifeboat temp drop ${h.database} --server URL\`, then restore again.`;
     case 'wait-longer':
       return 'Or allow a longer wait with --lock-timeout SECONDS.';
+    case 'import-key':
+      return 'Import it with `lifeboat key import` from the recovery key `lifeboat key export` printed.';
+    case 'profile-key-missing':
+      return `Import it with \`lifeboat key import\` from its recovery key, or choose another with \`lifeboat profile edit ${h.profile} --encrypt KEY-ID\`.`;
+    case 'store-secret-again':
+      return `Store it again with \`lifeboat profile edit ${h.profile} ${h.secret === 'password' ? '--password-stdin' : '--s3-access-key-id ID --s3-secret-stdin'}\`.`;
     case 'report-bug':
       return 'Run the command again with --verbose and report what it prints.';
   }

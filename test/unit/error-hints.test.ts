@@ -31,12 +31,13 @@ describe('error hints', () => {
     const all: Record<ErrorHintKind, true> = {
       'choose-pg-bin': true, 'list-backups': true, 'choose-backup': true, 'choose-table': true, 'check-filter': true, 'create-table-or-export': true,
       'enter-password': true, 'enter-s3-keys': true, 's3-keys-in-keychain': true, 'new-name-or-replace': true, 'create-instead': true,
-      'not-a-system-database': true, 'drop-interrupted': true, 'wait-longer': true, 'report-bug': true,
+      'not-a-system-database': true, 'drop-interrupted': true, 'wait-longer': true, 'report-bug': true, 'import-key': true, 'profile-key-missing': true,
+      'store-secret-again': true,
     };
     expect(new Set(EXAMPLE_HINTS.map((h) => h.kind))).toEqual(new Set(Object.keys(all)));
   });
 
-  it.each(EXAMPLE_HINTS.map((h) => [h.kind, h] as const))('%s: the app says it in its own words, the CLI with its flags', (_kind, h) => {
+  it.each(EXAMPLE_HINTS.map((h) => [JSON.stringify(h), h] as const))('%s: the app says it in its own words, the CLI with its flags', (_kind, h) => {
     const app = appHintText(h);
     expect(app).toMatch(/^[A-Z].*\.$/);
     expect(app).not.toMatch(CLI_TALK);
