@@ -1,4 +1,4 @@
-import type { BackupFormat } from './backup-key.js';
+import { keySafeDatabaseName, type BackupFormat } from './backup-key.js';
 
 /** One backup as listed from storage: what the key says, plus what its manifest adds. */
 export interface BackupEntry {
@@ -35,4 +35,13 @@ export interface InterruptedBackup {
 export function compareNewestFirst(a: BackupEntry, b: BackupEntry): number {
   if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
   return a.key < b.key ? 1 : a.key > b.key ? -1 : 0;
+}
+
+/**
+ * Whether a backup is one of this database's, when several databases share a storage folder: by
+ * the manifest's exact name, or (for backups other tools wrote, without a manifest) by the name in
+ * the key. The calendar, Log & report and `lifeboat report` all count with this.
+ */
+export function isBackupOf(b: Pick<BackupEntry, 'dbName' | 'hasManifest'>, database: string): boolean {
+  return b.dbName === database || (!b.hasManifest && b.dbName === keySafeDatabaseName(database));
 }

@@ -5,6 +5,7 @@
 //
 // Types and pure values only (zod schemas are data): no Node, no DOM, no electron.
 import { z } from 'zod';
+import type { ErrorHint } from './error-hint.js';
 import type { BackupEntry, InterruptedBackup } from './backup-entry.js';
 import { backupKeyProblem } from './backup-key.js';
 import type { JobProgress } from './progress.js';
@@ -212,8 +213,17 @@ export const callSchemas = {
   'connection.test': z
     .object({ dbUrl: text(2000).trim().min(1, 'Enter the database URL.'), password: z.string().max(1000).nullable().optional(), targetId: id.optional() })
     .strict(),
-  /** With targetId, a saved target's S3 keys from the keychain are used (when the URL is its own). */
-  'storage.test': z.object({ storageUrl: text(2000).trim(), targetId: id.optional() }).strict(),
+  /**
+   * S3 keys typed into the form (not saved yet) are tested as they are; otherwise, with targetId, a
+   * saved target's S3 keys from the keychain are used (when the URL is its own).
+   */
+  'storage.test': z
+    .object({
+      storageUrl: text(2000).trim(),
+      targetId: id.optional(),
+      s3Credentials: z.object({ accessKeyId: text(200).trim().min(1, 'Enter the S3 access key id.'), secretAccessKey: z.string().min(1, 'Enter the S3 secret access key.').max(1000) }).strict().optional(),
+    })
+    .strict(),
   'backups.list': z.object({ targetId: id }).strict(),
   'backup.start': z
     .object({
@@ -390,7 +400,10 @@ export interface EventEnvelope<E extends EventName = EventName> {
 
 export interface IpcError {
   code: string;
+  /** The sentence to show, the hint already in the app's words. */
   message: string;
+  /** What the user can do, as data (the renderer may offer a button for it). */
+  hint?: ErrorHint;
 }
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
 

@@ -52,3 +52,12 @@ export function toSqlInserts(target: InsertTarget, columns: readonly ExtractColu
   for (const r of rows) out.push(`${head}(${r.map((v) => (v === null ? 'NULL' : quoteLiteral(v))).join(', ')}) ON CONFLICT DO NOTHING;`);
   return `${out.join('\n')}\n`;
 }
+
+/**
+ * A table's name as SQL writes it, quoted only when it must be ("Sales ""EU"""."Order Lines",
+ * public.actor): what the app sends for a table, read back by the engine's parseQualifiedName.
+ */
+export function qualifiedTableName(schema: string, name: string): string {
+  const q = (s: string) => (/^[a-z_][a-z0-9_$]*$/.test(s) ? s : quoteIdent(s));
+  return `${q(schema)}.${q(name)}`;
+}

@@ -1,10 +1,12 @@
-import type { BackupEntry } from '../../shared/backup-entry.js';
+import { isBackupOf, type BackupEntry } from '../../shared/backup-entry.js';
+import { withAppHint } from '../../shared/error-hint.js';
 import { keySafeDatabaseName, parseBackupKey } from '../../shared/backup-key.js';
 import type { CallName, CallResponse, ParsedCallRequest } from '../../shared/ipc-contract.js';
 import type { LifeboatNotification } from '../../shared/notification.js';
 import { describeInterruptedBackups, listInterruptedBackups } from '../engine/backup/interrupted-backups.js';
 import { listBackups, type ManifestCacheEntry } from '../engine/backup/list-backups.js';
 import { ActivityLog } from '../engine/activity/activity-log.js';
+import { recordOperation } from '../engine/activity/record-operation.js';
 import { runLoggedBackup } from '../engine/activity/logged-backup.js';
 import { selectPgDump } from '../engine/backup/run-backup.js';
 import { setPinned } from '../engine/backup/set-pinned.js';
@@ -15,7 +17,7 @@ import { parsePgConnection } from '../engine/pg/connection.js';
 import { checkPasswordScope } from '../engine/profiles/secret-scope.js';
 import { connectClient, readServerInfo } from '../engine/pg/server-info.js';
 import { openStorage } from '../engine/storage/open-storage.js';
-import { parseStorageTarget } from '../engine/storage/target.js';
+import { parseStorageTarget, type StorageTarget } from '../engine/storage/target.js';
 import { lifeboatVersion } from '../engine/version.js';
 import { createAutomationService } from './automation-service.js';
 import type { EventSink } from './event-sink.js';
@@ -96,6 +98,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
     targets,
     pgBinDir: opts.pgBinDir,
     withPassword,
+    log: activityLog,
     rememberSecret: (secret) => {
       if (secret) heldPasswords.add(secret);
     },
@@ -158,7 +161,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
           const tool = await selectPgDump(info, opts.pgBinDir, env);
           pgDump = { path: tool.path, version: tool.version };
         } catch (e) {
-          pgDumpProblem = e instanceof LifeboatError ? e.message : String(e);
+          pgDumpProblem = e instanceof LifeboatError ? withAppHint(e.message, e.hint) : String(e);
         }
         return { serverVersion: info.version, database: info.database, databaseSizeBytes: info.databaseSizeBytes, pgDump, pgDumpProblem };
       } finally {
@@ -168,9 +171,18 @@ export function createAppService(opts: AppServiceOptions): AppService {
 
     'storage.test': async (req) => {
       const url = req.storageUrl === '' ? targets.defaultStorageUrl() : req.storageUrl;
-      // A saved target's own storage is tested with its keychain S3 keys.
-      const saved = req.targetId ? await targets.get(req.targetId) : null;
-      const target = saved && saved.storageUrl === url ? saved.storage : parseStorageTarget(url, env);
+      // Keys typed into the form are what the user is about to save: test exactly those. Otherwise a
+      // saved target's own storage is tested with its keychain S3 keys.
+      let target: StorageTarget;
+      if (req.s3Credentials) {
+        heldPasswords.add(req.s3Credentials.secretAccessKey);
+        target = parseStorageTarget(url, env);
+        if (target.kind !== 's3') throw new LifeboatError('BAD_INPUT', 'S3 keys only apply to s3:// storage; clear the S3 key fields for a local folder.');
+        target = { ...target, credentials: { accessKeyId: req.s3Credentials.accessKeyId, secretAccessKey: req.s3Credentials.secretAccessKey } };
+      } else {
+        const saved = req.targetId ? await targets.get(req.targetId) : null;
+        target = saved && saved.storageUrl === url ? saved.storage : parseStorageTarget(url, env);
+      }
       const storage = openStorage(target);
       await storage.checkWritable();
       const backups = await listBackups(storage, { prefix: target.prefix });
@@ -196,7 +208,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       // tools wrote, without a manifest) by the name in the key.
       const db = databaseNameOf(t.dbUrl);
       const safe = keySafeDatabaseName(db);
-      const backups = all.filter((b: BackupEntry) => b.dbName === db || (!b.hasManifest && b.dbName === safe));
+      const backups = all.filter((b: BackupEntry) => isBackupOf(b, db));
       const interrupted = (await listInterruptedBackups(storage, target.prefix)).backups.filter((b) => parseBackupKey(b.key)?.dbName === safe);
       return { targetId: t.id, storage: storage.display, backups, interrupted, interruptedSummary: describeInterruptedBackups(interrupted), listedAt: new Date().toISOString() };
     },
@@ -233,18 +245,27 @@ export function createAppService(opts: AppServiceOptions): AppService {
       const target = t.storage;
       return jobs.start({ kind: 'verify', title: `${req.deep ? 'Deep-verify' : 'Verify'} ${req.key}`, targetId: t.id }, async (ctx) => {
         try {
-          const record = await runVerify({
-            to: target,
-            key: req.key,
-            deep: req.deep ?? false,
-            server: req.deep ? withPassword(t.dbUrl, t.password) : undefined,
-            pgBinDir: opts.pgBinDir,
-            env,
-            signal: ctx.signal,
-            onProgress: ctx.onProgress,
-          });
-          // A verification that ran and found damage is a failed job, in the record's own words.
-          if (record.outcome === 'failed') throw new LifeboatError('VERIFY_FAILED', record.problem ?? `Backup ${req.key} failed verification.`);
+          const info = { kind: 'verify' as const, profile: t.id, storage: openStorage(target).display, key: req.key, summary: 'Verified' };
+          const record = await recordOperation(
+            activityLog,
+            info,
+            async () => {
+              const r = await runVerify({
+                to: target,
+                key: req.key,
+                deep: req.deep ?? false,
+                server: req.deep ? withPassword(t.dbUrl, t.password) : undefined,
+                pgBinDir: opts.pgBinDir,
+                env,
+                signal: ctx.signal,
+                onProgress: ctx.onProgress,
+              });
+              // A verification that ran and found damage is a failed job, in the record's own words.
+              if (r.outcome === 'failed') throw new LifeboatError('VERIFY_FAILED', r.problem ?? `Backup ${req.key} failed verification.`);
+              return r;
+            },
+            (r) => ({ key: r.key, bytes: r.checks.sizeBytes, summary: `Verified (${r.depth})`, details: { depth: r.depth } }),
+          );
           return { resultKey: record.key };
         } finally {
           emit('backups.changed', { targetId: t.id });

@@ -8,7 +8,7 @@ import { ActivityLog, errorForLog } from '../engine/activity/activity-log.js';
 import { listBackups } from '../engine/backup/list-backups.js';
 import { LifeboatError } from '../engine/errors.js';
 import { Notifier } from '../engine/notify/notifier.js';
-import { collectReport } from '../engine/report/collect-report.js';
+import { collectReport, databaseOfUrl } from '../engine/report/collect-report.js';
 import { automationConfigPath, loadAutomationConfig } from '../engine/scheduler/automation-config.js';
 import { ScheduleRepository } from '../engine/scheduler/schedule-repository.js';
 import { createSchedulerHost } from '../engine/scheduler/scheduler-host.js';
@@ -208,14 +208,24 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
     },
 
     'activity.list': async (req) => {
-      const entries = await log.read({ profile: req.targetId, kind: req.kind, outcome: req.outcome });
+      // A database's activity: its own runs and those of every schedule attached to it.
+      const names = req.targetId ? loggedNames(req.targetId, await loadAutomationConfig(file)) : null;
+      const entries = (await log.read({ kind: req.kind, outcome: req.outcome })).filter((e) => names === null || (e.profile !== null && names.has(e.profile)));
       return entries.reverse().slice(0, req.limit ?? 500);
     },
 
     'report.get': async (req) => {
       const list = await targets.list();
       const now = new Date();
-      const subjects = list.map((t) => ({ name: t.name, target: parseStorageTarget(t.storageUrl, env), profile: t.id }));
+      const config = await loadAutomationConfig(file);
+      // Per database: only its own backups (several may share a storage folder) and its own activity.
+      const subjects = list.map((t) => ({
+        name: t.name,
+        target: parseStorageTarget(t.storageUrl, env),
+        profile: t.id,
+        alsoLoggedAs: [...loggedNames(t.id, config)].filter((n) => n !== t.id),
+        dbName: databaseOfUrl(t.dbUrl) ?? 'postgres',
+      }));
       const report = await collectReport(subjects, log, new Date(now.getTime() - req.days * 86_400_000), now);
       return { report, html: renderReportHtml(report) };
     },
@@ -232,6 +242,11 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
       await scheduler?.stop();
     },
   };
+}
+
+/** The names a database's activity is logged under: its profile, and the schedules attached to it. */
+function loggedNames(profile: string, config: AutomationConfig): Set<string> {
+  return new Set([profile, ...config.schedules.filter((s) => s.profile === profile).map((s) => s.name)]);
 }
 
 function safeNextRuns(s: Schedule, now: Date): string[] {

@@ -3,19 +3,23 @@
 // Lifeboat's registry lets it drop.
 import type { BackupChoiceInput, CallResponse, ParsedCallRequest, RestoreDestinationInput } from '../../shared/ipc-contract.js';
 import { toCsv, toJson, toSqlInserts } from '../../shared/row-format.js';
+import type { ActivityLog } from '../engine/activity/activity-log.js';
+import { recordOperation } from '../engine/activity/record-operation.js';
 import { LifeboatError } from '../engine/errors.js';
 import { copyRowsInto } from '../engine/extract/copy-into.js';
+import { assertLifeboatTemp, readExtractRows } from '../engine/extract/read-rows.js';
+import { restoreTablesForExtract } from '../engine/extract/run-extract.js';
+import { parseQualifiedName } from '../engine/restore/toc-selection.js';
 import { parsePgConnection, type PgConnection } from '../engine/pg/connection.js';
 import { resolveBackup } from '../engine/restore/backup-source.js';
 import { planRestore, type PlannedRestore } from '../engine/restore/plan-restore.js';
 import type { RestoreRequest } from '../engine/restore/restore-request.js';
-import { executeRestore, runRestore } from '../engine/restore/run-restore.js';
+import { executeRestore } from '../engine/restore/run-restore.js';
 import { databaseInUrl } from '../engine/restore/target-database.js';
 import { dropTempDatabase } from '../engine/restore/temp-databases.js';
 import type { StorageTarget } from '../engine/storage/target.js';
 import type { JobRegistry } from './job-registry.js';
 import type { TargetRepository } from './target-repository.js';
-import { readTempRows } from './temp-rows.js';
 
 export interface RestoreDeps {
   env: NodeJS.ProcessEnv;
@@ -24,6 +28,8 @@ export interface RestoreDeps {
   pgBinDir: string | undefined;
   withPassword: (url: string, password: string | null | undefined) => string;
   rememberSecret: (s: string | null | undefined) => void;
+  /** Every restore, extract and copy is logged under the database's profile, as the CLI's are. */
+  log: ActivityLog;
 }
 
 type Handler<K extends 'restore.review' | 'restore.start' | 'temp.drop' | 'extract.tables' | 'extract.prepare' | 'extract.preview' | 'extract.export' | 'extract.copy'> = (
@@ -40,6 +46,9 @@ export interface RestoreHandlers {
   'extract.export': Handler<'extract.export'>;
   'extract.copy': Handler<'extract.copy'>;
 }
+
+/** A filter that runs longer than this in the app's screens is stopped (the CLI has no limit). */
+const APP_QUERY_TIMEOUT_SECONDS = 120;
 
 function choice(b: BackupChoiceInput, storage: StorageTarget, dbName: string): { to: StorageTarget; key?: string; latest?: boolean; dbName?: string } {
   return b.kind === 'latest' ? { to: storage, latest: true, dbName } : { to: storage, key: b.key };
@@ -84,9 +93,12 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
     return { planned, request, ctx };
   };
 
+  /** The engine's own reader (the CLI's extract uses it too), on a temporary database Lifeboat made. */
   const selection = async (req: { targetId: string; tempDatabase: string; table: string; where?: string | undefined }, limit: number | null) => {
     const ctx = await context(req.targetId);
-    return readTempRows(ctx.conn, req.tempDatabase, req.table, req.where, limit, env);
+    await assertLifeboatTemp(ctx.conn, req.tempDatabase, env);
+    const table = parseQualifiedName(req.table);
+    return { table, ...(await readExtractRows(ctx.conn, req.tempDatabase, table, req.where, { limit, statementTimeoutSeconds: APP_QUERY_TIMEOUT_SECONDS })) };
   };
 
   return {
@@ -100,7 +112,13 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
       }
       const where = r.destination.action === 'create-temporary' ? `a temporary database on ${r.destination.server}` : `"${r.destination.database}" on ${r.destination.server}`;
       return jobs.start({ kind: 'restore', title: `Restore ${r.backup.key} into ${where}`, targetId: ctx.t.id }, async (job) => {
-        const res = await executeRestore(planned, { ...request, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId });
+        const info = { kind: 'restore' as const, profile: ctx.t.id, storage: planned.source.storage.display, key: r.backup.key, summary: 'Restored' };
+        const res = await recordOperation(
+          deps.log,
+          info,
+          () => executeRestore(planned, { ...request, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId }),
+          (x) => ({ key: x.key, summary: `Restored into "${x.database}" on ${r.destination.server} (${x.target} database)`, details: { mode: request.mode ?? null, target: x.target, checkedSha256: x.checkedSha256 } }),
+        );
         return { resultKey: res.key, resultDatabase: res.database, resultUrl: res.url, resultTemporary: res.target === 'temporary' };
       });
     },
@@ -126,7 +144,15 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
       const ctx = await context(req.targetId);
       const source = await resolveBackup(choice(req.backup, ctx.storage, ctx.dbName), env);
       return jobs.start({ kind: 'extract', title: `Restore ${req.tables.join(', ')} from ${source.key} into a temporary database`, targetId: ctx.t.id }, async (job) => {
-        const res = await runRestore({ to: ctx.storage, key: source.key, target: ctx.serverUrl, mode: 'temp', purpose: 'extract', tables: req.tables, pgBinDir: deps.pgBinDir, env, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId });
+        // The CLI's extract restore: every definition (sequences of serial keys, types and
+        // functions wherever they live) and only the chosen tables' rows.
+        const info = { kind: 'extract' as const, profile: ctx.t.id, storage: source.storage.display, key: source.key, summary: 'Restored tables for partial recovery' };
+        const res = await recordOperation(
+          deps.log,
+          info,
+          () => restoreTablesForExtract({ to: ctx.storage, key: source.key, server: ctx.serverUrl, tables: req.tables, pgBinDir: deps.pgBinDir, env, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId }),
+          (x) => ({ key: x.key, summary: `Restored ${req.tables.join(', ')} into the temporary database "${x.database}"`, details: { tables: req.tables.join(', ') } }),
+        );
         return { resultKey: res.key, resultDatabase: res.database, resultUrl: res.url, resultTemporary: true };
       });
     },
@@ -148,7 +174,11 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
       const r = await selection(req, null);
       deps.rememberSecret(req.password);
       const into: PgConnection = parsePgConnection(deps.withPassword(req.intoDbUrl, req.password), env);
-      return copyRowsInto(into, r.table, r.columns, r.rows, r.overrideIdentity);
+      const info = { kind: 'extract' as const, profile: req.targetId, storage: null, key: null, summary: 'Copied rows', secrets: [req.password ?? ''] };
+      return recordOperation(deps.log, info, () => copyRowsInto(into, r.table, r.columns, r.rows, r.overrideIdentity), (x) => ({
+        summary: `Copied ${r.rows.length} rows of ${r.table.schema}.${r.table.name} into "${x.database}" on ${into.display} (${x.inserted} inserted, ${x.skipped} skipped)`,
+        details: { table: `${r.table.schema}.${r.table.name}`, rows: r.rows.length, inserted: x.inserted, skipped: x.skipped },
+      }));
     },
   };
 }

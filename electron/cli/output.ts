@@ -3,6 +3,7 @@ import { isLifeboatError, toLifeboatError } from '../engine/errors.js';
 import { killAllTools } from '../engine/jobs/child-process.js';
 import { describeLeftovers } from '../engine/jobs/pending-cleanup.js';
 import { scrubSecrets } from '../engine/redact.js';
+import { withCliHint } from './hint-text.js';
 
 /** A single self-rewriting progress line on a terminal; nothing when stderr is piped. */
 export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): { onProgress: (p: JobProgress) => void; done: () => void } {
@@ -42,7 +43,8 @@ export function printJson(value: unknown): void {
 
 /** One clear line on stderr; the stack only with --verbose. Exit codes: 1 failure, 130 cancelled. */
 export function reportFailure(e: unknown, verbose: boolean): number {
-  const msg = toLifeboatError(e).message;
+  const err = toLifeboatError(e);
+  const msg = withCliHint(err.message, err.hint);
   process.stderr.write(`lifeboat: ${scrubSecrets(msg, [])}\n`);
   if (verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   if (isLifeboatError(e) && e.code === 'CANCELLED') return 130;

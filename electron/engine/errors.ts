@@ -1,6 +1,10 @@
+import type { ErrorHint } from '../../shared/error-hint.js';
+
 /**
  * Every failure a user can meet is a LifeboatError: a stable code for programs and one sentence
- * saying what happened and what to do. Anything else reaching the CLI or the UI is a bug.
+ * saying what happened and what to do. Anything else reaching the CLI or the UI is a bug. When the
+ * way out depends on the surface (a flag on the command line, a field in the app), the message
+ * leaves it out and `hint` says it as data; each surface renders it in its own words.
  */
 export type ErrorCode =
   | 'BAD_INPUT'
@@ -62,10 +66,12 @@ export type ErrorCode =
 
 export class LifeboatError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly hint: ErrorHint | null;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; hint?: ErrorHint | undefined }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'LifeboatError';
     this.code = code;
+    this.hint = options?.hint ?? null;
   }
 }
 
@@ -107,5 +113,5 @@ export function toLifeboatError(e: unknown): LifeboatError {
     const code = err.code === 'ENOSPC' || err.code === 'EDQUOT' ? 'NOT_ENOUGH_SPACE' : 'STORAGE_ERROR';
     return new LifeboatError(code, `Could not ${typeof err.syscall === 'string' ? err.syscall : 'write'}${where}: ${sentence}.`, { cause: e });
   }
-  return new LifeboatError('INTERNAL', `Lifeboat hit an unexpected error (${message}); this is a bug. Run the command again with --verbose and report what it prints.`, { cause: e });
+  return new LifeboatError('INTERNAL', `Lifeboat hit an unexpected error (${message}); this is a bug.`, { cause: e, hint: { kind: 'report-bug' } });
 }

@@ -20,14 +20,15 @@ import { LogReportScreen } from './screens/LogReportScreen.js';
 import { ScheduleScreen } from './screens/ScheduleScreen.js';
 import { RestoreScreen } from './screens/RestoreScreen.js';
 import { useBackups } from './stores/backups-store.js';
-import { useNav } from './stores/nav-store.js';
+import { chosenKeyFor, useNav } from './stores/nav-store.js';
 import { selectedTarget, useTargets } from './stores/targets-store.js';
 
 /** The shell: sidebar (databases with status, sections), header (the chosen database), the screen, the jobs tray, toasts. */
 export function App() {
   const { loaded, targets, error } = useTargets();
   const target = useTargets(selectedTarget);
-  const { screen, go, firstRun, setFirstRun, chosenKey, chosenTable } = useNav();
+  const { screen, go, firstRun, setFirstRun, chosenTable } = useNav();
+  const chosenKey = useNav((s) => (target ? chosenKeyFor(s, target.id) : null));
   const [trayOpen, setTrayOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
   const closeTray = useCallback(() => setTrayOpen(false), []);

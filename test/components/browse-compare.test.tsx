@@ -77,7 +77,7 @@ describe('Browse a backup', () => {
     disconnect = c.disconnect;
     render(<App />);
     await screen.findByRole('grid');
-    act(() => useNav.getState().openWith('browse', newer.key));
+    act(() => useNav.getState().openWith('browse', newer.key, 't1'));
     expect((await screen.findByRole('alert')).textContent).toContain('There is no backup x');
   });
 });
@@ -121,7 +121,7 @@ describe('Compare', () => {
     disconnect = c.disconnect;
     render(<App />);
     await screen.findByRole('grid');
-    act(() => useNav.getState().openWith('compare', newer.key));
+    act(() => useNav.getState().openWith('compare', newer.key, 't1'));
     await userEvent.click(await screen.findByRole('button', { name: 'What changed since this backup?' }));
     expect(c.bridge.calls.find((x) => x.name === 'compare.live')?.request).toEqual({ targetId: 't1', key: newer.key });
     expect((await screen.findByRole('heading', { name: `${newer.key} → the live database` })).tagName).toBe('H3');

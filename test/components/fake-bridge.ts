@@ -82,7 +82,7 @@ export function connectFake(handlers: Handlers): { bridge: FakeBridge; disconnec
   useBackups.setState({ byTarget: {} });
   useAppInfo.setState({ info: null, error: null });
   useToasts.setState({ toasts: [] });
-  useNav.setState({ screen: 'calendar', month: { year: 2026, month: 10 }, selectedDay: null, calendarView: 'month', query: '', firstRun: false, chosenKey: null, chosenTable: null });
+  useNav.setState({ screen: 'calendar', month: { year: 2026, month: 10 }, selectedDay: null, calendarView: 'month', query: '', firstRun: false, chosen: null, chosenTable: null });
   const bridge = fakeBridge({ ...baseHandlers, ...handlers });
   const disconnect = connectStores(createClient(bridge));
   return { bridge, disconnect };

@@ -1,9 +1,11 @@
-import { render, screen } from '@testing-library/react';
+import { act, render, screen } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../renderer/src/App.js';
 import { LifeboatClientError, createClient } from '../../renderer/src/api/client.js';
-import { connectFake, fakeBridge, TARGET } from './fake-bridge.js';
+import type { JobView } from '../../shared/ipc-contract.js';
+import { backup, connectFake, fakeBridge, TARGET } from './fake-bridge.js';
+import { useNav } from '../../renderer/src/stores/nav-store.js';
 
 let disconnect = () => undefined as void;
 afterEach(() => disconnect());
@@ -52,5 +54,32 @@ describe('first run', () => {
     const err = await client.call('jobs.cancel', { jobId: 'x' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LifeboatClientError);
     expect(err).toMatchObject({ code: 'NOT_FOUND', message: 'There is no job x.' });
+  });
+
+  it('“Show on calendar” after the first backup leaves the guide and opens the calendar on that backup’s day', async () => {
+    const KEY = 'database_backups/2026/11/25/shop_20261125_100000.dump';
+    const job: JobView = {
+      id: 'backup-1', kind: 'backup', title: 'Back up shop', targetId: 't1', state: 'running', startedAt: '2026-11-25T10:00:00.000Z',
+      finishedAt: null, progress: null, error: null, resultKey: null, resultDatabase: null, resultUrl: null, resultTemporary: false,
+    };
+    let saved = false;
+    const c = connectFake({
+      'targets.list': () => (saved ? [TARGET] : []),
+      'targets.save': () => ((saved = true), TARGET),
+      'backup.start': () => job,
+      'backups.list': () => ({ targetId: 't1', storage: 's3://backups/database_backups', backups: [backup('2026-11-25T10:00:00.000Z')], interrupted: [], interruptedSummary: null, listedAt: '2026-11-25T12:00:00.000Z' }),
+    });
+    disconnect = c.disconnect;
+    render(<App />);
+    await userEvent.type(await screen.findByRole('textbox', { name: 'Name' }), 'shop');
+    await userEvent.type(screen.getByRole('textbox', { name: 'Database URL' }), 'postgresql://app@db:5432/shop');
+    await userEvent.click(screen.getByRole('button', { name: 'Save database' }));
+    act(() => c.bridge.emit('targets.changed', { targets: [TARGET] }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Start backup' }));
+    act(() => c.bridge.emit('job.finished', { ...job, state: 'done', finishedAt: '2026-11-25T10:00:03.000Z', resultKey: KEY }));
+    await userEvent.click(screen.getByRole('button', { name: 'Show on calendar' }));
+    expect(screen.queryByRole('heading', { name: 'Welcome to Lifeboat' })).toBeNull();
+    expect(await screen.findByRole('grid', { name: 'Backups in November 2026' })).toBeTruthy();
+    expect(useNav.getState()).toMatchObject({ screen: 'calendar', selectedDay: '2026-11-25', firstRun: false });
   });
 });

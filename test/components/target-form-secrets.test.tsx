@@ -30,4 +30,19 @@ describe('a saved secret and a changed server', () => {
     expect(await screen.findByRole('status', { name: 'Connection test result' })).toBeTruthy();
     expect(c.bridge.calls.filter((x) => x.name === 'connection.test').at(-1)?.request).toMatchObject({ dbUrl: 'postgresql://app@elsewhere:5432/shop', password: 'typed-again', targetId: 't1' });
   }, 30_000);
+
+  it('tests the storage with the S3 keys typed into the form, before the database is saved', async () => {
+    const c = connectFake({ 'storage.test': () => ({ display: 's3://backups/database_backups', backupCount: 0 }) });
+    disconnect = c.disconnect;
+    render(<TargetForm defaultStorageUrl="file:///b" />);
+    await userEvent.type(screen.getByRole('textbox', { name: 'Storage URL' }), 's3://backups?endpoint=http://127.0.0.1:9000');
+    await userEvent.type(screen.getByRole('textbox', { name: 'S3 access key id' }), 'AKIATYPED');
+    await userEvent.type(screen.getByLabelText('S3 secret access key'), 'typed-secret');
+    await userEvent.click(screen.getByRole('button', { name: 'Test storage' }));
+    expect(await screen.findByRole('status', { name: 'Storage test result' })).toBeTruthy();
+    expect(c.bridge.calls.find((x) => x.name === 'storage.test')?.request).toEqual({
+      storageUrl: 's3://backups?endpoint=http://127.0.0.1:9000',
+      s3Credentials: { accessKeyId: 'AKIATYPED', secretAccessKey: 'typed-secret' },
+    });
+  }, 30_000);
 });

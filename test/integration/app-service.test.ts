@@ -259,7 +259,7 @@ describe('restore and partial recovery through the app service', () => {
   it('refuses template databases and postgres as targets, with the engine\'s error, before any step', async () => {
     for (const [db, mode] of [['template1', 'clean'], ['postgres', 'clean'], ['template0', 'create']] as const) {
       const destination = { kind: 'database', dbUrl: `postgresql://postgres@127.0.0.1:${pg.port}/${db}`, password: PASSWORD, mode };
-      expect(await call('restore.review', { targetId, backup: { kind: 'latest' }, destination })).toMatchObject({ ok: false, error: { code: 'SYSTEM_DATABASE', message: expect.stringContaining('--allow-system-database') } });
+      expect(await call('restore.review', { targetId, backup: { kind: 'latest' }, destination })).toMatchObject({ ok: false, error: { code: 'SYSTEM_DATABASE', hint: { kind: 'not-a-system-database' }, message: expect.stringMatching(/does not restore into it; .*Choose another database name, or a temporary database\.$/) as unknown } });
       expect(await call('restore.start', { targetId, backup: { kind: 'latest' }, destination, confirmName: db })).toMatchObject({ ok: false, error: { code: 'SYSTEM_DATABASE' } });
     }
   });

@@ -85,7 +85,7 @@ describe('encrypted backups by profile name', () => {
 
     const missing = await runCli(['decrypt', '--key', key, '--to', storage, '--out', outFile], fresh);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe(`lifeboat: This backup was encrypted with key ${keyId}, which is not in this keychain; import it with \`lifeboat key import\` from the recovery key \`lifeboat key export\` printed.\n`);
+    expect(missing.stderr).toBe(`lifeboat: This backup was encrypted with key ${keyId}, which is not in this keychain. Import it with \`lifeboat key import\` from the recovery key \`lifeboat key export\` printed.\n`);
     await expect(access(outFile)).rejects.toMatchObject({ code: 'ENOENT' });
 
     expect((await runCli(['key', 'import'], fresh, recovery)).stdout.trim()).toBe(keyId);

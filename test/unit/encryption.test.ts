@@ -108,7 +108,7 @@ describe('chunked AES-256-GCM stream', () => {
     it('a key that is not in the keychain, and a wrong key', async () => {
       const other = generateMasterKey();
       const s = await stored;
-      await expect(decrypt(other, s)).rejects.toMatchObject({ code: 'ENCRYPTION_KEY_MISSING', message: `This backup was encrypted with key ${key.id}, which is not in this keychain; import it with \`lifeboat key import\` from the recovery key \`lifeboat key export\` printed.` });
+      await expect(decrypt(other, s)).rejects.toMatchObject({ code: 'ENCRYPTION_KEY_MISSING', message: `This backup was encrypted with key ${key.id}, which is not in this keychain.`, hint: { kind: 'import-key' } });
       await expect(decrypt(key, s, () => ({ id: key.id, bytes: other.bytes }))).rejects.toMatchObject({ code: 'ENCRYPTION_KEY_WRONG', message: expect.stringContaining(other.id) });
     });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeDumpFailure } from '../../electron/engine/backup/dump-failure.js';
+import { withCliHint } from '../../electron/cli/hint-text.js';
 import { LifeboatError, toLifeboatError } from '../../electron/engine/errors.js';
 import { describeLeftovers, trackPendingCleanup } from '../../electron/engine/jobs/pending-cleanup.js';
 import { describePgError } from '../../electron/engine/pg/pg-errors.js';
@@ -69,7 +70,8 @@ describe('the safety net for errors that are not LifeboatErrors', () => {
   it('anything else says it is a bug and what to do, never just "Unexpected error"', () => {
     const e = toLifeboatError(new TypeError("Cannot read properties of undefined (reading 'x')"));
     expect(e.code).toBe('INTERNAL');
-    expect(e.message).toMatch(/this is a bug\. Run the command again with --verbose and report what it prints\.$/);
+    expect(e.message).toMatch(/this is a bug\.$/);
+    expect(withCliHint(e.message, e.hint)).toMatch(/this is a bug\. Run the command again with --verbose and report what it prints\.$/);
     expectOneClearSentence(e.message);
   });
 

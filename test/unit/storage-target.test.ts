@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withCliHint } from '../../electron/cli/hint-text.js';
 import { LifeboatError } from '../../electron/engine/errors.js';
 import { parseStorageTarget } from '../../electron/engine/storage/target.js';
 
@@ -43,7 +44,8 @@ describe('storage URLs', () => {
       }
       expect((err as LifeboatError).code, bad).toBe('BAD_STORAGE_URL');
       expect((err as LifeboatError).message).not.toContain('Pw0rdX');
-      expect(() => parseStorageTarget(bad, {})).toThrow(/keep S3 keys in the keychain .*--s3-access-key-id ID --s3-secret-stdin.* or in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+      expect((err as LifeboatError).hint).toEqual({ kind: 's3-keys-in-keychain' });
+      expect(withCliHint((err as LifeboatError).message, (err as LifeboatError).hint)).toMatch(/keep S3 keys in the keychain .*--s3-access-key-id ID --s3-secret-stdin.* or in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
     }
     expect(() => parseStorageTarget('s3://ok-bucket', { AWS_ENDPOINT_URL: 'https://KEY:Pw0rdX@minio.example' })).toThrow(/The S3 endpoint from AWS_ENDPOINT_URL_S3\/AWS_ENDPOINT_URL holds credentials/);
   });

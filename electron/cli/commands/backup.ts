@@ -52,7 +52,7 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
           signal: interruptSignal(),
           onProgress: progress.onProgress,
           ...frozenClock(),
-        }, ActivityLog.forEnv());
+        }, ActivityLog.forEnv(), opts.profile ?? null);
         progress.done();
         if (r.manifest.rowCountsNote) process.stderr.write(`lifeboat: note: ${r.manifest.rowCountsNote}\n`);
         if (opts.json) printJson({ key: r.key, storage: r.storage, size: r.sizeBytes, sha256: r.sha256, durationMs: r.durationMs, ...(r.warnings.length > 0 ? { warnings: r.warnings } : {}) });

@@ -61,7 +61,7 @@ export function registerExtract(program: Command, globals: () => GlobalOptions):
         const server = opts.server;
         const table = opts.table;
         const secrets = [parsePgConnection(server).password ?? '', opts.into ? (parsePgConnection(opts.into).password ?? '') : ''];
-        r = await recordOperation(ActivityLog.forEnv(), { kind: 'extract', profile: null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? null, summary: 'Extracted rows', secrets }, async () => runExtract({
+        r = await recordOperation(ActivityLog.forEnv(), { kind: 'extract', profile: opts.profile ?? null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? null, summary: 'Extracted rows', secrets }, async () => runExtract({
           to: await storageOption(opts.to, opts.profile),
           latest: opts.latest,
           key: opts.key,

@@ -118,7 +118,7 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
       try {
         const restoreTarget = opts.target;
         const targetConn = parsePgConnection(restoreTarget);
-        const restoreInfo = { kind: 'restore' as const, profile: null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? null, summary: 'Restored', secrets: [targetConn.password ?? ''] };
+        const restoreInfo = { kind: 'restore' as const, profile: opts.profile ?? null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? null, summary: 'Restored', secrets: [targetConn.password ?? ''] };
         const r = await recordOperation(ActivityLog.forEnv(), restoreInfo, async () => runRestore({
           ...(await request()),
           signal: interruptSignal(),

@@ -37,7 +37,7 @@ export function registerVerify(program: Command, globals: () => GlobalOptions): 
       let record: VerifyRecord;
       try {
         // A failed check is a result for the engine, and a failure for the activity log.
-        record = await recordOperation(ActivityLog.forEnv(), { kind: 'verify', profile: null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? null, summary: 'Verified' }, async () => {
+        record = await recordOperation(ActivityLog.forEnv(), { kind: 'verify', profile: opts.profile ?? null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? null, summary: 'Verified' }, async () => {
           const r = await runVerify({ to: await storageOption(opts.to, opts.profile), latest: opts.latest, key: opts.key, dbName: opts.dbName, deep: opts.deep, server: opts.server, pgBinDir: globals().pgBin, signal: interruptSignal(), onProgress: progress.onProgress });
           if (r.outcome === 'failed') {
             failed.record = r;

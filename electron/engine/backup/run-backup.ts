@@ -48,7 +48,7 @@ export async function selectPgDump(info: ServerInfo, binDir: string | undefined,
   const found = await discoverTool('pg_dump', { binDir, env });
   const tool = chooseTool(found, info.major, binDir);
   if (!tool) {
-    throw new LifeboatError('PG_TOOL_MISSING', noSuitableToolMessage('pg_dump', `server version ${info.version}, major`, info.major, found));
+    throw new LifeboatError('PG_TOOL_MISSING', noSuitableToolMessage('pg_dump', `server version ${info.version}, major`, info.major, found), { hint: { kind: 'choose-pg-bin' } });
   }
   return tool;
 }

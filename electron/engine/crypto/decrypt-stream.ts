@@ -10,7 +10,8 @@ export type KeyResolver = (keyId: string) => Promise<MasterKey | null> | MasterK
 export function missingKeyError(keyId: string): LifeboatError {
   return new LifeboatError(
     'ENCRYPTION_KEY_MISSING',
-    `This backup was encrypted with key ${keyId}, which is not in this keychain; import it with \`lifeboat key import\` from the recovery key \`lifeboat key export\` printed.`,
+    `This backup was encrypted with key ${keyId}, which is not in this keychain.`,
+    { hint: { kind: 'import-key' } },
   );
 }
 

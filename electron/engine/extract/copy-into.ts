@@ -24,7 +24,7 @@ export async function copyRowsInto(conn: PgConnection, table: QualifiedName, col
   const qualified = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
   try {
     const found = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [qualified]);
-    if (!found.rows[0]?.t) throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in database "${database}" to copy the rows into; create it first or write the rows to a file with --format sql.`);
+    if (!found.rows[0]?.t) throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in database "${database}" to copy the rows into.`, { hint: { kind: 'create-table-or-export' } });
     await client.query('BEGIN');
     let inserted = 0;
     const perBatch = Math.max(1, Math.floor(MAX_PARAMS / Math.max(1, columns.length)));

@@ -1,22 +1,32 @@
-import { EXTRACT_COLUMNS_SQL, rawTextTypes } from './raw-rows.js';
-import type pg from 'pg';
-import { quoteIdent, type ExtractColumn, type TextRow } from '../../../shared/row-format.js';
+import { type ExtractColumn, type TextRow } from '../../../shared/row-format.js';
 import { LifeboatError } from '../errors.js';
 import { parsePgConnection, type PgConnection } from '../pg/connection.js';
 import { describePgError } from '../pg/pg-errors.js';
-import { connectClient } from '../pg/server-info.js';
 import type { BackupChoice } from '../restore/backup-source.js';
 import type { BackupStreamTransform } from '../restore/backup-stream.js';
 import type { ProgressListener } from '../jobs/progress-reporter.js';
+import type { RestoreResult } from '../restore/restore-request.js';
 import { runRestore } from '../restore/run-restore.js';
-import { connectMaintenance, dropDatabase, onDatabase } from '../restore/target-database.js';
+import { connectMaintenance, dropDatabase } from '../restore/target-database.js';
 import { TempRegistry } from '../restore/temp-registry.js';
-import { extractTocEntries, parseQualifiedName, type QualifiedName } from '../restore/toc-selection.js';
+import { extractTocEntries, missingTable, parseQualifiedName, type QualifiedName } from '../restore/toc-selection.js';
 import { copyRowsInto, type IntoResult } from './copy-into.js';
+import { readExtractRows } from './read-rows.js';
 
-export interface ExtractRequest extends BackupChoice {
+export interface ExtractRestoreRequest extends BackupChoice {
   /** libpq URL of the server where the temporary database is made (never the production database itself). */
   server: string;
+  /** The tables whose rows are wanted (schema.name, quoted where needed; a bare name means public). */
+  tables: readonly string[];
+  transforms?: readonly BackupStreamTransform[] | undefined;
+  pgBinDir?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal | undefined;
+  onProgress?: ProgressListener | undefined;
+  jobId?: string;
+}
+
+export interface ExtractRequest extends Omit<ExtractRestoreRequest, 'tables' | 'jobId'> {
   /** schema.name (a bare name means public). */
   table: string;
   /** The user's filter, run as `WHERE (…)` in a read-only transaction in the temporary database. */
@@ -24,11 +34,6 @@ export interface ExtractRequest extends BackupChoice {
   /** Copy the rows straight into the same table in this database (libpq URL), in one transaction. */
   into?: string | undefined;
   keep?: boolean | undefined;
-  transforms?: readonly BackupStreamTransform[] | undefined;
-  pgBinDir?: string | undefined;
-  env?: NodeJS.ProcessEnv;
-  signal?: AbortSignal | undefined;
-  onProgress?: ProgressListener | undefined;
 }
 
 export interface ExtractResult {
@@ -39,84 +44,59 @@ export interface ExtractResult {
   /** An identity column is GENERATED ALWAYS: inserts need OVERRIDING SYSTEM VALUE. */
   overrideIdentity: boolean;
   tempDatabase: string;
-  /** The temporary database's URL when it was kept (--keep). */
+  /** The temporary database's URL when it was kept. */
   keptUrl: string | null;
   into: IntoResult | null;
 }
 
-async function readRows(conn: PgConnection, database: string, table: QualifiedName, where: string | undefined): Promise<{ columns: ExtractColumn[]; rows: TextRow[]; overrideIdentity: boolean }> {
-  const client = await connectClient(onDatabase(conn, database), conn.url ? undefined : database);
-  const qualified = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
-  try {
-    // Read only, and with settings that make the text forms exact and stable.
-    await client.query(`BEGIN TRANSACTION READ ONLY`);
-    await client.query(`SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 3; SET LOCAL bytea_output = 'hex'; SET LOCAL IntervalStyle = 'postgres'`);
-    const cols = await client.query<{ name: string; type: string; identity: string }>(EXTRACT_COLUMNS_SQL, [qualified]);
-    const columns = cols.rows.map((c) => ({ name: c.name, type: c.type }));
-    const overrideIdentity = cols.rows.some((c) => c.identity === 'a');
-    const select = `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${qualified}${where ? ` WHERE (${where})` : ''}`;
-    let result: pg.QueryResult<unknown[]>;
-    try {
-      // A named (prepared) statement: the extended protocol refuses a second statement hidden in --where.
-      result = await client.query<unknown[]>({ text: select, rowMode: 'array', types: rawTextTypes, name: 'lifeboat_extract' });
-    } catch (e) {
-      const err = e as { message?: string };
-      throw new LifeboatError('BAD_INPUT', `The filter does not work on ${table.schema}.${table.name}: ${err.message ?? String(e)}. Check --where (it is the part after WHERE in SQL).`);
-    }
-    await client.query('ROLLBACK');
-    return { columns, rows: result.rows.map((r) => r.map((v) => (v === null ? null : String(v as string)))), overrideIdentity };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+function parseTables(texts: readonly string[]): QualifiedName[] {
+  const tables = texts.map(parseQualifiedName);
+  if (tables.length === 0 || tables.some((t) => t.name === '')) throw new LifeboatError('BAD_INPUT', 'No table was named.', { hint: { kind: 'choose-table' } });
+  return tables;
 }
 
 /**
- * Partial recovery: restores only the named table's rows (with every definition, which is cheap)
- * into a temporary database, selects the wanted rows there read-only, and returns them — or copies
- * them into the same table of another database. The temporary database is dropped unless `keep`.
+ * The first half of partial recovery, shared by the CLI's extract and the app's "Restore into a
+ * temporary database": a new temporary database with every definition of the backup (types,
+ * functions, sequences of serial keys, wherever they live) but only the wanted tables' rows.
+ * Plain SQL backups have no table of contents, so they are restored whole.
+ */
+export async function restoreTablesForExtract(req: ExtractRestoreRequest): Promise<RestoreResult> {
+  const env = req.env ?? process.env;
+  const tables = parseTables(req.tables);
+  const common = { to: req.to, key: req.key, latest: req.latest, dbName: req.dbName, target: req.server, mode: 'temp', purpose: 'extract', transforms: req.transforms, pgBinDir: req.pgBinDir, env, signal: req.signal, onProgress: req.onProgress, ...(req.jobId ? { jobId: req.jobId } : {}) } as const;
+  return runRestore({
+    ...common,
+    tocFilter: (toc) => {
+      const missing = missingTable(toc, tables);
+      if (missing) throw new LifeboatError('NOT_FOUND', `There is no table ${missing.schema}.${missing.name} in the backup.`, { hint: { kind: 'choose-table' } });
+      return extractTocEntries(toc, tables) ?? '';
+    },
+  }).catch(async (e: unknown) => {
+    if (e instanceof LifeboatError && e.code === 'BAD_INPUT' && /plain SQL/.test(e.message)) return runRestore(common);
+    throw e;
+  });
+}
+
+/**
+ * Partial recovery in one go (the CLI): restores the table's rows into a temporary database,
+ * selects the wanted rows there read-only, and returns them — or copies them into the same table
+ * of another database. The temporary database is dropped unless `keep`.
  */
 export async function runExtract(req: ExtractRequest): Promise<ExtractResult> {
   const env = req.env ?? process.env;
-  const table = parseQualifiedName(req.table);
-  if (table.name === '') throw new LifeboatError('BAD_INPUT', 'Name the table with --table schema.name, e.g. --table sales.orders.');
+  const [table] = parseTables([req.table]) as [QualifiedName];
   const conn = parsePgConnection(req.server, env);
   const intoConn = req.into ? parsePgConnection(req.into, env) : null;
-  const restored = await runRestore({
-    to: req.to,
-    key: req.key,
-    latest: req.latest,
-    dbName: req.dbName,
-    target: req.server,
-    mode: 'temp',
-    purpose: 'extract',
-    tocFilter: (toc) => {
-      const list = extractTocEntries(toc, table);
-      if (list === null) throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in the backup; check --table (schema.name).`);
-      return list;
-    },
-    transforms: req.transforms,
-    pgBinDir: req.pgBinDir,
-    env,
-    signal: req.signal,
-    onProgress: req.onProgress,
-  }).catch(async (e: unknown) => {
-    // Plain SQL backups have no table of contents: restore them whole instead.
-    if (e instanceof LifeboatError && e.code === 'BAD_INPUT' && /plain SQL/.test(e.message)) {
-      return runRestore({ to: req.to, key: req.key, latest: req.latest, dbName: req.dbName, target: req.server, mode: 'temp', purpose: 'extract', transforms: req.transforms, pgBinDir: req.pgBinDir, env, signal: req.signal, onProgress: req.onProgress });
-    }
-    throw e;
-  });
+  const restored = await restoreTablesForExtract({ ...req, tables: [req.table] });
   const temp = restored.database;
   let keep = req.keep ?? false;
   try {
-    const exists = await connectClient(onDatabase(conn, temp), conn.url ? undefined : temp);
-    try {
-      const r = await exists.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`${quoteIdent(table.schema)}.${quoteIdent(table.name)}`]);
-      if (!r.rows[0]?.t) throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in backup ${restored.key}; check --table (schema.name).`);
-    } finally {
-      await exists.end().catch(() => undefined);
-    }
-    const { columns, rows, overrideIdentity } = await readRows(conn, temp, table, req.where);
+    const { columns, rows, overrideIdentity } = await readExtractRows(conn, temp, table, req.where).catch((e: unknown) => {
+      // A plain SQL backup restored whole may still lack the table.
+      if (e instanceof LifeboatError && e.code === 'NOT_FOUND') throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in backup ${restored.key}.`, { hint: { kind: 'choose-table' } });
+      throw e;
+    });
     const into = intoConn ? await copyRowsInto(intoConn, table, columns, rows, overrideIdentity) : null;
     return { key: restored.key, table, columns, rows, overrideIdentity, tempDatabase: temp, keptUrl: keep ? restored.url : null, into };
   } catch (e) {

@@ -153,7 +153,7 @@ export function installHint(name: PgToolName, major: number, platform: NodeJS.Pl
       : platform === 'win32'
         ? `install the PostgreSQL ${major} command line tools with the EDB installer`
         : `apt-get install postgresql-client-${major} (from the PostgreSQL apt repository, apt.postgresql.org) or dnf install postgresql${major}`;
-  return `Install ${name} ${major} or newer (${where}), or point Lifeboat at its folder with --pg-bin DIR or LIFEBOAT_PG_BIN.`;
+  return `Install ${name} ${major} or newer (${where}).`;
 }
 
 export function noSuitableToolMessage(name: PgToolName, subject: string, requiredMajor: number, found: readonly PgToolCandidate[], platform?: NodeJS.Platform): string {

@@ -45,14 +45,14 @@ export async function resolveProfile(name: string, env: NodeJS.ProcessEnv = proc
   const chain = needsKeychain ? openKeychain(env) : null;
   if (chain && withDb && profile.database.passwordInKeychain) {
     const password = await chain.get(accounts.dbPassword(name));
-    if (password === null) throw lost(name, 'database password', '--password-stdin');
+    if (password === null) throw lost(name, 'database password', 'password');
     db.password = password;
   }
   if (target.kind === 's3') {
     if (chain && profile.storage.credentialsInKeychain) {
       const accessKeyId = await chain.get(accounts.s3AccessKeyId(name));
       const secretAccessKey = await chain.get(accounts.s3SecretAccessKey(name));
-      if (accessKeyId === null || secretAccessKey === null) throw lost(name, 'S3 credentials', '--s3-access-key-id ID --s3-secret-stdin');
+      if (accessKeyId === null || secretAccessKey === null) throw lost(name, 'S3 credentials', 's3-keys');
       target.credentials = { accessKeyId, secretAccessKey };
     }
     const sse = profile.storage.serverSideEncryption;
@@ -64,13 +64,14 @@ export async function resolveProfile(name: string, env: NodeJS.ProcessEnv = proc
     if (!encryptionKey) {
       throw new LifeboatError(
         'ENCRYPTION_KEY_MISSING',
-        `The profile "${name}" encrypts with key ${profile.encryption.keyId}, which is not in this keychain; import it with \`lifeboat key import\` from its recovery key, or choose another with \`lifeboat profile edit ${name} --encrypt KEY-ID\`.`,
+        `The profile "${name}" encrypts with key ${profile.encryption.keyId}, which is not in this keychain.`,
+        { hint: { kind: 'profile-key-missing', profile: name } },
       );
     }
   }
   return { profile, db, target, format: profile.format, encryptionKey };
 }
 
-function lost(name: string, what: string, flag: string): LifeboatError {
-  return new LifeboatError('KEYCHAIN_UNAVAILABLE', `The profile "${name}" keeps its ${what} in the keychain, but the keychain has no such entry; store it again with \`lifeboat profile edit ${name} ${flag}\`.`);
+function lost(name: string, what: string, secret: 'password' | 's3-keys'): LifeboatError {
+  return new LifeboatError('KEYCHAIN_UNAVAILABLE', `The profile "${name}" keeps its ${what} in the keychain, but the keychain has no such entry.`, { hint: { kind: 'store-secret-again', profile: name, secret } });
 }

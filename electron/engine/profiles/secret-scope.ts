@@ -41,14 +41,16 @@ export function s3SecretScope(url: string | null | undefined, env: NodeJS.Proces
 export function passwordRequired(savedFor: string, now: string): LifeboatError {
   return new LifeboatError(
     'PASSWORD_REQUIRED',
-    `The stored password is only sent to ${savedFor}, where it was saved for, and this URL connects as ${now}; enter the password again (CLI: --password-stdin).`,
+    `The stored password is only sent to ${savedFor}, where it was saved for, and this URL connects as ${now}.`,
+    { hint: { kind: 'enter-password' } },
   );
 }
 
 export function s3CredentialsRequired(savedFor: string | null, now: string | null): LifeboatError {
   return new LifeboatError(
     'S3_CREDENTIALS_REQUIRED',
-    `The stored S3 keys are only sent to ${savedFor ?? 'the storage they were saved for'}, and this storage is ${now ?? 'another one'}; enter the S3 keys again (CLI: --s3-access-key-id ID --s3-secret-stdin).`,
+    `The stored S3 keys are only sent to ${savedFor ?? 'the storage they were saved for'}, and this storage is ${now ?? 'another one'}.`,
+    { hint: { kind: 'enter-s3-keys' } },
   );
 }
 

@@ -57,8 +57,8 @@ async function sourceEncryption(storage: BackupStorage, key: string, parsed: Par
 }
 
 export async function resolveBackup(choice: BackupChoice, env: NodeJS.ProcessEnv): Promise<BackupSource> {
-  if (choice.key && choice.latest) throw new LifeboatError('BAD_INPUT', 'Use either --key or --latest, not both.');
-  if (!choice.key && !choice.latest) throw new LifeboatError('BAD_INPUT', 'Say which backup to use: --latest (optionally with --db-name NAME) or --key KEY (see `lifeboat list`).');
+  if (choice.key && choice.latest) throw new LifeboatError('BAD_INPUT', 'Both the latest backup and one chosen backup were asked for; choose one.', { hint: { kind: 'choose-backup' } });
+  if (!choice.key && !choice.latest) throw new LifeboatError('BAD_INPUT', 'No backup was chosen.', { hint: { kind: 'choose-backup' } });
   const target = typeof choice.to === 'object' ? choice.to : parseStorageTarget(choice.to, env);
   // Before the storage is even opened: a key that could leave the prefix touches nothing.
   if (choice.key) checkedBackupKey(choice.key, target.prefix);
@@ -77,7 +77,7 @@ export async function resolveBackup(choice: BackupChoice, env: NodeJS.ProcessEnv
       );
     }
     if (!newest) {
-      throw new LifeboatError('NOT_FOUND', `There are no backups${choice.dbName ? ` of database "${choice.dbName}"` : ''} in ${storage.display}; check --to and --db-name, or run \`lifeboat list\`.`);
+      throw new LifeboatError('NOT_FOUND', `There are no backups${choice.dbName ? ` of database "${choice.dbName}"` : ''} in ${storage.display}.`, { hint: { kind: 'list-backups' } });
     }
     key = newest.key;
   }

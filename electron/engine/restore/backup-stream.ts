@@ -80,7 +80,7 @@ export async function openBackupStream(source: BackupSource, opts: BackupStreamO
   const enc = source.encryption;
   const autoDecrypt = !opts.stored && (opts.transforms ?? []).length === 0 && (enc || source.parsed.encrypted) ? (enc?.decrypt ?? null) : null;
   if (!opts.stored && (opts.transforms ?? []).length === 0 && (enc || source.parsed.encrypted) && !autoDecrypt) {
-    throw enc?.unavailable ?? new LifeboatError('ENCRYPTED_BACKUP', `Backup ${source.key} is encrypted, and this restore has no key to decrypt it; import it with \`lifeboat key import\`.`);
+    throw enc?.unavailable ?? new LifeboatError('ENCRYPTED_BACKUP', `Backup ${source.key} is encrypted, and this restore has no key to decrypt it.`, { hint: { kind: 'import-key' } });
   }
   const raw = await source.storage.download(source.key, { signal: opts.signal });
   const m = source.manifest;

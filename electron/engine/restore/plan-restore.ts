@@ -80,7 +80,7 @@ export async function refuseInterrupted(registry: TempRegistry, name: string, se
   if (!record) return;
   const state = recordState(record);
   if (state === 'interrupted') {
-    throw new LifeboatError('TARGET_INTERRUPTED', `Database "${name}" on ${server} was left half-restored by a restore of ${record.key} that was interrupted (started ${record.createdAt}); drop it with \`lifeboat temp drop ${name} --server URL\`, then restore again.`);
+    throw new LifeboatError('TARGET_INTERRUPTED', `Database "${name}" on ${server} was left half-restored by a restore of ${record.key} that was interrupted (started ${record.createdAt}).`, { hint: { kind: 'drop-interrupted', database: name } });
   }
   if (state === 'restoring') {
     throw new LifeboatError('TARGET_EXISTS', `Database "${name}" on ${server} is being restored right now by another Lifeboat run (pid ${record.pid ?? '?'}); wait for it, or choose another name.`);
@@ -97,7 +97,7 @@ export async function countObjects(conn: PgConnection, name: string): Promise<nu
 }
 
 export function notEmptyError(name: string, server: string, n: number): LifeboatError {
-  return new LifeboatError('TARGET_NOT_EMPTY', `Database "${name}" on ${server} is not empty (${n} objects); restore into a new database (another name, or --temp), or replace its contents with --clean --yes.`);
+  return new LifeboatError('TARGET_NOT_EMPTY', `Database "${name}" on ${server} is not empty (${n} objects).`, { hint: { kind: 'new-name-or-replace' } });
 }
 
 interface Destination {
@@ -126,10 +126,10 @@ async function planDestination(conn: PgConnection, env: NodeJS.ProcessEnv, mode:
     const registry = new TempRegistry(env);
     if (exists && mode !== 'clean') await refuseInterrupted(registry, name, conn.display);
     if (mode === 'create' || (mode === 'auto' && !exists)) {
-      if (exists) throw new LifeboatError('TARGET_EXISTS', `Database "${name}" already exists on ${conn.display}; choose a new name, or replace its contents with --clean --yes.`);
+      if (exists) throw new LifeboatError('TARGET_EXISTS', `Database "${name}" already exists on ${conn.display}.`, { hint: { kind: 'new-name-or-replace' } });
       return { ...server, database: name, action: 'create', exists: false, objectCount: null };
     }
-    if (!exists) throw new LifeboatError('PG_DATABASE_MISSING', `Database "${name}" does not exist on ${conn.display}, so there is nothing to replace; drop --clean to create it.`);
+    if (!exists) throw new LifeboatError('PG_DATABASE_MISSING', `Database "${name}" does not exist on ${conn.display}, so there is nothing to replace.`, { hint: { kind: 'create-instead' } });
     const objectCount = await countObjects(conn, name);
     if (mode === 'auto') {
       if (objectCount > 0) throw notEmptyError(name, conn.display, objectCount);

@@ -24,7 +24,8 @@ export function requireRestrictingPsql(tool: PgToolCandidate): void {
   if (psqlSupportsRestrict(tool.version)) return;
   throw new LifeboatError(
     'PG_TOOL_MISSING',
-    `psql ${tool.version} (${tool.path}) is too old to restore safely: it lacks \\restrict (psql 13.22, 14.19, 15.14, 16.10, 17.6 or later), so a backup could run commands on this machine; install a current PostgreSQL client and point Lifeboat at it with --pg-bin DIR or LIFEBOAT_PG_BIN.`,
+    `psql ${tool.version} (${tool.path}) is too old to restore safely: it lacks \\restrict (psql 13.22, 14.19, 15.14, 16.10, 17.6 or later), so a backup could run commands on this machine; install a current PostgreSQL client.`,
+    { hint: { kind: 'choose-pg-bin' } },
   );
 }
 

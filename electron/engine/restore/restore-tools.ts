@@ -13,11 +13,11 @@ export async function selectRestoreTool(name: Extract<PgToolName, 'pg_restore' |
   const found = await discoverTool(name, { binDir, env });
   if (dumpMajor === null) {
     const newest = [...found].sort((a, b) => b.major - a.major)[0];
-    if (!newest) throw new LifeboatError('PG_TOOL_MISSING', noSuitableToolMessage(name, 'a backup of unknown pg_dump version, major', 0, found));
+    if (!newest) throw new LifeboatError('PG_TOOL_MISSING', noSuitableToolMessage(name, 'a backup of unknown pg_dump version, major', 0, found), { hint: { kind: 'choose-pg-bin' } });
     return newest;
   }
   const tool = chooseTool(found, dumpMajor, binDir);
-  if (!tool) throw new LifeboatError('PG_TOOL_MISSING', noSuitableToolMessage(name, `a backup written by pg_dump ${dumpVersion ?? dumpMajor}, major`, dumpMajor, found));
+  if (!tool) throw new LifeboatError('PG_TOOL_MISSING', noSuitableToolMessage(name, `a backup written by pg_dump ${dumpVersion ?? dumpMajor}, major`, dumpMajor, found), { hint: { kind: 'choose-pg-bin' } });
   return tool;
 }
 

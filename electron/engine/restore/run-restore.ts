@@ -258,7 +258,7 @@ async function prepareTarget(
     }
     const exists = await databaseExists(maintenance, name);
     if (plan.destination.action === 'create') {
-      if (exists) throw new LifeboatError('TARGET_EXISTS', `Database "${name}" already exists on ${conn.display}; choose a new name, or replace its contents with --clean --yes.`);
+      if (exists) throw new LifeboatError('TARGET_EXISTS', `Database "${name}" already exists on ${conn.display}.`, { hint: { kind: 'new-name-or-replace' } });
       // Recorded before it exists: a kill -9 mid-restore leaves it listed as interrupted.
       await registry.add({ name, server: conn.display, serverUrl: conn.url, createdAt: new Date().toISOString(), key: source.key, purpose, state: 'restoring', ...restoringOwner(), kind: 'new' });
       try {
@@ -269,7 +269,7 @@ async function prepareTarget(
       }
       return { database: name, kind: 'new', created: true };
     }
-    if (!exists) throw new LifeboatError('PG_DATABASE_MISSING', `Database "${name}" does not exist on ${conn.display} (any more), so there is nothing to replace; restore into a new database instead.`);
+    if (!exists) throw new LifeboatError('PG_DATABASE_MISSING', `Database "${name}" does not exist on ${conn.display} (any more), so there is nothing to replace.`, { hint: { kind: 'create-instead' } });
     if (plan.destination.action === 'fill-empty') {
       await refuseInterrupted(registry, name, conn.display);
       const n = await countObjects(conn, name);

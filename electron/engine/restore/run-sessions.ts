@@ -51,6 +51,7 @@ export async function lockTimeoutError(client: pg.Client, database: string, disp
   const end = holders.length > 0 ? `end them (SELECT pg_terminate_backend(${holders[0]?.pid ?? 'PID'}), …) or wait until they finish` : 'try again';
   return new LifeboatError(
     'LOCK_TIMEOUT',
-    `The restore into "${database}" on ${display} waited ${seconds} s for locks held by other sessions and stopped, so nothing was changed${who}; ${end}, or allow a longer wait with --lock-timeout SECONDS.`,
+    `The restore into "${database}" on ${display} waited ${seconds} s for locks held by other sessions and stopped, so nothing was changed${who}; ${end}.`,
+    { hint: { kind: 'wait-longer' } },
   );
 }

@@ -41,7 +41,7 @@ export async function createDatabase(client: pg.Client, conn: PgConnection, name
     await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE template0`);
   } catch (e) {
     const err = e as { code?: string };
-    if (err.code === '42P04') throw new LifeboatError('TARGET_EXISTS', `Database "${name}" already exists on ${conn.display}; choose another name, or restore into it with --clean --yes.`);
+    if (err.code === '42P04') throw new LifeboatError('TARGET_EXISTS', `Database "${name}" already exists on ${conn.display}.`, { hint: { kind: 'new-name-or-replace' } });
     if (err.code === '42501') throw new LifeboatError('PG_ERROR', `The user cannot create databases on ${conn.display}; connect as a user with CREATEDB, or restore into an existing database with --clean --yes.`);
     throw describePgError(e, conn);
   }
@@ -85,5 +85,5 @@ export async function refuseSystemDatabase(client: pg.Client, name: string, disp
   const template = r.rows[0]?.t === true || name === 'template0' || name === 'template1';
   if (!template && name !== 'postgres') return;
   const what = template ? 'a template database (every new database is copied from it)' : 'the maintenance database that tools and other users connect to first';
-  throw new LifeboatError('SYSTEM_DATABASE', `"${name}" on ${display} is ${what}, so Lifeboat does not restore into it; restore into a database of its own (another name, or --temp), or add --allow-system-database if this is really what you want.`);
+  throw new LifeboatError('SYSTEM_DATABASE', `"${name}" on ${display} is ${what}, so Lifeboat does not restore into it; restore into a database of its own.`, { hint: { kind: 'not-a-system-database' } });
 }

@@ -96,12 +96,20 @@ const EXTRACT_SKIPPED = [
 
 /**
  * Extract: every definition (types, domains, functions, sequences, all tables — cheap, and it keeps
- * dependencies intact) but only the wanted table's rows. Returns null when the table is not in the archive.
+ * dependencies intact: serial keys' sequences, types and functions in other schemas) but only the
+ * wanted tables' rows. Returns null when a table is not in the archive.
  */
-export function extractTocEntries(toc: string, table: QualifiedName): string | null {
+export function extractTocEntries(toc: string, table: QualifiedName | readonly QualifiedName[]): string | null {
+  const tables = Array.isArray(table) ? (table as readonly QualifiedName[]) : [table as QualifiedName];
   const all = entries(toc);
-  const data = `TABLE DATA ${table.schema} ${table.name} `;
-  if (!all.some((e) => e.rest.startsWith(`TABLE ${table.schema} ${table.name} `))) return null;
-  const keep = all.filter(({ rest }) => rest.startsWith(data) || !EXTRACT_SKIPPED.some((d) => rest.startsWith(`${d} `)));
+  if (tables.length === 0 || missingTable(toc, tables) !== null) return null;
+  const data = tables.map((t) => `TABLE DATA ${t.schema} ${t.name} `);
+  const keep = all.filter(({ rest }) => data.some((d) => rest.startsWith(d)) || !EXTRACT_SKIPPED.some((d) => rest.startsWith(`${d} `)));
   return `${keep.map((e) => e.line).join('\n')}\n`;
+}
+
+/** The first of the tables that the archive does not define, or null when it has them all. */
+export function missingTable(toc: string, tables: readonly QualifiedName[]): QualifiedName | null {
+  const all = entries(toc);
+  return tables.find((t) => !all.some((e) => e.rest.startsWith(`TABLE ${t.schema} ${t.name} `))) ?? null;
 }

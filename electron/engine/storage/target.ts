@@ -80,7 +80,8 @@ function refuseEmbeddedCredentials(url: string, source: string): void {
   if (!EMBEDDED_CREDENTIALS.test(url) && !EMBEDDED_CREDENTIALS.test(safeDecode(url))) return;
   throw new LifeboatError(
     'BAD_STORAGE_URL',
-    `${source} holds credentials ("user:secret@" in it), which Lifeboat never stores or shows; remove them and keep S3 keys in the keychain (lifeboat profile add/edit --s3-access-key-id ID --s3-secret-stdin, or the app's S3 keys fields) or in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`,
+    `${source} holds credentials ("user:secret@" in it), which Lifeboat never stores or shows; remove them.`,
+    { hint: { kind: 's3-keys-in-keychain' } },
   );
 }
 

@@ -94,7 +94,7 @@ export function BackupTable({ caption, targetId, backups, withDate = false }: Pr
               </td>
               <td>
                 <div className="row">
-                  <button type="button" aria-label={`Restore the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => useNav.getState().openWith('restore', b.key)}>
+                  <button type="button" aria-label={`Restore the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => useNav.getState().openWith('restore', b.key, targetId)}>
                     Restore…
                   </button>
                   {b.hasManifest && (
@@ -110,13 +110,13 @@ export function BackupTable({ caption, targetId, backups, withDate = false }: Pr
                   >
                     Verify
                   </button>
-                  <button type="button" aria-label={`Browse the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => useNav.getState().openWith('browse', b.key)}>
+                  <button type="button" aria-label={`Browse the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => useNav.getState().openWith('browse', b.key, targetId)}>
                     Browse
                   </button>
-                  <button type="button" aria-label={`Compare the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => useNav.getState().openWith('compare', b.key)}>
+                  <button type="button" aria-label={`Compare the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => useNav.getState().openWith('compare', b.key, targetId)}>
                     Compare…
                   </button>
-                  <button type="button" aria-label={`Extract rows from the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => useNav.getState().openWith('extract', b.key)}>
+                  <button type="button" aria-label={`Extract rows from the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => useNav.getState().openWith('extract', b.key, targetId)}>
                     Extract rows…
                   </button>
                   <button type="button" aria-label={`Copy key of the backup taken ${formatDateTimeUtc(b.createdAt)}`} onClick={() => void copy(b.key)}>

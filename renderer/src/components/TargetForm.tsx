@@ -63,7 +63,9 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
   };
   const testStorage = async () => {
     setStorageReport(null);
-    const r = await run('storage', () => client().call('storage.test', { storageUrl, ...(existing ? { targetId: existing.id } : {}) }));
+    // Keys typed but not saved yet are the ones to test.
+    const typed = s3KeyId && s3Secret ? { s3Credentials: { accessKeyId: s3KeyId, secretAccessKey: s3Secret } } : {};
+    const r = await run('storage', () => client().call('storage.test', { storageUrl, ...(existing ? { targetId: existing.id } : {}), ...typed }));
     if (r) setStorageReport(r);
   };
   const submit = async (e: FormEvent) => {
@@ -82,7 +84,7 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
       <label htmlFor={`${ids}-name`}>Name</label>
       <input id={`${ids}-name`} value={name} onChange={(e) => setName(e.target.value)} placeholder="shop-production" required aria-describedby={`${ids}-name-help`} readOnly={existing !== undefined} />
       <p id={`${ids}-name-help`} className="help">
-        The profile name, as `lifeboat backup --profile NAME` uses it: letters, digits, dots, dashes and underscores.
+        The profile name, the same on the command line: letters, digits, dots, dashes and underscores.
       </p>
 
       <label htmlFor={`${ids}-db`}>Database URL</label>

@@ -7,6 +7,7 @@ import { parseBackupKey } from '../../../shared/backup-key.js';
 import { ymOf } from '../lib/calendar.js';
 import { useJobs } from '../stores/jobs-store.js';
 import { useNav } from '../stores/nav-store.js';
+import { useTargets } from '../stores/targets-store.js';
 
 /** Label, pin and format; then live progress with Cancel; then what happened. */
 export function BackupNowScreen({ target }: { target: TargetView }) {
@@ -45,6 +46,10 @@ export function BackupNowScreen({ target }: { target: TargetView }) {
       nav.selectDay(day.slice(0, 10));
     }
     nav.setView('month');
+    // After the first backup this screen sits inside the first-run guide, which hides the
+    // calendar: leave the guide, on this database.
+    useTargets.getState().select(target.id);
+    nav.setFirstRun(false);
     nav.go('calendar');
   };
 

@@ -7,7 +7,7 @@ import { DataGrid } from '../components/DataGrid.js';
 import { EmptyState } from '../components/ui/EmptyState.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { formatBytes } from '../lib/format.js';
-import { useNav } from '../stores/nav-store.js';
+import { chosenKeyFor, useNav } from '../stores/nav-store.js';
 
 /** Rows read for the grid: enough to scroll through, few enough to be read in a moment. */
 const PEEK_LIMIT = 500;
@@ -21,7 +21,7 @@ const qualified = (t: { schema: string; name: string }): string => `${t.schema}.
  */
 export function BrowseScreen({ target }: { target: TargetView }) {
   const ids = useId();
-  const key = useNav((s) => s.chosenKey);
+  const key = useNav((s) => chosenKeyFor(s, target.id));
   const [contents, setContents] = useState<BackupContents | null>(null);
   const [query, setQuery] = useState('');
   const [chosen, setChosen] = useState<string | null>(null);
@@ -81,7 +81,7 @@ export function BrowseScreen({ target }: { target: TargetView }) {
           {contents ? ` · ${contents.database ?? 'unknown database'} · ${contents.format === 'custom' ? 'custom archive' : 'plain SQL'}${contents.indexed ? '' : ' · not indexed: figures from the manifest'}` : ''}
         </p>
         <div className="row" role="toolbar" aria-label="Backup actions">
-          <button type="button" onClick={() => useNav.getState().openWith('compare', key)}>
+          <button type="button" onClick={() => useNav.getState().openWith('compare', key, target.id)}>
             Compare with…
           </button>
           <button type="button" onClick={() => useNav.getState().go('calendar')}>
@@ -153,7 +153,7 @@ export function BrowseScreen({ target }: { target: TargetView }) {
             </>
           )}
           <div className="row">
-            <button type="button" className="primary" onClick={() => useNav.getState().openWith('extract', key, chosen)}>
+            <button type="button" className="primary" onClick={() => useNav.getState().openWith('extract', key, target.id, chosen)}>
               Recover rows…
             </button>
           </div>

@@ -5,7 +5,7 @@ import { client, errorMessage } from '../api/client.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { formatDateTimeUtc } from '../lib/format.js';
 import { backupsOf, useBackups } from '../stores/backups-store.js';
-import { useNav } from '../stores/nav-store.js';
+import { chosenKeyFor, useNav } from '../stores/nav-store.js';
 
 const ROW_LIMIT = 200;
 
@@ -19,7 +19,7 @@ const values = (v: readonly (string | null)[] | undefined): string => (v ?? []).
  */
 export function CompareScreen({ target }: { target: TargetView }) {
   const ids = useId();
-  const key = useNav((s) => s.chosenKey);
+  const key = useNav((s) => chosenKeyFor(s, target.id));
   const backups = useBackups((s) => backupsOf(s, target.id));
   const others = backups.entries.filter((b) => b.key !== key);
   const [other, setOther] = useState('');

@@ -3,6 +3,7 @@ import type { TargetView } from '../../../shared/ipc-contract.js';
 import { TargetForm } from '../components/TargetForm.js';
 import { useAppInfo } from '../stores/app-info-store.js';
 import { useNav } from '../stores/nav-store.js';
+import { useTargets } from '../stores/targets-store.js';
 import { BackupNowScreen } from './BackupNowScreen.js';
 
 /** A new user's path: add a database and its storage, test both, take a first backup. */
@@ -10,6 +11,7 @@ export function FirstRunScreen() {
   const defaultStorageUrl = useAppInfo((s) => s.info?.defaultStorageUrl ?? '');
   const [target, setTarget] = useState<TargetView | null>(null);
   const finish = () => {
+    if (target) useTargets.getState().select(target.id);
     useNav.getState().setFirstRun(false);
     useNav.getState().go('calendar');
   };

@@ -7,7 +7,7 @@ import { JobOutcome, JobProgressView } from '../components/JobProgressView.js';
 import { TempDatabaseResult } from '../components/TempDatabaseResult.js';
 import { formatBytes, formatDateTimeUtc } from '../lib/format.js';
 import { useJobs } from '../stores/jobs-store.js';
-import { useNav } from '../stores/nav-store.js';
+import { chosenKeyFor, useNav } from '../stores/nav-store.js';
 
 type Where = 'temp' | 'database';
 
@@ -18,7 +18,7 @@ type Where = 'temp' | 'database';
  */
 export function RestoreScreen({ target }: { target: TargetView }) {
   const ids = useId();
-  const chosenKey = useNav((s) => s.chosenKey);
+  const chosenKey = useNav((s) => chosenKeyFor(s, target.id));
   const [backup, setBackup] = useState<BackupChoiceState>({ kind: chosenKey ? 'key' : 'latest', key: chosenKey ?? '' });
   const [where, setWhere] = useState<Where>('temp');
   const [dbUrl, setDbUrl] = useState('');

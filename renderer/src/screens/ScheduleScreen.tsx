@@ -331,7 +331,7 @@ function StartAtLogin() {
         Start Lifeboat in the tray when I log in, so schedules run without opening it
       </label>
       {state && !state.supported && (
-        <p className="muted">This is a setting of the desktop app; in the browser harness use `lifeboat scheduler run` as a service (see the README).</p>
+        <p className="muted">This is a setting of the desktop app; in the browser harness run the scheduler as a service (see the README).</p>
       )}
       <ErrorText message={error} />
     </section>
@@ -360,7 +360,7 @@ function NotificationSettings() {
   return (
     <section aria-labelledby="notify-title">
       <h3 id="notify-title">Notifications</h3>
-      <p className="muted">Failures show as desktop notifications. Webhooks and Sentry are set up with `lifeboat notify`; their URLs stay in environment variables.</p>
+      <p className="muted">Failures show as desktop notifications. Webhooks and Sentry are set up on the command line (see the README); their URLs stay in environment variables.</p>
       {channels && channels.length === 0 && <p>No webhook or Sentry channel is set up.</p>}
       {channels && channels.length > 0 && (
         <ul className="plain">

@@ -11,11 +11,11 @@ interface NavState {
   query: string;
   /** True while the first-run guide is shown (set when the app starts with no database). */
   firstRun: boolean;
-  /** A backup chosen on the calendar for the restore wizard, partial recovery, Browse or Compare. */
-  chosenKey: string | null;
+  /** A backup chosen on the calendar for the restore wizard, partial recovery, Browse or Compare, and for which database. */
+  chosen: { targetId: string; key: string } | null;
   /** A table chosen while browsing a backup ("Recover rows…" opens partial recovery with it). */
   chosenTable: string | null;
-  openWith: (screen: 'restore' | 'extract' | 'browse' | 'compare', key: string | null, table?: string | null) => void;
+  openWith: (screen: 'restore' | 'extract' | 'browse' | 'compare', key: string | null, targetId: string, table?: string | null) => void;
   setFirstRun: (on: boolean) => void;
   go: (screen: Screen) => void;
   shiftMonth: (n: number) => void;
@@ -23,6 +23,11 @@ interface NavState {
   selectDay: (day: string | null) => void;
   setView: (view: 'month' | 'list') => void;
   setQuery: (q: string) => void;
+}
+
+/** The key chosen for this database; a key chosen for another one never carries over. */
+export function chosenKeyFor(s: Pick<NavState, 'chosen'>, targetId: string): string | null {
+  return s.chosen?.targetId === targetId ? s.chosen.key : null;
 }
 
 function thisMonth(): YearMonth {
@@ -37,9 +42,9 @@ export const useNav = create<NavState>()((set, get) => ({
   calendarView: 'month',
   query: '',
   firstRun: false,
-  chosenKey: null,
+  chosen: null,
   chosenTable: null,
-  openWith: (screen, chosenKey, chosenTable = null) => set({ screen, chosenKey, chosenTable }),
+  openWith: (screen, key, targetId, chosenTable = null) => set({ screen, chosen: key ? { targetId, key } : null, chosenTable }),
   setFirstRun: (firstRun) => set({ firstRun }),
   go: (screen) => set({ screen }),
   shiftMonth: (n) => set({ month: addMonths(get().month, n) }),

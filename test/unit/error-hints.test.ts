@@ -1,0 +1,86 @@
+// Errors speak each surface's language: the engine's hint is data; the CLI renders it with its
+// flags, the app with its own fields and buttons — and nothing the app shows names a CLI flag or
+// tells the user to run a command.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { appHintText, EXAMPLE_HINTS, withAppHint, type ErrorHintKind } from '../../shared/error-hint.js';
+import { cliHintText, withCliHint } from '../../electron/cli/hint-text.js';
+import { toIpcError } from '../../electron/app-service/to-ipc-error.js';
+import { LifeboatError, toLifeboatError } from '../../electron/engine/errors.js';
+import { installHint } from '../../electron/engine/pg/tool-discovery.js';
+
+/** A CLI flag (--pg-bin) or an instruction to run the CLI ("run `lifeboat list`", "lifeboat temp drop"). */
+const CLI_TALK = /(^|[^\w-])--[a-z][a-z-]*|\blifeboat (backup|restore|list|extract|verify|prune|temp|key|profile|scheduler|notify|report|log|decrypt)\b/;
+
+function files(dir: string, exts: readonly string[]): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = path.join(dir, f);
+    if (statSync(p).isDirectory()) return files(p, exts);
+    return exts.some((e) => p.endsWith(e)) ? [p] : [];
+  });
+}
+
+/** Source text without comments (block, line, and JSX comments), so only what can be shown is scanned. */
+function withoutComments(src: string): string {
+  return src.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+}
+
+describe('error hints', () => {
+  it('every kind has an example (so both renderings below cover all of them)', () => {
+    const all: Record<ErrorHintKind, true> = {
+      'choose-pg-bin': true, 'list-backups': true, 'choose-backup': true, 'choose-table': true, 'check-filter': true, 'create-table-or-export': true,
+      'enter-password': true, 'enter-s3-keys': true, 's3-keys-in-keychain': true, 'new-name-or-replace': true, 'create-instead': true,
+      'not-a-system-database': true, 'drop-interrupted': true, 'wait-longer': true, 'report-bug': true, 'import-key': true, 'profile-key-missing': true,
+      'store-secret-again': true,
+    };
+    expect(new Set(EXAMPLE_HINTS.map((h) => h.kind))).toEqual(new Set(Object.keys(all)));
+  });
+
+  it.each(EXAMPLE_HINTS.map((h) => [JSON.stringify(h), h] as const))('%s: the app says it in its own words, the CLI with its flags', (_kind, h) => {
+    const app = appHintText(h);
+    expect(app).toMatch(/^[A-Z].*\.$/);
+    expect(app).not.toMatch(CLI_TALK);
+    expect(app).not.toContain('`');
+    const cli = cliHintText(h);
+    expect(cli).toMatch(/^[A-Z].*\.$/);
+    expect(cli).not.toBe(app);
+  });
+
+  it('the CLI names the flags, the app its fields', () => {
+    expect(cliHintText({ kind: 'choose-pg-bin' })).toContain('--pg-bin DIR');
+    expect(cliHintText({ kind: 'list-backups' })).toContain('`lifeboat list`');
+    expect(cliHintText({ kind: 'drop-interrupted', database: 'shop_copy' })).toBe('Drop it with `lifeboat temp drop shop_copy --server URL`, then restore again.');
+    expect(appHintText({ kind: 'enter-password' })).toBe('Type the password in the Password field.');
+    expect(appHintText({ kind: 'check-filter' })).toBe('Write only the part after WHERE, e.g. customer_id = 42.');
+  });
+
+  it('an engine error reaches the app with the app hint and the hint as data, and the terminal with the CLI hint', () => {
+    const e = new LifeboatError('PG_TOOL_MISSING', `No pg_dump can handle server version 17.6, major 17. ${installHint('pg_dump', 17, 'linux')}`, { hint: { kind: 'choose-pg-bin' } });
+    const ipc = toIpcError(e);
+    expect(ipc.hint).toEqual({ kind: 'choose-pg-bin' });
+    expect(ipc.message).toBe(withAppHint(e.message, e.hint));
+    expect(ipc.message).not.toMatch(CLI_TALK);
+    expect(withCliHint(e.message, e.hint)).toMatch(/apt-get install postgresql-client-17 .*\. Or point Lifeboat at its folder with --pg-bin DIR or LIFEBOAT_PG_BIN\.$/);
+    // A bug says what to do on each surface too.
+    const bug = toLifeboatError(new TypeError('x is undefined'));
+    expect(toIpcError(bug).message).not.toMatch(CLI_TALK);
+    expect(withCliHint(bug.message, bug.hint)).toMatch(/--verbose/);
+    // Without a hint both surfaces show the message as it is.
+    expect(toIpcError(new LifeboatError('NOT_FOUND', 'Gone.')).message).toBe('Gone.');
+  });
+
+  it('no renderer or app-service source names a CLI flag or tells the user to run the CLI', () => {
+    const root = path.resolve(__dirname, '../..');
+    const sources = [...files(path.join(root, 'renderer/src'), ['.ts', '.tsx']), ...files(path.join(root, 'electron/app-service'), ['.ts']), path.join(root, 'shared/error-hint.ts')];
+    const offending: string[] = [];
+    for (const f of sources) {
+      withoutComments(readFileSync(f, 'utf8'))
+        .split('\n')
+        .forEach((line, i) => {
+          if (CLI_TALK.test(line)) offending.push(`${path.relative(root, f)}:${i + 1}: ${line.trim()}`);
+        });
+    }
+    expect(offending).toEqual([]);
+  });
+});
