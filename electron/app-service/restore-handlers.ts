@@ -5,6 +5,7 @@ import type { BackupChoiceInput, CallResponse, ParsedCallRequest, RestoreDestina
 import { toCsv, toJson, toSqlInserts } from '../../shared/row-format.js';
 import type { ActivityLog } from '../engine/activity/activity-log.js';
 import { recordOperation } from '../engine/activity/record-operation.js';
+import { showBackup } from '../engine/archive/browse.js';
 import { LifeboatError } from '../engine/errors.js';
 import { copyRowsInto } from '../engine/extract/copy-into.js';
 import { assertLifeboatTemp, readExtractRows } from '../engine/extract/read-rows.js';
@@ -135,7 +136,10 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
         throw new LifeboatError('BAD_INPUT', `Backup ${source.key} is plain SQL, which has no table of contents; restore it whole into a temporary database (Restore) and query it there.`);
       }
       if (!source.manifest) {
-        throw new LifeboatError('BAD_INPUT', `Backup ${source.key} has no manifest listing its tables; restore it whole into a temporary database (Restore) and query it there.`);
+        // Another tool's custom archive: its own table of contents (index, or the archive's first
+        // bytes) lists the tables, as the CLI's extract finds them.
+        const contents = await showBackup({ to: ctx.storage, key: source.key, env });
+        return { key: source.key, tables: contents.tables.map((t) => ({ schema: t.schema, name: t.name, rows: t.rows })) };
       }
       return { key: source.key, tables: source.manifest.tables.map((t) => ({ schema: t.schema, name: t.name, rows: t.rows })) };
     },

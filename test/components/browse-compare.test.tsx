@@ -67,7 +67,7 @@ describe('Browse a backup', () => {
     expect(document.activeElement?.closest('[role="row"]')?.getAttribute('aria-rowindex')).toBe('501');
 
     await userEvent.click(screen.getByRole('button', { name: 'Recover rows…' }));
-    expect(useNav.getState()).toMatchObject({ screen: 'extract', chosenKey: newer.key, chosenTable: 'public.orders' });
+    expect(useNav.getState()).toMatchObject({ screen: 'extract', chosen: { targetId: 't1', key: newer.key }, chosenTable: 'public.orders' });
     expect(await screen.findByRole('checkbox', { name: 'public.orders (2,000 rows)' })).toHaveProperty('checked', true);
     expect(screen.getByRole('checkbox', { name: 'public.customers (200 rows)' })).toHaveProperty('checked', false);
   });

@@ -1,6 +1,7 @@
 // The app service (what the Electron main process and the browser harness host) against real
 // PostgreSQL, a real S3 server and the real pg_dump; and its HTTP bridge as a browser uses it.
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -262,6 +263,15 @@ describe('restore and partial recovery through the app service', () => {
       expect(await call('restore.review', { targetId, backup: { kind: 'latest' }, destination })).toMatchObject({ ok: false, error: { code: 'SYSTEM_DATABASE', hint: { kind: 'not-a-system-database' }, message: expect.stringMatching(/does not restore into it; .*Choose another database name, or a temporary database\.$/) as unknown } });
       expect(await call('restore.start', { targetId, backup: { kind: 'latest' }, destination, confirmName: db })).toMatchObject({ ok: false, error: { code: 'SYSTEM_DATABASE' } });
     }
+  });
+
+  it('lists the tables of a custom archive another tool wrote (no manifest) from its own table of contents', async () => {
+    const archive = execFileSync('pg_dump', ['-Fc', '-h', '127.0.0.1', '-p', String(pg.port), '-U', 'postgres', 'shop'], { env: { ...process.env, PGPASSWORD: PASSWORD }, maxBuffer: 64 * 1024 * 1024 });
+    const key = 'database_backups/2023/06/01/shop_20230601_000000.dump';
+    await s3.client.send(new PutObjectCommand({ Bucket: 'backups', Key: key, Body: archive }));
+    const tables = await call('extract.tables', { targetId, backup: { kind: 'key', key } });
+    expect(tables).toMatchObject({ ok: true, value: { key, tables: [{ schema: 'public', name: 'orders' }] } });
+    await s3.client.send(new DeleteObjectCommand({ Bucket: 'backups', Key: key }));
   });
 
   it('extracts rows: tables from the manifest, a temporary database, a filtered preview, exports, a copy with counts', async () => {

@@ -42,7 +42,7 @@ describe('file-system error classes', () => {
     ['EPERM', 'STORAGE_ACCESS_DENIED', /permission denied/],
     ['EROFS', 'STORAGE_ACCESS_DENIED', /read-only/],
     ['EIO', 'STORAGE_SERVER_ERROR', /I\/O error/],
-    ['ENOENT', 'NOT_FOUND', /lifeboat list/],
+    ['ENOENT', 'NOT_FOUND', /^There is no \/backups\/x\.dump\.$/],
     ['EEXIST', 'KEY_EXISTS', /never overwrites/],
   ])('%s → %s', (code, expected, message) => {
     const e = describeFsError(errno(code), '/backups/x.dump', 'write');
