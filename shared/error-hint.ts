@@ -38,6 +38,10 @@ export type ErrorHint =
   | { kind: 'profile-key-missing'; profile: string }
   /** A profile's secret is gone from the keychain: store it again. */
   | { kind: 'store-secret-again'; profile: string; secret: 'password' | 's3-keys' }
+  /** Storage (a quota, or a folder's disk) is full: free space or go elsewhere. */
+  | { kind: 'free-space'; where: 'quota' | 'folder' }
+  /** Old temporary databases use up every free name: drop some. */
+  | { kind: 'drop-temp-databases' }
   /** A bug: how to report it. */
   | { kind: 'report-bug' };
 
@@ -63,6 +67,9 @@ export const EXAMPLE_HINTS: readonly ErrorHint[] = [
   { kind: 'profile-key-missing', profile: 'shop' },
   { kind: 'store-secret-again', profile: 'shop', secret: 'password' },
   { kind: 'store-secret-again', profile: 'shop', secret: 's3-keys' },
+  { kind: 'free-space', where: 'quota' },
+  { kind: 'free-space', where: 'folder' },
+  { kind: 'drop-temp-databases' },
   { kind: 'report-bug' },
 ];
 
@@ -103,6 +110,12 @@ export function appHintText(h: ErrorHint): string {
       return `Import the key into this machine's keychain from its recovery key, or choose another encryption key for "${h.profile}".`;
     case 'store-secret-again':
       return `Type the ${h.secret === 'password' ? 'password' : 'S3 keys'} again in the settings of "${h.profile}" (Databases) and save.`;
+    case 'free-space':
+      return h.where === 'quota'
+        ? "Free space by keeping fewer backups (the retention of this database's schedules), or ask the storage's administrator for a larger quota."
+        : "Free space by keeping fewer backups (the retention of this database's schedules), or choose another folder in the database's settings.";
+    case 'drop-temp-databases':
+      return 'Drop temporary databases you no longer need (Restore screen, Temporary databases), then try again.';
     case 'report-bug':
       return 'Try again; if it keeps happening, report it with this message.';
   }

@@ -37,6 +37,12 @@ export function cliHintText(h: ErrorHint): string {
       return `Import it with \`lifeboat key import\` from its recovery key, or choose another with \`lifeboat profile edit ${h.profile} --encrypt KEY-ID\`.`;
     case 'store-secret-again':
       return `Store it again with \`lifeboat profile edit ${h.profile} ${h.secret === 'password' ? '--password-stdin' : '--s3-access-key-id ID --s3-secret-stdin'}\`.`;
+    case 'free-space':
+      return h.where === 'quota'
+        ? "Free space with `lifeboat prune`, or ask the storage's administrator for a larger quota."
+        : 'Free some space (`lifeboat prune`) or choose another folder.';
+    case 'drop-temp-databases':
+      return 'Drop old ones with `lifeboat temp drop` (see `lifeboat temp list`).';
     case 'report-bug':
       return 'Run the command again with --verbose and report what it prints.';
   }

@@ -32,7 +32,7 @@ describe('error hints', () => {
       'choose-pg-bin': true, 'list-backups': true, 'choose-backup': true, 'choose-table': true, 'check-filter': true, 'create-table-or-export': true,
       'enter-password': true, 'enter-s3-keys': true, 's3-keys-in-keychain': true, 'new-name-or-replace': true, 'create-instead': true,
       'not-a-system-database': true, 'drop-interrupted': true, 'wait-longer': true, 'report-bug': true, 'import-key': true, 'profile-key-missing': true,
-      'store-secret-again': true,
+      'store-secret-again': true, 'free-space': true, 'drop-temp-databases': true,
     };
     expect(new Set(EXAMPLE_HINTS.map((h) => h.kind))).toEqual(new Set(Object.keys(all)));
   });
@@ -45,6 +45,31 @@ describe('error hints', () => {
     const cli = cliHintText(h);
     expect(cli).toMatch(/^[A-Z].*\.$/);
     expect(cli).not.toBe(app);
+  });
+
+  it('engine errors that name a flag or a command are only those of command-line-only paths (flag checks, key import, decrypt, temp drop, diff, verify --deep)', () => {
+    // Every other engine error can reach the app, so it says what went wrong and carries a hint.
+    // A new entry here must be an error the app can never see.
+    const CLI_ONLY: Record<string, number> = {
+      'archive/browse.ts': 1, // peek --limit out of range (the app sends a fixed limit)
+      'crypto/decrypt-to-file.ts': 2, // lifeboat decrypt
+      'crypto/master-key.ts': 1, // lifeboat key import
+      'diff/run-diff.ts': 2, // lifeboat diff's arguments
+      'profiles/profiles.ts': 1, // lifeboat profile add with a taken name
+      'restore/plan-restore.ts': 8, // restore's flags (--jobs, --clean, --lock-timeout, --tables) and a target URL typed on the command line
+      'restore/temp-databases.ts': 1, // lifeboat temp drop of a database Lifeboat did not make
+      'scheduler/automation-config.ts': 1, // lifeboat scheduler edit/remove/run-now NAME
+      'verify/run-verify.ts': 1, // lifeboat verify --deep without --server
+    };
+    const root = path.join(import.meta.dirname, '../../electron/engine');
+    const found: Record<string, number> = {};
+    for (const f of files(root, ['.ts'])) {
+      const hits = withoutComments(readFileSync(f, 'utf8'))
+        .split('\n')
+        .filter((l) => l.includes('LifeboatError(') && CLI_TALK.test(l.replace(/\\`/g, '`')));
+      if (hits.length > 0) found[path.relative(root, f)] = hits.length;
+    }
+    expect(found).toEqual(CLI_ONLY);
   });
 
   it('the CLI names the flags, the app its fields', () => {

@@ -73,7 +73,7 @@ function isCustom(key: string, manifest: BackupManifest | null): boolean {
 }
 
 async function requireBackup(storage: BackupStorage, key: string): Promise<void> {
-  if (!(await storage.head(key))) throw new LifeboatError('NOT_FOUND', `There is no backup ${key} in ${storage.display}; use a key exactly as \`lifeboat list\` shows it.`);
+  if (!(await storage.head(key))) throw new LifeboatError('NOT_FOUND', `There is no backup ${key} in ${storage.display}.`, { hint: { kind: 'list-backups' } });
 }
 
 /** Schemas, tables (rows, sizes, fingerprints) and other objects of a backup. */
@@ -158,7 +158,7 @@ function findTable<T extends { desc: string | null; namespace: string | null; ta
 }
 
 function noSuchTable(key: string, table: string): LifeboatError {
-  return new LifeboatError('BAD_INPUT', `Backup ${key} has no table ${JSON.stringify(table)}; name it as schema.table, as \`lifeboat show --key ${key}\` lists it.`);
+  return new LifeboatError('BAD_INPUT', `Backup ${key} has no table ${JSON.stringify(table)}.`, { hint: { kind: 'choose-table' } });
 }
 
 function checkedLimit(limit: number | undefined): number {
@@ -190,7 +190,7 @@ export async function peekTable(req: PeekRequest): Promise<PeekResult> {
   const limit = checkedLimit(req.limit);
   await requireBackup(storage, key);
   const manifest = await readManifest(storage, key);
-  if (!isCustom(key, manifest)) throw new LifeboatError('BAD_INPUT', `Backup ${key} is plain SQL; peek reads pg_dump custom-format backups. Extract rows with \`lifeboat extract\` instead.`);
+  if (!isCustom(key, manifest)) throw new LifeboatError('BAD_INPUT', `Backup ${key} is plain SQL; rows can be read straight only from pg_dump custom-format backups; recover its rows through a temporary database instead (partial recovery).`);
   const read = await readArchiveIndex(storage, key);
   let note: string | undefined;
   if (read.status === 'ok') {
@@ -269,7 +269,7 @@ export interface IndexBuildResult {
 export async function indexBackup(req: BrowseRequest & { force?: boolean }): Promise<IndexBuildResult> {
   const { storage, key, resolveKey } = open(req);
   const stored = await storage.head(key);
-  if (!stored) throw new LifeboatError('NOT_FOUND', `There is no backup ${key} in ${storage.display}; use a key exactly as \`lifeboat list\` shows it.`);
+  if (!stored) throw new LifeboatError('NOT_FOUND', `There is no backup ${key} in ${storage.display}.`, { hint: { kind: 'list-backups' } });
   const manifest = await readManifest(storage, key);
   if (!isCustom(key, manifest)) throw new LifeboatError('BAD_INPUT', `Backup ${key} is plain SQL; only pg_dump custom-format backups (.dump) have an archive index.`);
   const existing = await readArchiveIndex(storage, key);

@@ -8,7 +8,7 @@ import { LifeboatError } from '../errors.js';
 export function checkedBackupKey(key: string, prefix: string): string {
   const problem = backupKeyProblem(key, prefix);
   if (problem !== null) {
-    throw new LifeboatError('BAD_KEY', `The backup key ${JSON.stringify(key.slice(0, 200))} is refused because ${problem}; use a key exactly as \`lifeboat list\` shows it.`);
+    throw new LifeboatError('BAD_KEY', `The backup key ${JSON.stringify(key.slice(0, 200))} is refused because ${problem}.`, { hint: { kind: 'list-backups' } });
   }
   return key;
 }

@@ -27,7 +27,7 @@ export interface BackupSideOptions {
 async function customSource(key: string, opts: BackupSideOptions): Promise<BackupSource> {
   const source = await resolveBackup({ to: opts.to, key }, opts.env);
   if (source.parsed.format !== 'custom') {
-    throw new LifeboatError('BAD_INPUT', `Backup ${key} is plain SQL, which has no table of contents to compare; compare custom-format backups (the default of \`lifeboat backup\`).`);
+    throw new LifeboatError('BAD_INPUT', `Backup ${key} is plain SQL, which has no table of contents to compare; only custom-format backups (Lifeboat's default format) can be compared.`);
   }
   return source;
 }
@@ -138,7 +138,7 @@ async function blockRows(r: ByteReader, ints: ArchiveInts, compression: ArchiveC
 }
 
 function unreadable(compression: string, key: string): LifeboatError {
-  return new LifeboatError('BAD_INPUT', `Backup ${key} is compressed with ${compression}, which Lifeboat cannot read row by row yet; compare it by table (without --table).`);
+  return new LifeboatError('BAD_INPUT', `Backup ${key} is compressed with ${compression}, which Lifeboat cannot read row by row yet; it can still be compared table by table.`);
 }
 
 /**
@@ -193,7 +193,7 @@ async function streamRows(source: BackupSource, key: string, table: QualifiedNam
   const entry = toc.find((e) => e.desc === 'TABLE DATA' && e.namespace === table.schema && e.tag === table.name);
   if (!entry) {
     await r.close();
-    throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in backup ${key}; check --table (schema.name).`);
+    throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in backup ${key}.`, { hint: { kind: 'choose-table' } });
   }
   if (head.compression !== 'none' && head.compression !== 'gzip') {
     await r.close();

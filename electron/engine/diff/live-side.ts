@@ -133,7 +133,7 @@ export function liveRows(url: string, table: QualifiedName, opts: LiveOptions): 
     }
     if (columns === null) {
       await withDump(dump, d.conn, opts.signal, () => Promise.resolve());
-      throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in the live database; check --table (schema.name).`);
+      throw new LifeboatError('NOT_FOUND', `There is no table ${table.schema}.${table.name} in the live database.`, { hint: { kind: 'choose-table' } });
     }
     const each = async (onRow: (row: TextRow) => void): Promise<void> => {
       let finished = false;

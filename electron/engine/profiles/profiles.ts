@@ -50,7 +50,7 @@ async function checkChanges(c: ProfileChanges, env: NodeJS.ProcessEnv): Promise<
   }
   if (c.encryptionKeyId) {
     const key = await loadKey(env, c.encryptionKeyId);
-    if (!key) throw new LifeboatError('ENCRYPTION_KEY_MISSING', `There is no encryption key ${c.encryptionKeyId} in this keychain; see \`lifeboat key list\`, or create one with \`lifeboat key create\`.`);
+    if (!key) throw new LifeboatError('ENCRYPTION_KEY_MISSING', `There is no encryption key ${c.encryptionKeyId} in this keychain.`, { hint: { kind: 'import-key' } });
   }
 }
 

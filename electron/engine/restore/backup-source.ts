@@ -83,10 +83,10 @@ export async function resolveBackup(choice: BackupChoice, env: NodeJS.ProcessEnv
   }
   const parsed = parseBackupKey(key);
   if (!parsed) {
-    throw new LifeboatError('BAD_INPUT', `"${key}" is not a backup key; keys look like database_backups/2025/05/15/db_20250515_031012.dump (see \`lifeboat list\`).`);
+    throw new LifeboatError('BAD_INPUT', `"${key}" is not a backup key; keys look like database_backups/2025/05/15/db_20250515_031012.dump.`, { hint: { kind: 'list-backups' } });
   }
   const head = await storage.head(key);
-  if (!head) throw new LifeboatError('NOT_FOUND', `There is no backup ${key} in ${storage.display}; run \`lifeboat list\` to see the backups there.`);
+  if (!head) throw new LifeboatError('NOT_FOUND', `There is no backup ${key} in ${storage.display}.`, { hint: { kind: 'list-backups' } });
   const manifest = await readManifest(storage, key);
   const encryption = await sourceEncryption(storage, key, parsed, manifest, env);
   return { storage, target, key, parsed, manifest, sizeBytes: head.size, encryption };

@@ -66,7 +66,7 @@ export async function freeTempName(client: pg.Client, dbName: string, at: Date, 
     const name = tempDatabaseName(dbName, at, i === 1 ? '' : `_${i}`);
     if (!(await databaseExists(client, name))) return { name, index: i };
   }
-  throw new LifeboatError('TARGET_EXISTS', 'Could not find a free name for the temporary database; drop old ones with `lifeboat temp drop`.');
+  throw new LifeboatError('TARGET_EXISTS', 'Could not find a free name for the temporary database.', { hint: { kind: 'drop-temp-databases' } });
 }
 
 /** The database the backup is of: what temporary databases are named after. */
@@ -160,7 +160,7 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
   const tables = [...(req.tables ?? [])];
   const schemas = [...(req.schemas ?? [])];
   if (format === 'plain' && (tables.length > 0 || schemas.length > 0 || req.tocFilter !== undefined)) {
-    throw new LifeboatError('BAD_INPUT', `Backup ${source.key} is plain SQL, which cannot be restored selectively; restore it whole (for example with --temp) and copy what you need from there.`);
+    throw new LifeboatError('BAD_INPUT', `Backup ${source.key} is plain SQL, which cannot be restored selectively; restore it whole (into a temporary database, for example) and copy what you need from there.`);
   }
   const at = (req.now ?? (() => new Date()))();
   const dest = await planDestination(conn, env, mode, source, req, jobs, at);

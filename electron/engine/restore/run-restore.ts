@@ -63,7 +63,7 @@ async function createTempDatabase(
       throw e;
     }
   }
-  throw new LifeboatError('TARGET_EXISTS', 'Could not find a free name for the temporary database; drop old ones with `lifeboat temp drop`.');
+  throw new LifeboatError('TARGET_EXISTS', 'Could not find a free name for the temporary database.', { hint: { kind: 'drop-temp-databases' } });
 }
 
 /**
@@ -313,7 +313,7 @@ async function writeTocList(
   });
   const filtered = tocFilter(toc);
   if (filtered.trim() === '') {
-    throw new LifeboatError('NOT_FOUND', `Nothing in backup ${source.key} matches the tables or schemas asked for; check the names with \`pg_restore --list\` or restore it whole.`);
+    throw new LifeboatError('NOT_FOUND', `Nothing in backup ${source.key} matches the tables or schemas asked for; check the names (schema.table) or restore it whole.`, { hint: { kind: 'choose-table' } });
   }
   const dir = scratchDir(env);
   await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -42,7 +42,7 @@ export async function createDatabase(client: pg.Client, conn: PgConnection, name
   } catch (e) {
     const err = e as { code?: string };
     if (err.code === '42P04') throw new LifeboatError('TARGET_EXISTS', `Database "${name}" already exists on ${conn.display}.`, { hint: { kind: 'new-name-or-replace' } });
-    if (err.code === '42501') throw new LifeboatError('PG_ERROR', `The user cannot create databases on ${conn.display}; connect as a user with CREATEDB, or restore into an existing database with --clean --yes.`);
+    if (err.code === '42501') throw new LifeboatError('PG_ERROR', `The user cannot create databases on ${conn.display}; connect as a user with CREATEDB, or replace the contents of an existing database instead.`);
     throw describePgError(e, conn);
   }
 }

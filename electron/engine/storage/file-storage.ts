@@ -130,7 +130,7 @@ export class FileStorage implements BackupStorage {
   async download(key: string, opts: ReadRange & { signal?: AbortSignal | undefined } = {}): Promise<Readable> {
     const p = this.pathOf(key);
     if (!(await this.head(key))) {
-      throw new LifeboatError('NOT_FOUND', `There is no backup ${key} in ${this.display}; run \`lifeboat list\` to see the backups there.`);
+      throw new LifeboatError('NOT_FOUND', `There is no backup ${key} in ${this.display}.`, { hint: { kind: 'list-backups' } });
     }
     const start = opts.offset ?? 0;
     if (opts.length === 0) return Readable.from([]);

@@ -10,13 +10,13 @@ export function describeFsError(e: unknown, where: string, action: string): Life
   const why = (e as Error | undefined)?.message ?? String(e);
   switch (code) {
     case 'ENOENT':
-      return new LifeboatError('NOT_FOUND', `There is no ${where}; run \`lifeboat list\` to see the backups there.`, { cause: e });
+      return new LifeboatError('NOT_FOUND', `There is no ${where}.`, { cause: e, hint: { kind: 'list-backups' } });
     case 'EEXIST':
       return new LifeboatError('KEY_EXISTS', `${where} already exists; Lifeboat never overwrites a backup, its manifest or its claim.`, { cause: e });
     case 'ENOSPC':
     case 'EDQUOT':
     case 'EFBIG':
-      return new LifeboatError('STORAGE_QUOTA_EXCEEDED', `Could not ${action} ${where}: the disk or your quota is full (${code}). Free some space (\`lifeboat prune\`) or choose another folder.`, { cause: e });
+      return new LifeboatError('STORAGE_QUOTA_EXCEEDED', `Could not ${action} ${where}: the disk or your quota is full (${code}).`, { cause: e, hint: { kind: 'free-space', where: 'folder' } });
     case 'EACCES':
     case 'EPERM':
       return new LifeboatError('STORAGE_ACCESS_DENIED', `Could not ${action} ${where}: permission denied (${code}). Give your user access to the backup folder or choose another one.`, { cause: e });

@@ -84,7 +84,7 @@ export class MemoryStorage implements BackupStorage {
 
   download(key: string, opts: ReadRange & { signal?: AbortSignal | undefined } = {}): Promise<Readable> {
     const o = this.objects.get(key);
-    if (!o) return Promise.reject(new LifeboatError('NOT_FOUND', `There is no backup ${key} in ${this.display}; run \`lifeboat list\` to see the backups there.`));
+    if (!o) return Promise.reject(new LifeboatError('NOT_FOUND', `There is no backup ${key} in ${this.display}.`, { hint: { kind: 'list-backups' } }));
     const start = Math.min(opts.offset ?? 0, o.data.length);
     const end = opts.length === undefined ? o.data.length : Math.min(o.data.length, start + opts.length);
     return Promise.resolve(Readable.from([o.data.subarray(start, end)].filter((b) => b.length > 0), { objectMode: false }));

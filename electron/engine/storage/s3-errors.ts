@@ -47,7 +47,7 @@ export function describeS3Error(e: unknown, t: S3Target, action: string): Lifebo
     return new LifeboatError('STORAGE_BUCKET_MISSING', `The ${where(t)} does not exist; create it or check the storage URL.`, { cause: e });
   }
   if (name === 'QuotaExceeded' || name === 'EntityTooLarge' || name === 'InsufficientStorage' || status === 507) {
-    return new LifeboatError('STORAGE_QUOTA_EXCEEDED', `The ${where(t)} refused to ${action}: its quota is used up (${detail}). Free space with \`lifeboat prune\`, or ask the storage's administrator for a larger quota.`, { cause: e });
+    return new LifeboatError('STORAGE_QUOTA_EXCEEDED', `The ${where(t)} refused to ${action}: its quota is used up (${detail}).`, { cause: e, hint: { kind: 'free-space', where: 'quota' } });
   }
   if (name === 'InvalidStorageClass' || (t.storageClass && status === 400 && (name === 'InvalidArgument' || /storage.?class/i.test(err.message ?? '')))) {
     return new LifeboatError('STORAGE_CLASS_REFUSED', `The ${where(t)} refused the storage class ${t.storageClass ?? '(default)'} (${detail}). Choose one it offers with storage_class= in the storage URL (e.g. ?storage_class=STANDARD) or BACKUP_STORAGE_CLASS.`, { cause: e });

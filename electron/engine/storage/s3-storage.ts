@@ -253,7 +253,7 @@ export class S3Storage implements BackupStorage {
   }
 
   private notFound(key: string): LifeboatError {
-    return new LifeboatError('NOT_FOUND', `There is no object ${key} in ${this.display}; run \`lifeboat list\` to see the backups there.`);
+    return new LifeboatError('NOT_FOUND', `There is no object ${key} in ${this.display}.`, { hint: { kind: 'list-backups' } });
   }
 
   async download(key: string, opts: ReadRange & { signal?: AbortSignal | undefined } = {}): Promise<Readable> {
