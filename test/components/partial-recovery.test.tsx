@@ -143,6 +143,7 @@ describe('partial recovery', () => {
     disconnect = c.disconnect;
     render(<App />);
     const databases = () => within(screen.getByRole('navigation', { name: 'Databases' }));
+    await screen.findByRole('navigation', { name: 'Databases' });
     await userEvent.click(await databases().findByRole('button', { name: /^shop, / }));
     await userEvent.click(await screen.findByRole('gridcell', { name: /^25 November 2026: 1 backup/ }));
     await userEvent.click(screen.getByRole('button', { name: 'Extract rows from the backup taken 2026-11-25 10:11:12 UTC' }));

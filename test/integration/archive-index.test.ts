@@ -204,7 +204,7 @@ it('`lifeboat index` indexes a pg_dump archive uploaded by hand; show and peek t
 
   const bad = await runCli(['peek', '--to', to, '--key', key, '--table', 'nope.nothing'], env);
   expect(bad.code).not.toBe(0);
-  expect(bad.stderr).toMatch(/^lifeboat: Backup .* has no table "nope\.nothing"; name it as schema\.table/);
+  expect(bad.stderr).toMatch(/^lifeboat: Backup .* has no table "nope\.nothing"\. Check --table \(schema\.name/);
 });
 
 it('counts and fingerprints a plain SQL backup from its COPY blocks, equal to the custom archive’s', async () => {

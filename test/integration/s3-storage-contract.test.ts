@@ -61,7 +61,7 @@ describe('S3 failures, each in its own class with what to do', () => {
   }
 
   it.each([
-    [{ status: 403, code: 'QuotaExceeded' }, /^STORAGE_QUOTA_EXCEEDED: .*quota.*lifeboat prune/],
+    [{ status: 403, code: 'QuotaExceeded' }, /^STORAGE_QUOTA_EXCEEDED: .*its quota is used up/],
     [{ status: 503, code: 'SlowDown' }, /^STORAGE_THROTTLED: .*slow down/],
     [{ status: 500, code: 'InternalError' }, /^STORAGE_SERVER_ERROR: .*server error \(InternalError\)/],
     [{ status: 403, code: 'AccessDenied' }, /^STORAGE_ACCESS_DENIED: .*access key/],

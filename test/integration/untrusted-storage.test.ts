@@ -73,7 +73,7 @@ describe('keys that could leave the bucket', () => {
       const r = await runCli(args, env());
       expect(r.code, args.join(' ')).not.toBe(0);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/The backup key .* is refused because it (contains a "\." or "\.\." segment|is an absolute path \(starts with "\/"\)|is outside the storage's prefix "mine\/"); use a key exactly as `lifeboat list` shows it\./);
+      expect(r.stderr).toMatch(/The backup key .* is refused because it (contains a "\." or "\.\." segment|is an absolute path \(starts with "\/"\)|is outside the storage's prefix "mine\/")\. Check --to and --db-name, or run `lifeboat list`\./);
       expect(requests, args.join(' ')).toEqual([]);
     }
     expect(await s3.listKeys('other')).toEqual(before);
