@@ -4,7 +4,7 @@
 // `lifeboat backup` to a local S3 server and once with pg_dump -Fc to a local file, then measures
 // side by side, round-robin, several times each, each restore into a fresh database:
 //   (a)  pg_restore from a local file, one job         — the floor
-//   (b)  lifeboat restore --key … from S3, one job      — streaming download → hash → pg_restore
+//   (b)  lifeboat restore --key … from S3, one job      — download (hashed) to a local copy, then pg_restore
 //   (c)  lifeboat restore --jobs 2 / (d) --jobs 4       — download to BACKUP_DIR, verify, pg_restore -j
 //   (a2) pg_restore -j 2 from a local file               — the floor for (c)
 //   (f)  lifeboat restore of the same backup encrypted (--profile with --encrypt), one job — against (b)
@@ -114,7 +114,7 @@ The default size is 300 MiB so that the benchmark runs in minutes; \`--size-mb 1
 | variant | wall time | ÷ (a) | peak RSS (top process) |
 | --- | --- | --- | --- |
 ${row('(a) `pg_restore` from a local file, one job', 'a')}
-${row('(b) `lifeboat restore --key …` from S3, one job (streamed)', 'b')}
+${row('(b) `lifeboat restore --key …` from S3, one job (download to a local copy, then pg_restore)', 'b')}
 ${row('(f) `lifeboat restore` of the encrypted backup (AES-256-GCM, key from the keychain), one job', 'f')}
 ${row('(c) `lifeboat restore --jobs 2` (download, verify, `pg_restore -j 2`)', 'c')}
 ${row('(d) `lifeboat restore --jobs 4`', 'd')}
