@@ -1,6 +1,6 @@
 // A real S3 server for the tests: Ceph's RADOS Gateway (Debian 12's radosgw 16.2) on a throwaway
 // single-node cluster — one monitor, one OSD on a sparse bluestore file, radosgw with the beast
-// frontend — all on loopback ports, state in a temp folder removed by stop(). Unlike s3rver it
+// frontend — all on loopback ports, state in a temp folder removed by stop(). Unlike a fake S3 server it
 // implements what Lifeboat's guarantees rest on: conditional writes (If-None-Match: *),
 // ListMultipartUploads/AbortMultipartUpload, real signature checks, storage classes.
 // ../shared/ENVIRONMENT.md lists the pitfalls each setting below avoids.

@@ -1,30 +1,12 @@
 // The primary key of a table, from the CONSTRAINT entry pg_dump writes for it:
 //   ALTER TABLE ONLY public.orders
 //       ADD CONSTRAINT orders_pkey PRIMARY KEY (id, "Line No");
-import type { QualifiedName } from '../restore/toc-selection.js';
+import { splitIdentifiers, type QualifiedName } from '../restore/toc-selection.js';
 import type { TocDefinition } from './compare-contents.js';
 
-/** Splits SQL identifiers separated by `sep` (quoted ones may hold anything, "" is a quote). */
-function splitIdentifiers(text: string, sep: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === sep) {
-      out.push(cur.trim());
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur.trim());
-  return out;
+/** Identifiers separated by `sep`, each without the spaces around it. */
+function trimmedIdentifiers(text: string, sep: string): string[] {
+  return splitIdentifiers(text, sep).map((s) => s.trim());
 }
 
 /** The text between the parenthesis at `open` and its match, quotes respected; null when unbalanced. */
@@ -46,9 +28,9 @@ export function parsePrimaryKey(defn: string): { table: QualifiedName; columns: 
   if (!m?.[1]) return null;
   const list = parenthesized(defn, m[0].length - 1);
   if (list === null) return null;
-  const parts = splitIdentifiers(m[1], '.');
+  const parts = trimmedIdentifiers(m[1], '.');
   const table = parts.length >= 2 ? { schema: parts.slice(0, -1).join('.'), name: parts[parts.length - 1] ?? '' } : { schema: 'public', name: parts[0] ?? '' };
-  return { table, columns: splitIdentifiers(list, ',') };
+  return { table, columns: trimmedIdentifiers(list, ',') };
 }
 
 /** The primary key columns of `table` among a table of contents' definitions, or null when it has none. */

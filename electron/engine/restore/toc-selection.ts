@@ -22,8 +22,8 @@ export interface QualifiedName {
   name: string;
 }
 
-/** "sales.orders" → {sales, orders}; a bare name is in public. Quotes allow dots: "a.b"."c". */
-export function parseQualifiedName(text: string): QualifiedName {
+/** Splits SQL identifiers separated by `sep`, quotes respected (a quoted one may hold anything; "" is a quote). */
+export function splitIdentifiers(text: string, sep: string): string[] {
   const parts: string[] = [];
   let cur = '';
   let quoted = false;
@@ -36,12 +36,18 @@ export function parseQualifiedName(text: string): QualifiedName {
       } else if (ch === '"') quoted = false;
       else cur += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === '.') {
+    else if (ch === sep) {
       parts.push(cur);
       cur = '';
     } else cur += ch;
   }
   parts.push(cur);
+  return parts;
+}
+
+/** "sales.orders" → {sales, orders}; a bare name is in public. Quotes allow dots: "a.b"."c". */
+export function parseQualifiedName(text: string): QualifiedName {
+  const parts = splitIdentifiers(text, '.');
   if (parts.length === 1) return { schema: 'public', name: parts[0] ?? '' };
   return { schema: parts.slice(0, -1).join('.'), name: parts[parts.length - 1] ?? '' };
 }
