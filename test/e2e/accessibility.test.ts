@@ -79,7 +79,7 @@ async function unfocusedControls(maxTabs = 40): Promise<string[]> {
 }
 
 const SCREENS: { nav: string; ready: (p: Page) => Promise<unknown> }[] = [
-  { nav: 'Calendar', ready: (p) => p.getByRole('grid', { name: /^Backups in / }).waitFor() },
+  { nav: 'Calendar', ready: (p) => p.getByRole('grid', { name: 'Backups in May 2023' }).waitFor() },
   { nav: 'Backup now', ready: (p) => p.getByRole('button', { name: 'Start backup' }).waitFor() },
   { nav: 'Restore', ready: (p) => p.getByRole('heading', { name: /^Restore: / }).waitFor() },
   { nav: 'Partial recovery', ready: (p) => p.getByRole('heading', { name: /^Partial recovery: / }).waitFor() },
