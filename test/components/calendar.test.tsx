@@ -99,6 +99,22 @@ describe('backup calendar', () => {
     expect(within(table).getByText('none (written by another tool)')).toBeTruthy();
   });
 
+  it('opens on the newest backup’s month when another database is chosen, even if both listings carry the same time', async () => {
+    // Listings fetched together can be stamped in the same millisecond; the month must still follow the database.
+    const billing = { ...TARGET, id: 't2', name: 'billing', dbUrl: 'postgresql://app@db:5432/billing' };
+    const old = [backup('2023-05-15T03:10:12.000Z')];
+    const c = connectFake({
+      'targets.list': () => [billing, TARGET],
+      'backups.list': (req) => ({ targetId: req.targetId, storage: 's3://backups/database_backups', backups: req.targetId === 't1' ? old : [], listedAt: '2026-11-25T12:00:00.000Z' }),
+    });
+    disconnect = c.disconnect;
+    useNav.setState({ month: { year: 2026, month: 10 } });
+    render(<App />);
+    await screen.findByRole('grid', { name: 'Backups in November 2026' });
+    await userEvent.click(within(screen.getByRole('navigation', { name: 'Databases' })).getByRole('button', { name: /^shop/ }));
+    expect(await screen.findByRole('grid', { name: 'Backups in May 2023' })).toBeTruthy();
+  });
+
   it('shows the listing error in plain words', async () => {
     const c = connectFake({ 'backups.list': () => ({ error: { code: 'STORAGE_BUCKET_MISSING', message: 'The bucket "backups" does not exist; create it or fix the storage URL.' } }) });
     disconnect = c.disconnect;

@@ -21,7 +21,9 @@ export function CalendarScreen({ target }: { target: TargetView }) {
     if (!useBackups.getState().byTarget[target.id]) void load(target.id);
   }, [target.id, load]);
 
-  // Open on the month of the newest backup when the current month has none.
+  // Open on the month of the newest backup when the month shown has none: when a listing arrives
+  // and when another database is chosen, not when the user moves between months. The database is
+  // part of the trigger because two listings fetched together can carry the same listedAt.
   const newest = backups.entries[0]?.createdAt;
   useEffect(() => {
     if (!newest) return;
@@ -29,8 +31,7 @@ export function CalendarScreen({ target }: { target: TargetView }) {
     const prefix = `${m.year}-${String(m.month + 1).padStart(2, '0')}`;
     const hasAny = [...backups.byDay.keys()].some((d) => d.startsWith(prefix));
     if (!hasAny) useNav.getState().showMonth(ymOf(newest));
-    // Only when the listing changes, not when the user moves between months.
-  }, [backups.listedAt]);
+  }, [target.id, backups.listedAt]);
 
   const failedByDay = useMemo(() => {
     const m = new Map<string, number>();
