@@ -39,7 +39,7 @@ export interface AppServiceOptions {
   /** Desktop notifications for scheduled failures (Electron's Notification); absent in the browser harness. */
   notifyDesktop?: ((n: LifeboatNotification) => void) | undefined;
   /** The OS's "open at login" setting (Electron's app.get/setLoginItemSettings); absent in the browser harness. */
-  loginItem?: { get(): boolean; set(openAtLogin: boolean): void } | undefined;
+  loginItem?: { get(): boolean | Promise<boolean>; set(openAtLogin: boolean): void | Promise<void> } | undefined;
 }
 
 export interface AppService {
@@ -120,14 +120,14 @@ export function createAppService(opts: AppServiceOptions): AppService {
     'app.info': () =>
       Promise.resolve({ version: lifeboatVersion(), platform: process.platform, shell: opts.shell, defaultStorageUrl: targets.defaultStorageUrl() }),
 
-    'app.loginItem.get': () => Promise.resolve({ supported: opts.loginItem !== undefined, openAtLogin: opts.loginItem?.get() ?? false }),
+    'app.loginItem.get': async () => ({ supported: opts.loginItem !== undefined, openAtLogin: (await opts.loginItem?.get()) ?? false }),
 
-    'app.loginItem.set': (req) => {
+    'app.loginItem.set': async (req) => {
       if (!opts.loginItem) {
-        return Promise.reject(new LifeboatError('BAD_INPUT', 'Starting at login is a setting of the desktop app; open Lifeboat itself (npm start) to change it.'));
+        throw new LifeboatError('BAD_INPUT', 'Starting at login is a setting of the desktop app; open Lifeboat itself (npm start) to change it.');
       }
-      opts.loginItem.set(req.openAtLogin);
-      return Promise.resolve({ supported: true, openAtLogin: opts.loginItem.get() });
+      await opts.loginItem.set(req.openAtLogin);
+      return { supported: true, openAtLogin: await opts.loginItem.get() };
     },
 
     'targets.list': () => targets.list(),

@@ -1,10 +1,9 @@
 // One of the two files that touch raw IPC (the other is the preload). Every call arrives on one
-// channel, is validated against the contract (zod) by dispatchCall, and answers with a value;
+// channel, goes to the engine process (which validates it against the contract with zod in
+// dispatchCall), and answers with a value;
 // every event goes to the app window only, on one channel.
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type EventName, type EventPayloads, type IpcResult } from '../../shared/ipc-contract.js';
-import type { AppService } from '../app-service/app-service.js';
-import { dispatchCall } from '../app-service/dispatch.js';
 import type { EventHub } from '../app-service/event-sink.js';
 import { acceptIpcFrom, type IpcSenderFacts } from './window-security.js';
 
@@ -24,13 +23,13 @@ function senderFacts(event: IpcMainInvokeEvent, win: BrowserWindow | null): IpcS
   };
 }
 
-export function registerIpc(service: AppService, hub: EventHub, appWindow: AppWindowRef): () => void {
+export function registerIpc(call: (name: string, request: unknown) => Promise<IpcResult<unknown>>, hub: EventHub, appWindow: AppWindowRef): () => void {
   ipcMain.handle(IPC_CALL_CHANNEL, async (event, name: unknown, request: unknown): Promise<IpcResult<unknown>> => {
     if (!acceptIpcFrom(senderFacts(event, appWindow.current()), appWindow.pageUrl)) {
       return { ok: false, error: { code: 'FORBIDDEN', message: 'This page may not use Lifeboat.' } };
     }
     if (typeof name !== 'string') return { ok: false, error: { code: 'BAD_REQUEST', message: 'The call name must be a string.' } };
-    return dispatchCall(service, name, request);
+    return call(name, request);
   });
   const removeSink = hub.add(<E extends EventName>(name: E, payload: EventPayloads[E]) => {
     const win = appWindow.current();

@@ -1,11 +1,14 @@
-// The Electron shell, kept thin: it hosts the app service (the engine) in this process, wires
-// IPC, the tray and a hardened window. Everything it does is tested elsewhere without Electron.
+// The Electron shell, kept thin: it starts the engine in a utilityProcess (so the window, the tray
+// and IPC never wait on hashing or compression), relays the contract's calls and events, and owns
+// the tray and a hardened window. Everything it does is tested elsewhere without Electron.
 import { app, BrowserWindow, Menu, nativeImage, Notification, powerMonitor, session, shell, Tray } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { JobView } from '../../shared/ipc-contract.js';
-import { createAppService } from '../app-service/app-service.js';
+import type { JobView, TargetView } from '../../shared/ipc-contract.js';
 import { EventHub } from '../app-service/event-sink.js';
+import { RemoteService } from '../service-host/remote-service.js';
+import { engineArgs } from '../service-host/service-messages.js';
+import { utilityEngine } from './engine-host.js';
 import { registerIpc } from './ipc-registration.js';
 import { trayMenuTemplate } from './tray-menu.js';
 import { CONTENT_SECURITY_POLICY, allowFrameNavigation, hardenedWebPreferences, isSafeExternalUrl } from './window-security.js';
@@ -25,10 +28,11 @@ if (!app.requestSingleInstanceLock()) {
 function start(): void {
   const hub = new EventHub();
   // Scheduled backups that fail (and tests sent from settings) show as system notifications.
-  const service = createAppService({
+  const args = engineArgs({ shell: 'electron', notifications: true, loginItem: true });
+  const service = new RemoteService({
+    start: () => utilityEngine(args),
     emit: hub.emit,
-    shell: 'electron',
-    notifyDesktop: (n) => new Notification({ title: n.title, body: n.text }).show(),
+    notify: (n) => new Notification({ title: n.title, body: n.text }).show(),
     // Started at login, the app opens to the tray only, so scheduled backups run in the background.
     loginItem: {
       get: () => app.getLoginItemSettings().openAtLogin,
@@ -54,14 +58,15 @@ function start(): void {
 
   const refreshTray = async (): Promise<void> => {
     if (!tray) return;
-    const targets = await service.targets.list().catch(() => []);
-    const template = trayMenuTemplate(targets, service.jobs.runningCount(), {
+    const listed = await service.call('targets.list', {});
+    const targets = listed.ok ? (listed.value as TargetView[]) : [];
+    const template = trayMenuTemplate(targets, service.runningCount(), {
       open: showWindow,
       backupNow: (targetId) => {
-        void service.handlers['backup.start']({ targetId }).then(
-          (job) => service.jobs.settled(job.id),
-          (e: unknown) => new Notification({ title: 'Lifeboat: backup not started', body: e instanceof Error ? e.message : String(e) }).show(),
-        );
+        // How the backup ends is told by its job.finished event (a notification when it fails).
+        void service.call('backup.start', { targetId }).then((started) => {
+          if (!started.ok) new Notification({ title: 'Lifeboat: backup not started', body: started.error.message }).show();
+        });
       },
       quit: () => {
         quitting = true;
@@ -102,9 +107,9 @@ function start(): void {
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
     });
-    registerIpc(service, hub, { current: () => mainWindow, pageUrl: rendererPageUrl });
+    registerIpc((name, request) => service.call(name, request), hub, { current: () => mainWindow, pageUrl: rendererPageUrl });
     // After a sleep, scheduled runs that were missed are caught up at once (not at the next timer).
-    powerMonitor.on('resume', () => void service.wake());
+    powerMonitor.on('resume', () => service.wake());
     tray = new Tray(nativeImage.createFromPath(iconPath).resize({ width: 16, height: 16 }));
     tray.setToolTip('Lifeboat');
     tray.on('click', showWindow);

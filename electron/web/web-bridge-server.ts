@@ -9,9 +9,7 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { EventEnvelope } from '../../shared/ipc-contract.js';
-import type { AppService } from '../app-service/app-service.js';
-import { dispatchCall } from '../app-service/dispatch.js';
+import type { EventEnvelope, IpcResult } from '../../shared/ipc-contract.js';
 import type { EventHub } from '../app-service/event-sink.js';
 import { CONTENT_SECURITY_POLICY } from '../main/window-security.js';
 
@@ -28,7 +26,8 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 export interface WebBridgeOptions {
-  service: AppService;
+  /** Answers one call of the contract (the engine process, or an in-process service in tests). */
+  call: (name: string, request: unknown) => Promise<IpcResult<unknown>>;
   hub: EventHub;
   rendererDir: string;
   token: string;
@@ -95,7 +94,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export async function startWebBridge(opts: WebBridgeOptions): Promise<WebBridge> {
-  const { service, hub, token } = opts;
+  const { call, hub, token } = opts;
   const rendererDir = path.resolve(opts.rendererDir);
   const sseClients = new Set<ServerResponse>();
   const removeSink = hub.add((name, payload) => {
@@ -148,7 +147,7 @@ export async function startWebBridge(opts: WebBridgeOptions): Promise<WebBridge>
       }
       const name = decodePath(url.pathname.slice('/api/call/'.length));
       if (name === null) return sendJson(res, 400, BAD_URI);
-      return sendJson(res, 200, await dispatchCall(service, name, body));
+      return sendJson(res, 200, await call(name, body));
     }
     if (url.pathname === '/api/events') {
       if (!tokenMatches(url.searchParams.get('token'), token)) return sendJson(res, 401, { error: 'bad token' });

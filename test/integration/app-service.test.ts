@@ -149,7 +149,7 @@ describe('browser harness bridge', () => {
   const token = 'a'.repeat(48);
 
   beforeAll(async () => {
-    bridge = await startWebBridge({ service, hub, rendererDir: path.resolve(import.meta.dirname, '../../dist/renderer'), token });
+    bridge = await startWebBridge({ call: (name, request) => dispatchCall(service, name, request), hub, rendererDir: path.resolve(import.meta.dirname, '../../dist/renderer'), token });
   });
   afterAll(async () => bridge?.close());
 

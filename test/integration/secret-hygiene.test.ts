@@ -155,5 +155,7 @@ describe('secret hygiene', () => {
     expect(restores.length).toBeGreaterThanOrEqual(3);
     for (const l of restores) expect(l).toMatch(/PGPASSWORD=set$/);
     for (const s of planted) expect(argv.includes(s)).toBe(false);
-  });
+    // About twenty CLI runs in one test (each starting Node, some pg_dump or pg_restore): more than
+    // the default allowance on a loaded 2-core machine.
+  }, 360_000);
 });

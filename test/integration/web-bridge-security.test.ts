@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppService, type AppService } from '../../electron/app-service/app-service.js';
+import { dispatchCall } from '../../electron/app-service/dispatch.js';
 import { EventHub } from '../../electron/app-service/event-sink.js';
 import { startWebBridge, type WebBridge } from '../../electron/web/web-bridge-server.js';
 import { tempHome } from '../support/cli.js';
@@ -18,7 +19,7 @@ let bridge: WebBridge;
 beforeAll(async () => {
   const hub = new EventHub();
   service = createAppService({ emit: hub.emit, shell: 'web', env: { ...process.env, ...(await tempHome()) } });
-  bridge = await startWebBridge({ service, hub, rendererDir: await mkdtemp(path.join(os.tmpdir(), 'lifeboat-renderer-')), token: TOKEN });
+  bridge = await startWebBridge({ call: (name, request) => dispatchCall(service, name, request), hub, rendererDir: await mkdtemp(path.join(os.tmpdir(), 'lifeboat-renderer-')), token: TOKEN });
 });
 
 afterAll(async () => {

@@ -14,7 +14,7 @@ describe('start at login', () => {
   it('reads and changes the OS setting through the desktop shell', async () => {
     let openAtLogin = false;
     const home = await tempHome();
-    service = createAppService({ emit: () => undefined, shell: 'electron', env: { ...process.env, ...home }, loginItem: { get: () => openAtLogin, set: (v) => (openAtLogin = v) } });
+    service = createAppService({ emit: () => undefined, shell: 'electron', env: { ...process.env, ...home }, loginItem: { get: () => openAtLogin, set: (v) => void (openAtLogin = v) } });
     expect(await dispatchCall(service, 'app.loginItem.get', {})).toEqual({ ok: true, value: { supported: true, openAtLogin: false } });
     expect(await dispatchCall(service, 'app.loginItem.set', { openAtLogin: true })).toEqual({ ok: true, value: { supported: true, openAtLogin: true } });
     expect(openAtLogin).toBe(true);
