@@ -56,6 +56,7 @@ export const baseHandlers: Handlers = {
   'targets.list': () => [TARGET],
   'jobs.list': () => ({ running: [], recent: [] }),
   'backups.list': () => ({ targetId: 't1', storage: 's3://backups/database_backups', backups: [], listedAt: '2026-11-25T00:00:00.000Z' }),
+  'activity.list': () => [],
 };
 
 export function backup(createdAt: string, extra: Partial<BackupEntry> = {}): BackupEntry {

@@ -1,5 +1,6 @@
 import { useEffect, useMemo } from 'react';
 import type { TargetView } from '../../../shared/ipc-contract.js';
+import { BackupHistoryPanel } from '../components/BackupHistoryPanel.js';
 import { BackupTable } from '../components/BackupTable.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { MonthGrid } from '../components/MonthGrid.js';
@@ -113,6 +114,7 @@ export function CalendarScreen({ target }: { target: TargetView }) {
               )}
             </section>
           )}
+          <BackupHistoryPanel target={target} now={Date.now()} />
         </>
       ) : (
         <section aria-label="All backups" className="list-view">
