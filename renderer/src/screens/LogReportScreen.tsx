@@ -1,35 +1,31 @@
-import { useEffect, useState } from 'react';
-import type { ActivityEntry, ActivityKind, ActivityOutcome } from '../../../shared/activity.js';
+import { useState } from 'react';
+import type { ActivityKind, ActivityOutcome } from '../../../shared/activity.js';
 import { ACTIVITY_KINDS, ACTIVITY_OUTCOMES } from '../../../shared/activity.js';
 import type { TargetView } from '../../../shared/ipc-contract.js';
 import { formatBytes } from '../../../shared/progress.js';
 import { sizeChartSvg } from '../../../shared/report-html.js';
-import type { StatusReport } from '../../../shared/report.js';
-import { client, errorMessage } from '../api/client.js';
+import { useCall } from '../api/use-call.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { formatDateTimeUtc } from '../lib/format.js';
-import { useSchedules } from '../stores/schedules-store.js';
+
+// Both refresh when a job ends or schedules change (a scheduled run writes to the log).
+const REFRESH = ['job.finished', 'schedules.changed'] as const;
 
 /** The activity log (filter by database, kind, outcome) and the status report of the last week. */
 export function LogReportScreen({ targets }: { targets: TargetView[] }) {
   const [targetId, setTargetId] = useState('');
   const [kind, setKind] = useState('');
   const [outcome, setOutcome] = useState('');
-  const [entries, setEntries] = useState<ActivityEntry[] | null>(null);
-  const [report, setReport] = useState<StatusReport | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const schedules = useSchedules((s) => s.schedules);
   const names = new Map(targets.map((t) => [t.id, t.name]));
-
-  useEffect(() => {
-    client()
-      .call('activity.list', { ...(targetId ? { targetId } : {}), ...(kind ? { kind: kind as ActivityKind } : {}), ...(outcome ? { outcome: outcome as ActivityOutcome } : {}), limit: 200 })
-      .then(setEntries, (e: unknown) => setError(errorMessage(e)));
-  }, [targetId, kind, outcome, schedules]);
-
-  useEffect(() => {
-    client().call('report.get', { days: 7 }).then((r) => setReport(r.report), (e: unknown) => setError(errorMessage(e)));
-  }, [schedules]);
+  const log = useCall(
+    'activity.list',
+    { ...(targetId ? { targetId } : {}), ...(kind ? { kind: kind as ActivityKind } : {}), ...(outcome ? { outcome: outcome as ActivityOutcome } : {}), limit: 200 },
+    REFRESH,
+  );
+  const reportCall = useCall('report.get', { days: 7 }, REFRESH);
+  const entries = log.data;
+  const report = reportCall.data?.report ?? null;
+  const error = log.error ?? reportCall.error;
 
   return (
     <section aria-labelledby="log-title">

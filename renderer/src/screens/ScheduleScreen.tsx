@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { DeliveryView, NotificationChannelView, ScheduleView, TargetView } from '../../../shared/ipc-contract.js';
 import type { RetentionPlan } from '../../../shared/retention.js';
 import { client, errorMessage } from '../api/client.js';
+import { useCall } from '../api/use-call.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { formatDateTimeUtc } from '../lib/format.js';
 import { schedulesOf, useSchedules } from '../stores/schedules-store.js';
@@ -99,31 +100,16 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
   const name = saved ? saved.name : (newName ?? freshName(target.id, allSchedules.map((s) => s.name)));
 
   const when = mode === 'daily' ? { daily: time } : { cron };
-  const timing = useDebounced(JSON.stringify({ when, timezone }));
-  const [preview, setPreview] = useState<{ nextRuns: string[]; problem: string | null } | null>(null);
-  useEffect(() => {
-    const t = JSON.parse(timing) as { when: { daily: string } | { cron: string }; timezone: string };
-    client()
-      .call('schedules.preview', { when: t.when, timezone: t.timezone === '' ? null : t.timezone })
-      .then(setPreview, (e: unknown) => setPreview({ nextRuns: [], problem: errorMessage(e) }));
-  }, [timing]);
+  // The previews go through useCall: keyed on the (debounced) request, so a slow answer to what
+  // the user typed before never replaces the answer to what is typed now.
+  const timing = JSON.parse(useDebounced(JSON.stringify({ when, timezone }))) as { when: { daily: string } | { cron: string }; timezone: string };
+  const runs = useCall('schedules.preview', { when: timing.when, timezone: timing.timezone === '' ? null : timing.timezone });
+  const preview = runs.error !== null ? { nextRuns: [], problem: runs.error } : runs.data;
 
-  const policy = useDebounced(`${keepDays}|${keepLast}`);
-  const [plan, setPlan] = useState<RetentionPlan | null>(null);
-  const [planError, setPlanError] = useState<string | null>(null);
-  useEffect(() => {
-    const [d, l] = policy.split('|').map(Number);
-    if (!Number.isInteger(d) || !Number.isInteger(l)) return;
-    client()
-      .call('retention.preview', { targetId: target.id, keepDays: d ?? 30, keepLast: l ?? 3 })
-      .then(
-        (p) => {
-          setPlan(p);
-          setPlanError(null);
-        },
-        (e: unknown) => setPlanError(errorMessage(e)),
-      );
-  }, [policy, target.id]);
+  const [d, l] = useDebounced(`${keepDays}|${keepLast}`).split('|').map(Number);
+  const retention = useCall('retention.preview', Number.isInteger(d) && Number.isInteger(l) ? { targetId: target.id, keepDays: d ?? 30, keepLast: l ?? 3 } : null, ['backups.changed']);
+  const plan: RetentionPlan | null = retention.data;
+  const planError = retention.error;
 
   const save = async () => {
     setError(null);
