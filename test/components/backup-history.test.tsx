@@ -18,6 +18,8 @@ function entry(kind: 'backup' | 'verify', startedAt: string, outcome: 'success' 
 describe('a database’s last 90 days', () => {
   it('charts sizes and durations, marks failures by shape, and gives the same numbers as text and a table', async () => {
     const backups = [
+      // Started after the screen last rendered its clock: still counted.
+      entry('backup', '2026-11-25T12:30:00.000Z', 'cancelled', { bytes: null }),
       entry('backup', '2026-11-24T03:00:00.000Z', 'success', { bytes: 3 * 1024 ** 3, durationMs: 200_000 }),
       entry('backup', '2026-11-23T03:00:00.000Z', 'failure', { bytes: null, error: { code: 'STORAGE_THROTTLED', message: 'The storage is throttling requests.' } }),
       entry('backup', '2026-11-22T03:00:00.000Z', 'success'),
@@ -36,7 +38,7 @@ describe('a database’s last 90 days', () => {
     expect(facts.textContent).toContain('verifications: 1 passed, 0 failed (last passed 2026-11-24 04:00:00 UTC)');
     expect(facts.textContent).toContain('next scheduled run: 2026-11-26 03:00:00 UTC');
 
-    expect(screen.getByRole('img', { name: 'Size: largest 3.0 GiB over 2 successful backups, 1 failed or cancelled' })).toBeTruthy();
+    expect(screen.getByRole('img', { name: 'Size: largest 3.0 GiB over 2 successful backups, 2 failed or cancelled' })).toBeTruthy();
     expect(screen.getByRole('img', { name: /^Duration: largest 3m 20s over 2 successful backups/ })).toBeTruthy();
     expect(screen.getAllByText('2026-11-23 03:00 UTC: failure — The storage is throttling requests.')).toHaveLength(2);
 
@@ -47,6 +49,7 @@ describe('a database’s last 90 days', () => {
       '2026-11-22 03:00:00 UTC' + 'succeeded' + '2.0 GiB' + '1m 30s',
       '2026-11-23 03:00:00 UTC' + 'failure: The storage is throttling requests.' + '—' + '1m 30s',
       '2026-11-24 03:00:00 UTC' + 'succeeded' + '3.0 GiB' + '3m 20s',
+      '2026-11-25 12:30:00 UTC' + 'cancelled' + '—' + '1m 30s',
     ]);
   });
 

@@ -94,6 +94,10 @@ describe('Lifeboat in Chromium', () => {
     await dayTable.getByRole('button', { name: /^Verify the backup taken / }).click();
     await dayTable.getByText(/^passed \d{4}-\d{2}-\d{2}$/).waitFor({ timeout: 60_000 });
     await grid.getByRole('gridcell', { name: `${today.getUTCDate()} ${monthName} ${today.getUTCFullYear()}: 1 backup, 1 pinned, 1 verified` }).waitFor();
+    // The last 90 days, from the engine's activity log: the backup's size, and the verification.
+    const history = page.getByRole('region', { name: 'Last 90 days' });
+    await history.getByRole('img', { name: /^Size: largest .+ over 1 successful backup$/ }).waitFor();
+    await history.getByText(/verifications: 1 passed, 0 failed/).waitFor();
     await screenshot(page, '04-calendar');
 
     await page.getByRole('button', { name: 'List view' }).click();

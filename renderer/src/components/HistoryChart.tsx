@@ -21,7 +21,7 @@ export function HistoryChart({ points, from, to, value, label, format }: { point
   const x = (at: string): number => PAD_X + Math.min(1, Math.max(0, (Date.parse(at) - t0) / span)) * (inner - barW);
   const base = H - PAD_BOTTOM;
   const failed = points.filter((p) => !p.ok).length;
-  const summary = values.length === 0 ? `${label}: no successful backups in the period` : `${label}: largest ${format(max)} over ${values.length} successful backups${failed ? `, ${failed} failed or cancelled` : ''}`;
+  const summary = values.length === 0 ? `${label}: no successful backups in the period` : `${label}: largest ${format(max)} over ${values.length} successful backup${values.length === 1 ? '' : 's'}${failed ? `, ${failed} failed or cancelled` : ''}`;
   return (
     <svg className="history-chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary}>
       <text x={PAD_X} y={12} className="history-chart-label">

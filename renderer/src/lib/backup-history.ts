@@ -36,10 +36,8 @@ function median(xs: number[]): number | null {
 
 export function backupHistory(backups: readonly ActivityEntry[], verifies: readonly ActivityEntry[], now: number, days = 90): BackupHistory {
   const from = now - days * DAY_MS;
-  const inRange = (e: ActivityEntry): boolean => {
-    const t = Date.parse(e.startedAt);
-    return t >= from && t <= now;
-  };
+  // No upper bound: `now` is when the screen last rendered, and a run may have started since.
+  const inRange = (e: ActivityEntry): boolean => Date.parse(e.startedAt) >= from;
   const points = backups
     .filter((e) => e.kind === 'backup' && (e.outcome === 'success' || e.outcome === 'failure' || e.outcome === 'cancelled') && inRange(e))
     .map((e) => ({ at: e.startedAt, ok: e.outcome === 'success', outcome: e.outcome, bytes: e.bytes, durationMs: e.durationMs, key: e.key, error: e.error?.message ?? null }))
@@ -47,9 +45,10 @@ export function backupHistory(backups: readonly ActivityEntry[], verifies: reado
   const good = points.filter((p) => p.ok);
   const checks = verifies.filter((e) => e.kind === 'verify' && (e.outcome === 'success' || e.outcome === 'failure') && inRange(e)).sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
   const last = checks[0];
+  const lastAt = points.length > 0 ? Date.parse(points[points.length - 1]!.at) : now;
   return {
     from: new Date(from).toISOString(),
-    to: new Date(now).toISOString(),
+    to: new Date(Math.max(now, lastAt)).toISOString(),
     points,
     succeeded: good.length,
     failed: points.filter((p) => p.outcome === 'failure').length,
