@@ -11,7 +11,7 @@ afterEach(() => disconnect());
 
 const NOW = Date.parse('2026-11-25T12:00:00.000Z');
 let n = 0;
-function entry(kind: 'backup' | 'verify', startedAt: string, outcome: 'success' | 'failure', extra: Partial<ActivityEntry> = {}): ActivityEntry {
+function entry(kind: 'backup' | 'verify', startedAt: string, outcome: 'success' | 'failure' | 'cancelled', extra: Partial<ActivityEntry> = {}): ActivityEntry {
   return { id: `e${n++}`, kind, outcome, profile: 't1', startedAt, endedAt: startedAt, durationMs: 90_000, bytes: 2 * 1024 ** 3, storage: null, key: null, summary: '', error: null, details: {}, ...extra };
 }
 
