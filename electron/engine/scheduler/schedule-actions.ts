@@ -8,13 +8,19 @@ import { openStorage } from '../storage/open-storage.js';
 import { parseStorageTarget } from '../storage/target.js';
 import { resolveProfile } from '../profiles/resolve-profile.js';
 import type { StorageTarget } from '../storage/target.js';
+import { databaseNameOf, parsePgConnection } from '../pg/connection.js';
 import { runVerify } from '../verify/run-verify.js';
+import { systemClock, type Clock } from './clock.js';
 import type { ScheduleActions } from './scheduler.js';
+import { acquireSlotLease } from './slot-lease.js';
+import { leaseMsFromEnv } from './slot-lease-record.js';
 
 export interface ActionContext {
   env: NodeJS.ProcessEnv;
   log: ActivityLog;
   pgBinDir?: string | undefined;
+  /** Times slot leases (their expiry and renewals). */
+  clock?: Clock;
 }
 
 /** Who a schedule's activity belongs to: its database (profile) when it has one, so the app's status sees it. */
@@ -30,8 +36,16 @@ export function engineActions(ctx: ActionContext): ScheduleActions {
   const target = async (s: Schedule): Promise<StorageTarget> =>
     s.profile !== null ? (await resolveProfile(s.profile, ctx.env, { dbPassword: false, encryptionKey: false })).target : parseStorageTarget(s.to ?? undefined, ctx.env);
   return {
-    async backup(s, signal, attempt) {
-      const details = { scheduled: true, attempt, schedule: s.name };
+    async claimSlot(s, slot, signal, onLost) {
+      // Schedulers agree on a slot by storage, schedule name and database name: what each has
+      // configured, known before connecting to anything (the backup key uses the same name).
+      const t = await target(s);
+      const db = s.profile !== null ? (await resolveProfile(s.profile, ctx.env, { dbPassword: false, encryptionKey: false })).db : parsePgConnection(s.db ?? undefined, ctx.env);
+      const storage = openStorage(t);
+      return acquireSlotLease({ storage, prefix: t.prefix, schedule: s.name, database: databaseNameOf(db, ctx.env), slot, clock: ctx.clock ?? systemClock, leaseMs: leaseMsFromEnv(ctx.env), signal, onLost });
+    },
+    async backup(s, signal, attempt, slot) {
+      const details = { scheduled: true, attempt, schedule: s.name, slot };
       if (s.profile !== null) {
         const p = await resolveProfile(s.profile, ctx.env);
         const r = await runLoggedBackup({ db: p.db, to: p.target, format: p.format, encryption: p.encryptionKey, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);
