@@ -164,6 +164,31 @@ describe('acquireSlotLease on a storage with create-only writes', () => {
     expect(held.key).toMatch(/20261130T030000\.000Z\.json$/);
   });
 
+  it('a holder whose renewals fail for a whole lease time hears it lost the slot, and never writes over the taker’s lease', async () => {
+    class FlakyRenewals extends MemoryStorage {
+      down = false;
+      override putSmall(key: string, data: string, opts: SmallWriteOptions): Promise<void> {
+        if (this.down && opts.mode === 'replace') return Promise.reject(new LifeboatError('STORAGE_UNREACHABLE', 'The storage cannot be reached.'));
+        return super.putSmall(key, data, opts);
+      }
+    }
+    const clock = new FakeClock('2026-11-30T03:00:00Z');
+    const storage = new FlakyRenewals('flaky', () => clock.now());
+    const lost: (string | null)[] = [];
+    const holder = won(await acquireSlotLease(request(storage, clock, 'holder', { onLost: (by) => lost.push(by?.host ?? null) })));
+    storage.down = true;
+    await clock.advance(10 * MIN);
+    const taker = won(await acquireSlotLease(request(storage, clock, 'taker')));
+    expect(taker.tookOver).toMatchObject({ host: 'holder', standing: 'expired' });
+    storage.down = false;
+    await clock.advance(renewIntervalMs(10 * MIN));
+    expect(lost).toEqual(['taker']);
+    await holder.finish('success');
+    expect((await leaseAt(storage, holder.key))?.outcome).toBeNull(); // not ours any more: left as it was
+    await taker.finish('success');
+    expect((await leaseAt(storage, taker.key))?.outcome).toBe('success');
+  });
+
   it('treats an unreadable lease as held by someone unknown for one lease time, never forever', async () => {
     const clock = new FakeClock('2026-11-30T03:00:00Z');
     const storage = new MemoryStorage('junk', () => clock.now());
@@ -236,6 +261,33 @@ describe('two schedulers sharing one storage', () => {
     const sched = new Scheduler({ clock, store, actions, log: { append: (e) => Promise.resolve(void log.push(e)) }, onEvent: (e) => void events.push(e), maxTimerMs: 6 * 3_600_000 });
     return { sched, backups, log, events, store };
   }
+
+  it('a storage that cannot be reached to claim the slot fails that attempt and is retried; a lost claim starts nothing', async () => {
+    const clock = new FakeClock('2026-11-30T02:59:00Z');
+    const events: SchedulerEvent[] = [];
+    const backups: number[] = [];
+    let claims = 0;
+    const actions: ScheduleActions = {
+      backup: (_s, _signal, attempt) => Promise.resolve(void backups.push(attempt)).then(() => ({ key: 'k', sizeBytes: 1, dbName: 'shop' })),
+      prune: () => Promise.resolve({ deleted: 0 }),
+      verify: () => Promise.resolve(null),
+      claimSlot: (s, slot) => {
+        claims++;
+        if (claims === 1) return Promise.reject(new LifeboatError('STORAGE_UNREACHABLE', 'The storage cannot be reached.'));
+        if (slot.startsWith('2026-12-01')) return Promise.resolve({ won: false, holder: { host: 'other', pid: 7, standing: 'live', until: '2026-12-01T03:10:00.000Z' } });
+        return acquireSlotLease({ storage: new MemoryStorage('m', () => clock.now()), prefix: 'p', schedule: s.name, database: 'shop', slot, clock, leaseMs: 10 * MIN });
+      },
+    };
+    const s = scheduleSchema.parse({ ...schedule(), retries: 1, retryDelaySeconds: 30 });
+    const sched = new Scheduler({ clock, store: memoryStateStore({}), actions, log: { append: () => Promise.resolve() }, onEvent: (e) => void events.push(e), maxTimerMs: 6 * 3_600_000 });
+    await sched.start([s]);
+    await clock.advanceTo('2026-12-01T04:00:00Z');
+    await sched.idle();
+    expect(backups).toEqual([2]);
+    expect(events.map((e) => e.type)).toEqual(['run-started', 'run-finished', 'slot-taken']);
+    expect(events[1]).toMatchObject({ outcome: 'success', attempts: 2 });
+    await sched.stop();
+  });
 
   it('runs each slot once; the other logs who took it, does not count it as a failure, and runs the next slot when it wins it', async () => {
     const clock = new FakeClock('2026-11-30T02:59:00Z');
