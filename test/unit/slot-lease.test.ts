@@ -138,14 +138,22 @@ describe('acquireSlotLease on a storage with create-only writes', () => {
     expect(await acquireSlotLease(request(storage, clock, 'c'))).toMatchObject({ won: false, holder: { host: 'taker', standing: 'done' } });
   });
 
-  it('a failed or cancelled run releases its slot to a scheduler that catches it up', async () => {
+  it('a failed or cancelled run leaves no lease behind, so a scheduler catching the slot up claims it afresh', async () => {
     const clock = new FakeClock('2026-11-30T03:00:00Z');
     const storage = new MemoryStorage('released', () => clock.now());
     await won(await acquireSlotLease(request(storage, clock, 'failing'))).finish('failure');
+    expect([...storage.objects.keys()]).toEqual([]);
     const retry = won(await acquireSlotLease(request(storage, clock, 'catch-up')));
-    expect(retry.tookOver).toMatchObject({ host: 'failing', standing: 'released' });
+    expect(retry.tookOver).toBeNull();
     await retry.finish('cancelled');
-    expect(won(await acquireSlotLease(request(storage, clock, 'third'))).key).toMatch(/\.g3\.json$/);
+    expect([...storage.objects.keys()]).toEqual([]);
+    // A lease that says its run failed (written by another version, say) is free to take over too.
+    const key = leaseKey(leaseFolder('database_backups', 'shop', 'nightly'), SLOT, 1);
+    const third = won(await acquireSlotLease(request(storage, clock, 'third')));
+    await storage.putSmall(key, JSON.stringify({ ...(await leaseAt(storage, key)), endedAt: clock.now().toISOString(), outcome: 'failure' }), { contentType: 'application/json', mode: 'replace' });
+    expect(won(await acquireSlotLease(request(storage, clock, 'fourth'))).tookOver).toMatchObject({ host: 'third', standing: 'released' });
+    await third.finish('success'); // not its lease any more (superseded): left as it is
+    expect((await leaseAt(storage, key))?.outcome).toBe('failure');
   });
 
   it('recognises its own lease when the answer to its create-only write was lost (the retry met it: 412)', async () => {
@@ -187,6 +195,25 @@ describe('acquireSlotLease on a storage with create-only writes', () => {
     expect((await leaseAt(storage, holder.key))?.outcome).toBeNull(); // not ours any more: left as it was
     await taker.finish('success');
     expect((await leaseAt(storage, taker.key))?.outcome).toBe('success');
+  });
+
+  it('a claim cancelled after its lease was written removes that lease: no slot is blocked by a run that never started', async () => {
+    class SlowProbe extends MemoryStorage {
+      creates = 0;
+      readonly stop = new AbortController();
+      override putSmall(key: string, data: string, opts: SmallWriteOptions): Promise<void> {
+        // The second create-only write is the probe for conditional writes: cancelled right then.
+        if (opts.mode === 'create' && ++this.creates === 2) {
+          this.stop.abort();
+          return Promise.reject(new LifeboatError('CANCELLED', 'Writing the lease was cancelled.'));
+        }
+        return super.putSmall(key, data, opts);
+      }
+    }
+    const clock = new FakeClock('2026-11-30T03:00:00Z');
+    const storage = new SlowProbe('cancel', () => clock.now());
+    await expect(acquireSlotLease(request(storage, clock, 'me', { signal: storage.stop.signal }))).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect([...storage.objects.keys()]).toEqual([]);
   });
 
   it('treats an unreadable lease as held by someone unknown for one lease time, never forever', async () => {

@@ -26,11 +26,11 @@ import {
  * Why leases: two schedulers (two machines, or the app and a server) that share a storage and run
  * the same schedule both reach each slot. Before running a slot each writes a small lease object
  * create-only (PutObject with If-None-Match: *; link(2) in a folder): exactly one wins, the other
- * says who holds the slot and does not run it. The holder renews its lease while the run goes on
- * and records the outcome at the end. A lease that expired (its holder died) or whose run failed
- * or was cancelled can be taken over, by writing the next generation's key create-only, so a
- * crashed holder's slot is never lost and two takers still cannot both win. Nothing is ever
- * deleted to take over: a delete-then-create would let two takers both succeed.
+ * says who holds the slot and does not run it. The holder renews its lease while the run goes on,
+ * records a success at the end, and removes its lease after a failure or a cancel. A lease that
+ * expired (its holder died) can be taken over, by writing the next generation's key create-only,
+ * so a crashed holder's slot is never lost and two takers still cannot both win. A taker never
+ * deletes another's lease: a delete-then-create would let two takers both succeed.
  */
 
 export interface LeaseHolder {
@@ -52,7 +52,10 @@ export interface HeldSlot {
   enforced: boolean;
   /** The lease this one took over (its holder died, or its run failed or was cancelled). */
   tookOver: LeaseHolder | null;
-  /** Stops renewing, records the outcome and removes this schedule's older, finished leases; never throws. */
+  /**
+   * Stops renewing; records a success in the lease, or removes the lease after a failure or a cancel;
+   * then removes this schedule's older, finished leases. Never throws.
+   */
   finish(outcome: NonNullable<SlotLease['outcome']>): Promise<void>;
 }
 
@@ -123,20 +126,26 @@ export async function acquireSlotLease(req: SlotLeaseRequest): Promise<SlotClaim
         endedAt: null,
         outcome: null,
       };
-      const body = serializeLease(mine);
-      if (await tryCreate(storage, key, body, signal)) {
-        const enforced = await honoursCreateOnly(storage, key, body, signal);
-        if (enforced) return { won: true, held: holdLease(req, key, mine, true, tookOver) };
-        // Best effort: whoever's lease is there once competing writes have landed holds the slot.
-        await sleep(clock, req.settleMs ?? DEFAULT_SETTLE_MS, signal).catch(() => {
-          throw cancelledError('Claiming the slot');
-        });
-        found = await readLease(storage, key, clock.now(), leaseMs);
-        if (found?.lease?.runId === runId) return { won: true, held: holdLease(req, key, mine, false, tookOver) };
-      } else {
-        found = await readLease(storage, key, clock.now(), leaseMs);
-        // Our own write whose answer was lost: the SDK's retry met our object and got 412.
-        if (found?.lease?.runId === runId) return { won: true, held: holdLease(req, key, mine, true, tookOver) };
+      try {
+        const body = serializeLease(mine);
+        if (await tryCreate(storage, key, body, signal)) {
+          const enforced = await honoursCreateOnly(storage, key, body, signal);
+          if (enforced) return { won: true, held: holdLease(req, key, mine, true, tookOver) };
+          // Best effort: whoever's lease is there once competing writes have landed holds the slot.
+          await sleep(clock, req.settleMs ?? DEFAULT_SETTLE_MS, signal).catch(() => {
+            throw cancelledError('Claiming the slot');
+          });
+          found = await readLease(storage, key, clock.now(), leaseMs);
+          if (found?.lease?.runId === runId) return { won: true, held: holdLease(req, key, mine, false, tookOver) };
+        } else {
+          found = await readLease(storage, key, clock.now(), leaseMs);
+          // Our own write whose answer was lost: the SDK's retry met our object and got 412.
+          if (found?.lease?.runId === runId) return { won: true, held: holdLease(req, key, mine, true, tookOver) };
+        }
+      } catch (e) {
+        // Cancelled or failed half-way (the write may have landed): a lease nobody will run must not stay.
+        await removeIfOurs(storage, key, runId);
+        throw e;
       }
       if (!found) {
         // Gone between two requests (a concurrent clean-up): look at this generation again.
@@ -152,6 +161,15 @@ export async function acquireSlotLease(req: SlotLeaseRequest): Promise<SlotClaim
     'STORAGE_ERROR',
     `The slot ${req.slot} of "${req.schedule}" was taken over ${MAX_GENERATIONS} times in ${storage.display} (each holder died or failed); it is not run again. Look at the schedulers sharing this storage.`,
   );
+}
+
+async function removeIfOurs(storage: BackupStorage, key: string, runId: string): Promise<void> {
+  try {
+    const text = await storage.getSmall(key);
+    if (text !== null && parseLease(text)?.runId === runId) await storage.delete([key]);
+  } catch {
+    // Unremoved, it expires after one lease time.
+  }
 }
 
 function holdLease(req: SlotLeaseRequest, key: string, acquired: SlotLease, enforced: boolean, tookOver: LeaseHolder | null): HeldSlot {
@@ -208,7 +226,11 @@ function holdLease(req: SlotLeaseRequest, key: string, acquired: SlotLease, enfo
       await renewing;
       try {
         if (!lost && (await stillOurs()).ours) {
-          await storage.putSmall(key, serializeLease(endedLease(current, clock.now(), outcome)), { contentType: 'application/json', mode: 'replace' });
+          // A success stays recorded, so a scheduler catching the slot up later does not run it again.
+          // A failed or cancelled run leaves nothing behind: the slot is free for a catch-up, which
+          // claims it afresh (create-only, so still one winner); only a holder removes its own lease.
+          if (outcome === 'success') await storage.putSmall(key, serializeLease(endedLease(current, clock.now(), outcome)), { contentType: 'application/json', mode: 'replace' });
+          else await storage.delete([key]);
         }
         await removeOlderLeases(req, folder);
       } catch {
