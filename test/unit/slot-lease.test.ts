@@ -2,6 +2,9 @@
 // the key layout, and the claims themselves on the in-memory storage — one winner per slot, a
 // holder that renews, a dead holder's slot taken over, a lost response, a storage that ignores
 // create-only writes — and two schedulers sharing a storage through their slots.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { NewActivity } from '../../electron/engine/activity/activity-log.js';
 import { LifeboatError } from '../../electron/engine/errors.js';
@@ -20,6 +23,7 @@ import {
   unreadableStanding,
 } from '../../electron/engine/scheduler/slot-lease-record.js';
 import { forgetConditionalWriteSupport } from '../../electron/engine/storage/create-only.js';
+import { FileStorage } from '../../electron/engine/storage/file-storage.js';
 import { MemoryStorage } from '../../electron/engine/storage/memory-storage.js';
 import type { SmallWriteOptions } from '../../electron/engine/storage/storage.js';
 import { backupKeyProblem, parseBackupKey } from '../../shared/backup-key.js';
@@ -239,6 +243,26 @@ describe('acquireSlotLease on a storage with create-only writes', () => {
     const stamps = [...storage.objects.keys()].map((k) => slotStampOfKey(k)).sort();
     expect(stamps).toEqual(['20261130T030000.000Z', '20261130T032000.000Z']);
     await stillRunning.finish('success');
+  });
+});
+
+describe('acquireSlotLease on a local folder', () => {
+  it('two racing claims, one winner; the lease file lives under <prefix>/.lifeboat/leases/ and ends done', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-leases-'));
+    try {
+      const storage = new FileStorage({ kind: 'file', root, prefix: 'database_backups' });
+      const clock = new FakeClock('2026-11-30T03:00:00Z');
+      const claims = await Promise.all(['a', 'b'].map((h) => acquireSlotLease({ ...request(new MemoryStorage(), clock, h), storage })));
+      expect(claims.filter((c) => c.won)).toHaveLength(1);
+      const held = won(claims.find((c) => c.won)!);
+      expect(held.enforced).toBe(true);
+      await held.finish('success');
+      const text = await readFile(path.join(root, ...held.key.split('/')), 'utf8');
+      expect(held.key.startsWith('database_backups/.lifeboat/leases/')).toBe(true);
+      expect(parseLease(text)?.outcome).toBe('success');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 
