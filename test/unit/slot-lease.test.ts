@@ -220,6 +220,14 @@ describe('acquireSlotLease on a storage with create-only writes', () => {
     expect([...storage.objects.keys()]).toEqual([]);
   });
 
+  it('recognises its own lease whatever the database is called (control characters, very long names)', async () => {
+    const clock = new FakeClock('2026-11-30T03:00:00Z');
+    const storage = new MemoryStorage('names', () => clock.now());
+    const held = won(await acquireSlotLease(request(storage, clock, 'me', { database: `odd\u0007name${'x'.repeat(400)}` })));
+    expect((await leaseAt(storage, held.key))?.database).toMatch(/^odd\?namex+$/);
+    expect(await acquireSlotLease(request(storage, clock, 'other', { database: `odd\u0007name${'x'.repeat(400)}` }))).toMatchObject({ won: false, holder: { host: 'me' } });
+  });
+
   it('treats an unreadable lease as held by someone unknown for one lease time, never forever', async () => {
     const clock = new FakeClock('2026-11-30T03:00:00Z');
     const storage = new MemoryStorage('junk', () => clock.now());

@@ -114,11 +114,12 @@ export async function acquireSlotLease(req: SlotLeaseRequest): Promise<SlotClaim
       const mine: SlotLease = {
         lease: 'lifeboat-slot',
         version: 1,
-        schedule: req.schedule,
-        database: req.database,
+        // Informational only (the key says which slot it is), and kept readable by slotLeaseSchema.
+        schedule: printableText(req.schedule),
+        database: printableText(req.database),
         slot: new Date(req.slot).toISOString(),
         generation,
-        host: req.host ?? os.hostname(),
+        host: printableText(req.host ?? os.hostname()),
         pid: req.pid ?? process.pid,
         runId,
         acquiredAt: now.toISOString(),
@@ -161,6 +162,11 @@ export async function acquireSlotLease(req: SlotLeaseRequest): Promise<SlotClaim
     'STORAGE_ERROR',
     `The slot ${req.slot} of "${req.schedule}" was taken over ${MAX_GENERATIONS} times in ${storage.display} (each holder died or failed); it is not run again. Look at the schedulers sharing this storage.`,
   );
+}
+
+function printableText(s: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what slotLeaseSchema refuses
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/gu, '?').slice(0, 255) || '?';
 }
 
 async function removeIfOurs(storage: BackupStorage, key: string, runId: string): Promise<void> {
