@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePgConnection, pgClientConfig, pgToolConnection } from '../../electron/engine/pg/connection.js';
+import { databaseNameOf, parsePgConnection, pgClientConfig, pgToolConnection } from '../../electron/engine/pg/connection.js';
 
 /** What libpq will read for one query parameter: it decodes %XX and takes every other byte, `+` included, as written. */
 function libpqValue(url: string, name: string): string | null {
@@ -41,5 +41,16 @@ describe('query values in database URLs reach the tools unchanged', () => {
     expect(libpqValue(url, 'sslmode')).toBe('require');
     expect(libpqValue(url, 'target_session_attrs')).toBe('read-write');
     expect(url).toContain('/other%20db?');
+  });
+});
+
+describe('databaseNameOf: the database a connection names, without connecting (as libpq)', () => {
+  it('takes the URL path, then dbname=, then PGDATABASE, then the user name', () => {
+    expect(databaseNameOf(parsePgConnection('postgresql://app@db:5432/shop'), {})).toBe('shop');
+    expect(databaseNameOf(parsePgConnection('postgresql://app@db/?dbname=crm'), {})).toBe('crm');
+    expect(databaseNameOf(parsePgConnection('postgresql://app@db'), { PGDATABASE: 'billing' })).toBe('billing');
+    expect(databaseNameOf(parsePgConnection('postgresql://app@db'), {})).toBe('app');
+    expect(databaseNameOf(parsePgConnection(undefined, {}), { PGDATABASE: 'env_db', PGUSER: 'u' })).toBe('env_db');
+    expect(databaseNameOf(parsePgConnection(undefined, {}), { PGUSER: 'u' })).toBe('u');
   });
 });

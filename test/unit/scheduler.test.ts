@@ -213,9 +213,9 @@ describe('scheduler with an injected clock', () => {
     const s = schedule();
     // A backup that only ends on abort, as the real one does.
     const original = h.scheduler['opts'].actions.backup.bind(h.scheduler['opts'].actions);
-    h.scheduler['opts'].actions.backup = (sch, signal, attempt) =>
+    h.scheduler['opts'].actions.backup = (sch, signal, attempt, slot) =>
       new Promise((_, reject) => {
-        void original(sch, signal, attempt);
+        void original(sch, signal, attempt, slot);
         signal.addEventListener('abort', () => reject(new LifeboatError('CANCELLED', 'The backup was cancelled; nothing was kept.')));
       });
     await h.scheduler.start([s]);

@@ -135,6 +135,7 @@ function printEvent(e: SchedulerEvent): void {
   if (e.type === 'run-started') process.stdout.write(`${t} ${e.schedule}: backup started${e.catchUp ? ' (catching up a missed run)' : ''}\n`);
   if (e.type === 'run-finished') process.stdout.write(`${t} ${e.schedule}: ${e.outcome}${e.key ? ` ${e.key}` : ''}${e.error ? ` — ${e.error}` : ''}\n`);
   if (e.type === 'verify-finished') process.stdout.write(`${t} ${e.schedule}: verification ${e.ok ? 'ok' : 'FAILED'}${e.key ? ` ${e.key}` : ''}${e.error ? ` — ${e.error}` : ''}\n`);
+  if (e.type === 'slot-taken') process.stdout.write(`${t} ${e.schedule}: slot ${e.slot} ${e.done ? 'already backed up' : 'taken'} by ${e.holder}; not run here\n`);
   if (e.type === 'schedule-invalid') process.stderr.write(`lifeboat: ${invalidScheduleMessage({ name: e.schedule, problem: e.problem })}\n`);
 }
 

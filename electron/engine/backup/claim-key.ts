@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { claimKeyFor, manifestKeyFor } from '../../../shared/backup-key.js';
-import { LifeboatError, isLifeboatError, throwIfAborted } from '../errors.js';
+import { LifeboatError, throwIfAborted } from '../errors.js';
+import { honoursCreateOnly, tryCreate } from '../storage/create-only.js';
 import type { BackupStorage } from '../storage/storage.js';
+
+export { forgetConditionalWriteSupport } from '../storage/create-only.js';
 
 /**
  * Why claims: keys have one-second resolution and the layout is fixed (the seed's scripts read it),
@@ -39,9 +42,6 @@ export interface ClaimOptions {
   maxSeconds?: number;
 }
 
-/** Per storage: does it honour create-only writes? Learned once per process by a second claim write. */
-const conditionalWrites = new Map<string, boolean>();
-
 export async function claimBackupKey(storage: BackupStorage, opts: ClaimOptions): Promise<KeyClaim> {
   const token = randomBytes(16).toString('hex');
   const body = `${JSON.stringify({ claim: 'lifeboat-backup', token, host: os.hostname(), pid: process.pid, claimedAt: new Date().toISOString() })}\n`;
@@ -53,12 +53,7 @@ export async function claimBackupKey(storage: BackupStorage, opts: ClaimOptions)
     const claimKey = claimKeyFor(key);
     if (!(await tryCreate(storage, claimKey, body, opts.signal))) continue;
 
-    let enforced = conditionalWrites.get(storage.display);
-    if (enforced === undefined) {
-      // Writing the same bytes again is harmless if the server overwrites, and tells us whether it does.
-      enforced = !(await tryCreate(storage, claimKey, body, opts.signal));
-      conditionalWrites.set(storage.display, enforced);
-    }
+    const enforced = await honoursCreateOnly(storage, claimKey, body, opts.signal);
     const isStillOurs = async (): Promise<boolean> => ((await storage.getSmall(claimKey)) ?? '').includes(token);
     const release = async (): Promise<void> => {
       if (enforced || (await isStillOurs())) await storage.delete([claimKey]);
@@ -75,19 +70,4 @@ export async function claimBackupKey(storage: BackupStorage, opts: ClaimOptions)
     'KEY_EXISTS',
     `Every key from ${opts.keyFor(opts.startedAt)} on for the next ${maxSeconds} seconds is taken by other backups of this database; Lifeboat never overwrites a backup. Try again later.`,
   );
-}
-
-async function tryCreate(storage: BackupStorage, key: string, body: string, signal: AbortSignal | undefined): Promise<boolean> {
-  try {
-    await storage.putSmall(key, body, { contentType: 'application/json', mode: 'create', signal });
-    return true;
-  } catch (e) {
-    if (isLifeboatError(e) && e.code === 'KEY_EXISTS') return false;
-    throw e;
-  }
-}
-
-/** For tests: forget what was learned about each storage's conditional writes. */
-export function forgetConditionalWriteSupport(): void {
-  conditionalWrites.clear();
 }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type pg from 'pg';
 import pgConnectionString from 'pg-connection-string';
 import { LifeboatError } from '../errors.js';
@@ -88,6 +89,16 @@ function queryName(pair: string): string {
   } catch {
     return name;
   }
+}
+
+/**
+ * The database a connection names, worked out without connecting, as libpq does: the URL's path
+ * (or its `dbname` parameter), else PGDATABASE, else the user name. For agreements between
+ * processes that must not depend on reaching the server first (slot leases).
+ */
+export function databaseNameOf(conn: PgConnection, env: NodeJS.ProcessEnv = process.env): string {
+  const parsed = conn.url ? (parse(libpqCompatible(conn.url)) as { database?: string | null; dbname?: string; user?: string }) : {};
+  return parsed.database || parsed.dbname || env.PGDATABASE || parsed.user || env.PGUSER || os.userInfo().username;
 }
 
 /**

@@ -8,13 +8,19 @@ import { openStorage } from '../storage/open-storage.js';
 import { parseStorageTarget } from '../storage/target.js';
 import { resolveProfile } from '../profiles/resolve-profile.js';
 import type { StorageTarget } from '../storage/target.js';
+import { databaseNameOf, parsePgConnection, type PgConnection } from '../pg/connection.js';
 import { runVerify } from '../verify/run-verify.js';
+import { systemClock, type Clock } from './clock.js';
 import type { ScheduleActions } from './scheduler.js';
+import { acquireSlotLease } from './slot-lease.js';
+import { leaseMsFromEnv } from './slot-lease-record.js';
 
 export interface ActionContext {
   env: NodeJS.ProcessEnv;
   log: ActivityLog;
   pgBinDir?: string | undefined;
+  /** Times slot leases (their expiry and renewals). */
+  clock?: Clock;
 }
 
 /** Who a schedule's activity belongs to: its database (profile) when it has one, so the app's status sees it. */
@@ -27,11 +33,21 @@ export function engineActions(ctx: ActionContext): ScheduleActions {
   // A schedule attached to a profile ALWAYS takes its database, storage, format and encryption from
   // the profile (secrets from the keychain), whatever else the file or the PG* variables say; only
   // a schedule without a profile uses its own db and to (null: the PG* variables, the default storage).
-  const target = async (s: Schedule): Promise<StorageTarget> =>
-    s.profile !== null ? (await resolveProfile(s.profile, ctx.env, { dbPassword: false, encryptionKey: false })).target : parseStorageTarget(s.to ?? undefined, ctx.env);
+  const resolved = async (s: Schedule): Promise<{ target: StorageTarget; db: PgConnection }> =>
+    s.profile !== null
+      ? await resolveProfile(s.profile, ctx.env, { dbPassword: false, encryptionKey: false })
+      : { target: parseStorageTarget(s.to ?? undefined, ctx.env), db: parsePgConnection(s.db ?? undefined, ctx.env) };
+  const target = async (s: Schedule): Promise<StorageTarget> => (await resolved(s)).target;
   return {
-    async backup(s, signal, attempt) {
-      const details = { scheduled: true, attempt, schedule: s.name };
+    async claimSlot(s, slot, signal, onLost) {
+      // Schedulers agree on a slot by storage, schedule name and database name: what each has
+      // configured, known before connecting to anything (the backup key uses the same name).
+      const { target: t, db } = await resolved(s);
+      const storage = openStorage(t);
+      return acquireSlotLease({ storage, prefix: t.prefix, schedule: s.name, database: databaseNameOf(db, ctx.env), slot, clock: ctx.clock ?? systemClock, leaseMs: leaseMsFromEnv(ctx.env), signal, onLost });
+    },
+    async backup(s, signal, attempt, slot) {
+      const details = { scheduled: true, attempt, schedule: s.name, slot };
       if (s.profile !== null) {
         const p = await resolveProfile(s.profile, ctx.env);
         const r = await runLoggedBackup({ db: p.db, to: p.target, format: p.format, encryption: p.encryptionKey, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);

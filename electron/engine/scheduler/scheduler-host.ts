@@ -62,7 +62,7 @@ export function createSchedulerHost(opts: SchedulerHostOptions): { scheduler: Sc
   const scheduler = new Scheduler({
     clock,
     store: fileStateStore(schedulerStatePath(opts.env)),
-    actions: opts.actions ?? engineActions({ env: opts.env, log, pgBinDir: opts.pgBinDir }),
+    actions: opts.actions ?? engineActions({ env: opts.env, log, pgBinDir: opts.pgBinDir, clock }),
     log,
     ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     maxConcurrent: opts.maxConcurrent ?? opts.config.maxConcurrentBackups,

@@ -3,6 +3,7 @@ import { decideDue, nextRuns, timingProblem, type DueDecision } from '../../../s
 import { errorForLog, outcomeOf, type NewActivity } from '../activity/activity-log.js';
 import { LifeboatError } from '../errors.js';
 import { sleep, type Clock } from './clock.js';
+import type { HeldSlot, LeaseHolder, SlotClaim } from './slot-lease.js';
 import { emptyScheduleState, type SchedulerState, type StateStore } from './scheduler-state.js';
 
 export interface BackupDone {
@@ -14,17 +15,26 @@ export interface BackupDone {
 
 /** The work a schedule does; the real ones call the engine, unit tests pass recorders. */
 export interface ScheduleActions {
-  backup(s: Schedule, signal: AbortSignal, attempt: number): Promise<BackupDone>;
+  /** `slot`: the scheduled slot being run (an ISO time), recorded with the backup. */
+  backup(s: Schedule, signal: AbortSignal, attempt: number, slot: string): Promise<BackupDone>;
   /** The retention pass after a successful backup, over that database's backups only. */
   prune(s: Schedule, done: BackupDone): Promise<{ deleted: number }>;
   /** Checks the newest backup; throws when it does not match its manifest. */
   verify(s: Schedule, signal: AbortSignal): Promise<{ key: string } | null>;
+  /**
+   * Claims a scheduled slot on the storage the schedule shares with other schedulers (a lease
+   * object, see slot-lease.ts); a lost claim means another scheduler runs the slot. Absent: no
+   * coordination (unit tests of the queue).
+   */
+  claimSlot?(s: Schedule, slot: string, signal: AbortSignal, onLost: (by: LeaseHolder | null) => void): Promise<SlotClaim>;
 }
 
 export type SchedulerEvent =
   | { type: 'run-started'; schedule: string; slot: string; catchUp: boolean }
   | { type: 'run-finished'; schedule: string; outcome: 'success' | 'failure' | 'cancelled'; key: string | null; error: string | null; attempts: number }
   | { type: 'verify-finished'; schedule: string; ok: boolean; key: string | null; error: string | null }
+  /** Another scheduler sharing the storage holds (or already ran) this slot: not run here, not a failure. */
+  | { type: 'slot-taken'; schedule: string; slot: string; holder: string; done: boolean }
   | { type: 'schedule-invalid'; schedule: string; problem: string };
 
 /** How one run ended (what `scheduler run-now` and the app's "Run now" report). */
@@ -98,6 +108,8 @@ export class Scheduler {
   private readonly abort = new AbortController();
   private ticking: Promise<void> = Promise.resolve();
   private lastSaveProblem: string | null = null;
+  /** Storages already said to ignore create-only writes (said once per process). */
+  private readonly laxStorages = new Set<string>();
   private readonly graceMs: number;
   private readonly maxTimerMs: number;
   private readonly maxConcurrent: number;
@@ -276,7 +288,7 @@ export class Scheduler {
     const run: InFlight = { schedule: s, slot, catchUp, previousSlot, started: false, noted: false, release, promise: Promise.resolve() };
     run.promise = go
       .then(async (start) => {
-        if (start) await this.runJob(s, slot, catchUp);
+        if (start) await this.runJob(s, slot, catchUp, true);
         else await this.unclaim(run);
       })
       .catch(() => undefined)
@@ -336,8 +348,9 @@ export class Scheduler {
     const result = new Promise<RunResult>((resolve) => (done = resolve));
     const run: InFlight = { schedule: s, slot: now, catchUp: false, previousSlot: null, started: true, noted: true, release: () => undefined, promise: Promise.resolve() };
     this.active++;
-    run.promise = this.runJob(s, now, false)
-      .then(done, (e: unknown) => done({ schedule: s.name, outcome: outcomeOf(e) === 'cancelled' ? 'cancelled' : 'failure', key: null, error: errorForLog(e).message, attempts: 0, cause: e }))
+    // Not a slot of the schedule: a person asked for this run, so no lease is claimed.
+    run.promise = this.runJob(s, now, false, false)
+      .then((r) => done(r ?? { schedule: s.name, outcome: 'cancelled', key: null, error: 'not run', attempts: 0, cause: null }), (e: unknown) => done({ schedule: s.name, outcome: outcomeOf(e) === 'cancelled' ? 'cancelled' : 'failure', key: null, error: errorForLog(e).message, attempts: 0, cause: e }))
       .finally(() => {
         this.inFlight.delete(key);
         this.active--;
@@ -347,16 +360,50 @@ export class Scheduler {
     return result;
   }
 
-  private async runJob(s: Schedule, slot: string, catchUp: boolean): Promise<RunResult> {
+  /**
+   * One run: claims the slot first when `coordinate` (scheduled slots, so that schedulers sharing
+   * the storage run it once), then the backup with its retries, retention and verification.
+   * Resolves null when another scheduler holds the slot (logged, not a failure).
+   */
+  private async runJob(s: Schedule, slot: string, catchUp: boolean, coordinate: boolean): Promise<RunResult | null> {
     const signal = this.abort.signal;
-    await this.emit({ type: 'run-started', schedule: s.name, slot, catchUp });
+    const lease: { held: HeldSlot | null } = { held: null };
+    let outcome: RunResult['outcome'] = 'cancelled';
+    try {
+      const r = await this.attempts(s, slot, catchUp, coordinate, signal, (h) => (lease.held = h));
+      if (r) outcome = r.outcome;
+      return r;
+    } finally {
+      // The lease says how the slot ended: a success closes it; a failure or a cancel lets a scheduler catching it up run it.
+      await lease.held?.finish(outcome);
+    }
+  }
+
+  private async attempts(s: Schedule, slot: string, catchUp: boolean, coordinate: boolean, signal: AbortSignal, hold: (h: HeldSlot) => void): Promise<RunResult | null> {
+    let started = false;
+    let claimed = !coordinate || !this.opts.actions.claimSlot;
     let attempt = 0;
     let lastError: unknown = null;
     let result: BackupDone | null = null;
     while (attempt <= s.retries && !signal.aborted) {
       attempt++;
       try {
-        result = await this.opts.actions.backup(s, signal, attempt);
+        if (!claimed && this.opts.actions.claimSlot) {
+          // A storage that cannot be reached to claim the slot fails this attempt, as the backup would.
+          const claim = await this.opts.actions.claimSlot(s, slot, signal, (by) => void this.noteLeaseLost(s, slot, by));
+          if (!claim.won) {
+            await this.noteSlotTaken(s, slot, claim.holder);
+            return null;
+          }
+          claimed = true;
+          hold(claim.held);
+          await this.noteSlotClaimed(s, slot, claim.held);
+        }
+        if (!started) {
+          started = true;
+          await this.emit({ type: 'run-started', schedule: s.name, slot, catchUp });
+        }
+        result = await this.opts.actions.backup(s, signal, attempt, slot);
         break;
       } catch (e) {
         lastError = e;
@@ -391,6 +438,34 @@ export class Scheduler {
     }
     await this.verifyIfDue(s, signal);
     return { schedule: s.name, outcome: 'success', key: result.key, error: null, attempts: attempt, cause: null };
+  }
+
+  private async noteSlotTaken(s: Schedule, slot: string, holder: LeaseHolder): Promise<void> {
+    const t = this.opts.clock.now().toISOString();
+    const who = holderName(holder);
+    const done = holder.standing === 'done';
+    const summary = done ? `Skipped the run of ${slot}: it was already backed up by ${who} (finished ${holder.until})` : `Skipped the run of ${slot}: slot taken by ${who}, which holds it until ${holder.until} and renews it while it runs`;
+    await this.note({ kind: 'scheduler', outcome: 'skipped', profile: s.name, startedAt: t, endedAt: t, bytes: null, storage: s.to, key: null, error: null, summary, details: { slot, slotTakenBy: holder.host, holderPid: holder.pid, leaseStanding: holder.standing } });
+    await this.emit({ type: 'slot-taken', schedule: s.name, slot, holder: who, done });
+  }
+
+  private async noteSlotClaimed(s: Schedule, slot: string, held: HeldSlot): Promise<void> {
+    const t = this.opts.clock.now().toISOString();
+    const base = { kind: 'scheduler' as const, outcome: 'info' as const, profile: s.name, startedAt: t, endedAt: t, bytes: null, storage: s.to, key: null, error: null };
+    if (!held.enforced && !this.laxStorages.has(held.storage)) {
+      this.laxStorages.add(held.storage);
+      await this.note({ ...base, summary: `${held.storage} ignores create-only writes (If-None-Match), so slot leases there are written, left to settle and read back: best-effort, two schedulers sharing it may on rare occasions both run a slot`, details: { slot, leaseEnforced: false } });
+    }
+    if (held.tookOver) {
+      const why = held.tookOver.standing === 'expired' ? `its lease expired at ${held.tookOver.until} without an outcome (its holder stopped mid-run)` : 'its run failed or was cancelled';
+      await this.note({ ...base, summary: `Took over the slot ${slot} from ${holderName(held.tookOver)}: ${why}`, details: { slot, tookOverFrom: held.tookOver.host, holderPid: held.tookOver.pid, leaseStanding: held.tookOver.standing } });
+    }
+  }
+
+  private async noteLeaseLost(s: Schedule, slot: string, by: LeaseHolder | null): Promise<void> {
+    const t = this.opts.clock.now().toISOString();
+    const who = by ? holderName(by) : 'another scheduler';
+    await this.note({ kind: 'scheduler', outcome: 'info', profile: s.name, startedAt: t, endedAt: t, bytes: null, storage: s.to, key: null, error: null, summary: `The lease on the slot ${slot} could not be renewed in time and ${who} now holds the slot; this run finishes anyway (each backup has its own key, nothing is overwritten)`, details: { slot, leaseLostTo: by?.host ?? null } });
   }
 
   private async verifyIfDue(s: Schedule, signal: AbortSignal): Promise<void> {
@@ -455,6 +530,10 @@ export class Scheduler {
     // Timers are capped: after a sleep the next tick comes soon and finds the missed slot.
     this.timer = this.opts.clock.setTimer(soonest, () => void this.tick());
   }
+}
+
+function holderName(h: LeaseHolder): string {
+  return `${h.host}${h.pid !== null ? ` (pid ${h.pid})` : ''}`;
 }
 
 export function invalidScheduleMessage(i: InvalidSchedule): string {
