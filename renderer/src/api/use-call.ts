@@ -8,14 +8,27 @@ export interface CallState<T> {
   loading: boolean;
 }
 
+interface Answer<T> {
+  key: string | null;
+  data: T | null;
+  error: string | null;
+}
+
 /**
  * One call of the contract as component state: keyed on the request (a new request starts a new
  * call), a slower answer to an older request never overwrites a newer one, and the call is made
- * again when one of `refreshOn` events arrives. `request: null` makes no call.
+ * again when one of `refreshOn` events arrives. `request: null` makes no call. While a new
+ * request is answered, `data` is null — unless `keepPrevious` (a live preview while typing), when
+ * the last answer stays on screen until the new one arrives.
  */
-export function useCall<K extends CallName>(name: K, request: CallRequest<K> | null, refreshOn: readonly EventName[] = []): CallState<CallResponse<K>> {
-  const [state, setState] = useState<CallState<CallResponse<K>>>({ data: null, error: null, loading: request !== null });
+export function useCall<K extends CallName>(
+  name: K,
+  request: CallRequest<K> | null,
+  refreshOn: readonly EventName[] = [],
+  opts: { keepPrevious?: boolean } = {},
+): CallState<CallResponse<K>> {
   const key = request === null ? null : JSON.stringify(request);
+  const [answer, setAnswer] = useState<Answer<CallResponse<K>>>({ key: null, data: null, error: null });
   const latest = useRef(0);
   const [tick, setTick] = useState(0);
 
@@ -29,14 +42,18 @@ export function useCall<K extends CallName>(name: K, request: CallRequest<K> | n
   useEffect(() => {
     if (key === null) return;
     const mine = ++latest.current;
-    setState((s) => ({ ...s, loading: true }));
     client()
       .call(name, JSON.parse(key) as CallRequest<K>)
       .then(
-        (data) => mine === latest.current && setState({ data, error: null, loading: false }),
-        (e: unknown) => mine === latest.current && setState((s) => ({ data: s.data, error: errorMessage(e), loading: false })),
+        (data) => mine === latest.current && setAnswer({ key, data, error: null }),
+        (e: unknown) => mine === latest.current && setAnswer((a) => ({ key, data: a.key === key ? a.data : null, error: errorMessage(e) })),
       );
   }, [name, key, tick]);
 
-  return state;
+  const current = answer.key === key;
+  return {
+    data: current || opts.keepPrevious ? answer.data : null,
+    error: current ? answer.error : null,
+    loading: key !== null && !current,
+  };
 }

@@ -1,8 +1,7 @@
 import { FolderSearch } from 'lucide-react';
 import { useEffect, useId, useMemo, useState } from 'react';
-import type { BackupContents, TablePeek } from '../../../shared/backup-contents.js';
 import type { TargetView } from '../../../shared/ipc-contract.js';
-import { client, errorMessage } from '../api/client.js';
+import { useCall } from '../api/use-call.js';
 import { DataGrid } from '../components/DataGrid.js';
 import { EmptyState } from '../components/ui/EmptyState.js';
 import { ErrorText } from '../components/ErrorText.js';
@@ -22,44 +21,19 @@ const qualified = (t: { schema: string; name: string }): string => `${t.schema}.
 export function BrowseScreen({ target }: { target: TargetView }) {
   const ids = useId();
   const key = useNav((s) => chosenKeyFor(s, target.id));
-  const [contents, setContents] = useState<BackupContents | null>(null);
   const [query, setQuery] = useState('');
   const [chosen, setChosen] = useState<string | null>(null);
-  const [peek, setPeek] = useState<TablePeek | null>(null);
-  const [loading, setLoading] = useState<'contents' | 'rows' | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    if (!key) return;
-    let live = true;
-    setLoading('contents');
-    client()
-      .call('browse.show', { targetId: target.id, key })
-      .then((c) => live && setContents(c))
-      .catch((e: unknown) => live && setError(errorMessage(e)))
-      .finally(() => live && setLoading(null));
-    return () => {
-      live = false;
-    };
-  }, [key, target.id]);
+  // Another backup: its own tables, none chosen yet.
+  useEffect(() => setChosen(null), [key]);
+  // Keyed on the request: rows of a table clicked before never replace those of the table clicked now.
+  const contentsCall = useCall('browse.show', key ? { targetId: target.id, key } : null);
+  const peekCall = useCall('browse.peek', key && chosen ? { targetId: target.id, key, table: chosen, limit: PEEK_LIMIT } : null);
+  const contents = contentsCall.data;
+  const peek = peekCall.data;
+  const error = contentsCall.error ?? peekCall.error;
 
   const q = query.trim().toLowerCase();
   const tables = useMemo(() => (contents?.tables ?? []).filter((t) => q === '' || qualified(t).toLowerCase().includes(q)), [contents, q]);
-
-  const show = async (table: string): Promise<void> => {
-    if (!key) return;
-    setChosen(table);
-    setPeek(null);
-    setError(null);
-    setLoading('rows');
-    try {
-      setPeek(await client().call('browse.peek', { targetId: target.id, key, table, limit: PEEK_LIMIT }));
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setLoading(null);
-    }
-  };
 
   if (!key) {
     return (
@@ -89,7 +63,7 @@ export function BrowseScreen({ target }: { target: TargetView }) {
           </button>
         </div>
       </header>
-      {loading === 'contents' && <p role="status">Reading the backup’s index…</p>}
+      {contentsCall.loading && <p role="status">Reading the backup’s index…</p>}
       <ErrorText message={error} />
       {contents && (
         <>
@@ -116,7 +90,7 @@ export function BrowseScreen({ target }: { target: TargetView }) {
                     <td>{t.rows === null ? 'unknown' : t.rows.toLocaleString('en')}</td>
                     <td>{t.storedBytes === null ? 'unknown' : formatBytes(t.storedBytes)}</td>
                     <td>
-                      <button type="button" aria-label={`Show rows of ${name}`} onClick={() => void show(name)}>
+                      <button type="button" aria-label={`Show rows of ${name}`} onClick={() => setChosen(name)}>
                         Show rows
                       </button>
                     </td>
@@ -143,7 +117,7 @@ export function BrowseScreen({ target }: { target: TargetView }) {
       {chosen && (
         <section aria-label={`Rows of ${chosen}`} className="browse-rows">
           <h3>{chosen}</h3>
-          {loading === 'rows' && <p role="status">Reading rows from the backup…</p>}
+          {peekCall.loading && <p role="status">Reading rows from the backup…</p>}
           {peek && (
             <>
               <p role="status">

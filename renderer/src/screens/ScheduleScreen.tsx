@@ -103,11 +103,11 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
   // The previews go through useCall: keyed on the (debounced) request, so a slow answer to what
   // the user typed before never replaces the answer to what is typed now.
   const timing = JSON.parse(useDebounced(JSON.stringify({ when, timezone }))) as { when: { daily: string } | { cron: string }; timezone: string };
-  const runs = useCall('schedules.preview', { when: timing.when, timezone: timing.timezone === '' ? null : timing.timezone });
+  const runs = useCall('schedules.preview', { when: timing.when, timezone: timing.timezone === '' ? null : timing.timezone }, [], { keepPrevious: true });
   const preview = runs.error !== null ? { nextRuns: [], problem: runs.error } : runs.data;
 
   const [d, l] = useDebounced(`${keepDays}|${keepLast}`).split('|').map(Number);
-  const retention = useCall('retention.preview', Number.isInteger(d) && Number.isInteger(l) ? { targetId: target.id, keepDays: d ?? 30, keepLast: l ?? 3 } : null, ['backups.changed']);
+  const retention = useCall('retention.preview', Number.isInteger(d) && Number.isInteger(l) ? { targetId: target.id, keepDays: d ?? 30, keepLast: l ?? 3 } : null, ['backups.changed'], { keepPrevious: true });
   const plan: RetentionPlan | null = retention.data;
   const planError = retention.error;
 
