@@ -141,7 +141,10 @@ function localDate(c: ArchiveHeader['createdLocal']): Date | null {
   return Number.isNaN(d.getTime()) || c.year < 1970 ? null : d;
 }
 
-/** The database and the dump time a file names: the archive header, else a seed-layout name, else its mtime. */
+/**
+ * The database and the dump time a file names. Database: the archive header, else a seed-layout file
+ * name. Time: a seed-layout file name, else the archive header, else the file's modification time.
+ */
 export function fileIdentity(file: string, kind: DumpKind, mtime: Date): FileIdentity {
   const seed = SEED_NAME.exec(path.basename(file));
   const seedTime = seed ? new Date(Date.UTC(Number(seed[2]), Number(seed[3]) - 1, Number(seed[4]), Number(seed[5]), Number(seed[6]), Number(seed[7]))) : null;
@@ -149,8 +152,10 @@ export function fileIdentity(file: string, kind: DumpKind, mtime: Date): FileIde
   const headerTime = localDate(header?.createdLocal ?? null);
   const dbName = header?.database ? header.database : (seed?.[1] ?? null);
   const dbNameFrom: IdentityOrigin | null = header?.database ? 'archive header' : seed ? 'file name' : null;
-  if (headerTime) return { dbName, dbNameFrom, takenAt: headerTime, takenAtFrom: 'archive header' };
+  // A seed-style name is exact UTC (Lifeboat and the seed's scripts write it so); the header's time
+  // is pg_dump's local wall clock with no zone, read in this machine's zone as pg_restore does.
   if (seedTime && !Number.isNaN(seedTime.getTime())) return { dbName, dbNameFrom, takenAt: seedTime, takenAtFrom: 'file name' };
+  if (headerTime) return { dbName, dbNameFrom, takenAt: headerTime, takenAtFrom: 'archive header' };
   return { dbName, dbNameFrom, takenAt: mtime, takenAtFrom: 'modification time' };
 }
 
@@ -211,7 +216,7 @@ export async function resolveFileSource(file: string, env: NodeJS.ProcessEnv): P
 /**
  * The checks a download into a scratch copy makes (size and SHA-256 against a manifest, a full
  * gunzip, pg_dump's completion line at the end of plain SQL), made by reading the file where it
- * lies: nothing is copied, nothing written. The "copy" it returns is the file itself, never removed.
+ * lies: nothing is copied, nothing written. `sha256` is of the file's bytes as they lie. The "copy" it returns is the file itself, never removed.
  */
 export async function checkFileInPlace(source: BackupSource, opts: { signal?: AbortSignal | undefined; onBytes?: (n: number) => void; what?: string }): Promise<ScratchFile> {
   const file = source.key;
@@ -219,16 +224,19 @@ export async function checkFileInPlace(source: BackupSource, opts: { signal?: Ab
   const integrity = new IntegrityCheck(file, m?.sha256 ?? null, m?.sizeBytes ?? null, opts.onBytes);
   const capture = new HeadCapture();
   let plainComplete: boolean | null = null;
+  // An encrypted file is decrypted on the way (import checks it so; a restore decrypts into a copy instead).
+  const decrypt = source.encryption?.decrypt ?? null;
+  if (source.encryption && !decrypt) throw source.encryption.unavailable ?? missingKeyError(source.encryption.keyId ?? '?');
   try {
-    const input = createReadStream(file);
+    const stages = [createReadStream(file), integrity, ...(decrypt ? [decrypt()] : []), capture] as const;
+    const run = pipeline as unknown as (...s: unknown[]) => Promise<string | undefined>;
     if (source.parsed.format === 'custom') {
-      await pipeline(input, integrity, capture, async (src: AsyncIterable<Buffer>) => {
+      await run(...stages, async (src: AsyncIterable<Buffer>) => {
         for await (const chunk of src) void chunk;
       }, { signal: opts.signal });
-    } else if (source.parsed.gzip) {
-      plainComplete = endsWithDumpComplete(await pipeline(input, integrity, capture, createGunzip(), tailOf, { signal: opts.signal }));
     } else {
-      plainComplete = endsWithDumpComplete(await pipeline(input, integrity, capture, tailOf, { signal: opts.signal }));
+      const tail = await run(...stages, ...(source.parsed.gzip ? [createGunzip()] : []), tailOf, { signal: opts.signal });
+      plainComplete = endsWithDumpComplete(tail ?? '');
     }
   } catch (e) {
     if (opts.signal?.aborted) throw cancelledError(opts.what ?? 'The restore');
