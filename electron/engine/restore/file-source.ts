@@ -94,6 +94,7 @@ async function decryptedHead(file: string, decrypt: () => NodeJS.ReadWriteStream
     }
   } finally {
     input.destroy();
+    (stream as unknown as { destroy(): void }).destroy();
   }
   return Buffer.concat(parts).subarray(0, HEAD_BYTES);
 }
