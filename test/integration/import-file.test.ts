@@ -123,6 +123,24 @@ describe('import, then list and restore from storage', () => {
   });
 });
 
+describe('import --profile', () => {
+  it("encrypts an unencrypted file with the profile's key on the way, with an index, and it restores from storage", async () => {
+    const add = await runCli(['profile', 'add', 'vaulted', '--db', pg.url('shop'), '--to', s3.storageUrl('imports', 'vaulted'), '--s3-access-key-id', s3.accessKeyId, '--s3-secret-stdin', '--encrypt'], env, `${s3.secretAccessKey}\n`);
+    expect(add.code).toBe(0);
+    const r = await runCli(['import', '--file', customFile, '--profile', 'vaulted', '--taken-at', '2024-06-01T00:00:00Z', '--json'], env);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { key: string; sha256: string };
+    expect(out.key).toBe('vaulted/2024/06/01/shop_20240601_000000.dump.enc');
+    expect(out.sha256).not.toBe(await sha(customFile));
+    const m = await manifestOf(out.key);
+    expect(m.encryption?.keyId).toMatch(/^lbk_[0-9a-f]{16}$/);
+    expect(m.index).toBeDefined();
+    const restored = await runCli(['restore', '--key', out.key, '--profile', 'vaulted', '--target', pg.url('from_profile_import')], env);
+    expect(restored.stderr).toBe('');
+    expect(await contentHashes(pg, 'from_profile_import')).toEqual(sourceHashes);
+  });
+});
+
 describe('import refusals leave no object', () => {
   async function refusedWithoutObjects(args: string[], message: RegExp): Promise<void> {
     const before = (await s3.listKeys('imports')).sort();
