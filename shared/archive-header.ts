@@ -9,6 +9,13 @@ export interface ArchiveHeader {
   /** The dumped server's version (custom archives only). */
   serverVersion: string | null;
   database: string | null;
+  /**
+   * Custom archives: when pg_dump started, as its local wall-clock fields (no time zone is stored;
+   * pg_restore reads them in the reader's local time zone, and so does Lifeboat).
+   */
+  createdLocal?: { year: number; month: number; day: number; hour: number; minute: number; second: number } | null;
+  /** Custom archives: pg_dump's format code (1 custom; a directory dump's toc.dat says 3). */
+  archiveFormat?: number;
 }
 
 const MAGIC = 'PGDMP';
@@ -37,7 +44,7 @@ export function parseCustomHeader(buf: Uint8Array): ArchiveHeader | null {
   const v = (a: number, b: number, c = 0): number => (a << 16) | (b << 8) | c;
   const intSize = byte();
   if (version >= v(1, 7)) byte(); // offset size
-  byte(); // format
+  const archiveFormat = byte();
   const readInt = (): number => {
     const sign = version > v(1, 0) ? byte() : 0;
     let res = 0;
@@ -59,7 +66,12 @@ export function parseCustomHeader(buf: Uint8Array): ArchiveHeader | null {
   try {
     if (version >= v(1, 15)) byte(); // compression algorithm
     else if (version >= v(1, 2)) readInt(); // compression level
-    if (version >= v(1, 4)) for (let i = 0; i < 7; i++) readInt(); // creation time
+    let createdLocal: ArchiveHeader['createdLocal'] = null;
+    if (version >= v(1, 4)) {
+      // struct tm: seconds, minutes, hours, day of month, month (0-11), year - 1900, isdst
+      const [second = 0, minute = 0, hour = 0, day = 1, month = 0, year = 0] = Array.from({ length: 7 }, readInt);
+      createdLocal = { year: year + 1900, month: month + 1, day, hour, minute, second };
+    }
     let database: string | null = null;
     let serverVersion: string | null = null;
     let pgDumpVersion: string | null = null;
@@ -68,9 +80,9 @@ export function parseCustomHeader(buf: Uint8Array): ArchiveHeader | null {
       serverVersion = readStr();
       pgDumpVersion = readStr();
     }
-    return { kind: 'custom', pgDumpVersion, pgDumpMajor: majorOf(pgDumpVersion), serverVersion, database };
+    return { kind: 'custom', pgDumpVersion, pgDumpMajor: majorOf(pgDumpVersion), serverVersion, database, createdLocal, archiveFormat };
   } catch {
-    return { kind: 'custom', pgDumpVersion: null, pgDumpMajor: null, serverVersion: null, database: null };
+    return { kind: 'custom', pgDumpVersion: null, pgDumpMajor: null, serverVersion: null, database: null, archiveFormat };
   }
 }
 

@@ -163,6 +163,24 @@ export const backupChoiceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('key'), key: backupKey }).strict(),
 ]);
 
+/** A dump file on the machine running the engine (Restore a file from disk…): its full path. */
+const localFilePath = z
+  .string()
+  .trim()
+  .min(1, 'Choose a dump file, or type its full path.')
+  .max(4096, 'This path is longer than 4,096 characters.')
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  .refine((p) => !/[\u0000-\u001f]/.test(p), 'The path contains control characters; type it on one line.')
+  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'Type the full path of the file (starting with / or a drive letter).');
+
+/** What a restore reads: a backup in the target's storage, or a dump file from disk. */
+export const restoreSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('latest') }).strict(),
+  z.object({ kind: z.literal('key'), key: backupKey }).strict(),
+  z.object({ kind: z.literal('file'), path: localFilePath }).strict(),
+]);
+export type RestoreSourceInput = z.input<typeof restoreSourceSchema>;
+
 export const restoreDestinationSchema = z.discriminatedUnion('kind', [
   /** A new temporary database on the target's own server. */
   z.object({ kind: z.literal('temp') }).strict(),
@@ -233,12 +251,12 @@ export const callSchemas = {
       format: z.enum(['custom', 'plain']).optional(),
     })
     .strict(),
-  'restore.review': z.object({ targetId: id, backup: backupChoiceSchema, destination: restoreDestinationSchema }).strict(),
+  'restore.review': z.object({ targetId: id, backup: restoreSourceSchema, destination: restoreDestinationSchema }).strict(),
   /** Destructive restores must carry the target database's name, typed by the user. */
   'restore.start': z
     .object({
       targetId: id,
-      backup: backupChoiceSchema,
+      backup: restoreSourceSchema,
       destination: restoreDestinationSchema,
       confirmName: z.string().max(200).optional(),
       /** The reviewed plan's time: the temporary database gets the name the review showed. */
@@ -414,6 +432,11 @@ export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError
 export interface LifeboatBridge {
   invoke<K extends CallName>(name: K, request: CallRequest<K>): Promise<IpcResult<CallResponse<K>>>;
   subscribe<E extends EventName>(name: E, listener: (payload: EventPayloads[E]) => void): () => void;
+  /**
+   * Desktop app only: where a File the user chose or dropped lies on disk (Electron's
+   * webUtils.getPathForFile, in the preload; "" when it has none). A browser never tells.
+   */
+  localFilePath?: (file: unknown) => string;
 }
 
 /** The Electron channel names; only the two raw-IPC files use them. */

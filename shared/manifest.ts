@@ -60,6 +60,12 @@ export const manifestSchema = z.looseObject({
     .object({ algorithm: short(100), keyId: short(200) })
     .nullable()
     .default(null),
+  /**
+   * How the backup got into storage when Lifeboat's pg_dump did not write it: `import` for a file
+   * uploaded with `lifeboat import` (server and pg_dump fields then come from the file's header, as
+   * far as it says; host is empty and port 0).
+   */
+  source: z.object({ kind: z.literal('import'), fileName: short(1024), importedAt: timestamp }).optional(),
   /** The archive index written beside a custom-format backup (<key>.index.json, docs/index-format.md). */
   index: z.object({ sizeBytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
 });

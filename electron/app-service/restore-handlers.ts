@@ -1,7 +1,7 @@
 // The restore wizard and partial recovery on top of the restore engine: a review (the engine's
 // restore plan, which the restore then carries out) before anything happens, jobs for the long parts, temporary databases on the target's own server that only
 // Lifeboat's registry lets it drop.
-import type { BackupChoiceInput, CallResponse, ParsedCallRequest, RestoreDestinationInput } from '../../shared/ipc-contract.js';
+import type { BackupChoiceInput, CallResponse, ParsedCallRequest, RestoreDestinationInput, RestoreSourceInput } from '../../shared/ipc-contract.js';
 import { toCsv, toJson, toSqlInserts } from '../../shared/row-format.js';
 import type { ActivityLog } from '../engine/activity/activity-log.js';
 import { recordOperation } from '../engine/activity/record-operation.js';
@@ -55,6 +55,11 @@ function choice(b: BackupChoiceInput, storage: StorageTarget, dbName: string): {
   return b.kind === 'latest' ? { to: storage, latest: true, dbName } : { to: storage, key: b.key };
 }
 
+/** A restore reads a backup of the target's storage, or a dump file from disk (restored like `restore --file`). */
+function restoreChoice(b: RestoreSourceInput, storage: StorageTarget, dbName: string): Pick<RestoreRequest, 'to' | 'key' | 'latest' | 'dbName' | 'file'> {
+  return b.kind === 'file' ? { file: b.path } : choice(b, storage, dbName);
+}
+
 export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
   const { env, jobs, targets } = deps;
 
@@ -80,7 +85,7 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
     const mode = req.destination.kind === 'temp' ? 'temp' : req.destination.mode;
     const plannedAt = req.plannedAt;
     const request: RestoreRequest = {
-      ...choice(req.backup, ctx.storage, ctx.dbName),
+      ...restoreChoice(req.backup, ctx.storage, ctx.dbName),
       target: destinationUrl(req.destination, ctx.serverUrl),
       mode,
       confirmed: mode === 'clean',

@@ -27,6 +27,10 @@ const lifeboat = {
       set.delete(l);
     };
   },
+  // Restore a file from disk: the path of a file chosen or dropped in the window (not IPC).
+  localFilePath(file) {
+    return electron.webUtils.getPathForFile(file as Parameters<typeof electron.webUtils.getPathForFile>[0]);
+  },
 } satisfies LifeboatBridge;
 
 electron.contextBridge.exposeInMainWorld('lifeboat', lifeboat);

@@ -52,11 +52,12 @@ describe('error hints', () => {
     // A new entry here must be an error the app can never see.
     const CLI_ONLY: Record<string, number> = {
       'archive/browse.ts': 1, // peek --limit out of range (the app sends a fixed limit)
+      'backup/import-file.ts': 2, // lifeboat import (--db-name; an encrypted .sql to decrypt first)
       'crypto/decrypt-to-file.ts': 2, // lifeboat decrypt
       'crypto/master-key.ts': 1, // lifeboat key import
       'diff/run-diff.ts': 2, // lifeboat diff's arguments
       'profiles/profiles.ts': 1, // lifeboat profile add with a taken name
-      'restore/plan-restore.ts': 8, // restore's flags (--jobs, --clean, --lock-timeout, --tables) and a target URL typed on the command line
+      'restore/plan-restore.ts': 9, // restore's flags (--jobs, --clean, --lock-timeout, --tables, --file with --key) and a target URL typed on the command line
       'restore/temp-databases.ts': 1, // lifeboat temp drop of a database Lifeboat did not make
       'scheduler/automation-config.ts': 1, // lifeboat scheduler edit/remove/run-now NAME
       'verify/run-verify.ts': 1, // lifeboat verify --deep without --server

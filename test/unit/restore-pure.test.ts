@@ -21,7 +21,7 @@ function customHeader(vmin: number, db: string, server: string, dump: string): B
 
 describe('archive headers', () => {
   it('reads the pg_dump version from custom archives of both header layouts', () => {
-    expect(parseCustomHeader(customHeader(14, 'shop', '15.4', '15.20'))).toEqual({ kind: 'custom', pgDumpVersion: '15.20', pgDumpMajor: 15, serverVersion: '15.4', database: 'shop' });
+    expect(parseCustomHeader(customHeader(14, 'shop', '15.4', '15.20'))).toMatchObject({ kind: 'custom', pgDumpVersion: '15.20', pgDumpMajor: 15, serverVersion: '15.4', database: 'shop', archiveFormat: 1, createdLocal: { year: 2025, month: 5, day: 15, hour: 3, minute: 10, second: 12 } });
     expect(parseCustomHeader(customHeader(16, 'Ünï db', '17.2 (Debian 17.2-1)', '17.2'))).toMatchObject({ pgDumpMajor: 17, database: 'Ünï db' });
   });
 

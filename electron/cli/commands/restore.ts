@@ -19,6 +19,7 @@ interface RestoreOptions {
   to?: string;
   latest?: boolean;
   key?: string;
+  file?: string;
   dbName?: string;
   target?: string;
   create?: boolean;
@@ -68,6 +69,7 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
     .option('--to <storage-url>', 'where the backups are: s3://bucket[/prefix] or file:///folder (default as for backup)')
     .option('--latest', 'the newest backup (of --db-name, when given)')
     .option('--key <key>', 'a specific backup key, as `lifeboat list` shows it')
+    .option('--file <path>', 'restore a dump file from disk instead: a custom archive, .sql, .sql.gz or a Lifeboat .enc (its kind is read from its content)')
     .option('--db-name <name>', 'with --latest or --list: only backups of this database')
     .option('--target <url>', 'libpq URL of the database to restore into (with --temp: any database on the server)')
     .option('--create', 'the target database must not exist yet; it is created')
@@ -90,8 +92,11 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
       }
       const mode = modeOf(opts);
       if (!opts.target) throw new LifeboatError('BAD_INPUT', 'Say where to restore with --target postgresql://user@host:5432/dbname.');
+      if (opts.file !== undefined && (opts.to || opts.profile || opts.dbName)) {
+        throw new LifeboatError('BAD_INPUT', '--file restores the file itself, so --to, --profile and --db-name do not apply; drop them (or drop --file to restore from storage).');
+      }
       const request = async (): Promise<RestoreRequest> => ({
-        to: await storageOption(opts.to, opts.profile),
+        ...(opts.file !== undefined ? { file: opts.file } : { to: await storageOption(opts.to, opts.profile) }),
         latest: opts.latest,
         key: opts.key,
         dbName: opts.dbName,
@@ -118,7 +123,7 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
       try {
         const restoreTarget = opts.target;
         const targetConn = parsePgConnection(restoreTarget);
-        const restoreInfo = { kind: 'restore' as const, profile: opts.profile ?? null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? null, summary: 'Restored', secrets: [targetConn.password ?? ''] };
+        const restoreInfo = { kind: 'restore' as const, profile: opts.profile ?? null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? opts.file ?? null, summary: 'Restored', secrets: [targetConn.password ?? ''] };
         const r = await recordOperation(ActivityLog.forEnv(), restoreInfo, async () => runRestore({
           ...(await request()),
           signal: interruptSignal(),

@@ -30,7 +30,7 @@ import { EndGate, StreamMeter } from './stream-meter.js';
 
 const EXACT_COUNT_LIMIT = 10 * 1024 ** 3;
 
-function validateLabel(label: string | null | undefined): string | null {
+export function validateLabel(label: string | null | undefined): string | null {
   if (label === undefined || label === null || label === '') return null;
   if (label.length > MAX_LABEL_LENGTH) {
     throw new LifeboatError('BAD_INPUT', `The label is ${label.length} characters long; keep it to ${MAX_LABEL_LENGTH}.`);

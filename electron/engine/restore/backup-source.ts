@@ -8,6 +8,7 @@ import { keychainKeyResolver } from '../profiles/key-store.js';
 import { openStorage } from '../storage/open-storage.js';
 import type { BackupStorage } from '../storage/storage.js';
 import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
+import type { FileOrigin } from './file-source.js';
 
 /** Which backup to use: a key, or the newest one (optionally of one database). */
 export interface BackupChoice {
@@ -31,6 +32,8 @@ export interface BackupSource {
    * the key (otherwise `unavailable` says why, and is thrown by whatever needs the plaintext).
    */
   encryption?: SourceEncryption | null | undefined;
+  /** Set when the backup is a file on disk (`restore --file`) rather than an object in storage. */
+  file?: FileOrigin | undefined;
 }
 
 export interface SourceEncryption {

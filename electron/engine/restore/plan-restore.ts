@@ -7,6 +7,7 @@ import { parsePgConnection, type PgConnection } from '../pg/connection.js';
 import { describePgError } from '../pg/pg-errors.js';
 import { connectClient, readServerInfo } from '../pg/server-info.js';
 import { resolveBackup, type BackupSource } from './backup-source.js';
+import { resolveFileSource } from './file-source.js';
 import { recordState } from './interrupted.js';
 import type { RestoreMode, RestoreRequest } from './restore-request.js';
 import { connectMaintenance, databaseExists, databaseInUrl, onDatabase, refuseSystemDatabase, userObjectCount } from './target-database.js';
@@ -146,6 +147,24 @@ async function planDestination(conn: PgConnection, env: NodeJS.ProcessEnv, mode:
   }
 }
 
+/** The backup in storage the request names, or the file on disk it gives (never both). */
+async function resolveSource(req: RestoreRequest, env: NodeJS.ProcessEnv): Promise<BackupSource> {
+  if (req.file === undefined) return resolveBackup(req, env);
+  if (req.key || req.latest) throw new LifeboatError('BAD_INPUT', 'A file and a backup in storage were both given; restore either the file (--file) or a backup (--key or --latest).');
+  return resolveFileSource(req.file, env);
+}
+
+/** The plan's first step: how the backup's bytes are read and checked before anything is changed. */
+function readStep(source: BackupSource, encrypted: boolean): string {
+  const m = source.manifest;
+  const format = source.parsed.format;
+  const checks = `${m ? ', checking its size and SHA-256 against the manifest' : ', reading it to the end'}${format === 'plain' ? '; a plain SQL dump that does not end with pg_dump\'s "dump complete" line is refused here' : ''}`;
+  const size = formatBytes(source.sizeBytes);
+  if (source.file?.inPlace) return `Read the file ${source.key} (${size}) where it lies, never changing or copying it${m ? ' (its manifest sits beside it)' : ''}${checks}.`;
+  if (source.file) return `Decrypt the file ${source.key} (${size}) once into a private local copy with the key from this keychain, never changing the file${checks}.`;
+  return `Download ${source.key} (${size}) from ${source.storage.display} once, to a private local copy${checks}${encrypted ? ', decrypting it with the key from this keychain' : ''}.`;
+}
+
 /**
  * Resolves the backup once and reads the target server (changing nothing) to say exactly what a
  * restore will do. `executeRestore` carries out this plan and nothing else; the app's review and
@@ -155,7 +174,7 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
   const env = req.env ?? process.env;
   const { mode, jobs, lockTimeout } = validate(req, opts.dryRun ?? false);
   const conn = parsePgConnection(req.target, env);
-  const source = opts.source ?? (await resolveBackup(req, env));
+  const source = opts.source ?? (await resolveSource(req, env));
   const format = source.parsed.format;
   const tables = [...(req.tables ?? [])];
   const schemas = [...(req.schemas ?? [])];
@@ -171,9 +190,7 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
   const selectionWords = tables.length > 0 || schemas.length > 0 ? ` (only ${[...tables.map((t) => `table ${t}`), ...schemas.map((s) => `schema ${s}`)].join(', ')})` : '';
 
   const steps: string[] = [];
-  steps.push(
-    `Download ${source.key} (${formatBytes(source.sizeBytes)}) from ${source.storage.display} once, to a private local copy${m ? ', checking its size and SHA-256 against the manifest' : ', reading it to the end'}${encrypted ? ', decrypting it with the key from this keychain' : ''}${format === 'plain' ? '; a plain SQL backup that does not end with pg_dump\'s "dump complete" line is refused here' : ''}.`,
-  );
+  steps.push(readStep(source, encrypted));
   switch (dest.action) {
     case 'create-temporary':
       steps.push(`Create the temporary database ${where} (recorded, so that it can be listed and dropped with \`lifeboat temp\`).`);
@@ -196,7 +213,13 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
   if (dest.action === 'replace' && (dest.objectCount ?? 0) > 0) {
     warnings.push(`Database "${dest.database}" is not empty: all its ${dest.objectCount} objects will be dropped, also those the backup does not have, and replaced by the backup's.`);
   }
-  if (!m) warnings.push('This backup has no manifest (another tool wrote it): its size and checksum cannot be checked, only that it reads to its end.');
+  if (!m) {
+    warnings.push(
+      source.file
+        ? 'This file has no manifest beside it: its size and checksum cannot be checked, only that it reads to its end.'
+        : 'This backup has no manifest (another tool wrote it): its size and checksum cannot be checked, only that it reads to its end.',
+    );
+  }
   if (m && dest.serverMajor > 0 && dest.serverMajor < Math.floor(m.server.versionNum / 10000)) {
     warnings.push(`The backup comes from PostgreSQL ${m.server.version}, newer than the target's ${dest.serverVersion}: the restore may fail on features the older server lacks.`);
   }
@@ -218,7 +241,7 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
       format,
       encrypted,
     },
-    downloads: [{ key: source.key, bytes: source.sizeBytes }],
+    downloads: source.file?.inPlace ? [] : [{ key: source.key, bytes: source.sizeBytes }],
     destination: { server: conn.display, serverVersion: dest.serverVersion, database: dest.database, action: dest.action, exists: dest.exists, objectCount: dest.objectCount },
     selection: { tables, schemas },
     tool,

@@ -11,6 +11,8 @@ import type { BackupStreamTransform } from './backup-stream.js';
 export type RestoreMode = 'auto' | 'create' | 'clean' | 'temp';
 
 export interface RestoreRequest extends BackupChoice {
+  /** A dump file on disk to restore instead of a backup in storage (`restore --file`). */
+  file?: string | undefined;
   /** libpq URL of the target: the database to restore into, or (temp) any database on the server. */
   target: string;
   mode?: RestoreMode;

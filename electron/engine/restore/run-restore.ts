@@ -26,6 +26,7 @@ import { downloadToScratch, removeDeadScratch, scratchDir, scratchName, type Scr
 import { connectMaintenance, createDatabase, databaseExists, dropDatabase, onDatabase } from './target-database.js';
 import { TempRegistry } from './temp-registry.js';
 import { selectTocEntries } from './toc-selection.js';
+import { checkFileInPlace } from './file-source.js';
 
 export { DEFAULT_LOCK_TIMEOUT_SECONDS } from './plan-restore.js';
 
@@ -110,8 +111,10 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
   const appName = runApplicationName(req.purpose ?? 'restore');
   try {
     if (!scratch) {
-      progress.setPhase('downloading', source.sizeBytes);
-      scratch = await downloadToScratch(source, { env, transforms: req.transforms, signal, onBytes: (n) => progress.addBytes(n), what });
+      progress.setPhase(source.file?.inPlace ? 'checking' : 'downloading', source.sizeBytes);
+      const read = { signal, onBytes: (n: number) => progress.addBytes(n), what };
+      // A file on disk is read where it lies (the same checks, no copy); encrypted ones are decrypted into a copy.
+      scratch = source.file?.inPlace && !req.transforms?.length ? await checkFileInPlace(source, read) : await downloadToScratch(source, { env, transforms: req.transforms, ...read });
     }
     if (scratch.plainComplete === false) throw incompletePlainDump(source.key);
     const header = headerFromBytes(source, scratch.head);

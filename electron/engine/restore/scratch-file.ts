@@ -68,7 +68,7 @@ export interface ScratchFile {
 
 /** pg_dump writes this line last; a plain dump without it stopped before the end. */
 export const PLAIN_DUMP_COMPLETE = '-- PostgreSQL database dump complete';
-const HEAD_BYTES = 64 * 1024;
+export const HEAD_BYTES = 64 * 1024;
 const TAIL_BYTES = 4096;
 
 /**
@@ -84,7 +84,7 @@ export function endsWithDumpComplete(tail: string): boolean {
 }
 
 /** Keeps the first bytes that pass, for reading the archive header without a second download. */
-class HeadCapture extends Transform {
+export class HeadCapture extends Transform {
   private readonly parts: Buffer[] = [];
   private size = 0;
 
@@ -103,7 +103,7 @@ class HeadCapture extends Transform {
 }
 
 /** The last few KiB of a text stream read to its end. */
-async function tailOf(src: AsyncIterable<Buffer>): Promise<string> {
+export async function tailOf(src: AsyncIterable<Buffer>): Promise<string> {
   let tail = Buffer.alloc(0);
   for await (const chunk of src) tail = Buffer.concat([tail, chunk]).subarray(-TAIL_BYTES);
   return tail.toString('utf8');

@@ -1,13 +1,26 @@
-import { useId } from 'react';
+import { useId, useRef } from 'react';
+import type { RestoreSourceInput } from '../../../shared/ipc-contract.js';
+import { canLocateFiles, localFilePathOf } from '../api/local-file.js';
 
 export interface BackupChoiceState {
-  kind: 'latest' | 'key';
+  kind: 'latest' | 'key' | 'file';
   key: string;
+  /** With kind "file": the dump file's full path. */
+  path?: string;
 }
 
-/** Latest backup, or a specific one (chosen on the calendar or pasted). */
-export function BackupChoiceFields({ value, onChange, disabled = false }: { value: BackupChoiceState; onChange: (v: BackupChoiceState) => void; disabled?: boolean }) {
+/**
+ * Latest backup, or a specific one (chosen on the calendar or pasted); with `allowFile` (restore
+ * only), also a dump file from disk: its path typed, or chosen with the system's file dialog in the
+ * desktop app (a browser never tells where a file lies, so there the path is typed).
+ */
+export function BackupChoiceFields({ value, onChange, disabled = false, allowFile = false }: { value: BackupChoiceState; onChange: (v: BackupChoiceState) => void; disabled?: boolean; allowFile?: boolean }) {
   const ids = useId();
+  const picker = useRef<HTMLInputElement>(null);
+  const picked = (file: File | undefined) => {
+    const path = file ? localFilePathOf(file) : null;
+    if (path) onChange({ ...value, kind: 'file', path });
+  };
   return (
     <fieldset disabled={disabled}>
       <legend>Which backup</legend>
@@ -17,6 +30,11 @@ export function BackupChoiceFields({ value, onChange, disabled = false }: { valu
       <label className="check">
         <input type="radio" name={`${ids}-backup`} checked={value.kind === 'key'} onChange={() => onChange({ ...value, kind: 'key' })} /> Specific backup
       </label>
+      {allowFile && (
+        <label className="check">
+          <input type="radio" name={`${ids}-backup`} checked={value.kind === 'file'} onChange={() => onChange({ ...value, kind: 'file' })} /> A file from disk…
+        </label>
+      )}
       {value.kind === 'key' && (
         <>
           <label htmlFor={`${ids}-key`}>Backup key</label>
@@ -24,10 +42,33 @@ export function BackupChoiceFields({ value, onChange, disabled = false }: { valu
           <p className="help">Pick one on the calendar (its Restore… or Extract rows… button), or paste its key.</p>
         </>
       )}
+      {value.kind === 'file' && (
+        <>
+          <label htmlFor={`${ids}-file`}>Dump file path</label>
+          <input id={`${ids}-file`} value={value.path ?? ''} onChange={(e) => onChange({ ...value, path: e.target.value })} placeholder="/home/dba/Downloads/shop.dump" spellCheck={false} />
+          {canLocateFiles() && (
+            <>
+              <input ref={picker} type="file" hidden aria-label="Dump file" onChange={(e) => picked(e.target.files?.[0])} />
+              <button type="button" onClick={() => picker.current?.click()}>
+                Choose a file…
+              </button>
+            </>
+          )}
+          <p className="help">
+            A custom archive (.dump), plain SQL (.sql, .sql.gz) or a Lifeboat encrypted backup (.enc, its key in this keychain), on this computer; you can also drop it onto this screen. It is
+            read where it lies and never changed.
+          </p>
+        </>
+      )}
     </fieldset>
   );
 }
 
+/** For calls that read backups in storage only (extract): "file" is never offered there. */
 export function toBackupChoice(v: BackupChoiceState): { kind: 'latest' } | { kind: 'key'; key: string } {
-  return v.kind === 'latest' ? { kind: 'latest' } : { kind: 'key', key: v.key };
+  return v.kind === 'key' ? { kind: 'key', key: v.key } : { kind: 'latest' };
+}
+
+export function toRestoreSource(v: BackupChoiceState): RestoreSourceInput {
+  return v.kind === 'file' ? { kind: 'file', path: v.path ?? '' } : toBackupChoice(v);
 }

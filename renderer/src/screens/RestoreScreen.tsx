@@ -1,7 +1,8 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState, type DragEvent, type FormEvent } from 'react';
 import type { RestoreDestinationInput, RestoreReview, TargetView } from '../../../shared/ipc-contract.js';
 import { client, errorMessage } from '../api/client.js';
-import { BackupChoiceFields, toBackupChoice, type BackupChoiceState } from '../components/BackupChoiceFields.js';
+import { localFilePathOf } from '../api/local-file.js';
+import { BackupChoiceFields, toRestoreSource, type BackupChoiceState } from '../components/BackupChoiceFields.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { JobOutcome, JobProgressView } from '../components/JobProgressView.js';
 import { TempDatabaseResult } from '../components/TempDatabaseResult.js';
@@ -39,7 +40,7 @@ export function RestoreScreen({ target }: { target: TargetView }) {
     setError(null);
     setBusy(true);
     try {
-      setReview(await client().call('restore.review', { targetId: target.id, backup: toBackupChoice(backup), destination: destination() }));
+      setReview(await client().call('restore.review', { targetId: target.id, backup: toRestoreSource(backup), destination: destination() }));
       setConfirm('');
     } catch (err) {
       setError(errorMessage(err));
@@ -56,7 +57,8 @@ export function RestoreScreen({ target }: { target: TargetView }) {
       const j = await client().call('restore.start', {
         targetId: target.id,
         // Restore exactly the backup that was reviewed, even if a newer one appeared since.
-        backup: key ? { kind: 'key', key } : toBackupChoice(backup),
+        // (A file is restored from its path; its "key" is that path.)
+        backup: backup.kind !== 'file' && key ? { kind: 'key', key } : toRestoreSource(backup),
         destination: destination(),
         // The plan's time: a temporary database gets exactly the name the review showed.
         ...(review ? { plannedAt: review.plannedAt } : {}),
@@ -68,6 +70,17 @@ export function RestoreScreen({ target }: { target: TargetView }) {
     } finally {
       setBusy(false);
     }
+  };
+
+  /** Restore a file from disk: a dump dropped anywhere on the screen becomes the backup to restore. */
+  const onDrop = (e: DragEvent) => {
+    const file = e.dataTransfer.files[0];
+    if (!file) return;
+    e.preventDefault();
+    setReview(null);
+    const path = localFilePathOf(file);
+    setBackup({ ...backup, kind: 'file', path: path ?? '' });
+    setError(path ? null : `This window cannot see where “${file.name}” lies (only the desktop app can); type its full path instead.`);
   };
 
   const startOver = () => {
@@ -100,11 +113,11 @@ export function RestoreScreen({ target }: { target: TargetView }) {
   }
 
   return (
-    <section aria-labelledby="restore-title" className="restore">
+    <section aria-labelledby="restore-title" className="restore" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
       <h2 id="restore-title">Restore: {target.name}</h2>
       {!review ? (
         <form aria-label="Restore choices" onSubmit={(e) => void doReview(e)}>
-          <BackupChoiceFields value={backup} onChange={setBackup} />
+          <BackupChoiceFields value={backup} onChange={setBackup} allowFile />
           <fieldset>
             <legend>Where to</legend>
             <label className="check">
@@ -155,6 +168,7 @@ export function RestoreScreen({ target }: { target: TargetView }) {
             </dd>
             <dt>Downloads</dt>
             <dd>
+              {review.downloads.length === 0 ? 'None: the file is read where it lies' : null}
               {review.downloads.map((d) => (
                 <span key={d.key}>
                   <code>{d.key}</code> ({formatBytes(d.bytes)}), once
