@@ -30,13 +30,15 @@ import { LifeboatError, cancelledError } from '../errors.js';
 import { keychainKeyResolver } from '../profiles/key-store.js';
 import type { BackupStorage } from '../storage/storage.js';
 import type { BackupSource } from './backup-source.js';
-import { describeStreamError } from './backup-stream.js';
 import { ensureFreeSpace, scratchDir, scratchName, type ScratchFile } from './scratch-file.js';
 
 /** pg_dump's K_OFFSET_POS_SET: the entry's data is at the offset that follows. */
 const OFFSET_SET = 2;
 /** K_OFFSET_NO_DATA: the entry has no data block. */
 const OFFSET_NO_DATA = 3;
+
+/** Errors the full download would meet too: no key, no keychain, no space, a cancel. */
+const STOPS_RANGED_AND_FULL = /^(ENCRYPTION_KEY_|KEYCHAIN_|NOT_ENOUGH_SPACE$|CANCELLED$)/;
 
 /** How a restore read the backup: through its index (ranged reads) or the whole object. */
 export interface BackupRead {
@@ -169,17 +171,11 @@ async function copyBlock(file: FileHandle, bytes: AsyncIterable<Buffer>, block: 
   };
   const r = new ByteReader(tee(), block.archive.offset);
   const reader = new ArchiveInts(r, ints.intSize, ints.offSize);
-  try {
-    const start = await readBlockStart(r, reader);
-    if (start.type !== block.type || start.dumpId !== block.dumpId) throw new IndexMismatch(`the block at byte ${block.archive.offset} has dump id ${start.dumpId}, not ${block.dumpId}`);
-    if (start.type === BLK_BLOBS) await skipBlobs(r, reader);
-    else if (start.type === BLK_DATA) await readChunks(r, reader, () => true);
-    if (r.position !== block.archive.end || !(await r.atEnd())) throw new IndexMismatch(`block ${block.dumpId} does not end at byte ${block.archive.end}`);
-  } catch (e) {
-    if (e instanceof IndexMismatch || e instanceof LifeboatError) throw e;
-    if (e instanceof Error && /archive|block|chunk/i.test(e.message)) throw new IndexMismatch(e.message);
-    throw e;
-  }
+  const start = await readBlockStart(r, reader);
+  if (start.type !== block.type || start.dumpId !== block.dumpId) throw new IndexMismatch(`the block at byte ${block.archive.offset} has dump id ${start.dumpId}, not ${block.dumpId}`);
+  if (start.type === BLK_BLOBS) await skipBlobs(r, reader);
+  else if (start.type === BLK_DATA) await readChunks(r, reader, () => true);
+  if (r.position !== block.archive.end || !(await r.atEnd())) throw new IndexMismatch(`block ${block.dumpId} does not end at byte ${block.archive.end}`);
 }
 
 /**
@@ -206,9 +202,12 @@ export async function downloadTocToScratch(
   const fail = async (e: unknown): Promise<never> => {
     await remove();
     if (opts.signal?.aborted) throw cancelledError(opts.what ?? 'The restore');
-    if (e instanceof IndexMismatch || e instanceof LifeboatError) throw e;
-    if (e instanceof Error && /archive|structure|PGDMP|version|table of contents/i.test(e.message) && !('code' in e)) throw new IndexMismatch(e.message);
-    throw describeStreamError(e, source.key);
+    if (e instanceof IndexMismatch) throw e;
+    if (e instanceof LifeboatError && STOPS_RANGED_AND_FULL.test(e.code)) throw e;
+    // Anything else — a block that does not parse, a chunk that does not authenticate at the place
+    // the index implies, a range the storage refuses — may be the index's fault: the full download,
+    // checked against the manifest, decides.
+    throw new IndexMismatch(e instanceof Error ? e.message : String(e));
   };
   let fh: FileHandle | null = null;
   let entries: Map<number, TocEntry>;
@@ -256,7 +255,6 @@ export async function downloadTocToScratch(
           await copyBlock(handle, archiveRange(storage, source.key, index, block, resolveKey, opts.signal), block, a);
           await handle.write(offsetField(block.archive.offset, a.offSize), 0, 1 + a.offSize, entry.offsetAt);
         }
-        await handle.sync();
         await close();
       } catch (e) {
         await close();
