@@ -7,7 +7,8 @@ import http from 'node:http';
 export interface FaultyProxy {
   endpoint: string;
   failedRequests: number;
-  requests: { method: string; url: string }[];
+  /** Every request, with its Range header when it had one. */
+  requests: { method: string; url: string; range?: string }[];
   /** Upload ids that were started (CreateMultipartUpload) and those whose abort was requested. */
   startedUploads(): string[];
   abortedUploads(): string[];
@@ -24,10 +25,10 @@ export type Fault = { status: number; code: string } | 'drop-response';
 export async function startFaultyProxy(upstream: string, shouldFail: (req: http.IncomingMessage) => boolean, fault: Fault = { status: 500, code: 'InternalError' }): Promise<FaultyProxy> {
   const target = new URL(upstream);
   const state = { failedRequests: 0 };
-  const requests: { method: string; url: string }[] = [];
+  const requests: { method: string; url: string; range?: string }[] = [];
   const started: string[] = [];
   const server = http.createServer((req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '' });
+    requests.push({ method: req.method ?? '', url: req.url ?? '', ...(req.headers.range ? { range: req.headers.range } : {}) });
     const failThis = shouldFail(req);
     if (failThis && fault === 'drop-response') {
       state.failedRequests++;

@@ -6,6 +6,7 @@ import { recordOperation } from '../../engine/activity/record-operation.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { parsePgConnection } from '../../engine/pg/connection.js';
 import { runExtract, type ExtractResult } from '../../engine/extract/run-extract.js';
+import { describeBackupRead } from '../../engine/restore/ranged-copy.js';
 import type { GlobalOptions } from '../global-options.js';
 import { storageOption } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
@@ -74,14 +75,14 @@ export function registerExtract(program: Command, globals: () => GlobalOptions):
           pgBinDir: globals().pgBin,
           signal: interruptSignal(),
           onProgress: progress.onProgress,
-        }), (res) => ({ key: res.key, summary: `Extracted ${res.rows.length} rows of ${res.table.schema}.${res.table.name}${res.into ? ` into "${res.into.database}" (${res.into.inserted} inserted)` : ''}`, details: { table: `${res.table.schema}.${res.table.name}`, rows: res.rows.length } }));
+        }), (res) => ({ key: res.key, summary: `Extracted ${res.rows.length} rows of ${res.table.schema}.${res.table.name}${res.into ? ` into "${res.into.database}" (${res.into.inserted} inserted)` : ''}`, details: { table: `${res.table.schema}.${res.table.name}`, rows: res.rows.length, read: describeBackupRead(res.read) } }));
       } finally {
         progress.done();
       }
       const table = `${r.table.schema}.${r.table.name}`;
       if (r.into) {
-        if (opts.json) printJson({ key: r.key, table, rows: r.rows.length, inserted: r.into.inserted, skipped: r.into.skipped, keptDatabase: r.keptUrl });
-        else process.stdout.write(`Inserted ${r.into.inserted} rows into ${table} in "${r.into.database}"; skipped ${r.into.skipped} already there.\n`);
+        if (opts.json) printJson({ key: r.key, table, rows: r.rows.length, inserted: r.into.inserted, skipped: r.into.skipped, keptDatabase: r.keptUrl, read: r.read });
+        else process.stdout.write(`Inserted ${r.into.inserted} rows into ${table} in "${r.into.database}"; skipped ${r.into.skipped} already there; ${describeBackupRead(r.read)}.\n`);
       } else if (opts.out) {
         try {
           await writeFile(opts.out, renderRows(r, opts.format), { flag: 'wx', mode: 0o600 });
@@ -89,11 +90,12 @@ export function registerExtract(program: Command, globals: () => GlobalOptions):
           if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new LifeboatError('BAD_INPUT', `${opts.out} already exists; choose a new file name for --out.`);
           throw new LifeboatError('BAD_INPUT', `Cannot write ${opts.out}: ${(e as Error).message}.`);
         }
-        if (opts.json) printJson({ key: r.key, table, rows: r.rows.length, out: opts.out, format: opts.format, keptDatabase: r.keptUrl });
-        else process.stdout.write(`Wrote ${r.rows.length} rows of ${table} from ${r.key} to ${opts.out}.\n`);
+        if (opts.json) printJson({ key: r.key, table, rows: r.rows.length, out: opts.out, format: opts.format, keptDatabase: r.keptUrl, read: r.read });
+        else process.stdout.write(`Wrote ${r.rows.length} rows of ${table} from ${r.key} to ${opts.out}; ${describeBackupRead(r.read)}.\n`);
       } else {
         process.stdout.write(renderRows(r, opts.format));
       }
+      if (r.read.note) process.stderr.write(`lifeboat: ${r.read.note}\n`);
       if (r.keptUrl && !opts.json) process.stderr.write(`lifeboat: kept the temporary database ${r.keptUrl}\n`);
     });
 }

@@ -3,6 +3,7 @@ import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { recordOperation } from '../../engine/activity/record-operation.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { parsePgConnection } from '../../engine/pg/connection.js';
+import { describeBackupRead } from '../../engine/restore/ranged-copy.js';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, planRestore } from '../../engine/restore/plan-restore.js';
 import { runRestore } from '../../engine/restore/run-restore.js';
 import type { RestoreMode, RestoreRequest } from '../../engine/restore/restore-request.js';
@@ -128,15 +129,16 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
           ...(await request()),
           signal: interruptSignal(),
           onProgress: progress.onProgress,
-        }), (res) => ({ key: res.key, summary: `Restored into "${res.database}" on ${targetConn.display} (${res.target} database)`, details: { mode, target: res.target, checkedSha256: res.checkedSha256 } }));
+        }), (res) => ({ key: res.key, summary: `Restored into "${res.database}" on ${targetConn.display} (${res.target} database)`, details: { mode, target: res.target, checkedSha256: res.checkedSha256, read: describeBackupRead(res.read) } }));
         progress.done();
         if (opts.json) {
-          printJson({ key: r.key, database: r.database, url: r.url, target: r.target, format: r.format, tool: `${r.tool.name} ${r.tool.version}`, checkedSha256: r.checkedSha256, durationMs: r.durationMs });
+          printJson({ key: r.key, database: r.database, url: r.url, target: r.target, format: r.format, tool: `${r.tool.name} ${r.tool.version}`, checkedSha256: r.checkedSha256, durationMs: r.durationMs, read: r.read });
         } else if (r.target === 'temporary') {
           process.stdout.write(`${r.url ?? r.database}\n`);
         } else {
-          process.stdout.write(`Restored ${r.key} into "${r.database}" (${r.target} database).\n`);
+          process.stdout.write(`Restored ${r.key} into "${r.database}" (${r.target} database); ${describeBackupRead(r.read)}.\n`);
         }
+        if (r.read.note) process.stderr.write(`lifeboat: ${r.read.note}\n`);
       } finally {
         progress.done();
       }

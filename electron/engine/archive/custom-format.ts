@@ -53,6 +53,11 @@ export interface TocEntry {
   dataState: number;
   /** The data offset pg_dump recorded (only when dataState is 2). */
   dataOffset: number | null;
+  /**
+   * Where this entry's offset field (state byte + offSize bytes) lies in the archive: a partial
+   * copy patches it to "set" so pg_restore seeks straight to the block (restore/ranged-copy.ts).
+   */
+  offsetAt: number;
 }
 
 export class ArchiveFormatError extends Error {}
@@ -68,6 +73,11 @@ export class ArchiveInts {
     readonly intSize: number,
     readonly offSize: number,
   ) {}
+
+  /** Absolute position of the next byte the reader gives. */
+  get position(): number {
+    return this.r.position;
+  }
 
   async int(): Promise<number> {
     const sign = await this.r.byte();
@@ -166,10 +176,11 @@ export async function readToc(head: ArchiveHead, ints: ArchiveInts): Promise<Toc
       if (dep === null) break;
       dependencies.push(Number(dep));
     }
+    const offsetAt = ints.position;
     const { state, offset } = await ints.offset();
     entries.push({
       dumpId, hadDumper, tableOid, oid, tag, desc, section, defn, dropStmt, copyStmt, namespace, tablespace, tableam, owner, dependencies,
-      dataState: state, dataOffset: state === 2 ? offset : null,
+      dataState: state, dataOffset: state === 2 ? offset : null, offsetAt,
     });
   }
   return entries;

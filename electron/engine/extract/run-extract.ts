@@ -5,6 +5,7 @@ import { describePgError } from '../pg/pg-errors.js';
 import type { BackupChoice } from '../restore/backup-source.js';
 import type { BackupStreamTransform } from '../restore/backup-stream.js';
 import type { ProgressListener } from '../jobs/progress-reporter.js';
+import type { BackupRead } from '../restore/ranged-copy.js';
 import type { RestoreResult } from '../restore/restore-request.js';
 import { runRestore } from '../restore/run-restore.js';
 import { connectMaintenance, dropDatabase } from '../restore/target-database.js';
@@ -47,6 +48,8 @@ export interface ExtractResult {
   /** The temporary database's URL when it was kept. */
   keptUrl: string | null;
   into: IntoResult | null;
+  /** How much of the backup was downloaded, and whether through its archive index. */
+  read: BackupRead;
 }
 
 function parseTables(texts: readonly string[]): QualifiedName[] {
@@ -98,7 +101,7 @@ export async function runExtract(req: ExtractRequest): Promise<ExtractResult> {
       throw e;
     });
     const into = intoConn ? await copyRowsInto(intoConn, table, columns, rows, overrideIdentity) : null;
-    return { key: restored.key, table, columns, rows, overrideIdentity, tempDatabase: temp, keptUrl: keep ? restored.url : null, into };
+    return { key: restored.key, table, columns, rows, overrideIdentity, tempDatabase: temp, keptUrl: keep ? restored.url : null, into, read: restored.read };
   } catch (e) {
     keep = false;
     throw describePgError(e, conn);

@@ -2,6 +2,7 @@ import type { RestorePlan } from '../../../shared/restore-plan.js';
 import type { ProgressListener } from '../jobs/progress-reporter.js';
 import type { BackupChoice } from './backup-source.js';
 import type { BackupStreamTransform } from './backup-stream.js';
+import type { BackupRead } from './ranged-copy.js';
 
 /**
  * auto: a new database when the target names one that does not exist, an existing one only when
@@ -65,4 +66,6 @@ export interface RestoreResult {
   durationMs: number;
   /** The plan that was carried out. */
   plan: RestorePlan;
+  /** How much of the stored object was downloaded, and how: through the archive index or whole. */
+  read: BackupRead;
 }

@@ -22,6 +22,7 @@ import { requireRestrictingPsql } from './psql-guard.js';
 import type { RestoreRequest, RestoreResult } from './restore-request.js';
 import { runRestoreTool, selectRestoreTool } from './restore-tools.js';
 import { lockTimeoutError, runApplicationName, terminateRunBackends } from './run-sessions.js';
+import { IndexMismatch, downloadTocToScratch, usableIndex, type BackupRead, type RangedCopy } from './ranged-copy.js';
 import { downloadToScratch, removeDeadScratch, scratchDir, scratchName, type ScratchFile } from './scratch-file.js';
 import { connectMaintenance, createDatabase, databaseExists, dropDatabase, onDatabase } from './target-database.js';
 import { TempRegistry } from './temp-registry.js';
@@ -104,23 +105,64 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
   await removeDeadScratch(env);
 
   let scratch: ScratchFile | null = copy ?? null;
+  let list: { file: string; text: string } | null = null;
+  const read: BackupRead = { via: 'stream', bytes: 0, storedBytes: source.sizeBytes };
+  const countRead = (n: number): void => {
+    read.bytes += n;
+    progress.addBytes(n);
+  };
   let prepared: PreparedTarget | null = null;
   let succeeded = false;
   let maintenance: Awaited<ReturnType<typeof connectMaintenance>> | null = null;
   const registry = new TempRegistry(env);
   const appName = runApplicationName(req.purpose ?? 'restore');
   try {
+    const download = (): Promise<ScratchFile> => downloadToScratch(source, { env, transforms: req.transforms, signal, onBytes: countRead, what });
+    let ranged: RangedCopy | null = null;
     if (!scratch) {
-      progress.setPhase(source.file?.inPlace ? 'checking' : 'downloading', source.sizeBytes);
-      const read = { signal, onBytes: (n: number) => progress.addBytes(n), what };
-      // A file on disk is read where it lies (the same checks, no copy); encrypted ones are decrypted into a copy.
-      scratch = source.file?.inPlace && !req.transforms?.length ? await checkFileInPlace(source, read) : await downloadToScratch(source, { env, transforms: req.transforms, ...read });
+      if (source.file?.inPlace && !req.transforms?.length) {
+        // A file on disk is read where it lies (the same checks, no copy); encrypted ones are decrypted into a copy.
+        progress.setPhase('checking', source.sizeBytes);
+        scratch = await checkFileInPlace(source, { signal, onBytes: countRead, what });
+      } else {
+        // Only some entries restored (tables, schemas, an extract): through the index when it can be
+        // trusted. A file from disk is read whole (an index beside it is not looked for).
+        const found = tocFilter && format === 'custom' && !source.file && (req.transforms ?? []).length === 0 ? await usableIndex(source) : { index: null, note: null };
+        if (found.note) read.note = `${found.note}; the whole backup was downloaded instead`;
+        if (found.index) {
+          progress.setPhase('downloading', null);
+          ranged = await downloadTocToScratch(source, found.index, { env, signal, onBytes: countRead, what }).catch((e: unknown) => {
+            if (!(e instanceof IndexMismatch)) throw e;
+            read.note = indexWrongNote(source.key, e);
+            return null;
+          });
+        }
+        if (ranged) read.via = 'index';
+        else progress.setPhase('downloading', source.sizeBytes);
+        scratch = ranged ?? (await download());
+      }
     }
     if (scratch.plainComplete === false) throw incompletePlainDump(source.key);
     const header = headerFromBytes(source, scratch.head);
     const toolName = format === 'custom' ? 'pg_restore' : 'psql';
     const tool = await selectRestoreTool(toolName, header.pgDumpMajor, header.pgDumpVersion, req.pgBinDir, env);
     if (format === 'plain') requireRestrictingPsql(tool);
+    throwIfAborted(signal, what);
+    // Before anything is created: a table that is not in the backup changes nothing.
+    if (format === 'custom' && tocFilter) list = await writeTocList(tool, scratch.path, source, tocFilter, env, signal, [conn.password], what);
+    if (ranged && list) {
+      try {
+        await ranged.fetchData(dumpIdsOfList(list.text));
+      } catch (e) {
+        if (!(e instanceof IndexMismatch)) throw e;
+        read.via = 'stream';
+        read.note = indexWrongNote(source.key, e);
+        await rm(list.file, { force: true });
+        progress.setPhase('downloading', source.sizeBytes);
+        scratch = await download();
+        list = await writeTocList(tool, scratch.path, source, tocFilter as (toc: string) => string, env, signal, [conn.password], what);
+      }
+    }
     throwIfAborted(signal, what);
 
     progress.setPhase('preparing target');
@@ -145,11 +187,8 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
 
     progress.setPhase('restoring', null);
     let input: Readable | undefined;
-    let listFile: string | null = null;
+    const listFile = list?.file ?? null;
     try {
-      if (archiveFile && tocFilter) {
-        listFile = await writeTocList(tool, archiveFile, source, tocFilter, env, toolConn.env, signal, secrets, what);
-      }
       if (format === 'plain') input = source.parsed.gzip ? gunzipFile(scratch.path) : createReadStream(scratch.path);
       const archiveArgs = [...(noOwner ? ['--no-owner'] : []), ...(noAcl ? ['--no-acl'] : []), ...(listFile ? [`--use-list=${listFile}`] : [])];
       if (!psql && archiveFile) {
@@ -186,8 +225,6 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
       if (signal?.aborted) throw cancelledError(what);
       if (e instanceof LifeboatError) throw e;
       throw describeStreamError(e, source.key);
-    } finally {
-      if (listFile) await rm(listFile, { force: true });
     }
     throwIfAborted(signal, what);
     if (prepared.kind === 'temporary') await registry.markReady(prepared.database, conn.display);
@@ -211,8 +248,10 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
       sizeBytes: source.sizeBytes,
       durationMs: progress.elapsedMs,
       plan,
+      read: copy ? { via: 'stream', bytes: 0, storedBytes: source.sizeBytes } : read,
     };
   } finally {
+    if (list) await rm(list.file, { force: true });
     // A copy the caller handed in is the caller's to remove.
     if (!copy) await scratch?.remove();
     if (!succeeded && maintenance) {
@@ -292,22 +331,24 @@ function gunzipFile(file: string): Readable {
   return pipeStages(createReadStream(file), createGunzip());
 }
 
-/** Lists the archive's table of contents, lets the caller rewrite it, and writes it for --use-list. */
+/**
+ * Lists the archive's table of contents, lets the caller rewrite it, and writes it for --use-list.
+ * `pg_restore --list` reads only the header and TOC and connects to no server.
+ */
 async function writeTocList(
   tool: PgToolCandidate,
   archiveFile: string,
   source: BackupSource,
   tocFilter: (toc: string) => string,
   env: NodeJS.ProcessEnv,
-  toolEnv: NodeJS.ProcessEnv,
   signal: AbortSignal | undefined,
   secrets: readonly (string | null)[],
   what: string,
-): Promise<string> {
+): Promise<{ file: string; text: string }> {
   const toc = await runRestoreTool({
     tool,
     args: ['--list', archiveFile],
-    env: toolEnv,
+    env,
     signal,
     describe: `pg_restore ${tool.version} could not read the table of contents of ${source.key}`,
     secrets,
@@ -322,5 +363,14 @@ async function writeTocList(
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, scratchName('toc', '.list'));
   await writeFile(file, filtered, { mode: 0o600 });
-  return file;
+  return { file, text: filtered };
+}
+
+/** The dump ids of a pg_restore list's entries ("3365; 0 16390 TABLE DATA …"). */
+function dumpIdsOfList(list: string): number[] {
+  return [...list.matchAll(/^\s*(\d+);/gm)].map((m) => Number(m[1]));
+}
+
+function indexWrongNote(key: string, e: Error): string {
+  return `The archive index of ${key} is wrong (${e.message}); the whole backup was downloaded instead. \`lifeboat index --key ${key} --force\` rebuilds it.`;
 }
