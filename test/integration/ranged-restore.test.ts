@@ -43,7 +43,8 @@ beforeAll(async () => {
   await seedRealisticDatabase(pgc, 'shop', { rows: 3000 });
   // The bulk of the archive: a table none of the selective restores below asks for.
   await pgc.query(`CREATE TABLE public.events (id int PRIMARY KEY, payload text); INSERT INTO public.events SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 200000) g;
-    CREATE TABLE public.notes (id int PRIMARY KEY, body text); INSERT INTO public.notes SELECT g, 'note ' || g || repeat(' x', g % 50) FROM generate_series(1, 2000) g`, [], 'shop');
+    CREATE TABLE public.notes (id int PRIMARY KEY, body text); INSERT INTO public.notes SELECT g, 'note ' || g || repeat(' x', g % 50) FROM generate_series(1, 2000) g;
+    CREATE TABLE public.with_identity (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v text); INSERT INTO public.with_identity (v) VALUES ('a'), ('b'), ('c')`, [], 'shop');
   env = { ...process.env, ...s3.env, ...machine };
   to = s3.storageUrl(BUCKET).replace(encodeURIComponent(s3.endpoint), encodeURIComponent(proxy.endpoint));
 }, 120_000);
@@ -138,6 +139,30 @@ describe.each([
     // Tables not asked for are not there (like pg_restore --table).
     expect(await objects(ranged.db)).not.toContain('public.events:r');
     expect(await scratchLeft()).toEqual([]);
+  });
+
+  it('a table restored alone brings its own sequences (serial and identity): the keys go on where they were', async () => {
+    const viaIndex = selective(key, ['sales.customers', 'public.with_identity']);
+    expect((await viaIndex.run()).read.via).toBe('index');
+    const stream = selective(key, ['sales.customers', 'public.with_identity']);
+    const indexText = await get(`${key}.index.json`);
+    await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `${key}.index.json` }));
+    try {
+      expect((await stream.run()).read.via).toBe('stream');
+    } finally {
+      await put(`${key}.index.json`, indexText);
+    }
+    for (const db of [viaIndex.db, stream.db]) {
+      expect(await contents(db, 'sales.customers')).toEqual(await contents('shop', 'sales.customers'));
+      // The next key is the one the source would give, not 1 (nor an error for a missing sequence).
+      const [src] = await pgc.query<{ m: number }>('SELECT max(id)::int AS m FROM sales.customers', [], 'shop');
+      const [next] = await pgc.query<{ n: number }>(`INSERT INTO sales.customers (name, email) VALUES ('new', 'new@example.com') RETURNING id::int AS n`, [], db);
+      expect(next!.n).toBeGreaterThan(src!.m);
+      const [ident] = await pgc.query<{ n: number }>(`INSERT INTO public.with_identity (v) VALUES ('x') RETURNING id::int AS n`, [], db);
+      expect(ident!.n).toBe(4);
+      // Other tables' sequences stay out.
+      expect((await objects(db)).filter((o) => o.endsWith(':S'))).toEqual(['public.with_identity_id_seq:S', 'sales.customers_id_seq:S']);
+    }
   });
 
   it('extracts rows through the index: the same rows as PostgreSQL has, a small part of the object read', async () => {

@@ -6,7 +6,7 @@ import { PlainSqlFilter, shouldDropLine } from '../../electron/engine/restore/pl
 import { psqlSupportsRestrict, refusedMetaCommand } from '../../electron/engine/restore/psql-guard.js';
 import { toolFailureDetail } from '../../electron/engine/restore/restore-tools.js';
 import { endsWithDumpComplete } from '../../electron/engine/restore/scratch-file.js';
-import { extractTocEntries, parseQualifiedName, selectTocEntries } from '../../electron/engine/restore/toc-selection.js';
+import { extractTocEntries, ownedSequenceIds, parseQualifiedName, selectTocEntries } from '../../electron/engine/restore/toc-selection.js';
 
 /** pg_dump's WriteHead, for archive versions 1.14 (PostgreSQL 12–15) and 1.15+ (16+). */
 function customHeader(vmin: number, db: string, server: string, dump: string): Buffer {
@@ -75,6 +75,23 @@ describe('table of contents selection', () => {
   it('selects a schema with spaces in its name, and tables with their schema, constraints and comment', () => {
     expect(ids(selectTocEntries(TOC, { tables: [], schemas: ['Mixed Case "Schema"'] }))).toEqual(['6', '224', '3401']);
     expect(ids(selectTocEntries(TOC, { tables: ['inventory.items'], schemas: [] }))).toEqual(['5', '219', '3400', '3200', '3204']);
+  });
+
+  it('finds the sequences a chosen table owns (serial and identity, quoted names too) and selects them with it', () => {
+    const archiveToc = [
+      { dumpId: 10, desc: 'SEQUENCE', tag: 'orders_id_seq', namespace: 'sales', defn: 'CREATE SEQUENCE sales.orders_id_seq AS integer;' },
+      { dumpId: 11, desc: 'SEQUENCE OWNED BY', tag: 'orders_id_seq', namespace: 'sales', defn: 'ALTER SEQUENCE sales.orders_id_seq OWNED BY sales.orders.id;\n' },
+      { dumpId: 12, desc: 'SEQUENCE SET', tag: 'orders_id_seq', namespace: 'sales', defn: "SELECT pg_catalog.setval('sales.orders_id_seq', 42, true);" },
+      { dumpId: 20, desc: 'SEQUENCE', tag: 'Odd_id_seq', namespace: 'My Schema', defn: 'ALTER TABLE "My Schema"."Odd.Table" ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME "My Schema"."Odd_id_seq");' },
+      { dumpId: 21, desc: 'SEQUENCE SET', tag: 'Odd_id_seq', namespace: 'My Schema', defn: null },
+      // Another table's sequence, and one named like a chosen table but owned elsewhere.
+      { dumpId: 30, desc: 'SEQUENCE', tag: 'other_seq', namespace: 'sales', defn: 'CREATE SEQUENCE sales.other_seq;' },
+      { dumpId: 31, desc: 'SEQUENCE OWNED BY', tag: 'other_seq', namespace: 'sales', defn: 'ALTER SEQUENCE sales.other_seq OWNED BY sales.orders_archive.id;' },
+    ];
+    const ids = ownedSequenceIds(archiveToc, [parseQualifiedName('sales.orders'), parseQualifiedName('"My Schema"."Odd.Table"')]);
+    expect([...ids].sort((a, b) => a - b)).toEqual([10, 11, 12, 20, 21]);
+    const list = '10; 1259 1 SEQUENCE sales orders_id_seq postgres\n31; 0 0 SEQUENCE OWNED BY sales other_seq postgres\n';
+    expect(selectTocEntries(list, { tables: ['sales.orders'], schemas: [], alsoIds: ids })).toBe('10; 1259 1 SEQUENCE sales orders_id_seq postgres\n');
   });
 
   it('extract keeps every definition but only the wanted table\'s rows', () => {

@@ -26,7 +26,8 @@ import { IndexMismatch, downloadTocToScratch, usableIndex, type BackupRead, type
 import { downloadToScratch, removeDeadScratch, scratchDir, scratchName, type ScratchFile } from './scratch-file.js';
 import { connectMaintenance, createDatabase, databaseExists, dropDatabase, onDatabase } from './target-database.js';
 import { TempRegistry } from './temp-registry.js';
-import { selectTocEntries } from './toc-selection.js';
+import { ownedSequenceIds, parseQualifiedName, selectTocEntries } from './toc-selection.js';
+import { readTocOfFile } from '../archive/read-toc-file.js';
 import { checkFileInPlace } from './file-source.js';
 
 export { DEFAULT_LOCK_TIMEOUT_SECONDS } from './plan-restore.js';
@@ -100,8 +101,10 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
   const what = req.purpose === 'extract' ? 'The extract' : req.purpose === 'verify' ? 'The verification' : 'The restore';
   const format = source.parsed.format;
   const { tables, schemas } = plan.selection;
+  // The chosen tables' own sequences, found in the archive's TOC once it is here (below).
+  let ownedSequences: ReadonlySet<number> = new Set();
   const tocFilter =
-    req.tocFilter ?? (tables.length > 0 || schemas.length > 0 ? (toc: string): string => selectTocEntries(toc, { tables, schemas }) : undefined);
+    req.tocFilter ?? (tables.length > 0 || schemas.length > 0 ? (toc: string): string => selectTocEntries(toc, { tables, schemas, alsoIds: ownedSequences }) : undefined);
   await removeDeadScratch(env);
 
   let scratch: ScratchFile | null = copy ?? null;
@@ -149,6 +152,10 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
     if (format === 'plain') requireRestrictingPsql(tool);
     throwIfAborted(signal, what);
     // Before anything is created: a table that is not in the backup changes nothing.
+    if (format === 'custom' && !req.tocFilter && tables.length > 0) {
+      // An unreadable TOC is pg_restore's to report, in the next step.
+      ownedSequences = ownedSequenceIds(await readTocOfFile(scratch.path).catch(() => []), tables.map(parseQualifiedName));
+    }
     if (format === 'custom' && tocFilter) list = await writeTocList(tool, scratch.path, source, tocFilter, env, signal, [conn.password], what);
     if (ranged && list) {
       try {

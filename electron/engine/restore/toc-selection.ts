@@ -62,17 +62,57 @@ function isSchemaEntry(rest: string, schema: string): boolean {
   return rest.startsWith(`SCHEMA - ${schema} `);
 }
 
+/** What the archive's own TOC says about an entry (electron/engine/archive/custom-format.ts). */
+export interface ArchiveTocFacts {
+  dumpId: number;
+  desc: string | null;
+  tag: string | null;
+  namespace: string | null;
+  defn: string | null;
+}
+
+/**
+ * The sequences that belong to the chosen tables — a serial column's (`ALTER SEQUENCE … OWNED BY
+ * schema.table.column`) and an identity column's (`ALTER TABLE schema.table ALTER COLUMN … ADD
+ * GENERATED … AS IDENTITY`) — with their OWNED BY and SEQUENCE SET entries: the dump ids of
+ * entries a table's restore needs (its DEFAULT nextval(…) fails without them), which
+ * `pg_restore --list` cannot show (it prints no definitions).
+ */
+export function ownedSequenceIds(toc: readonly ArchiveTocFacts[], tables: readonly QualifiedName[]): Set<number> {
+  const wanted = (schema: string | undefined, name: string | undefined): boolean => tables.some((t) => t.schema === schema && t.name === name);
+  const owned = new Set<string>();
+  for (const e of toc) {
+    const defn = e.defn ?? '';
+    const serial = e.desc === 'SEQUENCE OWNED BY' ? / OWNED BY (.+);\s*$/.exec(defn) : null;
+    if (serial?.[1]) {
+      const parts = splitIdentifiers(serial[1], '.');
+      if (parts.length >= 3 && wanted(parts[parts.length - 3], parts[parts.length - 2])) owned.add(`${e.namespace} ${e.tag}`);
+    }
+    const identity = e.desc === 'SEQUENCE' ? /^ALTER TABLE (?:ONLY )?(.+?) ALTER COLUMN /.exec(defn.trimStart()) : null;
+    if (identity?.[1]) {
+      const parts = splitIdentifiers(identity[1], '.');
+      if (parts.length >= 2 && wanted(parts[parts.length - 2], parts[parts.length - 1])) owned.add(`${e.namespace} ${e.tag}`);
+    }
+  }
+  const ids = new Set<number>();
+  for (const e of toc) {
+    if ((e.desc === 'SEQUENCE' || e.desc === 'SEQUENCE OWNED BY' || e.desc === 'SEQUENCE SET') && owned.has(`${e.namespace} ${e.tag}`)) ids.add(e.dumpId);
+  }
+  return ids;
+}
+
 /**
  * Selective restore: every object in the chosen schemas (the schemas themselves included), and for
- * each chosen table its definition, data, defaults, constraints and comment, plus its schema.
- * Like pg_restore --table, objects the tables depend on elsewhere (types, functions) and indexes
- * are not included.
+ * each chosen table its definition, data, defaults, constraints, comment and owned sequences
+ * (`alsoIds`, from ownedSequenceIds), plus its schema. Like pg_restore --table, objects the tables
+ * depend on elsewhere (types, functions) and indexes are not included.
  */
-export function selectTocEntries(toc: string, opts: { tables: readonly string[]; schemas: readonly string[] }): string {
+export function selectTocEntries(toc: string, opts: { tables: readonly string[]; schemas: readonly string[]; alsoIds?: ReadonlySet<number> }): string {
   const tables = opts.tables.map(parseQualifiedName);
   const schemas = new Set(opts.schemas);
   const tableSchemas = new Set(tables.map((t) => t.schema).filter((s) => s !== 'public'));
-  const keep = entries(toc).filter(({ rest }) => {
+  const keep = entries(toc).filter(({ line, rest }) => {
+    if (opts.alsoIds?.has(Number(/^\s*(\d+);/.exec(line)?.[1]))) return true;
     for (const s of schemas) if (isSchemaEntry(rest, s) || schemaOf(rest, s)) return true;
     for (const s of tableSchemas) if (isSchemaEntry(rest, s)) return true;
     return tables.some((t) => belongsToTable(rest, t));
