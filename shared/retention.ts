@@ -59,6 +59,22 @@ export function defaultPolicy(env: Record<string, string | undefined> = {}): Ret
 }
 
 /** Returns why the policy is unusable, or null when it is fine. */
+/**
+ * One policy that keeps whatever any of the given policies keeps: the longest window, the most
+ * newest ones, the most of each GFS count. Every rule keeps more as its number grows and a backup
+ * is kept when any rule keeps it, so this keeps a superset of each — what `prune --profile` applies
+ * when several schedules of one profile share its storage (never deleting what one of them keeps).
+ */
+export function mostKeeping(policies: readonly RetentionPolicy[]): RetentionPolicy {
+  const max = (f: (p: RetentionPolicy) => number): number => Math.max(0, ...policies.map(f));
+  const anyGfs = policies.some((p) => p.gfs !== null);
+  return {
+    keepDays: max((p) => p.keepDays),
+    keepLast: max((p) => p.keepLast),
+    gfs: anyGfs ? { daily: max((p) => p.gfs?.daily ?? 0), weekly: max((p) => p.gfs?.weekly ?? 0), monthly: max((p) => p.gfs?.monthly ?? 0) } : null,
+  };
+}
+
 export function policyProblem(p: RetentionPolicy): string | null {
   if (!Number.isInteger(p.keepDays) || p.keepDays < 0 || p.keepDays > 36_500) return `keep-days must be a whole number of days from 0 to 36500 (got ${p.keepDays})`;
   // At least one: otherwise a policy could delete a database's last backup.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BackupEntry } from '../../shared/backup-entry.js';
 import { buildBackupKey } from '../../shared/backup-key.js';
-import { defaultPolicy, planRetention, type RetentionPolicy } from '../../shared/retention.js';
+import { defaultPolicy, mostKeeping, planRetention, type RetentionPolicy } from '../../shared/retention.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const DAY = 86_400_000;
@@ -133,5 +133,32 @@ describe('retention planner properties over random histories', () => {
       const survivors = history.filter((e) => action.get(e.key) === 'keep');
       expect(planRetention(survivors, p, NOW).delete).toBe(0);
     }
+  });
+});
+
+describe('several schedules of one profile (prune --profile)', () => {
+  it('the combined policy keeps everything any one of them keeps, over random histories', () => {
+    const rand = rng(7);
+    const policy = (): RetentionPolicy => ({
+      keepDays: Math.floor(rand() * 40),
+      keepLast: 1 + Math.floor(rand() * 5),
+      gfs: rand() < 0.5 ? { daily: Math.floor(rand() * 8), weekly: Math.floor(rand() * 5), monthly: Math.floor(rand() * 4) } : null,
+    });
+    for (let round = 0; round < 200; round++) {
+      const seen = new Set<string>();
+      const history: BackupEntry[] = [];
+      for (let i = 0; i < Math.floor(rand() * 40); i++) {
+        const e = entry(Math.floor(rand() * 400 * 24) / 24, { db: rand() < 0.5 ? 'a' : 'b' });
+        if (!seen.has(e.key)) history.push(e);
+        seen.add(e.key);
+      }
+      const policies = Array.from({ length: 1 + Math.floor(rand() * 3) }, policy);
+      const combined = planRetention(history, mostKeeping(policies), NOW);
+      const kept = new Set(combined.backups.filter((b) => b.action === 'keep').map((b) => b.key));
+      for (const p of policies) {
+        for (const b of planRetention(history, p, NOW).backups) if (b.action === 'keep') expect(kept.has(b.key)).toBe(true);
+      }
+    }
+    expect(mostKeeping([{ keepDays: 7, keepLast: 5, gfs: null }, { keepDays: 30, keepLast: 2, gfs: { daily: 0, weekly: 4, monthly: 0 } }])).toEqual({ keepDays: 30, keepLast: 5, gfs: { daily: 0, weekly: 4, monthly: 0 } });
   });
 });

@@ -1,4 +1,4 @@
-import { defaultPolicy, policyProblem, type RetentionPolicy } from '../../../shared/retention.js';
+import { defaultPolicy, mostKeeping, policyProblem, type RetentionPolicy } from '../../../shared/retention.js';
 import { LifeboatError } from '../errors.js';
 import { getProfile } from '../profiles/profiles.js';
 import { resolveProfile } from '../profiles/resolve-profile.js';
@@ -60,9 +60,10 @@ export async function resolvePrune(subject: PruneSubject, env: NodeJS.ProcessEnv
     () => false,
   );
   if (isProfile) {
-    const s = config.schedules.find((x) => x.profile === name);
+    // Several schedules of one profile share its storage: keep what any of them keeps.
+    const policies = config.schedules.filter((x) => x.profile === name).map((x) => x.retention ?? defaultPolicy(env));
     const target = (await resolveProfile(name, env, { dbPassword: false, encryptionKey: false })).target;
-    return { target, policy: applyOverrides(s?.retention ?? defaultPolicy(env), subject.overrides), profile: name };
+    return { target, policy: applyOverrides(policies.length > 0 ? mostKeeping(policies) : defaultPolicy(env), subject.overrides), profile: name };
   }
   const s = findSchedule(config, name);
   const target = s.profile ? (await resolveProfile(s.profile, env, { dbPassword: false, encryptionKey: false })).target : parseStorageTarget(s.to ?? undefined, env);
