@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCountingProxy, type CountingProxy } from '../../bench/support/counting-proxy.js';
-import { indexBackup } from '../../electron/engine/archive/browse.js';
+import { indexBackup, peekTable } from '../../electron/engine/archive/browse.js';
 import { parseIndexText } from '../../electron/engine/archive/index-file.js';
 import { runBackup } from '../../electron/engine/backup/run-backup.js';
 import { runExtract } from '../../electron/engine/extract/run-extract.js';
@@ -163,6 +163,20 @@ describe.each([
       // Other tables' sequences stay out.
       expect((await objects(db)).filter((o) => o.endsWith(':S'))).toEqual(['public.with_identity_id_seq:S', 'sales.customers_id_seq:S']);
     }
+  });
+
+  it('peeks at the first rows of the largest table reading only the start of its block, not the whole block', async () => {
+    const parsed = parseIndexText((await get(`${key}.index.json`)).toString('utf8'), key);
+    if (parsed.status !== 'ok') throw new Error(parsed.status);
+    const entry = parsed.index.entries.find((e) => e.desc === 'TABLE DATA' && e.tag === 'events');
+    const block = parsed.index.blocks.find((b) => b.dumpId === entry?.dumpId);
+    expect(block!.stored.end - block!.stored.offset).toBeGreaterThan(2 * 1024 * 1024);
+    proxy.reset();
+    const peek = await peekTable({ to, key, table: 'public.events', limit: 5, env });
+    expect(peek.via).toBe('index');
+    expect(peek.rows.map((r) => r[0])).toEqual(['1', '2', '3', '4', '5']);
+    // The manifest, the index and the first window of the block (256 KiB, whole chunks when encrypted).
+    expect(proxy.bytes()).toBeLessThan(1024 * 1024);
   });
 
   it('extracts rows through the index: the same rows as PostgreSQL has, a small part of the object read', async () => {

@@ -199,7 +199,7 @@ export async function peekTable(req: PeekRequest): Promise<PeekResult> {
     const block = read.index.blocks.find((b) => b.dumpId === entry.dumpId);
     if (block) {
       try {
-        const r = new ByteReader(readBlockBytes(storage, key, read.index, block, resolveKey, req.signal), block.archive.offset);
+        const r = new ByteReader(readBlockBytes(storage, key, read.index, block, resolveKey, req.signal, { progressive: true }), block.archive.offset);
         const ints = new ArchiveInts(r, read.index.archive.intSize, read.index.archive.offSize);
         const start = await readBlockStart(r, ints);
         if (start.type !== BLK_DATA || start.dumpId !== entry.dumpId) throw new Error(`the block at byte ${block.archive.offset} has dump id ${start.dumpId}, not ${entry.dumpId}`);
