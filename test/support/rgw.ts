@@ -158,8 +158,23 @@ async function waitForHttp(url: string, child: ChildProcess, logFile: string, ti
   throw new Error(`radosgw did not answer on ${url} within ${timeoutMs} ms`);
 }
 
-/** Starts a single-node Ceph cluster with radosgw on loopback; about 5–10 s, ~0.5 GiB. */
-export async function startRgwCluster(): Promise<RgwCluster> {
+/**
+ * Starts a single-node Ceph cluster with radosgw on loopback; about 5–10 s, ~0.5 GiB. A start that
+ * fails (an OSD that exits at once, seen now and then on loaded machines and when another cluster
+ * starts beside it) is retried from scratch — new folder, new ports — twice before giving up.
+ */
+export async function startRgwCluster(attempts = 3): Promise<RgwCluster> {
+  for (let i = 1; ; i++) {
+    try {
+      return await startRgwClusterOnce();
+    } catch (e) {
+      if (i >= attempts) throw e;
+      process.stderr.write(`Ceph RGW did not start (try ${i} of ${attempts}), starting a fresh cluster: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
+    }
+  }
+}
+
+async function startRgwClusterOnce(): Promise<RgwCluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-rgw-'));
   for (const sub of ['mon/ceph-a', 'osd/ceph-0', 'run', 'log', 'rgw']) await mkdir(path.join(dir, sub), { recursive: true });
   const [monPort, rgwPort] = [await freePort(), await freePort()];
