@@ -24,6 +24,7 @@ import { openStorage } from '../storage/open-storage.js';
 import type { StorageTarget } from '../storage/target.js';
 import { lifeboatVersion } from '../version.js';
 import { claimBackupKey, type KeyClaim } from './claim-key.js';
+import { putSidecar } from './put-sidecar.js';
 import { resolveTarget, validateLabel } from './run-backup.js';
 import { StreamMeter } from './stream-meter.js';
 
@@ -202,18 +203,8 @@ export async function importFile(req: ImportRequest): Promise<ImportResult> {
       createdKey = null;
       throw new LifeboatError('KEY_EXISTS', `Another backup took over ${key} while this import was running (${storage.display} ignores create-only writes); nothing was kept. Import again.`);
     }
-    if (indexText) {
-      createdIndex = indexKeyFor(key);
-      await storage.putSmall(createdIndex, indexText.text, { contentType: 'application/json', mode: 'create' }).catch((e: unknown) => {
-        if (e instanceof LifeboatError && e.code === 'KEY_EXISTS') createdIndex = null; // not ours: never delete it
-        throw e;
-      });
-    }
-    createdManifest = manifestKeyFor(key);
-    await storage.putSmall(createdManifest, `${JSON.stringify(manifest, null, 2)}\n`, { contentType: 'application/json', mode: 'create' }).catch((e: unknown) => {
-      if (e instanceof LifeboatError && e.code === 'KEY_EXISTS') createdManifest = null;
-      throw e;
-    });
+    if (indexText) await putSidecar(storage, indexKeyFor(key), indexText.text, (k) => (createdIndex = k));
+    await putSidecar(storage, manifestKeyFor(key), `${JSON.stringify(manifest, null, 2)}\n`, (k) => (createdManifest = k));
     createdKey = null;
     createdIndex = null;
     createdManifest = null;

@@ -24,6 +24,7 @@ import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
 import { lifeboatVersion } from '../version.js';
 import { MAX_LABEL_LENGTH, type BackupRequest, type BackupResult } from './backup-request.js';
 import { claimBackupKey, type KeyClaim } from './claim-key.js';
+import { putSidecar } from './put-sidecar.js';
 import { previousBackupSize } from './size-estimate.js';
 import { describeDumpFailure } from './dump-failure.js';
 import { EndGate, StreamMeter } from './stream-meter.js';
@@ -243,24 +244,9 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       createdKey = null; // another process took the claim over: the object may be its, not ours
       throw new LifeboatError('KEY_EXISTS', `Another backup took over ${key} while this one was running (${storage.display} ignores create-only writes); this backup is not kept. Run it again.`);
     }
-    if (indexText) {
-      // Before the manifest (written last), and counted as ours before the write like it.
-      createdIndex = indexKeyFor(key);
-      try {
-        await storage.putSmall(createdIndex, indexText.text, { contentType: 'application/json', mode: 'create' });
-      } catch (e) {
-        if (e instanceof LifeboatError && e.code === 'KEY_EXISTS') createdIndex = null; // not ours: never delete it
-        throw e;
-      }
-    }
-    // Counted as ours before the write: if its answer is lost, a failure removes it with the object.
-    createdManifest = manifestKeyFor(key);
-    try {
-      await storage.putSmall(createdManifest, `${JSON.stringify(manifest, null, 2)}\n`, { contentType: 'application/json', mode: 'create' });
-    } catch (e) {
-      if (e instanceof LifeboatError && e.code === 'KEY_EXISTS') createdManifest = null; // not ours: never delete it
-      throw e;
-    }
+    // The index before the manifest, which is written last.
+    if (indexText) await putSidecar(storage, indexKeyFor(key), indexText.text, (k) => (createdIndex = k));
+    await putSidecar(storage, manifestKeyFor(key), `${JSON.stringify(manifest, null, 2)}\n`, (k) => (createdManifest = k));
     createdKey = null;
     createdManifest = null;
     createdIndex = null;
