@@ -2,10 +2,11 @@
 // decisions, notifications) with when, how it ended, how many bytes, for which profile, and why it
 // failed. Never a secret: URLs are shown without passwords and messages are scrubbed before writing.
 
-export type ActivityKind = 'backup' | 'restore' | 'extract' | 'verify' | 'prune' | 'scheduler' | 'notification' | 'report';
 export type ActivityOutcome = 'success' | 'failure' | 'cancelled' | 'skipped' | 'info';
 
-export const ACTIVITY_KINDS: readonly ActivityKind[] = ['backup', 'restore', 'extract', 'verify', 'prune', 'scheduler', 'notification', 'report'];
+// One list: the log's type, the contract's validation and the CLI's --kind choices all come from it.
+export const ACTIVITY_KINDS = ['backup', 'import', 'restore', 'extract', 'verify', 'prune', 'scheduler', 'notification', 'report'] as const;
+export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 export const ACTIVITY_OUTCOMES: readonly ActivityOutcome[] = ['success', 'failure', 'cancelled', 'skipped', 'info'];
 
 export interface ActivityEntry {

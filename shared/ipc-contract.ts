@@ -9,7 +9,7 @@ import type { ErrorHint } from './error-hint.js';
 import type { BackupEntry, InterruptedBackup } from './backup-entry.js';
 import { backupKeyProblem } from './backup-key.js';
 import type { JobProgress } from './progress.js';
-import type { ActivityEntry } from './activity.js';
+import { ACTIVITY_KINDS, type ActivityEntry } from './activity.js';
 import type { RetentionPlan } from './retention.js';
 import type { StatusReport } from './report.js';
 import type { DeliveryStatus } from './notification.js';
@@ -312,7 +312,7 @@ export const callSchemas = {
   'activity.list': z
     .object({
       targetId: id.optional(),
-      kind: z.enum(['backup', 'restore', 'extract', 'verify', 'prune', 'scheduler', 'notification', 'report']).optional(),
+      kind: z.enum(ACTIVITY_KINDS).optional(),
       outcome: z.enum(['success', 'failure', 'cancelled', 'skipped', 'info']).optional(),
       limit: z.number().int().min(1).max(5000).optional(),
     })

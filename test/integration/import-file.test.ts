@@ -12,10 +12,13 @@ import { runBackup } from '../../electron/engine/backup/run-backup.js';
 import { createKey } from '../../electron/engine/profiles/key-store.js';
 import { manifestSchema } from '../../shared/manifest.js';
 import { runCli } from '../support/cli.js';
+import { startCliProcess } from '../support/cli-process.js';
+import { waitFor } from '../support/fault-case.js';
 import { freshMachine, type TestEnv } from '../support/keychain.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
 import { PG15_BIN, contentHashes, seedRichDatabase } from '../support/rich-database.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
+import { startStallingProxy } from '../support/stalling-proxy.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -90,6 +93,10 @@ describe('import, then list and restore from storage', () => {
     expect(restored.stderr).toBe('');
     expect(JSON.parse(restored.stdout)).toMatchObject({ checkedSha256: true });
     expect(await contentHashes(pg, 'from_import')).toEqual(sourceHashes);
+
+    // The import is in the activity log, under its own kind (not counted as a backup Lifeboat took).
+    const log = JSON.parse((await runCli(['log', '--kind', 'import', '--json'], env)).stdout) as { outcome: string; key: string; bytes: number; summary: string }[];
+    expect(log.find((e) => e.key === out.key)).toMatchObject({ outcome: 'success', summary: expect.stringMatching(/^Imported .*nightly\.dump as a backup of "shop"$/) as unknown });
   });
 
   it('imports plain SQL gzipped, under --db-name and --taken-at, and a second import of the same time takes the next second', async () => {
@@ -165,5 +172,30 @@ describe('import refusals leave no object', () => {
     await truncate(cutSql, Math.floor((await readFile(cutSql)).length * 0.6));
     await refusedWithoutObjects(['--file', cutSql, '--db-name', 'shop'], /does not end with pg_dump's "-- PostgreSQL database dump complete" line/);
     await refusedWithoutObjects(['--file', customFile, '--taken-at', '2024-02-02 03:00'], /--taken-at must be a date and time with its zone/);
+    const failures = JSON.parse((await runCli(['log', '--kind', 'import', '--outcome', 'failure', '--json'], env)).stdout) as { error: { message: string } | null }[];
+    expect(failures.some((e) => /the dump is truncated/.test(e.error?.message ?? ''))).toBe(true);
+  });
+});
+
+describe('an interrupted import', () => {
+  it('Ctrl-C while the upload is held by the server: exit 130, no object, no open upload, the file unchanged, logged as cancelled', async () => {
+    const before = (await s3.listKeys('imports')).sort();
+    const fileSha = await sha(customFile);
+    const proxy = await startStallingProxy(s3.endpoint, (req) => req.method === 'PUT' && /database_backups\/.*\.dump(\?|$)/.test(req.url ?? ''));
+    try {
+      const run = startCliProcess(['import', '--file', customFile, '--to', `s3://imports?endpoint=${encodeURIComponent(proxy.endpoint)}`, '--taken-at', '2024-03-03T03:03:03Z'], env);
+      await waitFor('the upload held by the proxy', () => proxy.held() > 0);
+      run.child.kill('SIGINT');
+      const code = await new Promise<number | null>((resolve) => (run.child.exitCode !== null ? resolve(run.child.exitCode) : run.child.on('exit', (c) => resolve(c))));
+      expect(code, run.output()).toBe(130);
+      expect(run.output()).toMatch(/cancelled/);
+    } finally {
+      await proxy.close();
+    }
+    expect((await s3.listKeys('imports')).sort()).toEqual(before);
+    expect(await s3.listMultipartUploads('imports')).toEqual([]);
+    expect(await sha(customFile)).toBe(fileSha);
+    const cancelled = JSON.parse((await runCli(['log', '--kind', 'import', '--outcome', 'cancelled', '--json'], env)).stdout) as unknown[];
+    expect(cancelled).toHaveLength(1);
   });
 });

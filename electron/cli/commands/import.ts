@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { ActivityLog } from '../../engine/activity/activity-log.js';
+import { recordOperation } from '../../engine/activity/record-operation.js';
 import { importFile } from '../../engine/backup/import-file.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { resolveProfile } from '../../engine/profiles/resolve-profile.js';
@@ -39,15 +41,18 @@ export function registerImport(program: Command): void {
     .option('--no-pin', 'let retention delete it like any other backup (imported dumps are pinned by default)')
     .option('--json', 'print one JSON object')
     .action(async (opts: ImportOptions) => {
-      if (!opts.file) throw new LifeboatError('BAD_INPUT', 'Say which file to import with --file PATH.');
+      const file = opts.file;
+      if (!file) throw new LifeboatError('BAD_INPUT', 'Say which file to import with --file PATH.');
       if (opts.to !== undefined && opts.profile !== undefined) throw new LifeboatError('BAD_INPUT', 'Give either --profile or --to, not both.');
       const takenAt = parseTakenAt(opts.takenAt);
       const profile = opts.profile ? await resolveProfile(opts.profile, process.env, { dbPassword: false }) : null;
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
       try {
         const now = testNow();
-        const r = await importFile({
-          file: opts.file,
+        // Logged like a backup, under its own kind: the 90-day history counts only what Lifeboat dumped.
+        const info = { kind: 'import' as const, profile: opts.profile ?? null, storage: opts.to ?? opts.profile ?? null, key: null, summary: 'Imported' };
+        const r = await recordOperation(ActivityLog.forEnv(), info, () => importFile({
+          file,
           to: opts.to ?? profile?.target,
           dbName: opts.dbName,
           takenAt,
@@ -57,7 +62,7 @@ export function registerImport(program: Command): void {
           signal: interruptSignal(),
           onProgress: progress.onProgress,
           ...(now ? { now: () => now } : {}),
-        });
+        }), (res) => ({ key: res.key, bytes: res.sizeBytes, summary: `Imported ${file} as a backup of "${res.manifest.database}"`, details: { database: res.manifest.database, pinned: res.manifest.pinned, takenAt: res.manifest.startedAt } }));
         progress.done();
         if (opts.json) {
           printJson({ key: r.key, storage: r.storage, size: r.sizeBytes, sha256: r.sha256, database: r.manifest.database, databaseFrom: r.dbNameFrom, takenAt: r.manifest.startedAt, takenAtFrom: r.takenAtFrom, pinned: r.manifest.pinned, ...(r.warnings.length > 0 ? { warnings: r.warnings } : {}) });
