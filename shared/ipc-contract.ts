@@ -125,6 +125,8 @@ export interface ScheduleView {
   nextRuns: string[];
   lastOutcome: 'success' | 'failure' | 'cancelled' | null;
   lastRunAt: string | null;
+  /** The newest slot another scheduler sharing the storage ran instead of this machine (lease), if any. */
+  lastTakenElsewhere?: { slot: string; by: string; done: boolean; at: string } | null;
   /** Why the scheduler skips this schedule (bad cron or time zone in a hand-edited file); null when it runs. */
   problem?: string | null;
 }

@@ -70,6 +70,7 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
         nextRuns: s.enabled ? safeNextRuns(s, now) : [],
         lastOutcome: state[s.name]?.lastOutcome ?? null,
         lastRunAt: state[s.name]?.lastRunAt ?? null,
+        lastTakenElsewhere: state[s.name]?.lastTakenElsewhere ?? null,
         // Skipped by the scheduler (a hand-edited cron or time zone): said on the schedule's screen.
         problem: s.enabled ? timingProblem(s) : null,
       }));
@@ -94,7 +95,7 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
           const targetId = profileOf.get(e.schedule);
           if (targetId) emit('backups.changed', { targetId });
         }
-        if (e.type === 'run-finished' || e.type === 'verify-finished') void views().then((all) => emit('schedules.changed', { schedules: all }));
+        if (e.type === 'run-finished' || e.type === 'verify-finished' || e.type === 'slot-taken') void views().then((all) => emit('schedules.changed', { schedules: all }));
       },
     });
     try {

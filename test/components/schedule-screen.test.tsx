@@ -76,4 +76,10 @@ describe('Schedule screen', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Save schedule' }));
     expect(bridge.calls.find((c) => c.name === 'schedules.save')?.request).toMatchObject({ targetId: 't1', name: 'weekly' });
   });
+
+  it('says when another scheduler sharing the storage ran the last slot instead of this machine', async () => {
+    const taken = { slot: '2026-11-25T02:15:00.000Z', by: 'db-runner-2 (pid 4242)', done: true, at: '2026-11-25T02:15:01.000Z' };
+    await openSchedule({ 'schedules.list': () => [view('t1-nightly', { lastTakenElsewhere: taken }), ...schedules.slice(1)] });
+    expect(screen.getByText(/Backed up by db-runner-2 \(pid 4242\) \(another scheduler sharing this storage\): the run of .*2026.*, so not run here\./)).toBeTruthy();
+  });
 });

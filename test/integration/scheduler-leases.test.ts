@@ -134,6 +134,15 @@ describe('scheduler slot leases: several schedulers sharing one storage (RGW)', 
       expect(log.filter((e) => e.outcome === 'failure')).toEqual([]);
     }
     expect(takenOf(la).length + takenOf(lb).length).toBeGreaterThanOrEqual(3);
+    // The state the app's schedule screen reads says which slot the other scheduler took, and who.
+    for (const [m, log, other] of [[a, la, pb], [b, lb, pa]] as const) {
+      const taken = takenOf(log);
+      if (taken.length === 0) continue;
+      const state = JSON.parse(await readFile(path.join(m.home.LIFEBOAT_HOME, 'scheduler-state.json'), 'utf8')) as Record<string, { lastTakenElsewhere: { slot: string; by: string } | null }>;
+      const last = state.shared?.lastTakenElsewhere;
+      expect(taken.map((e) => String(e.details.slot))).toContain(last?.slot);
+      expect(last?.by).toContain(`pid ${other.child.pid}`);
+    }
     expect(pa.output() + pb.output()).toMatch(/shared: slot \S+ (taken|already backed up) by \S+ \(pid \d+\); not run here/);
     // As many backups in the bucket as successes logged: none doubled, none hidden.
     const successes = backupsOf(la).length + backupsOf(lb).length;

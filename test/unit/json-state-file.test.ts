@@ -123,10 +123,10 @@ describe('the four state files go through it', () => {
   it('scheduler-state.json keeps today’s format, and a save keeps the entries of schedules it does not know', async () => {
     const home = await tmp();
     const file = path.join(home, 'scheduler-state.json');
-    const today = { other: { lastSlot: '2026-05-01T03:00:00.000Z', lastRunAt: null, lastOutcome: 'success', lastSuccessAt: null, lastVerifyAt: null } };
+    const today = { other: { lastSlot: '2026-05-01T03:00:00.000Z', lastRunAt: null, lastOutcome: 'success', lastSuccessAt: null, lastVerifyAt: null, lastTakenElsewhere: null } };
     await writeFile(file, JSON.stringify(today));
     const store = fileStateStore(file);
-    await store.save({ mine: { lastSlot: '2026-05-02T03:00:00.000Z', lastRunAt: null, lastOutcome: null, lastSuccessAt: null, lastVerifyAt: null } });
+    await store.save({ mine: { lastSlot: '2026-05-02T03:00:00.000Z', lastRunAt: null, lastOutcome: null, lastSuccessAt: null, lastVerifyAt: null, lastTakenElsewhere: null } });
     expect(Object.keys(await store.load()).sort()).toEqual(['mine', 'other']);
     expect((await store.load()).other).toEqual(today.other);
   });

@@ -130,7 +130,7 @@ describe('scheduler on damaged or invalid settings', () => {
   it('never walks slot by slot through years: a per-minute schedule last run in 1970 decides at once and catches up once', async () => {
     const d = decideDue({ when: { cron: '* * * * *' }, timezone: 'Europe/Berlin', catchUp: true }, new Date(0), new Date('2026-05-01T03:00:30Z'), 60_000);
     expect(d).toEqual({ action: 'run', slot: new Date('2026-05-01T03:00:00Z'), missed: 100 });
-    const store = memoryStateStore({ every: { lastSlot: '2000-01-01T00:00:00.000Z', lastRunAt: null, lastOutcome: null, lastSuccessAt: null, lastVerifyAt: null } });
+    const store = memoryStateStore({ every: { lastSlot: '2000-01-01T00:00:00.000Z', lastRunAt: null, lastOutcome: null, lastSuccessAt: null, lastVerifyAt: null, lastTakenElsewhere: null } });
     const h = harness('2026-05-01T03:00:30Z', { store, minutes: 0 });
     await h.scheduler.start([schedule('every', { when: { cron: '* * * * *' }, createdAt: '2000-01-01T00:00:00Z' })]);
     await h.clock.advance(1000);

@@ -144,7 +144,7 @@ describe('scheduler with an injected clock', () => {
   });
 
   it('catches up once on start when the app was closed during a slot', async () => {
-    const h = harness('2026-05-04T08:00:00Z', { state: { shop: { lastSlot: '2026-05-01T03:00:00.000Z', lastRunAt: null, lastOutcome: 'success', lastSuccessAt: null, lastVerifyAt: null } } });
+    const h = harness('2026-05-04T08:00:00Z', { state: { shop: { lastSlot: '2026-05-01T03:00:00.000Z', lastRunAt: null, lastOutcome: 'success', lastSuccessAt: null, lastVerifyAt: null, lastTakenElsewhere: null } } });
     await h.scheduler.start([schedule()]);
     await h.clock.advance(10);
     expect(h.backups.map((b) => b.at)).toEqual(['2026-05-04T08:00:00.000Z']);
@@ -269,8 +269,8 @@ describe('scheduler robustness', () => {
 
 describe('run now (`lifeboat scheduler run-now`, the app\'s "Run now")', () => {
   it('runs one schedule once, as its slot would (backup, retention, verification when due), keeping its slot and the other schedules\' state', async () => {
-    const other = { lastSlot: '2026-05-01T03:00:00.000Z', lastRunAt: '2026-05-01T03:00:01.000Z', lastOutcome: 'failure' as const, lastSuccessAt: null, lastVerifyAt: null };
-    const mine = { lastSlot: '2026-05-10T03:00:00.000Z', lastRunAt: '2026-05-10T03:00:01.000Z', lastOutcome: 'success' as const, lastSuccessAt: '2026-05-10T03:00:01.000Z', lastVerifyAt: '2026-05-01T03:00:05.000Z' };
+    const other = { lastSlot: '2026-05-01T03:00:00.000Z', lastRunAt: '2026-05-01T03:00:01.000Z', lastOutcome: 'failure' as const, lastSuccessAt: null, lastVerifyAt: null, lastTakenElsewhere: null };
+    const mine = { lastSlot: '2026-05-10T03:00:00.000Z', lastRunAt: '2026-05-10T03:00:01.000Z', lastOutcome: 'success' as const, lastSuccessAt: '2026-05-10T03:00:01.000Z', lastVerifyAt: '2026-05-01T03:00:05.000Z', lastTakenElsewhere: null };
     const h = harness('2026-05-10T12:00:00Z', { state: { shop: mine, other } });
     const r = await h.scheduler.runNow(schedule());
     expect(r).toEqual({ schedule: 'shop', outcome: 'success', key: 'k0', error: null, attempts: 1, cause: null });

@@ -13,6 +13,11 @@ export const scheduleStateSchema = z.object({
   lastOutcome: z.enum(['success', 'failure', 'cancelled']).nullable().default(null),
   lastSuccessAt: isoTime.nullable().default(null),
   lastVerifyAt: isoTime.nullable().default(null),
+  /**
+   * The newest slot another scheduler sharing the storage ran (or held) instead of this one: without
+   * it, "Last run" would show an older run here and the skip would look like a missed backup.
+   */
+  lastTakenElsewhere: z.object({ slot: isoTime, by: z.string(), done: z.boolean(), at: isoTime }).nullable().default(null),
 });
 
 export const schedulerStateSchema = z.record(z.string(), scheduleStateSchema);
@@ -28,7 +33,7 @@ export interface StateStore {
 }
 
 export function emptyScheduleState(): ScheduleState {
-  return { lastSlot: null, lastRunAt: null, lastOutcome: null, lastSuccessAt: null, lastVerifyAt: null };
+  return { lastSlot: null, lastRunAt: null, lastOutcome: null, lastSuccessAt: null, lastVerifyAt: null, lastTakenElsewhere: null };
 }
 
 export function schedulerStatePath(env: NodeJS.ProcessEnv = process.env): string {

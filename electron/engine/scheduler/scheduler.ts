@@ -446,6 +446,8 @@ export class Scheduler {
     const done = holder.standing === 'done';
     const summary = done ? `Skipped the run of ${slot}: it was already backed up by ${who} (finished ${holder.until})` : `Skipped the run of ${slot}: slot taken by ${who}, which holds it until ${holder.until} and renews it while it runs`;
     await this.note({ kind: 'scheduler', outcome: 'skipped', profile: s.name, startedAt: t, endedAt: t, bytes: null, storage: s.to, key: null, error: null, summary, details: { slot, slotTakenBy: holder.host, holderPid: holder.pid, leaseStanding: holder.standing } });
+    (this.state[s.name] ??= emptyScheduleState()).lastTakenElsewhere = { slot, by: who, done, at: t };
+    await this.persist();
     await this.emit({ type: 'slot-taken', schedule: s.name, slot, holder: who, done });
   }
 

@@ -194,6 +194,12 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
           Last run: {saved.lastRunAt ? `${formatDateTimeUtc(saved.lastRunAt)}, ${saved.lastOutcome ?? ''}` : 'not yet'}.
         </p>
       )}
+      {saved?.lastTakenElsewhere && (
+        <p className="muted">
+          {saved.lastTakenElsewhere.done ? 'Backed up' : 'Being backed up'} by {saved.lastTakenElsewhere.by} (another scheduler sharing this storage): the run of{' '}
+          {formatDateTimeUtc(saved.lastTakenElsewhere.slot)}, so not run here.
+        </p>
+      )}
       <form aria-label="Schedule" onSubmit={(e) => { e.preventDefault(); void save(); }}>
         <label>
           Schedule name{' '}
