@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'bin/**', 'test/support/s3rver-child.cjs', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'bin/**', 'test/support/s3rver-child.cjs', 'eslint.config.js', 'build/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

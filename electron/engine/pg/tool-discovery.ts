@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { LifeboatError } from '../errors.js';
+import { ToolVersionCache } from './tool-version-cache.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -69,25 +70,38 @@ export function parseToolVersion(output: string): { version: string; major: numb
   return { version, major: first };
 }
 
-const versionCache = new Map<string, Promise<PgToolCandidate | null>>();
+/**
+ * Debian's and Ubuntu's `/usr/bin/pg_dump` (and psql, pg_restore…) is a Perl wrapper that runs one of
+ * /usr/lib/postgresql/<major>/bin, which are probed themselves: probing it adds no version and costs
+ * a Perl start-up per tool.
+ */
+const DEBIAN_PG_WRAPPER = '/usr/share/postgresql-common/pg_wrapper';
 
-async function probe(toolPath: string): Promise<PgToolCandidate | null> {
-  let cached = versionCache.get(toolPath);
-  if (!cached) {
-    cached = (async () => {
+/** Probes within this process, by real path and file stamp (a tool replaced meanwhile is probed again). */
+const probed = new Map<string, Promise<PgToolCandidate | null>>();
+
+async function probe(toolPath: string, real: string, cache: ToolVersionCache): Promise<PgToolCandidate | null> {
+  const s = await stat(real).catch(() => null);
+  if (!s?.isFile()) return null;
+  const stamp = { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
+  const memo = `${real}\0${stamp.size}\0${stamp.mtimeMs}\0${stamp.ino}`;
+  let found = probed.get(memo);
+  if (!found) {
+    found = (async () => {
+      const known = await cache.lookup(real, stamp);
+      if (known) return { path: toolPath, ...known };
       try {
-        const s = await stat(toolPath);
-        if (!s.isFile()) return null;
         const { stdout } = await execFileAsync(toolPath, ['--version'], { timeout: 10000, windowsHide: true });
         const v = parseToolVersion(stdout);
+        if (v) cache.remember(real, stamp, v);
         return v ? { path: toolPath, ...v } : null;
       } catch {
         return null;
       }
     })();
-    versionCache.set(toolPath, cached);
+    probed.set(memo, found);
   }
-  return cached;
+  return found;
 }
 
 export interface DiscoveryOptions {
@@ -118,13 +132,22 @@ export async function discoverTool(name: PgToolName, opts: DiscoveryOptions = {}
   const patterns = [...(configured ? [configured] : []), ...candidateDirPatterns(platform, env)];
   const dirs: string[] = [];
   for (const p of patterns) dirs.push(...(await expandPattern(p)));
+  // The same file reached twice (/bin and /usr/bin on merged-/usr systems, Homebrew's links) is probed once.
+  const paths = dirs.map((d) => path.join(d, exe));
+  const reals = await Promise.all(paths.map((p) => realpath(p).catch(() => null)));
   const seen = new Set<string>();
-  const results = await Promise.all(
-    dirs
-      .map((d) => path.join(d, exe))
-      .filter((p) => (seen.has(p) ? false : (seen.add(p), true)))
-      .map((p) => probe(p)),
-  );
+  const todo: { toolPath: string; real: string }[] = [];
+  paths.forEach((toolPath, i) => {
+    const real = reals[i];
+    if (!real || seen.has(real)) return;
+    seen.add(real);
+    const configuredHere = configured !== undefined && path.resolve(configured) === path.dirname(toolPath);
+    if (real === DEBIAN_PG_WRAPPER && !configuredHere) return;
+    todo.push({ toolPath, real });
+  });
+  const cache = ToolVersionCache.forEnv(env);
+  const results = await Promise.all(todo.map(({ toolPath, real }) => probe(toolPath, real, cache)));
+  await cache.save();
   const byVersion = new Map<string, PgToolCandidate>();
   for (const r of results) if (r && !byVersion.has(r.version)) byVersion.set(r.version, r);
   return [...byVersion.values()];
