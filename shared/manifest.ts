@@ -7,7 +7,9 @@ import { z } from 'zod';
 
 /**
  * Raised only when a field older versions read changes meaning or goes away; new optional fields
- * keep the version (older Lifeboats ignore them and keep them when rewriting the pin).
+ * keep the version (older Lifeboats ignore them and keep them when rewriting the pin). The globals
+ * fields (globals, globalsWarning, roles) are such optional fields: raising the version for them
+ * would make every older Lifeboat refuse new backups it can restore perfectly well.
  */
 export const MANIFEST_FORMAT_VERSION = 1;
 
@@ -68,6 +70,29 @@ export const manifestSchema = z.looseObject({
   source: z.object({ kind: z.literal('import'), fileName: short(1024), importedAt: timestamp }).optional(),
   /** The archive index written beside a custom-format backup (<key>.index.json, docs/index-format.md). */
   index: z.object({ sizeBytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
+  /**
+   * The server's globals (roles, memberships, tablespaces) from `pg_dumpall --globals-only`, stored
+   * beside the backup (<key>.globals.sql, or .globals.sql.enc encrypted like the backup). Absent in
+   * backups made before globals were recorded; `globalsWarning` says why a newer backup has none.
+   */
+  globals: z
+    .object({
+      name: z.string().regex(/^[^/]{1,255}$/),
+      sizeBytes: z.number().int().nonnegative(),
+      /** SHA-256 (hex) of the stored bytes (of the ciphertext when encrypted). */
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      /** Whether role password hashes are included (only ever in encrypted backups). */
+      rolePasswords: z.boolean(),
+      pgDumpall: z.object({ version: short(200), major: z.number().int().nonnegative() }),
+    })
+    .optional(),
+  globalsWarning: short(4000).optional(),
+  /**
+   * The roles a custom archive refers to, read from its table of contents while it streamed:
+   * object owners, and the grantees of its privileges. A restore checks them against the target
+   * before anything is downloaded.
+   */
+  roles: z.object({ owners: z.array(short(1024)).max(100_000), grantees: z.array(short(1024)).max(100_000) }).optional(),
 });
 
 export type BackupManifest = z.infer<typeof manifestSchema>;

@@ -16,6 +16,8 @@ interface BackupOptions {
   pin?: boolean;
   json?: boolean;
   rowCounts: string;
+  globals: boolean;
+  withRolePasswords?: boolean;
 }
 
 export function registerBackup(program: Command, globals: () => GlobalOptions): void {
@@ -29,6 +31,8 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
     .option('--label <text>', 'a note kept in the manifest, e.g. "before migration 42"')
     .option('--pin', 'keep this backup whatever the retention policy says')
     .option('--row-counts <mode>', 'exact, estimated or auto (exact up to 10 GiB)', 'auto')
+    .option('--no-globals', 'do not record the server\'s roles, memberships and tablespaces (pg_dumpall --globals-only) beside the backup')
+    .option('--with-role-passwords', 'include role password hashes in the globals (encrypted backups only)')
     .option('--json', 'print one JSON object: key, size, sha256, durationMs')
     .action(async (opts: BackupOptions) => {
       if (opts.format !== undefined && opts.format !== 'custom' && opts.format !== 'plain') {
@@ -37,6 +41,7 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
       if (!['exact', 'estimated', 'auto'].includes(opts.rowCounts)) {
         throw new LifeboatError('BAD_INPUT', `Unknown row count mode "${opts.rowCounts}"; use exact, estimated or auto.`);
       }
+      if (!opts.globals && opts.withRolePasswords) throw new LifeboatError('BAD_INPUT', '--with-role-passwords and --no-globals contradict each other; keep one.');
       const profile = opts.profile ? await resolveProfile(opts.profile) : null;
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
       try {
@@ -48,6 +53,7 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
           label: opts.label ?? null,
           pin: opts.pin ?? false,
           rowCounts: opts.rowCounts as 'exact' | 'estimated' | 'auto',
+          globals: !opts.globals ? 'skip' : opts.withRolePasswords ? 'with-passwords' : 'no-passwords',
           pgBinDir: globals().pgBin,
           signal: interruptSignal(),
           onProgress: progress.onProgress,
@@ -55,7 +61,7 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
         }, ActivityLog.forEnv(), opts.profile ?? null);
         progress.done();
         if (r.manifest.rowCountsNote) process.stderr.write(`lifeboat: note: ${r.manifest.rowCountsNote}\n`);
-        if (opts.json) printJson({ key: r.key, storage: r.storage, size: r.sizeBytes, sha256: r.sha256, durationMs: r.durationMs, ...(r.warnings.length > 0 ? { warnings: r.warnings } : {}) });
+        if (opts.json) printJson({ key: r.key, storage: r.storage, size: r.sizeBytes, sha256: r.sha256, durationMs: r.durationMs, globals: r.manifest.globals?.name ?? null, ...(r.warnings.length > 0 ? { warnings: r.warnings } : {}) });
         else {
           process.stdout.write(`${r.key}\n`);
           for (const w of r.warnings) process.stderr.write(`lifeboat: warning: ${w}\n`);

@@ -6,7 +6,7 @@ import { LifeboatError } from '../errors.js';
 
 const execFileAsync = promisify(execFile);
 
-export type PgToolName = 'pg_dump' | 'pg_restore' | 'psql';
+export type PgToolName = 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'psql';
 
 export interface PgToolCandidate {
   path: string;
