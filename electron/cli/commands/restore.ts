@@ -32,6 +32,7 @@ interface RestoreOptions {
   jobs?: string;
   keepOwner?: boolean;
   keepAcl?: boolean;
+  withGlobals?: boolean;
   lockTimeout?: string;
   allowSystemDatabase?: boolean;
   json?: boolean;
@@ -82,6 +83,7 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
     .option('--jobs <n>', 'parallel pg_restore jobs (custom format, new databases; downloads to BACKUP_DIR first)')
     .option('--keep-owner', 'restore ownership (default: --no-owner, for restoring production into dev)')
     .option('--keep-acl', 'restore privileges (default: --no-acl)')
+    .option('--with-globals', 'create the roles the backup refers to that the target lacks, from the globals recorded with it, first (never altering existing roles); keeps owners and privileges')
     .option('--lock-timeout <seconds>', `with --clean: how long to wait for locks other sessions hold before giving up and naming them (default ${DEFAULT_LOCK_TIMEOUT_SECONDS}; 0: no limit)`)
     .option('--allow-system-database', 'allow restoring into postgres or a template database (refused otherwise)')
     .option('--dry-run', 'print the plan (what would be downloaded, created, dropped or replaced) and change nothing')
@@ -107,8 +109,10 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
         tables: splitList(opts.tables),
         schemas: splitList(opts.schemas),
         jobs: parseJobs(opts.jobs),
-        noOwner: !opts.keepOwner,
-        noAcl: !opts.keepAcl,
+        // --with-globals restores the database with its roles: owners and privileges included.
+        noOwner: !(opts.keepOwner || opts.withGlobals),
+        noAcl: !(opts.keepAcl || opts.withGlobals),
+        withGlobals: opts.withGlobals ?? false,
         lockTimeoutSeconds: parseLockTimeout(opts.lockTimeout),
         allowSystemDatabase: opts.allowSystemDatabase ?? false,
         pgBinDir: globals().pgBin,
@@ -150,6 +154,7 @@ export function formatPlan(plan: RestorePlan): string {
   const lines = [
     `Backup:  ${plan.backup.key} (${plan.backup.format === 'custom' ? 'custom archive' : 'plain SQL'}, ${plan.backup.sizeBytes} bytes) in ${plan.backup.storage}`,
     `Into:    "${plan.destination.database}" on ${plan.destination.server} (PostgreSQL ${plan.destination.serverVersion}): ${plan.destination.action}`,
+    ...(plan.roles?.missing && plan.roles.missing.length > 0 ? [`Roles:   the target lacks ${plan.roles.missing.join(', ')}${plan.roles.createMissing ? ' (created first)' : ''}`] : []),
     '',
     'What would happen:',
     ...plan.steps.map((s, i) => `  ${i + 1}. ${s}`),

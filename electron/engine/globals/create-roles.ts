@@ -50,14 +50,22 @@ export async function planRoleCreation(client: pg.Client, globals: ParsedGlobals
     }
   }
   const roles = [...create].sort().map((n) => globals.roles.get(n) as RoleDefinition);
-  const memberships = globals.memberships.filter((m) => create.has(m.member) && (create.has(m.role) || existing.has(m.role)));
+  // Membership in the server's predefined roles (pg_execute_server_program, pg_read_server_files…)
+  // is a server-wide power like SUPERUSER: never given from a file in storage.
+  const memberships = globals.memberships.filter((m) => create.has(m.member) && !m.role.startsWith('pg_') && (create.has(m.role) || existing.has(m.role)));
   return { roles, memberships };
 }
 
-/** CREATE ROLE with the attributes read, each attribute once (the last one read wins). */
+/**
+ * Attributes that would hand the new role the whole server: never given from a file in storage
+ * (anyone who can write to the bucket could otherwise mint a superuser). A DBA grants them by hand.
+ */
+const ELEVATED = new Set(['SUPERUSER', 'REPLICATION', 'BYPASSRLS']);
+
+/** CREATE ROLE with the attributes read, each attribute once (the last one read wins), never an elevated one. */
 export function createRoleStatement(r: RoleDefinition): string {
   const byAttribute = new Map<string, string>();
-  for (const flag of r.flags) byAttribute.set(flag.replace(/^NO/, ''), flag);
+  for (const flag of r.flags) if (!ELEVATED.has(flag)) byAttribute.set(flag.replace(/^NO/, ''), flag);
   const options = [...byAttribute.values()];
   if (r.connectionLimit !== null) options.push(`CONNECTION LIMIT ${Math.trunc(r.connectionLimit)}`);
   if (r.validUntil !== null) options.push(`VALID UNTIL ${quoteLiteral(r.validUntil)}`);

@@ -70,9 +70,9 @@ export async function planRoles(conn: PgConnection, req: RestoreRequest, source:
     if (missing.length > 0 && blocking.length === 0) {
       warnings.push(`The backup refers to roles that ${conn.display} does not have (${listRoles(missing)}); ownership and privileges are not restored, so everything will belong to the restoring role.`);
     }
-    if (blocking.length > 0 && createMissing) steps.push(`Create the missing roles ${listRoles(blocking)} (and the groups they belong to) from the globals recorded with the backup, in one transaction; existing roles are never changed, and the roles are dropped again if the restore fails.`);
+    if (blocking.length > 0 && createMissing) steps.push(`Create the missing roles ${listRoles(blocking)} (and the groups they belong to) from the globals recorded with the backup, in one transaction; existing roles are never changed, SUPERUSER, REPLICATION, BYPASSRLS and membership in the predefined pg_ roles are never given, and the roles are dropped again if the restore fails.`);
   } else if (createMissing) {
-    steps.push('Create the roles the backup refers to that the target lacks, from the globals recorded with the backup (they are known once the backup is read), in one transaction; existing roles are never changed, and the roles are dropped again if the restore fails.');
+    steps.push('Create the roles the backup refers to that the target lacks, from the globals recorded with the backup (they are known once the backup is read), in one transaction; existing roles are never changed, SUPERUSER, REPLICATION, BYPASSRLS and membership in the predefined pg_ roles are never given, and the roles are dropped again if the restore fails.');
   }
   return { roles: { ...kept, missing, createMissing }, steps, warnings };
 }
