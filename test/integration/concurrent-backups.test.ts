@@ -62,8 +62,11 @@ async function expectEachBackupIntact(read: (key: string) => Promise<Buffer>, al
     // Its own archive index, the one its manifest names.
     const index = await read(`${key}.index.json`);
     expect(manifest.index?.sha256).toBe(createHash('sha256').update(index).digest('hex'));
+    // And its own globals, the ones its manifest names.
+    const globals = await read(`${key}.globals.sql`);
+    expect(manifest.globals?.sha256).toBe(createHash('sha256').update(globals).digest('hex'));
   }
-  const objects = allKeys.filter((k) => !k.endsWith('.manifest.json') && !k.endsWith('.index.json'));
+  const objects = allKeys.filter((k) => !k.endsWith('.manifest.json') && !k.endsWith('.index.json') && !k.endsWith('.globals.sql'));
   expect(objects.filter((k) => k.endsWith('.claim'))).toEqual([]);
   expect(objects.sort()).toEqual([...reported].sort());
 }

@@ -6,6 +6,7 @@ import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestSchema, type BackupManifest } from '../../shared/manifest.js';
 import { runCli } from '../support/cli.js';
@@ -160,6 +161,29 @@ describe('restoring into a server that lacks the roles', () => {
   });
 });
 
+describe('a restore that fails after creating roles', () => {
+  it('drops the roles it created: the server is left exactly as it was', async () => {
+    const fresh = await startCluster({ major: 15 });
+    const holder = new pg.Client({ connectionString: fresh.url('shop') });
+    try {
+      await fresh.createDatabase('shop');
+      await fresh.query('CREATE TABLE busy (id int)', [], 'shop');
+      // Another session reads the table the restore must drop: --clean waits 1 s for its lock, then stops.
+      await holder.connect();
+      await holder.query('BEGIN');
+      await holder.query('SELECT * FROM busy');
+      const before = await serverState(fresh);
+      const r = await runCli(['restore', '--key', plainKey, '--to', storage, '--target', fresh.url('shop'), '--clean', '--yes', '--with-globals', '--lock-timeout', '1'], env);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/waited 1 s for locks/);
+      expect(await serverState(fresh)).toEqual(before);
+    } finally {
+      await holder.end().catch(() => undefined);
+      await fresh.stop();
+    }
+  });
+});
+
 describe('a hostile globals sidecar', () => {
   it('runs nothing: no meta-command, no COPY PROGRAM, no dropped database, no injected role, no elevated power', async () => {
     const fresh = await startCluster({ major: 15 });
@@ -272,6 +296,8 @@ describe('encrypted backups and globals failures', () => {
       await mkdir(manifestPath, { recursive: true });
       const r = await runCli(['backup', '--db', source.url('shop'), '--to', `file://${dir}`], { ...env, LIFEBOAT_TEST_NOW: '2026-12-01T03:00:00Z' });
       expect(r.code).not.toBe(0);
+      // It failed at the very last write, so the globals had been stored, and were removed again.
+      expect(r.stderr).toContain('shop_20261201_030000.dump.manifest.json already exists');
       expect(await readdir(path.dirname(manifestPath))).toEqual([path.basename(manifestPath)]);
     } finally {
       await rm(dir, { recursive: true, force: true });
