@@ -13,6 +13,9 @@ import { z } from 'zod';
  */
 export const MANIFEST_FORMAT_VERSION = 1;
 
+/** A set's id: the server-backup's start time and a random suffix, e.g. set_20261201_030000_3f9a1c. */
+export const GROUP_ID_PATTERN = /^set_\d{8}_\d{6}_[0-9a-f]{6}$/;
+
 /** Larger than any real manifest (100,000 tables are ~10 MB); anything bigger is not ours. */
 export const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
 
@@ -93,6 +96,11 @@ export const manifestSchema = z.looseObject({
    * before anything is downloaded.
    */
   roles: z.object({ owners: z.array(short(1024)).max(100_000), grantees: z.array(short(1024)).max(100_000) }).optional(),
+  /**
+   * One backup of a set (`lifeboat backup --all-databases`): every database of a server, taken
+   * together. `size` is how many backups the set has; one of them holds the server's globals.
+   */
+  group: z.object({ id: z.string().regex(GROUP_ID_PATTERN), size: z.number().int().min(1).max(100_000) }).optional(),
 });
 
 export type BackupManifest = z.infer<typeof manifestSchema>;

@@ -304,3 +304,45 @@ describe('encrypted backups and globals failures', () => {
     }
   });
 });
+
+describe('a whole server as a set: backup --all-databases, restore --group', () => {
+  it('backs up every database and the globals once, lists them as a set, and restores the set with its roles into a fresh server', async () => {
+    const servers = s3.storageUrl('globals', 'servers');
+    await source.createDatabase('crm');
+    await source.query('CREATE TABLE contacts (id int PRIMARY KEY)', [], 'crm');
+    await source.query('ALTER TABLE contacts OWNER TO app_owner', [], 'crm');
+    const r = await runCli(['backup', '--all-databases', '--db', source.url('postgres'), '--to', servers, '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const set = JSON.parse(r.stdout) as { group: string; databases: string[]; backups: { database: string; key: string; globals: string | null }[]; failures: unknown[] };
+    expect(set.group).toMatch(/^set_\d{8}_\d{6}_[0-9a-f]{6}$/);
+    expect(set.databases).toEqual(['crm', 'postgres', 'shop']);
+    expect(set.failures).toEqual([]);
+    expect(set.backups.filter((b) => b.globals !== null)).toHaveLength(1);
+    for (const b of set.backups) expect((await manifestOf(b.key)).group).toEqual({ id: set.group, size: 3 });
+
+    const listed = await runCli(['list', '--to', servers, '--json'], env);
+    expect((JSON.parse(listed.stdout) as { group?: { id: string } }[]).filter((e) => e.group?.id === set.group)).toHaveLength(3);
+    const text = await runCli(['list', '--to', servers], env);
+    expect(text.stdout).toContain(`${set.group}  3 of 3 databases: crm, postgres, shop`);
+
+    const fresh = await startCluster({ major: 15 });
+    try {
+      const restored = await runCli(['restore', '--group', set.group, '--server', fresh.url('postgres'), '--to', servers], env);
+      expect(restored.code, restored.stderr).toBe(0);
+      expect(restored.stdout).toMatch(/^Created roles: .*app_owner/m);
+      expect(restored.stderr).toContain('"postgres" was not restored');
+      const [crm] = await fresh.query<{ owner: string }>("SELECT tableowner AS owner FROM pg_tables WHERE tablename = 'contacts'", [], 'crm');
+      expect(crm?.owner).toBe('app_owner');
+      const [shop] = await fresh.query<{ owner: string; n: string }>("SELECT (SELECT tableowner FROM pg_tables WHERE tablename = 'orders') AS owner, (SELECT count(*) FROM app.orders)::text AS n", [], 'shop');
+      expect(shop).toEqual({ owner: 'app_owner', n: '100' });
+      // Restoring the same set again changes nothing: its databases exist now, found before anything is done.
+      const before = await serverState(fresh);
+      const again = await runCli(['restore', '--group', set.group, '--server', fresh.url('postgres'), '--to', servers], env);
+      expect(again.code).not.toBe(0);
+      expect(again.stderr).toMatch(/already exists/);
+      expect(await serverState(fresh)).toEqual(before);
+    } finally {
+      await fresh.stop();
+    }
+  });
+});

@@ -13,6 +13,7 @@ import type { GlobalOptions } from '../global-options.js';
 import { storageOption } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 import { runListCommand } from './list.js';
+import { restoreGroupCommand } from './restore-group.js';
 
 interface RestoreOptions {
   profile?: string;
@@ -33,6 +34,8 @@ interface RestoreOptions {
   keepOwner?: boolean;
   keepAcl?: boolean;
   withGlobals?: boolean;
+  group?: string;
+  server?: string;
   lockTimeout?: string;
   allowSystemDatabase?: boolean;
   json?: boolean;
@@ -84,6 +87,8 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
     .option('--keep-owner', 'restore ownership (default: --no-owner, for restoring production into dev)')
     .option('--keep-acl', 'restore privileges (default: --no-acl)')
     .option('--with-globals', 'create the roles the backup refers to that the target lacks, from the globals recorded with it, first (never altering existing roles); keeps owners and privileges')
+    .option('--group <set-id>', 'restore a set from `backup --all-databases` (see `lifeboat list`): its roles, then each database, into --server')
+    .option('--server <url>', 'with --group: the server to restore the set into; each database becomes a new database of its own name')
     .option('--lock-timeout <seconds>', `with --clean: how long to wait for locks other sessions hold before giving up and naming them (default ${DEFAULT_LOCK_TIMEOUT_SECONDS}; 0: no limit)`)
     .option('--allow-system-database', 'allow restoring into postgres or a template database (refused otherwise)')
     .option('--dry-run', 'print the plan (what would be downloaded, created, dropped or replaced) and change nothing')
@@ -91,6 +96,10 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
     .action(async (opts: RestoreOptions) => {
       if (opts.list) {
         await runListCommand({ to: opts.to, profile: opts.profile, dbName: opts.dbName, json: opts.json });
+        return;
+      }
+      if (opts.group !== undefined || opts.server !== undefined) {
+        await restoreGroupCommand(opts, globals().pgBin);
         return;
       }
       const mode = modeOf(opts);

@@ -21,6 +21,8 @@ export interface BackupRequest {
    * passwords by default; with them only in encrypted backups (refused otherwise); skip: none.
    */
   globals?: GlobalsMode | undefined;
+  /** The set this backup belongs to (`backup --all-databases`), written into its manifest. */
+  group?: { id: string; size: number } | undefined;
   /** A folder holding the pg_dump to prefer. */
   pgBinDir?: string | undefined;
   /** exact counts rows in the dump's snapshot; auto does so for databases up to 10 GiB. */

@@ -261,6 +261,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       ...(globals ? { globals } : {}),
       ...(globalsWarning ? { globalsWarning } : {}),
       ...(tapped?.kind === 'custom' ? { roles: rolesOfToc(tapped.scan.toc) } : {}),
+      ...(req.group ? { group: req.group } : {}),
     };
     const indexText = index ? serializeIndex(index) : null;
     if (indexText) manifest.index = { sizeBytes: indexText.sizeBytes, sha256: indexText.sha256 };
