@@ -88,7 +88,9 @@ describe('concurrent backups of one database to one storage', () => {
     const keys = keysOf(results);
     expect(keys.every((k) => /shop_20261130_1200[0-5]\d\.dump$/.test(k))).toBe(true);
     await expectEachBackupIntact((k) => s3Bytes(bucket, k), await s3.listKeys(bucket), keys);
-  });
+    // A hang guard, not a performance target: each of the 20 backups also runs pg_dumpall and
+    // stores its globals, and on a shared 2-core machine the default 120 s was hit.
+  }, 240_000);
 
   it('10 processes at once on the real clock to S3: the same guarantee', async () => {
     const bucket = await newBucket();
