@@ -18,6 +18,8 @@ export interface BackupEntry {
    * newer format): then `pinned` is unknown, and retention keeps the backup.
    */
   manifestProblem?: string | null;
+  /** The set it belongs to (`lifeboat backup --all-databases`), when it is one of a set. */
+  group?: { id: string; size: number };
   /** The last verification stored beside the backup (<key>.verify.json), when there is one. */
   verification?: { outcome: 'passed' | 'failed'; verifiedAt: string; depth: 'quick' | 'deep'; problem: string | null } | null;
 }

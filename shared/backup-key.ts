@@ -11,6 +11,10 @@ export const INDEX_SUFFIX = '.index.json';
 /** A create-only marker a running backup holds on its key (see electron/engine/backup/claim-key.ts). */
 export const CLAIM_SUFFIX = '.claim';
 export const ENCRYPTED_SUFFIX = '.enc';
+/** The server's roles, memberships and tablespaces (pg_dumpall --globals-only) recorded with a backup. */
+export const GLOBALS_SUFFIX = '.globals.sql';
+/** The same, encrypted like the backup it belongs to. */
+export const ENCRYPTED_GLOBALS_SUFFIX = `${GLOBALS_SUFFIX}${ENCRYPTED_SUFFIX}`;
 
 export function extensionFor(format: BackupFormat): string {
   return format === 'custom' ? 'dump' : 'sql.gz';
@@ -71,7 +75,7 @@ const FILE_PATTERN = /^(.+)_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})\.(dump|s
 
 /** Recognises a backup object key in the seed's layout; returns null for anything else (sidecars included). */
 export function parseBackupKey(key: string): ParsedBackupKey | null {
-  if (key.endsWith(MANIFEST_SUFFIX) || key.endsWith(VERIFY_SUFFIX) || key.endsWith(CLAIM_SUFFIX) || key.endsWith(INDEX_SUFFIX)) return null;
+  if ([MANIFEST_SUFFIX, VERIFY_SUFFIX, CLAIM_SUFFIX, INDEX_SUFFIX, GLOBALS_SUFFIX, ENCRYPTED_GLOBALS_SUFFIX].some((s) => key.endsWith(s))) return null;
   const parts = key.split('/');
   if (parts.length < 4) return null;
   const file = parts[parts.length - 1] ?? '';
@@ -133,4 +137,9 @@ export function backupKeyProblem(key: string, prefix?: string): string | null {
 
 export function indexKeyFor(backupKey: string): string {
   return `${backupKey}${INDEX_SUFFIX}`;
+}
+
+/** Where a backup's globals sidecar lives: encrypted like the backup when the backup is. */
+export function globalsKeyFor(backupKey: string, encrypted: boolean): string {
+  return `${backupKey}${encrypted ? ENCRYPTED_GLOBALS_SUFFIX : GLOBALS_SUFFIX}`;
 }

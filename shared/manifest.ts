@@ -7,9 +7,14 @@ import { z } from 'zod';
 
 /**
  * Raised only when a field older versions read changes meaning or goes away; new optional fields
- * keep the version (older Lifeboats ignore them and keep them when rewriting the pin).
+ * keep the version (older Lifeboats ignore them and keep them when rewriting the pin). The globals
+ * fields (globals, globalsWarning, roles) are such optional fields: raising the version for them
+ * would make every older Lifeboat refuse new backups it can restore perfectly well.
  */
 export const MANIFEST_FORMAT_VERSION = 1;
+
+/** A set's id: the server-backup's start time and a random suffix, e.g. set_20261201_030000_3f9a1c. */
+export const GROUP_ID_PATTERN = /^set_\d{8}_\d{6}_[0-9a-f]{6}$/;
 
 /** Larger than any real manifest (100,000 tables are ~10 MB); anything bigger is not ours. */
 export const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
@@ -68,6 +73,34 @@ export const manifestSchema = z.looseObject({
   source: z.object({ kind: z.literal('import'), fileName: short(1024), importedAt: timestamp }).optional(),
   /** The archive index written beside a custom-format backup (<key>.index.json, docs/index-format.md). */
   index: z.object({ sizeBytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
+  /**
+   * The server's globals (roles, memberships, tablespaces) from `pg_dumpall --globals-only`, stored
+   * beside the backup (<key>.globals.sql, or .globals.sql.enc encrypted like the backup). Absent in
+   * backups made before globals were recorded; `globalsWarning` says why a newer backup has none.
+   */
+  globals: z
+    .object({
+      name: z.string().regex(/^[^/]{1,255}$/),
+      sizeBytes: z.number().int().nonnegative(),
+      /** SHA-256 (hex) of the stored bytes (of the ciphertext when encrypted). */
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      /** Whether role password hashes are included (only ever in encrypted backups). */
+      rolePasswords: z.boolean(),
+      pgDumpall: z.object({ version: short(200), major: z.number().int().nonnegative() }),
+    })
+    .optional(),
+  globalsWarning: short(4000).optional(),
+  /**
+   * The roles a custom archive refers to, read from its table of contents while it streamed:
+   * object owners, and the grantees of its privileges. A restore checks them against the target
+   * before anything is downloaded.
+   */
+  roles: z.object({ owners: z.array(short(1024)).max(100_000), grantees: z.array(short(1024)).max(100_000) }).optional(),
+  /**
+   * One backup of a set (`lifeboat backup --all-databases`): every database of a server, taken
+   * together. `size` is how many backups the set has; one of them holds the server's globals.
+   */
+  group: z.object({ id: z.string().regex(GROUP_ID_PATTERN), size: z.number().int().min(1).max(100_000) }).optional(),
 });
 
 export type BackupManifest = z.infer<typeof manifestSchema>;

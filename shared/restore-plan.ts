@@ -46,6 +46,19 @@ export interface RestorePlan {
   };
   /** Only these tables / schemas are restored (custom archives); empty: the whole backup. */
   selection: { tables: string[]; schemas: string[] };
+  /**
+   * The roles the backup refers to (owners, privileges) and what the restore does about them.
+   * Without keeping owners or privileges they do not matter (objects belong to the restoring role).
+   * The engine always sets it; optional only so that a plan without it reads as "roles not kept".
+   */
+  roles?: {
+    keepOwners: boolean;
+    keepPrivileges: boolean;
+    /** Roles the backup refers to that the target lacks; null when unknown before the download (plain SQL, or a backup without recorded roles). */
+    missing: string[] | null;
+    /** Whether missing roles are created first from the backup's globals. */
+    createMissing: boolean;
+  };
   /** The tool that runs the SQL: pg_restore for custom archives, psql for plain SQL. */
   tool: 'pg_restore' | 'psql';
   /** What will happen, step by step, in plain words. */

@@ -89,6 +89,8 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
       target: destinationUrl(req.destination, ctx.serverUrl),
       mode,
       confirmed: mode === 'clean',
+      // "Create missing roles first": the database with its roles, owners and privileges included.
+      withGlobals: req.withGlobals ?? false,
       purpose: 'restore',
       pgBinDir: deps.pgBinDir,
       env,

@@ -64,10 +64,10 @@ describe('lifeboat prune against the S3 server', () => {
     const result = JSON.parse(real.stdout) as { plan: { delete: number }; deletedKeys: string[]; orphans: string[] };
     expect(result.plan.delete).toBe(3);
     const after = await s3.listKeys('prune-me');
-    // Each backup keeps (or loses) its archive index with it.
-    const expected = [keys[1], keys[40], keys[50], keys[400]].flatMap((k) => [k!, `${k!}.index.json`, `${k!}.manifest.json`]).concat(unrelated).sort();
+    // Each backup keeps (or loses) its archive index and its globals with it.
+    const expected = [keys[1], keys[40], keys[50], keys[400]].flatMap((k) => [k!, `${k!}.globals.sql`, `${k!}.index.json`, `${k!}.manifest.json`]).concat(unrelated).sort();
     expect(after).toEqual(expected);
-    expect(result.deletedKeys).toEqual(expect.arrayContaining([keys[70], `${keys[70]}.manifest.json`, `${keys[70]}.verify.json`, `${keys[70]}.index.json`, seedKey]));
+    expect(result.deletedKeys).toEqual(expect.arrayContaining([keys[70], `${keys[70]}.manifest.json`, `${keys[70]}.verify.json`, `${keys[70]}.index.json`, `${keys[70]}.globals.sql`, seedKey]));
     expect(result.orphans).toEqual([orphanIndex, orphan]);
 
     // Idempotent: a second pass deletes nothing.

@@ -6,6 +6,8 @@ import { LifeboatError } from '../../engine/errors.js';
 import { resolveProfile } from '../../engine/profiles/resolve-profile.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 import type { GlobalOptions } from '../global-options.js';
+import type { BackupRequest } from '../../engine/backup/backup-request.js';
+import { backupAllDatabases } from './backup-all.js';
 
 interface BackupOptions {
   profile?: string;
@@ -16,6 +18,9 @@ interface BackupOptions {
   pin?: boolean;
   json?: boolean;
   rowCounts: string;
+  globals: boolean;
+  withRolePasswords?: boolean;
+  allDatabases?: boolean;
 }
 
 export function registerBackup(program: Command, globals: () => GlobalOptions): void {
@@ -29,6 +34,9 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
     .option('--label <text>', 'a note kept in the manifest, e.g. "before migration 42"')
     .option('--pin', 'keep this backup whatever the retention policy says')
     .option('--row-counts <mode>', 'exact, estimated or auto (exact up to 10 GiB)', 'auto')
+    .option('--no-globals', 'do not record the server\'s roles, memberships and tablespaces (pg_dumpall --globals-only) beside the backup')
+    .option('--with-role-passwords', 'include role password hashes in the globals (encrypted backups only)')
+    .option('--all-databases', 'back up every database of the server (not templates), one backup each, as one set with the server\'s globals')
     .option('--json', 'print one JSON object: key, size, sha256, durationMs')
     .action(async (opts: BackupOptions) => {
       if (opts.format !== undefined && opts.format !== 'custom' && opts.format !== 'plain') {
@@ -37,10 +45,11 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
       if (!['exact', 'estimated', 'auto'].includes(opts.rowCounts)) {
         throw new LifeboatError('BAD_INPUT', `Unknown row count mode "${opts.rowCounts}"; use exact, estimated or auto.`);
       }
+      if (!opts.globals && opts.withRolePasswords) throw new LifeboatError('BAD_INPUT', '--with-role-passwords and --no-globals contradict each other; keep one.');
       const profile = opts.profile ? await resolveProfile(opts.profile) : null;
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
       try {
-        const r = await runLoggedBackup({
+        const request: BackupRequest = {
           db: opts.db ?? profile?.db,
           to: opts.to ?? profile?.target,
           format: opts.format ?? profile?.format ?? 'custom',
@@ -48,14 +57,20 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
           label: opts.label ?? null,
           pin: opts.pin ?? false,
           rowCounts: opts.rowCounts as 'exact' | 'estimated' | 'auto',
+          globals: !opts.globals ? 'skip' : opts.withRolePasswords ? 'with-passwords' : 'no-passwords',
           pgBinDir: globals().pgBin,
           signal: interruptSignal(),
           onProgress: progress.onProgress,
           ...frozenClock(),
-        }, ActivityLog.forEnv(), opts.profile ?? null);
+        };
+        if (opts.allDatabases) {
+          await backupAllDatabases(request, opts.profile ?? null, opts.json ?? false);
+          return;
+        }
+        const r = await runLoggedBackup(request, ActivityLog.forEnv(), opts.profile ?? null);
         progress.done();
         if (r.manifest.rowCountsNote) process.stderr.write(`lifeboat: note: ${r.manifest.rowCountsNote}\n`);
-        if (opts.json) printJson({ key: r.key, storage: r.storage, size: r.sizeBytes, sha256: r.sha256, durationMs: r.durationMs, ...(r.warnings.length > 0 ? { warnings: r.warnings } : {}) });
+        if (opts.json) printJson({ key: r.key, storage: r.storage, size: r.sizeBytes, sha256: r.sha256, durationMs: r.durationMs, globals: r.manifest.globals?.name ?? null, ...(r.warnings.length > 0 ? { warnings: r.warnings } : {}) });
         else {
           process.stdout.write(`${r.key}\n`);
           for (const w of r.warnings) process.stderr.write(`lifeboat: warning: ${w}\n`);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { BackupEntry } from '../../../shared/backup-entry.js';
 import { formatBytes } from '../../../shared/progress.js';
 import { keySafeDatabaseName, parseBackupKey } from '../../../shared/backup-key.js';
 import { describeInterruptedBackups, listInterruptedBackups } from '../../engine/backup/interrupted-backups.js';
@@ -52,6 +53,20 @@ export async function runListCommand(opts: ListOptions): Promise<void> {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cols: string[]): string => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   process.stdout.write(`${[line(header), ...rows.map(line)].join('\n')}\n`);
+  const sets = describeSets(entries);
+  if (sets.length > 0) process.stdout.write(`\nSets (lifeboat backup --all-databases; restore one with lifeboat restore --group ID --server URL):\n${sets.map((l) => `  ${l}`).join('\n')}\n`);
+}
+
+/** One line per set of backups taken together: its id, how many of its backups are there, and which databases. */
+export function describeSets(entries: readonly BackupEntry[]): string[] {
+  const sets = new Map<string, { size: number; databases: string[] }>();
+  for (const e of entries) {
+    if (!e.group) continue;
+    const set = sets.get(e.group.id) ?? { size: e.group.size, databases: [] };
+    set.databases.push(e.dbName);
+    sets.set(e.group.id, set);
+  }
+  return [...sets.entries()].map(([id, s]) => `${id}  ${s.databases.length} of ${s.size} databases${s.databases.length < s.size ? ' (incomplete)' : ''}: ${s.databases.sort().join(', ')}`);
 }
 
 export function registerList(program: Command): void {

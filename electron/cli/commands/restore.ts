@@ -13,6 +13,7 @@ import type { GlobalOptions } from '../global-options.js';
 import { storageOption } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 import { runListCommand } from './list.js';
+import { restoreGroupCommand } from './restore-group.js';
 
 interface RestoreOptions {
   profile?: string;
@@ -32,6 +33,9 @@ interface RestoreOptions {
   jobs?: string;
   keepOwner?: boolean;
   keepAcl?: boolean;
+  withGlobals?: boolean;
+  group?: string;
+  server?: string;
   lockTimeout?: string;
   allowSystemDatabase?: boolean;
   json?: boolean;
@@ -82,6 +86,9 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
     .option('--jobs <n>', 'parallel pg_restore jobs (custom format, new databases; downloads to BACKUP_DIR first)')
     .option('--keep-owner', 'restore ownership (default: --no-owner, for restoring production into dev)')
     .option('--keep-acl', 'restore privileges (default: --no-acl)')
+    .option('--with-globals', 'create the roles the backup refers to that the target lacks, from the globals recorded with it, first (never altering existing roles); keeps owners and privileges')
+    .option('--group <set-id>', 'restore a set from `backup --all-databases` (see `lifeboat list`): its roles, then each database, into --server')
+    .option('--server <url>', 'with --group: the server to restore the set into; each database becomes a new database of its own name')
     .option('--lock-timeout <seconds>', `with --clean: how long to wait for locks other sessions hold before giving up and naming them (default ${DEFAULT_LOCK_TIMEOUT_SECONDS}; 0: no limit)`)
     .option('--allow-system-database', 'allow restoring into postgres or a template database (refused otherwise)')
     .option('--dry-run', 'print the plan (what would be downloaded, created, dropped or replaced) and change nothing')
@@ -89,6 +96,10 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
     .action(async (opts: RestoreOptions) => {
       if (opts.list) {
         await runListCommand({ to: opts.to, profile: opts.profile, dbName: opts.dbName, json: opts.json });
+        return;
+      }
+      if (opts.group !== undefined || opts.server !== undefined) {
+        await restoreGroupCommand(opts, globals().pgBin);
         return;
       }
       const mode = modeOf(opts);
@@ -107,8 +118,10 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
         tables: splitList(opts.tables),
         schemas: splitList(opts.schemas),
         jobs: parseJobs(opts.jobs),
-        noOwner: !opts.keepOwner,
-        noAcl: !opts.keepAcl,
+        // --with-globals restores the database with its roles: owners and privileges included.
+        noOwner: !(opts.keepOwner || opts.withGlobals),
+        noAcl: !(opts.keepAcl || opts.withGlobals),
+        withGlobals: opts.withGlobals ?? false,
         lockTimeoutSeconds: parseLockTimeout(opts.lockTimeout),
         allowSystemDatabase: opts.allowSystemDatabase ?? false,
         pgBinDir: globals().pgBin,
@@ -150,6 +163,7 @@ export function formatPlan(plan: RestorePlan): string {
   const lines = [
     `Backup:  ${plan.backup.key} (${plan.backup.format === 'custom' ? 'custom archive' : 'plain SQL'}, ${plan.backup.sizeBytes} bytes) in ${plan.backup.storage}`,
     `Into:    "${plan.destination.database}" on ${plan.destination.server} (PostgreSQL ${plan.destination.serverVersion}): ${plan.destination.action}`,
+    ...(plan.roles?.missing && plan.roles.missing.length > 0 ? [`Roles:   the target lacks ${plan.roles.missing.join(', ')}${plan.roles.createMissing ? ' (created first)' : ''}`] : []),
     '',
     'What would happen:',
     ...plan.steps.map((s, i) => `  ${i + 1}. ${s}`),

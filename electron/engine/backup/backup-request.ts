@@ -1,6 +1,7 @@
 import type { BackupFormat } from '../../../shared/backup-key.js';
 import type { BackupManifest } from '../../../shared/manifest.js';
 import type { MasterKey } from '../crypto/master-key.js';
+import type { GlobalsMode } from '../globals/dump-globals.js';
 import type { ProgressListener } from '../jobs/progress-reporter.js';
 import type { PgConnection } from '../pg/connection.js';
 import type { StorageTarget } from '../storage/target.js';
@@ -15,6 +16,13 @@ export interface BackupRequest {
   encryption?: MasterKey | null | undefined;
   label?: string | null;
   pin?: boolean;
+  /**
+   * The server's globals recorded beside the backup (pg_dumpall --globals-only): without role
+   * passwords by default; with them only in encrypted backups (refused otherwise); skip: none.
+   */
+  globals?: GlobalsMode | undefined;
+  /** The set this backup belongs to (`backup --all-databases`), written into its manifest. */
+  group?: { id: string; size: number } | undefined;
   /** A folder holding the pg_dump to prefer. */
   pgBinDir?: string | undefined;
   /** exact counts rows in the dump's snapshot; auto does so for databases up to 10 GiB. */

@@ -123,6 +123,7 @@ export async function listBackups(storage: BackupStorage, opts: ListOptions): Pr
       sha256: manifest?.sha256 ?? null,
       manifestProblem: read.status === 'ok' || read.status === 'missing' ? null : read.problem,
       ...(verifyCache ? { verification } : {}),
+      ...(manifest?.group ? { group: manifest.group } : {}),
     };
   });
   const wanted = opts.dbName;

@@ -25,6 +25,9 @@ import { lifeboatVersion } from '../version.js';
 import { MAX_LABEL_LENGTH, type BackupRequest, type BackupResult } from './backup-request.js';
 import { claimBackupKey, type KeyClaim } from './claim-key.js';
 import { putSidecar } from './put-sidecar.js';
+import { rolesOfToc } from '../globals/archive-roles.js';
+import { checkGlobalsMode, dumpGlobals } from '../globals/dump-globals.js';
+import { putGlobals, type GlobalsRecord } from '../globals/globals-sidecar.js';
 import { previousBackupSize } from './size-estimate.js';
 import { describeDumpFailure } from './dump-failure.js';
 import { EndGate, StreamMeter } from './stream-meter.js';
@@ -70,6 +73,8 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   const conn = typeof req.db === 'object' ? req.db : parsePgConnection(req.db, env);
   const encryption = req.encryption ?? null;
   const target = resolveTarget(req.to, env);
+  const globalsMode = req.globals ?? 'no-passwords';
+  checkGlobalsMode(globalsMode, encryption !== null);
   const storage = openStorage(target);
 
   progress.setPhase('connecting');
@@ -80,6 +85,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   let createdKey: string | null = null;
   let createdManifest: string | null = null;
   let createdIndex: string | null = null;
+  let createdGlobals: string | null = null;
   let claim: KeyClaim | null = null;
   // Ends the look-up of the previous backup's size once this backup is over, however it ends.
   const estimateDone = new AbortController();
@@ -215,6 +221,22 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     if (!stored || stored.size !== meter.bytes) {
       throw new LifeboatError('STORAGE_ERROR', `The stored object ${key} has ${stored?.size ?? 'no'} bytes, but ${meter.bytes} were sent; the backup was removed. Try again.`);
     }
+    // The server's roles, memberships and tablespaces, beside the backup. A failure to read them
+    // is a warning in the result and the manifest: the database's backup is kept.
+    let globals: GlobalsRecord | undefined;
+    let globalsWarning: string | undefined;
+    if (globalsMode !== 'skip') {
+      progress.setPhase('globals');
+      const dumped = await dumpGlobals(conn, info, { mode: globalsMode, binDir: req.pgBinDir, env, signal });
+      throwIfAborted(signal, 'The backup');
+      if (dumped.ok) {
+        const put = await putGlobals(storage, key, dumped.text, encryption, (k) => (createdGlobals = k), signal);
+        globals = { ...put.record, rolePasswords: globalsMode === 'with-passwords', pgDumpall: { version: dumped.tool.version, major: dumped.tool.major } };
+      } else {
+        globalsWarning = dumped.warning;
+        warnings.push(dumped.warning);
+      }
+    }
     const finishedAt = new Date();
     const manifest: BackupManifest = {
       formatVersion: MANIFEST_FORMAT_VERSION,
@@ -236,6 +258,10 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       storageClass: target.kind === 's3' ? target.storageClass : null,
       lifeboatVersion: lifeboatVersion(),
       encryption: encryption ? { algorithm: ALGORITHM_NAME, keyId: encryption.id } : null,
+      ...(globals ? { globals } : {}),
+      ...(globalsWarning ? { globalsWarning } : {}),
+      ...(tapped?.kind === 'custom' ? { roles: rolesOfToc(tapped.scan.toc) } : {}),
+      ...(req.group ? { group: req.group } : {}),
     };
     const indexText = index ? serializeIndex(index) : null;
     if (indexText) manifest.index = { sizeBytes: indexText.sizeBytes, sha256: indexText.sha256 };
@@ -250,6 +276,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     createdKey = null;
     createdManifest = null;
     createdIndex = null;
+    createdGlobals = null;
     await claim.release().catch(() => undefined);
     claim = null;
     progress.setPhase('done');
@@ -269,7 +296,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     dump?.kill();
     await snapshot?.release();
     await client.end().catch(() => undefined);
-    const ours = [createdKey, createdIndex, createdManifest].filter((k): k is string => k !== null);
+    const ours = [createdKey, createdIndex, createdGlobals, createdManifest].filter((k): k is string => k !== null);
     if (ours.length > 0 && claim && (claim.enforced || (await claim.isStillOurs().catch(() => false)))) {
       await storage.delete(ours).catch(() => undefined);
     }

@@ -7,7 +7,7 @@ import { ToolVersionCache } from './tool-version-cache.js';
 
 const execFileAsync = promisify(execFile);
 
-export type PgToolName = 'pg_dump' | 'pg_restore' | 'psql';
+export type PgToolName = 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'psql';
 
 export interface PgToolCandidate {
   path: string;

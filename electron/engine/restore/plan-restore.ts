@@ -6,6 +6,7 @@ import { LifeboatError } from '../errors.js';
 import { parsePgConnection, type PgConnection } from '../pg/connection.js';
 import { describePgError } from '../pg/pg-errors.js';
 import { connectClient, readServerInfo } from '../pg/server-info.js';
+import { planRoles } from '../globals/restore-roles.js';
 import { resolveBackup, type BackupSource } from './backup-source.js';
 import { resolveFileSource } from './file-source.js';
 import { recordState } from './interrupted.js';
@@ -183,6 +184,7 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
   }
   const at = (req.now ?? (() => new Date()))();
   const dest = await planDestination(conn, env, mode, source, req, jobs, at);
+  const roles = await planRoles(conn, req, source, opts.dryRun ?? false);
   const m = source.manifest;
   const tool = format === 'custom' ? 'pg_restore' : 'psql';
   const encrypted = source.parsed.encrypted || Boolean(m?.encryption);
@@ -191,6 +193,7 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
 
   const steps: string[] = [];
   steps.push(readStep(source, encrypted));
+  steps.push(...roles.steps);
   switch (dest.action) {
     case 'create-temporary':
       steps.push(`Create the temporary database ${where} (recorded, so that it can be listed and dropped with \`lifeboat temp\`).`);
@@ -207,9 +210,10 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
       );
       break;
   }
-  steps.push(`Restore the backup${selectionWords} with ${tool === 'pg_restore' ? 'pg_restore' : 'psql (ON_ERROR_STOP, no meta-commands)'}, without ownership and privileges${jobs > 1 ? `, ${jobs} jobs in parallel` : ''}.`);
+  const kept = roles.roles.keepOwners ? (roles.roles.keepPrivileges ? 'with ownership and privileges' : 'with ownership, without privileges') : roles.roles.keepPrivileges ? 'with privileges, without ownership' : 'without ownership and privileges';
+  steps.push(`Restore the backup${selectionWords} with ${tool === 'pg_restore' ? 'pg_restore' : 'psql (ON_ERROR_STOP, no meta-commands)'}, ${kept}${jobs > 1 ? `, ${jobs} jobs in parallel` : ''}.`);
 
-  const warnings: string[] = [];
+  const warnings: string[] = [...roles.warnings];
   if (dest.action === 'replace' && (dest.objectCount ?? 0) > 0) {
     warnings.push(`Database "${dest.database}" is not empty: all its ${dest.objectCount} objects will be dropped, also those the backup does not have, and replaced by the backup's.`);
   }
@@ -244,6 +248,7 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
     downloads: source.file?.inPlace ? [] : [{ key: source.key, bytes: source.sizeBytes }],
     destination: { server: conn.display, serverVersion: dest.serverVersion, database: dest.database, action: dest.action, exists: dest.exists, objectCount: dest.objectCount },
     selection: { tables, schemas },
+    roles: roles.roles,
     tool,
     steps,
     warnings,

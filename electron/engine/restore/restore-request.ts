@@ -35,6 +35,12 @@ export interface RestoreRequest extends BackupChoice {
   /** Skip ownership / privilege statements (default true: production snapshots into dev). */
   noOwner?: boolean | undefined;
   noAcl?: boolean | undefined;
+  /**
+   * Create the roles the backup refers to that the target lacks, from the globals recorded with
+   * it, before restoring (never altering an existing role). Implies keeping owners and privileges
+   * unless noOwner / noAcl say otherwise.
+   */
+  withGlobals?: boolean | undefined;
   /** Steps for the stored bytes before restoring, e.g. decryption of `.enc` backups. */
   transforms?: readonly BackupStreamTransform[] | undefined;
   /** Rewrites pg_restore's table of contents before restoring (extract restores one table's data). */

@@ -29,6 +29,9 @@ import { TempRegistry } from './temp-registry.js';
 import { ownedSequenceIds, parseQualifiedName, selectTocEntries } from './toc-selection.js';
 import { readTocOfFile } from '../archive/read-toc-file.js';
 import { checkFileInPlace } from './file-source.js';
+import { rolesOfToc, type ArchiveRoles } from '../globals/archive-roles.js';
+import { dropRoles } from '../globals/create-roles.js';
+import { ensureRoles } from '../globals/restore-roles.js';
 
 export { DEFAULT_LOCK_TIMEOUT_SECONDS } from './plan-restore.js';
 
@@ -96,8 +99,9 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
   const signal = req.signal;
   const { plan, source, conn, jobs, lockTimeout } = planned;
   const action = plan.destination.action;
-  const noOwner = req.noOwner ?? true;
-  const noAcl = req.noAcl ?? true;
+  const roles = plan.roles ?? { keepOwners: false, keepPrivileges: false, missing: null, createMissing: false };
+  const noOwner = !roles.keepOwners;
+  const noAcl = !roles.keepPrivileges;
   const what = req.purpose === 'extract' ? 'The extract' : req.purpose === 'verify' ? 'The verification' : 'The restore';
   const format = source.parsed.format;
   const { tables, schemas } = plan.selection;
@@ -115,6 +119,7 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
     progress.addBytes(n);
   };
   let prepared: PreparedTarget | null = null;
+  let createdRoles: string[] = [];
   let succeeded = false;
   let maintenance: Awaited<ReturnType<typeof connectMaintenance>> | null = null;
   const registry = new TempRegistry(env);
@@ -174,6 +179,16 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
 
     progress.setPhase('preparing target');
     maintenance = await connectMaintenance(conn);
+    // The roles the archive needs, from its own table of contents (a manifest may be missing or
+    // older), checked before the target is touched; with --with-globals, created first.
+    let needed: ArchiveRoles | null = null;
+    if (format === 'custom' && (noOwner === false || noAcl === false || roles.createMissing)) needed = rolesOfToc(await readTocOfFile(scratch.path));
+    try {
+      createdRoles = await ensureRoles(maintenance, { conn, roles, needed, manifest: source.manifest, key: source.key, storage: source.storage, env, signal });
+    } catch (e) {
+      throw describePgError(e, conn);
+    }
+    throwIfAborted(signal, what);
     prepared = await prepareTarget(maintenance, planned, env, req, registry);
     throwIfAborted(signal, what);
     const existing = prepared.kind === 'existing';
@@ -269,6 +284,8 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
         await dropDatabase(maintenance, prepared.database).catch(() => undefined);
         await registry.remove(prepared.database, conn.display).catch(() => undefined);
       }
+      // Roles this run created own nothing once the restore is undone: the server is left as it was.
+      if (createdRoles.length > 0) await dropRoles(maintenance, createdRoles);
     }
     await maintenance?.end().catch(() => undefined);
   }

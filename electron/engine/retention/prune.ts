@@ -1,4 +1,4 @@
-import { CLAIM_SUFFIX, INDEX_SUFFIX, MANIFEST_SUFFIX, VERIFY_SUFFIX, backupKeyProblem, indexKeyFor, manifestKeyFor, parseBackupKey, verifyKeyFor } from '../../../shared/backup-key.js';
+import { CLAIM_SUFFIX, ENCRYPTED_GLOBALS_SUFFIX, GLOBALS_SUFFIX, INDEX_SUFFIX, globalsKeyFor, MANIFEST_SUFFIX, VERIFY_SUFFIX, backupKeyProblem, indexKeyFor, manifestKeyFor, parseBackupKey, verifyKeyFor } from '../../../shared/backup-key.js';
 import { planRetention, type RetentionPlan, type RetentionPolicy } from '../../../shared/retention.js';
 import { listBackups } from '../backup/list-backups.js';
 import { LifeboatError } from '../errors.js';
@@ -30,10 +30,10 @@ export interface PruneResult {
 }
 
 const DAY_MS = 86_400_000;
-const SIDECAR_SUFFIXES = [MANIFEST_SUFFIX, VERIFY_SUFFIX, INDEX_SUFFIX];
+const SIDECAR_SUFFIXES = [MANIFEST_SUFFIX, VERIFY_SUFFIX, INDEX_SUFFIX, ENCRYPTED_GLOBALS_SUFFIX, GLOBALS_SUFFIX];
 
 function sidecarsOf(key: string): string[] {
-  return [indexKeyFor(key), verifyKeyFor(key), manifestKeyFor(key)];
+  return [indexKeyFor(key), globalsKeyFor(key, false), globalsKeyFor(key, true), verifyKeyFor(key), manifestKeyFor(key)];
 }
 
 /**
@@ -92,8 +92,8 @@ export async function prune(storage: BackupStorage, opts: PruneOptions): Promise
   if (!opts.dryRun) {
     for (const claimKey of staleClaims) {
       const key = claimKey.slice(0, -CLAIM_SUFFIX.length);
-      // An index is written just before the manifest: a killed backup may have left one.
-      const unfinished = objects.has(key) && !sidecarNames.has(manifestKeyFor(key)) ? [key, ...(sidecarNames.has(indexKeyFor(key)) ? [indexKeyFor(key)] : [])] : [];
+      // An index and the globals are written just before the manifest: a killed backup may have left them.
+      const unfinished = objects.has(key) && !sidecarNames.has(manifestKeyFor(key)) ? [key, ...[indexKeyFor(key), globalsKeyFor(key, false), globalsKeyFor(key, true)].filter((k) => sidecarNames.has(k))] : [];
       await storage.delete([...unfinished, claimKey]);
     }
   }

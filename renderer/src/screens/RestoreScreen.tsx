@@ -25,6 +25,7 @@ export function RestoreScreen({ target }: { target: TargetView }) {
   const [dbUrl, setDbUrl] = useState('');
   const [password, setPassword] = useState('');
   const [mode, setMode] = useState<'create' | 'clean'>('create');
+  const [withGlobals, setWithGlobals] = useState(false);
   const [review, setReview] = useState<RestoreReview | null>(null);
   const [confirm, setConfirm] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -40,7 +41,7 @@ export function RestoreScreen({ target }: { target: TargetView }) {
     setError(null);
     setBusy(true);
     try {
-      setReview(await client().call('restore.review', { targetId: target.id, backup: toRestoreSource(backup), destination: destination() }));
+      setReview(await client().call('restore.review', { targetId: target.id, backup: toRestoreSource(backup), destination: destination(), ...(withGlobals ? { withGlobals } : {}) }));
       setConfirm('');
     } catch (err) {
       setError(errorMessage(err));
@@ -60,6 +61,7 @@ export function RestoreScreen({ target }: { target: TargetView }) {
         // (A file is restored from its path; its "key" is that path.)
         backup: backup.kind !== 'file' && key ? { kind: 'key', key } : toRestoreSource(backup),
         destination: destination(),
+        ...(withGlobals ? { withGlobals } : {}),
         // The plan's time: a temporary database gets exactly the name the review showed.
         ...(review ? { plannedAt: review.plannedAt } : {}),
         ...(review?.destructive ? { confirmName: confirm } : {}),
@@ -142,6 +144,9 @@ export function RestoreScreen({ target }: { target: TargetView }) {
                 </label>
               </>
             )}
+            <label className="check">
+              <input type="checkbox" checked={withGlobals} onChange={(e) => setWithGlobals(e.target.checked)} /> Create missing roles first (from the roles recorded with the backup; keeps owners and privileges)
+            </label>
           </fieldset>
           <ErrorText message={error} />
           <div className="row">
@@ -166,6 +171,15 @@ export function RestoreScreen({ target }: { target: TargetView }) {
             <dd>
               {intoWords(review)} on {review.destination.server} (PostgreSQL {review.destination.serverVersion})
             </dd>
+            {review.roles?.missing && review.roles.missing.length > 0 && (
+              <>
+                <dt>Missing roles</dt>
+                <dd>
+                  {review.roles.missing.join(', ')}
+                  {review.roles.createMissing ? ' (created first)' : ''}
+                </dd>
+              </>
+            )}
             <dt>Downloads</dt>
             <dd>
               {review.downloads.length === 0 ? 'None: the file is read where it lies' : null}
