@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { runLoggedBackup } from '../../engine/activity/logged-backup.js';
 import { testNow } from '../test-clock.js';
+import { parseCompressOption } from '../../engine/compress/backup-compression.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { resolveProfile } from '../../engine/profiles/resolve-profile.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
@@ -16,6 +17,8 @@ interface BackupOptions {
   pin?: boolean;
   json?: boolean;
   rowCounts: string;
+  compressLevel?: string;
+  compressWorkers?: string;
 }
 
 export function registerBackup(program: Command, globals: () => GlobalOptions): void {
@@ -29,8 +32,12 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
     .option('--label <text>', 'a note kept in the manifest, e.g. "before migration 42"')
     .option('--pin', 'keep this backup whatever the retention policy says')
     .option('--row-counts <mode>', 'exact, estimated or auto (exact up to 10 GiB)', 'auto')
+    .option('--compress-level <0-9>', 'zlib level of the stored archive (default 6, as pg_dump; 0 stores a custom archive uncompressed)')
+    .option('--compress-workers <n>', 'threads compressing the stream (default: cores - 1); 0 lets pg_dump compress on its own single thread')
     .option('--json', 'print one JSON object: key, size, sha256, durationMs')
     .action(async (opts: BackupOptions) => {
+      const compressLevel = parseCompressOption(opts.compressLevel, 'level');
+      const compressWorkers = parseCompressOption(opts.compressWorkers, 'workers');
       if (opts.format !== undefined && opts.format !== 'custom' && opts.format !== 'plain') {
         throw new LifeboatError('BAD_INPUT', `Unknown format "${opts.format}"; use --format custom or --format plain.`);
       }
@@ -48,6 +55,8 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
           label: opts.label ?? null,
           pin: opts.pin ?? false,
           rowCounts: opts.rowCounts as 'exact' | 'estimated' | 'auto',
+          compressLevel,
+          compressWorkers,
           pgBinDir: globals().pgBin,
           signal: interruptSignal(),
           onProgress: progress.onProgress,
