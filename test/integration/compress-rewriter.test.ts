@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { deflateSync, gunzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanArchive, type ArchiveScan } from '../../electron/engine/archive/scan-archive.js';
-import { adler32Combine } from '../../electron/engine/compress/adler32.js';
 import { CompressPool } from '../../electron/engine/compress/compress-pool.js';
 import { gzipMembers } from '../../electron/engine/compress/gzip-members.js';
 import { rewriteCustomArchive } from '../../electron/engine/compress/rewrite-custom.js';
@@ -88,17 +87,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await pg?.stop();
   if (work) await rm(work, { recursive: true, force: true });
-});
-
-describe('adler32Combine', () => {
-  it('equals the checksum zlib writes for the whole input', () => {
-    const rnd = random(7);
-    const data = Buffer.from(Array.from({ length: 300_000 }, () => Math.floor(rnd() * 256)));
-    for (const cut of [0, 1, 5552, 65521, 150_000, 299_999]) {
-      const [a, b] = [data.subarray(0, cut), data.subarray(cut)];
-      expect(adler32Combine(zlibAdler(a), zlibAdler(b), b.length)).toBe(zlibAdler(data));
-    }
-  });
 });
 
 describe('the custom-format block re-writer', () => {
@@ -211,9 +199,3 @@ describe('plain SQL as concatenated gzip members', () => {
     }
   });
 });
-
-/** The adler32 zlib itself computes (the last 4 bytes of a zlib stream). */
-function zlibAdler(b: Buffer): number {
-  const z = deflateSync(b, { level: 0 });
-  return z.readUInt32BE(z.length - 4);
-}

@@ -1,5 +1,6 @@
 import { ByteReader, TruncatedError } from '../archive/byte-reader.js';
 import { ArchiveFormatError, BLK_BLOBS, BLK_DATA, readArchiveHead, readToc, type ArchiveHead } from '../archive/custom-format.js';
+import { LifeboatError } from '../errors.js';
 import type { CompressPool } from './compress-pool.js';
 import { OrderedOutput } from './ordered-output.js';
 import { SplitZlibStream } from './split-zlib-stream.js';
@@ -25,59 +26,68 @@ export const DEFAULT_PIECE_BYTES = 512 * 1024;
  * died) ends the output early too, without error: pg_dump's exit status tells that story.
  */
 export function rewriteCustomArchive(opts: RewriteOptions): (source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer> {
-  return async function* rewrite(source) {
-    const input = source[Symbol.asyncIterator]();
-    const seen: Buffer[] = [];
-    const recording: AsyncIterable<Buffer> = {
-      [Symbol.asyncIterator]: () => ({
-        next: async () => {
-          const n = await input.next();
-          if (!n.done) seen.push(n.value);
-          return n;
-        },
-      }),
-    };
-    const r = new ByteReader(recording);
-    let head: ArchiveHead;
+  return async function* rewriteOrExplain(source) {
     try {
-      const read = await readArchiveHead(r);
-      head = read.head;
-      const toc = await readToc(head, read.ints);
-      if (toc.some((e) => e.dataState === 2)) throw new ArchiveFormatError('its TOC records data offsets, which a re-written archive could not keep');
+      yield* rewrite(source, opts);
     } catch (e) {
-      if (!(e instanceof TruncatedError)) throw e;
-      yield Buffer.concat(seen);
-      return;
+      if (!(e instanceof ArchiveFormatError)) throw e;
+      throw new LifeboatError('ARCHIVE_UNREADABLE', `pg_dump's archive could not be compressed by Lifeboat (${e.message}); nothing was stored. Back up with --compress-workers 0 to let pg_dump compress it.`);
     }
-    const all = Buffer.concat(seen);
-    if (head.compression !== 'none') {
-      yield all;
-      for (let n = await input.next(); !n.done; n = await input.next()) yield n.value;
-      return;
-    }
-    const out = new OrderedOutput();
-    out.push(withCompression(all.subarray(0, head.bytes), head, opts.level));
-    out.push(all.subarray(head.bytes, r.position));
-    const blocks = new BlockRewriter(head.intSize, (chunk) => new SplitZlibStream(opts.level, opts.pieceBytes ?? DEFAULT_PIECE_BYTES, opts.pool, out, chunk), out);
-    const maxInFlight = opts.maxInFlight ?? opts.pool.size * 2 + 2;
-    blocks.feed(all.subarray(r.position));
-    for (;;) {
-      while (out.inFlight > maxInFlight) {
-        const b = await out.take(true);
-        if (b) yield b;
-      }
-      const ready = await out.take(false);
-      if (ready) yield ready;
-      const n = await input.next();
-      if (n.done) break;
-      blocks.feed(n.value);
-    }
-    blocks.end();
-    while (!out.isEmpty) {
+  };
+}
+
+async function* rewrite(source: AsyncIterable<Buffer>, opts: RewriteOptions): AsyncGenerator<Buffer> {
+  const input = source[Symbol.asyncIterator]();
+  const seen: Buffer[] = [];
+  const recording: AsyncIterable<Buffer> = {
+    [Symbol.asyncIterator]: () => ({
+      next: async () => {
+        const n = await input.next();
+        if (!n.done) seen.push(n.value);
+        return n;
+      },
+    }),
+  };
+  const r = new ByteReader(recording);
+  let head: ArchiveHead;
+  try {
+    const read = await readArchiveHead(r);
+    head = read.head;
+    const toc = await readToc(head, read.ints);
+    if (toc.some((e) => e.dataState === 2)) throw new ArchiveFormatError('its TOC records data offsets, which a re-written archive could not keep');
+  } catch (e) {
+    if (!(e instanceof TruncatedError)) throw e;
+    yield Buffer.concat(seen);
+    return;
+  }
+  const all = Buffer.concat(seen);
+  if (head.compression !== 'none') {
+    yield all;
+    for (let n = await input.next(); !n.done; n = await input.next()) yield n.value;
+    return;
+  }
+  const out = new OrderedOutput();
+  out.push(withCompression(all.subarray(0, head.bytes), head, opts.level));
+  out.push(all.subarray(head.bytes, r.position));
+  const blocks = new BlockRewriter(head.intSize, (chunk) => new SplitZlibStream(opts.level, opts.pieceBytes ?? DEFAULT_PIECE_BYTES, opts.pool, out, chunk), out);
+  const maxInFlight = opts.maxInFlight ?? opts.pool.size * 2 + 2;
+  blocks.feed(all.subarray(r.position));
+  for (;;) {
+    while (out.inFlight > maxInFlight) {
       const b = await out.take(true);
       if (b) yield b;
     }
-  };
+    const ready = await out.take(false);
+    if (ready) yield ready;
+    const n = await input.next();
+    if (n.done) break;
+    blocks.feed(n.value);
+  }
+  blocks.end();
+  while (!out.isEmpty) {
+    const b = await out.take(true);
+    if (b) yield b;
+  }
 }
 
 /** The header with its compression field set: the level as an int before 1.15, the algorithm byte (1 = gzip) after. */
