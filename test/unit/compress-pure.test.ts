@@ -2,6 +2,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { adler32Combine, zlibHeader } from '../../electron/engine/compress/adler32.js';
 import { chooseCompression, compressionRecord, parseCompressOption, pgDumpCompressArgs } from '../../electron/engine/compress/backup-compression.js';
+import { defaultCompressWorkers } from '../../electron/engine/compress/compress-pool.js';
 
 /** The adler32 zlib itself computes (the last 4 bytes of a zlib stream). */
 function zlibAdler(b: Buffer): number {
@@ -34,7 +35,11 @@ describe('compression options', () => {
     expect(pgDumpCompressArgs('custom', c)).toEqual(['--compress=0']);
     expect(pgDumpCompressArgs('plain', c)).toEqual(['--compress=0']);
     expect(compressionRecord('custom', c)).toEqual({ tool: 'lifeboat', algorithm: 'gzip', level: 6, workers: 3 });
-    expect(chooseCompression('custom', undefined, undefined).workers).toBeGreaterThanOrEqual(1);
+  });
+
+  it('by default compresses on all cores but one from 3 cores up; below that pg_dump compresses', () => {
+    expect([1, 2, 3, 4, 16].map((cores) => defaultCompressWorkers(cores))).toEqual([0, 0, 2, 3, 15]);
+    expect(chooseCompression('custom', undefined, undefined).workers).toBe(defaultCompressWorkers());
   });
 
   it('with 0 workers leaves compression to pg_dump, as before (its default unless a level is given; plain always gzipped)', () => {

@@ -33,7 +33,7 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
     .option('--pin', 'keep this backup whatever the retention policy says')
     .option('--row-counts <mode>', 'exact, estimated or auto (exact up to 10 GiB)', 'auto')
     .option('--compress-level <0-9>', 'zlib level of the stored archive (default 6, as pg_dump; 0 stores a custom archive uncompressed)')
-    .option('--compress-workers <n>', 'threads compressing the stream (default: cores - 1); 0 lets pg_dump compress on its own single thread')
+    .option('--compress-workers <n>', 'threads compressing the stream (default: cores - 1 from 3 cores up, else 0); 0 lets pg_dump compress on its own single thread')
     .option('--json', 'print one JSON object: key, size, sha256, durationMs')
     .action(async (opts: BackupOptions) => {
       const compressLevel = parseCompressOption(opts.compressLevel, 'level');

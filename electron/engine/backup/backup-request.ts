@@ -15,7 +15,7 @@ export interface BackupRequest {
   encryption?: MasterKey | null | undefined;
   /** zlib level 0–9 (default 6, what pg_dump's default means). */
   compressLevel?: number | undefined;
-  /** Threads compressing the stream (default: cores − 1, at least 1); 0 lets pg_dump compress, single-threaded. */
+  /** Threads compressing the stream (default: cores − 1 with 3 cores or more, else 0); 0 lets pg_dump compress, single-threaded. */
   compressWorkers?: number | undefined;
   label?: string | null;
   pin?: boolean;

@@ -14,9 +14,14 @@ export interface CompressResult {
   adler: number;
 }
 
-/** Leaves a core for pg_dump (and, on a laptop, the server): compression on the rest. */
-export function defaultCompressWorkers(): number {
-  return Math.max(1, availableParallelism() - 1);
+/**
+ * Leaves a core for pg_dump (and, on a laptop, the server) and compresses on the rest. With two
+ * cores or fewer that leaves one worker, which only moves pg_dump's single-threaded compression to
+ * another thread at the same CPU cost (docs/benchmarks.md measured it no faster, often slower, on a
+ * loaded 2-core machine): there pg_dump compresses, as it always did.
+ */
+export function defaultCompressWorkers(cores = availableParallelism()): number {
+  return cores >= 3 ? cores - 1 : 0;
 }
 
 interface Pending {

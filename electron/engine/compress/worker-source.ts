@@ -7,12 +7,21 @@ const { parentPort } = require('node:worker_threads');
 const zlib = require('node:zlib');
 
 // zlib's adler32 (RFC 1950), in 5552-byte runs so the sums never overflow before the modulo.
+// Unrolled by 16: Node 20 has no native adler32, and the plain loop costs a third of deflate's time.
 function adler32(data) {
   let a = 1, b = 0;
   const len = data.length;
   let i = 0;
   while (i < len) {
     const end = Math.min(i + 5552, len);
+    const end16 = end - ((end - i) & 15);
+    while (i < end16) {
+      a += data[i]; b += a; a += data[i + 1]; b += a; a += data[i + 2]; b += a; a += data[i + 3]; b += a;
+      a += data[i + 4]; b += a; a += data[i + 5]; b += a; a += data[i + 6]; b += a; a += data[i + 7]; b += a;
+      a += data[i + 8]; b += a; a += data[i + 9]; b += a; a += data[i + 10]; b += a; a += data[i + 11]; b += a;
+      a += data[i + 12]; b += a; a += data[i + 13]; b += a; a += data[i + 14]; b += a; a += data[i + 15]; b += a;
+      i += 16;
+    }
     for (; i < end; i++) { a += data[i]; b += a; }
     a %= 65521; b %= 65521;
   }
