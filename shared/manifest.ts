@@ -71,6 +71,14 @@ export const manifestSchema = z.looseObject({
    * far as it says; host is empty and port 0).
    */
   source: z.object({ kind: z.literal('import'), fileName: short(1024), importedAt: timestamp }).optional(),
+  /**
+   * Who compressed the stored bytes and how (absent before this field existed: pg_dump, its default).
+   * `lifeboat`: pg_dump wrote -Z0 and Lifeboat compressed in `workers` threads into the same format
+   * (zlib blocks of a custom archive, gzip members of plain SQL). Level null: pg_dump's default.
+   */
+  compressedBy: z
+    .object({ tool: z.enum(['pg_dump', 'lifeboat']), algorithm: z.enum(['gzip', 'none']), level: z.number().int().min(0).max(9).nullable(), workers: z.number().int().min(0).max(1024) })
+    .optional(),
   /** The archive index written beside a custom-format backup (<key>.index.json, docs/index-format.md). */
   index: z.object({ sizeBytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
   /**

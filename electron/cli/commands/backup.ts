@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { runLoggedBackup } from '../../engine/activity/logged-backup.js';
 import { testNow } from '../test-clock.js';
+import { parseCompressOption } from '../../engine/compress/backup-compression.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { resolveProfile } from '../../engine/profiles/resolve-profile.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
@@ -21,6 +22,8 @@ interface BackupOptions {
   globals: boolean;
   withRolePasswords?: boolean;
   allDatabases?: boolean;
+  compressLevel?: string;
+  compressWorkers?: string;
 }
 
 export function registerBackup(program: Command, globals: () => GlobalOptions): void {
@@ -37,8 +40,12 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
     .option('--no-globals', 'do not record the server\'s roles, memberships and tablespaces (pg_dumpall --globals-only) beside the backup')
     .option('--with-role-passwords', 'include role password hashes in the globals (encrypted backups only)')
     .option('--all-databases', 'back up every database of the server (not templates), one backup each, as one set with the server\'s globals')
+    .option('--compress-level <0-9>', 'zlib level of the stored archive (default 6, as pg_dump; 0 stores a custom archive uncompressed)')
+    .option('--compress-workers <n>', 'threads compressing the stream (default: cores - 1 from 3 cores up, else 0); 0 lets pg_dump compress on its own single thread')
     .option('--json', 'print one JSON object: key, size, sha256, durationMs')
     .action(async (opts: BackupOptions) => {
+      const compressLevel = parseCompressOption(opts.compressLevel, 'level');
+      const compressWorkers = parseCompressOption(opts.compressWorkers, 'workers');
       if (opts.format !== undefined && opts.format !== 'custom' && opts.format !== 'plain') {
         throw new LifeboatError('BAD_INPUT', `Unknown format "${opts.format}"; use --format custom or --format plain.`);
       }
@@ -58,6 +65,8 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
           pin: opts.pin ?? false,
           rowCounts: opts.rowCounts as 'exact' | 'estimated' | 'auto',
           globals: !opts.globals ? 'skip' : opts.withRolePasswords ? 'with-passwords' : 'no-passwords',
+          compressLevel,
+          compressWorkers,
           pgBinDir: globals().pgBin,
           signal: interruptSignal(),
           onProgress: progress.onProgress,

@@ -14,6 +14,10 @@ export interface BackupRequest {
   format?: BackupFormat;
   /** Encrypt client-side with this master key (the stored key gets `.enc`); null or undefined: no encryption. */
   encryption?: MasterKey | null | undefined;
+  /** zlib level 0–9 (default 6, what pg_dump's default means). */
+  compressLevel?: number | undefined;
+  /** Threads compressing the stream (default: cores − 1 with 3 cores or more, else 0); 0 lets pg_dump compress, single-threaded. */
+  compressWorkers?: number | undefined;
   label?: string | null;
   pin?: boolean;
   /**

@@ -7,6 +7,8 @@ import { countsFromScan } from '../archive/stream-counts.js';
 import { scanArchive } from '../archive/scan-archive.js';
 import { StreamTap } from '../archive/stream-tap.js';
 import { MANIFEST_FORMAT_VERSION, type BackupManifest, type TableCount } from '../../../shared/manifest.js';
+import { chooseCompression, compressionRecord, compressionStage, pgDumpCompressArgs } from '../compress/backup-compression.js';
+import type { CompressPool } from '../compress/compress-pool.js';
 import { createEncryptStream } from '../crypto/encrypt-stream.js';
 import { ALGORITHM_NAME } from '../crypto/format.js';
 import { LifeboatError, cancelledError, throwIfAborted } from '../errors.js';
@@ -67,6 +69,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   const jobId = req.jobId ?? newJobId('backup');
   const format = req.format ?? 'custom';
   const label = validateLabel(req.label);
+  const compression = chooseCompression(format, req.compressLevel, req.compressWorkers);
   const progress = new ProgressReporter(jobId, req.onProgress);
   const signal = req.signal;
 
@@ -81,6 +84,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   const client = await connectClient(conn);
   let snapshot: ExportedSnapshot | null = null;
   let dump: RunningTool | null = null;
+  let compressPool: CompressPool | null = null;
   // What this run wrote and must remove on failure; it holds the key's claim, so nothing here is another run's.
   let createdKey: string | null = null;
   let createdManifest: string | null = null;
@@ -117,9 +121,9 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     const toolConn = pgToolConnection(conn, env, conn.url ? undefined : info.database);
     const args = [
       `--format=${format === 'custom' ? 'custom' : 'plain'}`,
-      // Plain SQL is gzipped by pg_dump itself (the whole output, as `| gzip -6` would): C zlib in
-      // pg_dump's own process is cheaper than gzipping in Node's, and the result is the same format.
-      ...(format === 'plain' ? ['--compress=6'] : []),
+      // pg_dump compresses on one core; by default it writes uncompressed (-Z0) and Lifeboat's
+      // workers compress into the same format on the others (compress/backup-compression.ts).
+      ...pgDumpCompressArgs(format, compression),
       '--no-password',
       ...(snapshot.id ? [`--snapshot=${snapshot.id}`] : []),
       ...toolConn.args,
@@ -147,15 +151,17 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       return null;
     };
 
+    const compressor = compressionStage(format, compression);
+    compressPool = compressor?.pool ?? null;
     const meter = new StreamMeter((n) => progress.addBytes(n));
     const gate = new EndGate(dumpError);
-    // The tap reads pg_dump's output in the same pass, without changing a byte: the archive's TOC
+    // The tap reads the archive as it will be stored (after compression), without changing a byte: its TOC
     // and data block offsets (the index), and every table's exact row count and fingerprint from
     // its COPY text, so the database is read once (no count(*) pass).
     const tap = format === 'custom'
       ? new StreamTap(async (source) => ({ kind: 'custom' as const, scan: await scanArchive(source) }))
       : new StreamTap(async (source) => ({ kind: 'plain' as const, tables: await scanPlainSql(source) }));
-    const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream)[] = [runningDump.child.stdout, tap];
+    const stages: unknown[] = [runningDump.child.stdout, ...(compressor ? [compressor.stage] : []), tap];
     // Encrypt before the meter, so the manifest's size and SHA-256 are of the stored bytes and
     // verify can check them without the key.
     const encrypter = encryption ? createEncryptStream(encryption) : null;
@@ -244,6 +250,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       database: info.database,
       format,
       compression: format === 'plain' ? 'gzip' : 'pg_dump',
+      compressedBy: compressionRecord(format, compression),
       server: { version: info.version, versionNum: info.versionNum, host: info.host, port: info.port },
       pgDump: { version: tool.version, major: tool.major, path: tool.path },
       startedAt: startedAt.toISOString(),
@@ -294,6 +301,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     endEstimate();
     signal?.removeEventListener('abort', endEstimate);
     dump?.kill();
+    await compressPool?.close();
     await snapshot?.release();
     await client.end().catch(() => undefined);
     const ours = [createdKey, createdIndex, createdGlobals, createdManifest].filter((k): k is string => k !== null);

@@ -1,0 +1,116 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { LifeboatError } from '../errors.js';
+import { COMPRESS_WORKER_SOURCE } from './worker-source.js';
+
+/** What one worker is asked to compress. The data is moved (transferred), not copied. */
+export type CompressJob =
+  | { kind: 'gzip-member'; data: Uint8Array; level: number }
+  | { kind: 'deflate-piece'; data: Uint8Array; level: number; dictionary: Uint8Array | null; last: boolean };
+
+export interface CompressResult {
+  bytes: Buffer;
+  /** adler32 of the piece's input (deflate pieces only). */
+  adler: number;
+}
+
+/**
+ * Leaves a core for pg_dump (and, on a laptop, the server) and compresses on the rest. With two
+ * cores or fewer that leaves one worker, which only moves pg_dump's single-threaded compression to
+ * another thread at the same CPU cost (docs/benchmarks.md measured it no faster, often slower, on a
+ * loaded 2-core machine): there pg_dump compresses, as it always did.
+ */
+export function defaultCompressWorkers(cores = availableParallelism()): number {
+  return cores >= 3 ? cores - 1 : 0;
+}
+
+interface Pending {
+  job: CompressJob;
+  resolve: (r: CompressResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: (Pending & { id: number }) | null;
+}
+
+/**
+ * A fixed set of worker threads compressing jobs in whatever order they free up; callers keep the
+ * order by awaiting the promises in submission order. A worker that dies fails its job and every
+ * later one: a backup must never continue past a piece it could not compress.
+ */
+export class CompressPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private nextId = 1;
+  private failure: Error | null = null;
+  private closed = false;
+
+  constructor(readonly size: number) {
+    for (let i = 0; i < size; i++) this.slots.push(this.startWorker());
+  }
+
+  private startWorker(): Slot {
+    const worker = new Worker(COMPRESS_WORKER_SOURCE, { eval: true });
+    const slot: Slot = { worker, busy: null };
+    worker.on('message', (msg: { id: number; bytes: Uint8Array; adler: number }) => {
+      const done = slot.busy;
+      slot.busy = null;
+      if (done && done.id === msg.id) done.resolve({ bytes: Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength), adler: msg.adler });
+      this.dispatch();
+    });
+    worker.on('error', (e) => this.fail(new LifeboatError('INTERNAL', `A compression worker failed (${e.message}); the backup was stopped and nothing was kept. Try again, or back up with --compress-workers 0.`)));
+    worker.on('exit', (code) => {
+      if (!this.closed) this.fail(new LifeboatError('INTERNAL', `A compression worker stopped unexpectedly (exit code ${code}); the backup was stopped and nothing was kept. Try again, or back up with --compress-workers 0.`));
+    });
+    return slot;
+  }
+
+  private fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    for (const s of this.slots) {
+      s.busy?.reject(e);
+      s.busy = null;
+    }
+    for (const p of this.queue.splice(0)) p.reject(e);
+    void this.close();
+  }
+
+  run(job: CompressJob): Promise<CompressResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new Error('the compression pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.busy) continue;
+      const next = this.queue.shift();
+      if (!next) return;
+      const id = this.nextId++;
+      slot.busy = { ...next, id };
+      const transfer = [next.job.data.buffer as ArrayBuffer];
+      slot.worker.postMessage({ ...next.job, id }, transfer);
+    }
+  }
+
+  /** For fault tests: one worker dies as if it had crashed. */
+  async killOneWorker(): Promise<void> {
+    await this.slots[0]?.worker.terminate();
+  }
+
+  /** Stops every worker; pending jobs fail. Safe to call more than once. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.failure) this.failure = new Error('the compression pool is closed');
+    for (const s of this.slots) s.busy?.reject(this.failure);
+    for (const p of this.queue.splice(0)) p.reject(this.failure);
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}
