@@ -19,7 +19,7 @@ export interface BackupEntry {
    */
   manifestProblem?: string | null;
   /** The last verification stored beside the backup (<key>.verify.json), when there is one. */
-  verification?: { outcome: 'passed' | 'failed'; verifiedAt: string; depth: 'quick' | 'deep'; problem: string | null } | null;
+  verification?: { outcome: 'passed' | 'failed'; verifiedAt: string; depth: 'quick' | 'deep'; problem: string | null; drill?: { recoveryMs: number; overTarget: boolean } | null } | null;
 }
 
 /**

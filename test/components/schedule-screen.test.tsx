@@ -11,7 +11,7 @@ let disconnect = () => undefined as void;
 afterEach(() => disconnect());
 
 function view(name: string, over: Partial<ScheduleView> = {}): ScheduleView {
-  return { targetId: 't1', name, when: { daily: '03:00' }, timezone: 'UTC', enabled: true, catchUp: true, retries: 3, retryDelaySeconds: 60, verifyDeep: false, retention: { keepDays: 30, keepLast: 3 }, verifyEveryDays: 7, nextRuns: ['2026-11-26T03:00:00.000Z'], lastOutcome: null, lastRunAt: null, problem: null, ...over };
+  return { targetId: 't1', name, when: { daily: '03:00' }, timezone: 'UTC', enabled: true, catchUp: true, retries: 3, retryDelaySeconds: 60, verifyDeep: false, retention: { keepDays: 30, keepLast: 3 }, verifyEveryDays: 7, rtoMs: null, nextRuns: ['2026-11-26T03:00:00.000Z'], lastOutcome: null, lastRunAt: null, problem: null, ...over };
 }
 
 const schedules = [view('t1-nightly', { when: { daily: '02:15' }, retries: 5, retryDelaySeconds: 7, verifyEveryDays: 3, verifyDeep: true }), view('t1-hourly', { when: { cron: '15 * * * *' }, retention: null }), view('other-db', { targetId: 't2' })];
