@@ -51,14 +51,14 @@ describe('verify records', () => {
 });
 
 describe('drill history', () => {
-  const log = [
+  const log: ActivityEntry[] = [
     drillEntry('2026-11-03T03:00:00Z', { details: { recoveryMs: 10 * MIN } }),
     drillEntry('2026-11-01T03:00:00Z', { details: { recoveryMs: 8 * MIN } }),
     drillEntry('2026-11-02T03:00:00Z', { outcome: 'failure', error: { code: 'PG_UNREACHABLE', message: 'Cannot reach 127.0.0.1:1.' } }),
     drillEntry('2026-11-04T03:00:00Z', { details: { recoveryMs: 16 * MIN, overTarget: true, targetMs: 15 * MIN } }),
     // Not drills: a quick verification and a backup.
     { ...drillEntry('2026-11-04T04:00:00Z'), details: { depth: 'quick' } },
-    { ...drillEntry('2026-11-04T05:00:00Z'), kind: 'backup' },
+    { ...drillEntry('2026-11-04T05:00:00Z'), kind: 'backup' as const },
   ];
 
   it('reads the drills oldest first, failed ones without a time', () => {
