@@ -6,6 +6,7 @@ import type { ActivityEntry } from '../../shared/activity.js';
 import { drillPointsOf, drillWarning, summarizeDrills } from '../../shared/drill.js';
 import { durationText, parseDuration, parseRtoTarget } from '../../shared/duration.js';
 import { buildStatusReport, reportSummary } from '../../shared/report.js';
+import { renderReportHtml } from '../../shared/report-html.js';
 import { scheduleSchema } from '../../shared/schedule.js';
 import { verifyRecordSchema } from '../../shared/verify-record.js';
 import { notificationFor } from '../../electron/engine/scheduler/scheduler-host.js';
@@ -86,6 +87,7 @@ describe('drill history', () => {
     const text = reportSummary(report);
     expect(text).toContain('  restore drills (last 4, oldest first): 8m 0s, FAILED, 10m 0s, 16m 0s (over target); trend slower; target 15m');
     expect(text).toContain('  WARNING: the last restore drill (2026-11-04) took 16m 0s, over the 15m target.');
+    expect(renderReportHtml(report)).toContain('<tr><th>Restore drills</th><td>restore drills (last 4, oldest first): 8m 0s, FAILED, 10m 0s, 16m 0s (over target); trend slower; target 15m</td></tr>');
   });
 });
 
