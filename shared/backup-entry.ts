@@ -21,7 +21,7 @@ export interface BackupEntry {
   /** The set it belongs to (`lifeboat backup --all-databases`), when it is one of a set. */
   group?: { id: string; size: number };
   /** The last verification stored beside the backup (<key>.verify.json), when there is one. */
-  verification?: { outcome: 'passed' | 'failed'; verifiedAt: string; depth: 'quick' | 'deep'; problem: string | null } | null;
+  verification?: { outcome: 'passed' | 'failed'; verifiedAt: string; depth: 'quick' | 'deep'; problem: string | null; drill?: { recoveryMs: number; overTarget: boolean } | null } | null;
 }
 
 /**

@@ -121,6 +121,8 @@ export interface ScheduleView {
   verifyEveryDays: number | null;
   /** Verification restores into a temporary database on a server (set with the CLI); else quick. */
   verifyDeep: boolean;
+  /** Recovery-time target of its drills (ms; `--rto`); null: none. */
+  rtoMs: number | null;
   /** The next five runs (ISO, UTC); empty when disabled. */
   nextRuns: string[];
   lastOutcome: 'success' | 'failure' | 'cancelled' | null;
@@ -297,6 +299,7 @@ export const callSchemas = {
       retries: z.number().int().min(0).max(10).optional(),
       retention: z.object({ keepDays: z.number().int().min(0).max(36500), keepLast: z.number().int().min(1, 'Keep at least the newest backup.').max(10000) }).strict().nullable(),
       verifyEveryDays: z.number().min(0).max(365).nullable().optional(),
+      rtoMs: z.number().int().positive('The recovery-time target must be longer than zero.').max(7 * 86_400_000, 'Give a recovery-time target of at most 7 days.').nullable().optional(),
     })
     .strict(),
   /** Removes one schedule of the database, by name (absent: the one named like the database). */

@@ -1,7 +1,7 @@
 // The report as one self-contained HTML file: inline CSS, an inline SVG chart per profile, no
 // script, no external resource, so it opens anywhere and can be mailed or archived as it is.
 import { formatBytes } from './progress.js';
-import type { HealthState, ProfileReport, StatusReport } from './report.js';
+import { drillLine, type HealthState, type ProfileReport, type StatusReport } from './report.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -46,6 +46,7 @@ ${p.problems.length ? `<ul class="problems">${p.problems.map((x) => `<li>${escap
 <tr><th>Failures in the period</th><td>${p.failuresInPeriod}</td></tr>
 <tr><th>Last successful backup</th><td>${age}</td></tr>
 <tr><th>Verification</th><td>${verification}</td></tr>
+<tr><th>Restore drills</th><td>${escapeHtml(drillLine(p.drills) ?? 'none yet')}</td></tr>
 <tr><th>Retention</th><td>${p.retention.runs} pass(es), ${p.retention.deleted} backup(s) deleted</td></tr>
 <tr><th>Stored now</th><td>${p.totalBackups} backup(s), ${escapeHtml(formatBytes(p.totalBytes))}, ${p.pinned} pinned</td></tr>
 </table>

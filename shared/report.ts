@@ -2,6 +2,8 @@
 // the activity log (what happened). Pure: the app renders it, the CLI writes it as HTML.
 import type { ActivityEntry } from './activity.js';
 import type { BackupEntry } from './backup-entry.js';
+import { drillPointsOf, drillWarning, summarizeDrills, type DrillSummary } from './drill.js';
+import { durationText, formatDuration } from './duration.js';
 import { isSuccessful } from './retention.js';
 
 export interface ProfileInput {
@@ -14,6 +16,8 @@ export interface ProfileInput {
   listingError?: string | null;
   /** The stored verify record (<key>.verify.json) of the newest backup, whoever ran the verification. */
   verifyRecord?: { at: string; outcome: 'success' | 'failure'; key: string; message: string | null } | null;
+  /** The schedule's recovery-time target for its drills (ms); null or absent: none. */
+  rtoMs?: number | null;
 }
 
 export type HealthState = 'ok' | 'warning' | 'failing';
@@ -35,6 +39,8 @@ export interface ProfileReport {
   totalBackups: number;
   totalBytes: number;
   pinned: number;
+  /** Restore drills (deep verifications) over time: the last ones, their trend and the target. */
+  drills: DrillSummary;
 }
 
 export interface StatusReport {
@@ -46,6 +52,8 @@ export interface StatusReport {
 }
 
 const HOUR = 3_600_000;
+/** How many recent drills a report shows per database. */
+export const DRILLS_SHOWN = 10;
 
 function inPeriod(iso: string, since: Date, until: Date): boolean {
   const t = new Date(iso).getTime();
@@ -80,6 +88,12 @@ export function buildProfileReport(p: ProfileInput, since: Date, until: Date, ma
     problems.push(`${failures.length} failed backup(s) in the period`);
     if (state === 'ok') state = 'warning';
   }
+  const drills = summarizeDrills(drillPointsOf(p.activity), p.rtoMs ?? null, DRILLS_SHOWN);
+  const slow = drillWarning(drills);
+  if (slow) {
+    problems.push(slow);
+    if (state === 'ok') state = 'warning';
+  }
   if (v && v.outcome === 'failure') {
     problems.push(`the last verification failed: ${v.error?.message ?? 'unknown error'}`);
     state = 'failing';
@@ -103,6 +117,7 @@ export function buildProfileReport(p: ProfileInput, since: Date, until: Date, ma
     totalBackups: good.length,
     totalBytes: good.reduce((s, b) => s + b.sizeBytes, 0),
     pinned: p.backups.filter((b) => b.pinned).length,
+    drills,
   };
 }
 
@@ -133,6 +148,19 @@ export function reportSummary(r: StatusReport): string {
   for (const p of r.profiles) {
     const age = p.lastSuccessAgeHours === null ? 'never' : `${p.lastSuccessAgeHours} h ago`;
     lines.push(`- ${p.name}: ${p.state}; ${p.backupsInPeriod} backup(s), ${p.failuresInPeriod} failure(s), last success ${age}, verification ${p.verification ? `${p.verification.outcome} ${p.verification.at.slice(0, 10)}` : 'never'}, pruned ${p.retention.deleted}${p.problems.length ? ` — ${p.problems.join('; ')}` : ''}`);
+    const d = drillLine(p.drills);
+    if (d) lines.push(`  ${d}`);
+    const slow = drillWarning(p.drills);
+    if (slow) lines.push(`  WARNING: ${slow}.`);
   }
   return lines.join('\n');
+}
+
+/** "restore drills (last 3, oldest first): 1m 2s, 1m 5s, FAILED; trend steady; target 15m" or null without drills. */
+export function drillLine(d: DrillSummary): string | null {
+  if (d.recent.length === 0) return null;
+  const times = d.recent.map((p) => (p.outcome === 'failed' ? 'FAILED' : p.recoveryMs === null ? '?' : `${formatDuration(p.recoveryMs)}${p.overTarget ? ' (over target)' : ''}`));
+  const trend = d.trend ? `; trend ${d.trend}` : '';
+  const target = d.targetMs !== null ? `; target ${durationText(d.targetMs)}` : '; no target (set one with `lifeboat scheduler edit NAME --rto 15m`)';
+  return `restore drills (last ${d.recent.length}, oldest first): ${times.join(', ')}${trend}${target}`;
 }

@@ -45,6 +45,11 @@ const scheduleFields = z.object({
   verifyEveryDays: z.number().min(0).nullable().default(7),
   /** Deep verification: restore into a temporary database on this server (no password in the URL); null = quick (size, SHA-256, contents). */
   verifyServer: z.string().nullable().default(null),
+  /**
+   * Recovery-time objective (ms): a deep verification (drill) of this schedule that takes longer is
+   * a warning, logged, reported and notified; null = no target. `--rto 15m` on the command line.
+   */
+  rtoMs: z.number().int().positive().nullable().default(null),
   createdAt: z.string(),
 });
 

@@ -6,11 +6,10 @@ import type { LifeboatNotification } from '../../shared/notification.js';
 import { describeInterruptedBackups, listInterruptedBackups } from '../engine/backup/interrupted-backups.js';
 import { listBackups, type ManifestCacheEntry } from '../engine/backup/list-backups.js';
 import { ActivityLog } from '../engine/activity/activity-log.js';
-import { recordOperation } from '../engine/activity/record-operation.js';
 import { runLoggedBackup } from '../engine/activity/logged-backup.js';
 import { selectPgDump } from '../engine/backup/run-backup.js';
 import { setPinned } from '../engine/backup/set-pinned.js';
-import { runVerify } from '../engine/verify/run-verify.js';
+import { runLoggedVerify } from '../engine/verify/logged-verify.js';
 import type { VerifyRecord } from '../../shared/verify-record.js';
 import { LifeboatError } from '../engine/errors.js';
 import { parsePgConnection } from '../engine/pg/connection.js';
@@ -245,27 +244,22 @@ export function createAppService(opts: AppServiceOptions): AppService {
       const target = t.storage;
       return jobs.start({ kind: 'verify', title: `${req.deep ? 'Deep-verify' : 'Verify'} ${req.key}`, targetId: t.id }, async (ctx) => {
         try {
-          const info = { kind: 'verify' as const, profile: t.id, storage: openStorage(target).display, key: req.key, summary: 'Verified' };
-          const record = await recordOperation(
-            activityLog,
-            info,
-            async () => {
-              const r = await runVerify({
-                to: target,
-                key: req.key,
-                deep: req.deep ?? false,
-                server: req.deep ? withPassword(t.dbUrl, t.password) : undefined,
-                pgBinDir: opts.pgBinDir,
-                env,
-                signal: ctx.signal,
-                onProgress: ctx.onProgress,
-              });
-              // A verification that ran and found damage is a failed job, in the record's own words.
-              if (r.outcome === 'failed') throw new LifeboatError('VERIFY_FAILED', r.problem ?? `Backup ${req.key} failed verification.`);
-              return r;
+          const record = await runLoggedVerify(
+            {
+              to: target,
+              key: req.key,
+              deep: req.deep ?? false,
+              server: req.deep ? withPassword(t.dbUrl, t.password) : undefined,
+              pgBinDir: opts.pgBinDir,
+              env,
+              signal: ctx.signal,
+              onProgress: ctx.onProgress,
             },
-            (r) => ({ key: r.key, bytes: r.checks.sizeBytes, summary: `Verified (${r.depth})`, details: { depth: r.depth } }),
+            activityLog,
+            { profile: t.id, storage: openStorage(target).display, secrets: t.password ? [t.password] : [] },
           );
+          // A verification that ran and found damage is a failed job, in the record's own words.
+          if (record.outcome === 'failed') throw new LifeboatError('VERIFY_FAILED', record.problem ?? `Backup ${req.key} failed verification.`);
           return { resultKey: record.key };
         } finally {
           emit('backups.changed', { targetId: t.id });

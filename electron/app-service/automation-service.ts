@@ -67,6 +67,7 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
         verifyDeep: s.verifyServer !== null,
         retention: s.retention ? { keepDays: s.retention.keepDays, keepLast: s.retention.keepLast } : null,
         verifyEveryDays: s.verifyEveryDays,
+        rtoMs: s.rtoMs,
         nextRuns: s.enabled ? safeNextRuns(s, now) : [],
         lastOutcome: state[s.name]?.lastOutcome ?? null,
         lastRunAt: state[s.name]?.lastRunAt ?? null,
@@ -151,6 +152,7 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
         ...(req.catchUp !== undefined ? { catchUp: req.catchUp } : {}),
         ...(req.retries !== undefined ? { retries: req.retries } : {}),
         ...(req.verifyEveryDays !== undefined ? { verifyEveryDays: req.verifyEveryDays } : {}),
+        ...(req.rtoMs !== undefined ? { rtoMs: req.rtoMs } : {}),
         retention: req.retention ? { ...req.retention, gfs: existing?.retention?.gfs ?? null } : null,
       }));
       const all = await changed(await loadAutomationConfig(file));
@@ -226,6 +228,7 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
         profile: t.id,
         alsoLoggedAs: [...loggedNames(t.id, config)].filter((n) => n !== t.id),
         dbName: databaseOfUrl(t.dbUrl) ?? 'postgres',
+        rtoMs: strictestRto(config, t.id),
       }));
       const report = await collectReport(subjects, log, new Date(now.getTime() - req.days * 86_400_000), now);
       return { report, html: renderReportHtml(report) };
@@ -256,4 +259,10 @@ function safeNextRuns(s: Schedule, now: Date): string[] {
   } catch {
     return [];
   }
+}
+
+/** Several schedules of one database may each set a recovery-time target: the strictest one counts. */
+function strictestRto(config: AutomationConfig, profile: string): number | null {
+  const targets = config.schedules.filter((s) => s.profile === profile).flatMap((s) => (s.rtoMs !== null ? [s.rtoMs] : []));
+  return targets.length > 0 ? Math.min(...targets) : null;
 }

@@ -46,10 +46,10 @@ describe('a database’s last 90 days', () => {
     const table = screen.getByRole('table', { name: 'Backups of shop in the last 90 days, oldest first' });
     const rows = within(table).getAllByRole('row').slice(1);
     expect(rows.map((r) => r.textContent)).toEqual([
-      '2026-11-22 03:00:00 UTC' + 'succeeded' + '2.0 GiB' + '1m 30s',
-      '2026-11-23 03:00:00 UTC' + 'failure: The storage is throttling requests.' + '—' + '1m 30s',
-      '2026-11-24 03:00:00 UTC' + 'succeeded' + '3.0 GiB' + '3m 20s',
-      '2026-11-25 12:30:00 UTC' + 'cancelled' + '—' + '1m 30s',
+      '2026-11-22 03:00:00 UTC' + 'succeeded' + '2.0 GiB' + '1m 30s' + '—',
+      '2026-11-23 03:00:00 UTC' + 'failure: The storage is throttling requests.' + '—' + '1m 30s' + '—',
+      '2026-11-24 03:00:00 UTC' + 'succeeded' + '3.0 GiB' + '3m 20s' + '—',
+      '2026-11-25 12:30:00 UTC' + 'cancelled' + '—' + '1m 30s' + '—',
     ]);
   });
 

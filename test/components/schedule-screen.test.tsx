@@ -11,10 +11,10 @@ let disconnect = () => undefined as void;
 afterEach(() => disconnect());
 
 function view(name: string, over: Partial<ScheduleView> = {}): ScheduleView {
-  return { targetId: 't1', name, when: { daily: '03:00' }, timezone: 'UTC', enabled: true, catchUp: true, retries: 3, retryDelaySeconds: 60, verifyDeep: false, retention: { keepDays: 30, keepLast: 3 }, verifyEveryDays: 7, nextRuns: ['2026-11-26T03:00:00.000Z'], lastOutcome: null, lastRunAt: null, problem: null, ...over };
+  return { targetId: 't1', name, when: { daily: '03:00' }, timezone: 'UTC', enabled: true, catchUp: true, retries: 3, retryDelaySeconds: 60, verifyDeep: false, retention: { keepDays: 30, keepLast: 3 }, verifyEveryDays: 7, rtoMs: null, nextRuns: ['2026-11-26T03:00:00.000Z'], lastOutcome: null, lastRunAt: null, problem: null, ...over };
 }
 
-const schedules = [view('t1-nightly', { when: { daily: '02:15' }, retries: 5, retryDelaySeconds: 7, verifyEveryDays: 3, verifyDeep: true }), view('t1-hourly', { when: { cron: '15 * * * *' }, retention: null }), view('other-db', { targetId: 't2' })];
+const schedules = [view('t1-nightly', { when: { daily: '02:15' }, retries: 5, retryDelaySeconds: 7, verifyEveryDays: 3, verifyDeep: true, rtoMs: 90 * 60_000 }), view('t1-hourly', { when: { cron: '15 * * * *' }, retention: null }), view('other-db', { targetId: 't2' })];
 
 async function openSchedule(extra: Handlers = {}) {
   useSchedules.setState({ loaded: false, error: null, schedules: [], runs: [] });
@@ -49,7 +49,22 @@ describe('Schedule screen', () => {
     expect(screen.getByRole('textbox', { name: 'Schedule name' })).toHaveProperty('value', 't1-hourly');
     expect(screen.getByRole('textbox', { name: 'Cron expression' })).toHaveProperty('value', '15 * * * *');
     await userEvent.click(screen.getByRole('button', { name: 'Save schedule' }));
-    expect(bridge.calls.find((c) => c.name === 'schedules.save')?.request).toEqual({ targetId: 't1', name: 't1-hourly', when: { cron: '15 * * * *' }, timezone: 'UTC', enabled: true, catchUp: true, retention: null });
+    expect(bridge.calls.find((c) => c.name === 'schedules.save')?.request).toEqual({ targetId: 't1', name: 't1-hourly', when: { cron: '15 * * * *' }, timezone: 'UTC', enabled: true, catchUp: true, retention: null, rtoMs: null });
+  });
+
+  it('sets the recovery-time target of the schedule’s drills, and refuses one that is not a duration', async () => {
+    const bridge = await openSchedule();
+    expect(screen.getByRole('textbox', { name: 'Recovery-time target' })).toHaveProperty('value', '1h30m');
+    const field = screen.getByRole('textbox', { name: 'Recovery-time target' });
+    await userEvent.clear(field);
+    await userEvent.type(field, '15 minutes');
+    await userEvent.click(screen.getByRole('button', { name: 'Save schedule' }));
+    expect(await screen.findByText('"15 minutes" is not a recovery-time target; give a duration like 15m, 1h30m or 90s (or "none" for no target).')).toBeTruthy();
+    expect(bridge.calls.some((c) => c.name === 'schedules.save')).toBe(false);
+    await userEvent.clear(field);
+    await userEvent.type(field, '15m');
+    await userEvent.click(screen.getByRole('button', { name: 'Save schedule' }));
+    expect(bridge.calls.find((c) => c.name === 'schedules.save')?.request).toMatchObject({ name: 't1-nightly', rtoMs: 15 * 60_000 });
   });
 
   it('runs the chosen schedule now and says what it stored', async () => {

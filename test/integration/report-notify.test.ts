@@ -133,7 +133,7 @@ describe('lifeboat report', () => {
     expect(verified.code).toBe(0);
     const verifyLog = JSON.parse((await runCli(['log', '--kind', 'verify', '--json'], env)).stdout) as ActivityEntry[];
     expect(verifyLog).toHaveLength(1);
-    expect(verifyLog[0]).toMatchObject({ outcome: 'success', summary: 'Verified (quick)' });
+    expect(verifyLog[0]).toMatchObject({ outcome: 'success', summary: 'Verified: size, SHA-256 and contents match the manifest' });
     const json = JSON.parse((await runCli(['report', '--to', to, '--json'], env)).stdout) as StatusReport;
     expect(json.profiles[0]).toMatchObject({ backupsInPeriod: 2, failuresInPeriod: 1, state: 'warning', verification: { outcome: 'success', key: verifyLog[0]!.key } });
     expect(json.profiles[0]!.lastSuccessAgeHours).toBeLessThan(1);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { durationText, parseRtoTarget } from '../../../shared/duration.js';
 import { describeWhen, type Schedule, type ScheduleInput } from '../../../shared/schedule.js';
 import { nextRuns, timingProblem } from '../../../shared/schedule-slots.js';
 import { LifeboatError } from '../../engine/errors.js';
@@ -6,7 +7,7 @@ import { automationConfigPath, loadAutomationConfig } from '../../engine/schedul
 import { startRunNow } from '../../engine/scheduler/run-now.js';
 import { ScheduleRepository, type SchedulePatch } from '../../engine/scheduler/schedule-repository.js';
 import { createSchedulerHost } from '../../engine/scheduler/scheduler-host.js';
-import { invalidScheduleMessage, type SchedulerEvent } from '../../engine/scheduler/scheduler.js';
+import { drillOverTargetText, invalidScheduleMessage, type SchedulerEvent } from '../../engine/scheduler/scheduler.js';
 import { fileStateStore, schedulerStatePath } from '../../engine/scheduler/scheduler-state.js';
 import type { GlobalOptions } from '../global-options.js';
 import { printJson } from '../output.js';
@@ -29,6 +30,7 @@ interface AddOptions {
   prune: boolean;
   verifyEveryDays: string;
   verifyDeepOn?: string;
+  rto?: string;
   disabled?: boolean;
   replace?: boolean;
 }
@@ -55,6 +57,13 @@ function verifyDays(v: string): number | null {
   return n === 0 ? null : n;
 }
 
+/** `--rto 15m` → ms; "none" (or "") clears the target. */
+function rtoOption(v: string): number | null {
+  const r = parseRtoTarget(v);
+  if (!r.ok) throw new LifeboatError('BAD_INPUT', `--rto: ${r.problem}`);
+  return r.ms;
+}
+
 /** Parses the command line into a schedule; the repository checks it (timing, retention, URLs, profile). */
 export function scheduleFromOptions(name: string, o: AddOptions, now: Date, formatGiven = false): ScheduleInput {
   if (o.profile && formatGiven) throw new LifeboatError('BAD_INPUT', 'A schedule with --profile backs up in the profile\'s format; change it with `lifeboat profile edit`, not --format.');
@@ -73,6 +82,7 @@ export function scheduleFromOptions(name: string, o: AddOptions, now: Date, form
     retention: o.prune ? { keepDays: num(o.keepDays, '--keep-days'), keepLast: num(o.keepLast, '--keep-last'), gfs: null } : null,
     verifyEveryDays: verifyDays(o.verifyEveryDays),
     verifyServer: o.verifyDeepOn ?? null,
+    rtoMs: o.rto === undefined ? null : rtoOption(o.rto),
     createdAt: now.toISOString(),
   };
 }
@@ -93,6 +103,7 @@ interface EditOptions {
   prune?: boolean;
   verifyEveryDays?: string;
   verifyDeepOn?: string;
+  rto?: string;
   enabled?: boolean;
 }
 
@@ -111,6 +122,7 @@ export function patchFromOptions(o: EditOptions): (s: Schedule) => SchedulePatch
   if (o.retryDelay !== undefined) p.retryDelaySeconds = num(o.retryDelay, '--retry-delay');
   if (o.verifyEveryDays !== undefined) p.verifyEveryDays = verifyDays(o.verifyEveryDays);
   if (o.verifyDeepOn !== undefined) p.verifyServer = o.verifyDeepOn === '' ? null : o.verifyDeepOn;
+  if (o.rto !== undefined) p.rtoMs = rtoOption(o.rto);
   if (o.enabled !== undefined) p.enabled = o.enabled;
   const keepDays = o.keepDays === undefined ? undefined : num(o.keepDays, '--keep-days');
   const keepLast = o.keepLast === undefined ? undefined : num(o.keepLast, '--keep-last');
@@ -135,6 +147,7 @@ function printEvent(e: SchedulerEvent): void {
   if (e.type === 'run-started') process.stdout.write(`${t} ${e.schedule}: backup started${e.catchUp ? ' (catching up a missed run)' : ''}\n`);
   if (e.type === 'run-finished') process.stdout.write(`${t} ${e.schedule}: ${e.outcome}${e.key ? ` ${e.key}` : ''}${e.error ? ` — ${e.error}` : ''}\n`);
   if (e.type === 'verify-finished') process.stdout.write(`${t} ${e.schedule}: verification ${e.ok ? 'ok' : 'FAILED'}${e.key ? ` ${e.key}` : ''}${e.error ? ` — ${e.error}` : ''}\n`);
+  if (e.type === 'drill-over-target') process.stdout.write(`${t} ${e.schedule}: WARNING ${drillOverTargetText(e)}\n`);
   if (e.type === 'slot-taken') process.stdout.write(`${t} ${e.schedule}: slot ${e.slot} ${e.done ? 'already backed up' : 'taken'} by ${e.holder}; not run here\n`);
   if (e.type === 'schedule-invalid') process.stderr.write(`lifeboat: ${invalidScheduleMessage({ name: e.schedule, problem: e.problem })}\n`);
 }
@@ -160,6 +173,7 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
     .option('--no-prune', 'never prune after a backup')
     .option('--verify-every-days <n>', 'verify the newest backup every N days (0: never)', '7')
     .option('--verify-deep-on <server-url>', 'verify deeply: restore into a temporary database on this server and compare row counts')
+    .option('--rto <duration>', 'recovery-time target for its drills (deep verifications), e.g. 15m or 1h30m: a slower drill is a warning')
     .option('--disabled', 'store it without running it')
     .option('--replace', 'replace a schedule of the same name')
     .action(async (name: string, o: AddOptions, command: Command) => {
@@ -191,6 +205,7 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
     .option('--no-prune', 'never prune after a backup')
     .option('--verify-every-days <n>', 'verify the newest backup every N days (0: never)')
     .option('--verify-deep-on <server-url>', 'verify deeply on this server ("" for quick verification)')
+    .option('--rto <duration>', 'recovery-time target for its drills, e.g. 15m or 1h30m ("none": no target)')
     .option('--enable', 'run it on its schedule')
     .option('--disable', 'keep it without running it')
     .action(async (name: string, o: EditOptions & { enable?: boolean; disable?: boolean }, command: Command) => {
@@ -219,7 +234,7 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
       if (rows.length === 0) return void process.stdout.write('No schedules. Add one with `lifeboat scheduler add NAME --db URL --to URL --daily 03:00`.\n');
       for (const r of rows) {
         const status = r.problem ? `SKIPPED by the scheduler: ${r.problem}` : `last: ${r.state?.lastOutcome ?? 'never run'}`;
-        process.stdout.write(`${r.name}${r.enabled ? '' : ' (disabled)'}: ${r.description}; ${r.profile ? `profile ${r.profile}` : `${r.db ?? 'PG* environment'} → ${r.to ?? 'default storage'}`}; ${status}\n  next: ${r.nextRuns.join(', ') || '-'}\n`);
+        process.stdout.write(`${r.name}${r.enabled ? '' : ' (disabled)'}: ${r.description}; ${r.profile ? `profile ${r.profile}` : `${r.db ?? 'PG* environment'} → ${r.to ?? 'default storage'}`}; ${status}${r.rtoMs !== null ? `; drills target ${durationText(r.rtoMs)}` : ''}\n  next: ${r.nextRuns.join(', ') || '-'}\n`);
       }
     });
 

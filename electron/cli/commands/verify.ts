@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { ActivityLog } from '../../engine/activity/activity-log.js';
-import { recordOperation } from '../../engine/activity/record-operation.js';
 import { LifeboatError } from '../../engine/errors.js';
 import type { VerifyRecord } from '../../../shared/verify-record.js';
-import { runVerify } from '../../engine/verify/run-verify.js';
+import { runLoggedVerify } from '../../engine/verify/logged-verify.js';
+import { drillSentence } from '../../../shared/drill.js';
 import type { GlobalOptions } from '../global-options.js';
 import { storageOption } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
@@ -33,29 +33,20 @@ export function registerVerify(program: Command, globals: () => GlobalOptions): 
     .option('--json', 'print the verification record')
     .action(async (opts: VerifyOptions) => {
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
-      const failed: { record: VerifyRecord | null } = { record: null };
       let record: VerifyRecord;
       try {
-        // A failed check is a result for the engine, and a failure for the activity log.
-        record = await recordOperation(ActivityLog.forEnv(), { kind: 'verify', profile: opts.profile ?? null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? null, summary: 'Verified' }, async () => {
-          const r = await runVerify({ to: await storageOption(opts.to, opts.profile), latest: opts.latest, key: opts.key, dbName: opts.dbName, deep: opts.deep, server: opts.server, pgBinDir: globals().pgBin, signal: interruptSignal(), onProgress: progress.onProgress });
-          if (r.outcome === 'failed') {
-            failed.record = r;
-            throw new LifeboatError('VERIFY_FAILED', `Verification of ${r.key} failed: ${r.problem ?? 'see the record'}`);
-          }
-          return r;
-        }, (r) => ({ key: r.key, bytes: r.checks.sizeBytes, summary: `Verified (${r.depth})`, details: { depth: r.depth } }));
-      } catch (e) {
-        if (opts.json && failed.record) printJson(failed.record);
-        throw e;
+        const req = { to: await storageOption(opts.to, opts.profile), latest: opts.latest, key: opts.key, dbName: opts.dbName, deep: opts.deep, server: opts.server, pgBinDir: globals().pgBin, signal: interruptSignal(), onProgress: progress.onProgress };
+        record = await runLoggedVerify(req, ActivityLog.forEnv(), { profile: opts.profile ?? null, storage: opts.to ?? opts.profile ?? null });
       } finally {
         progress.done();
       }
       if (opts.json) printJson(record);
+      if (record.outcome === 'failed') throw new LifeboatError('VERIFY_FAILED', `Verification of ${record.key} failed: ${record.problem ?? 'see the record'}`);
       if (!opts.json) {
         const tables = record.depth === 'deep' ? `, restored, ${record.checks.tables.length} table row counts match` : '';
         const sha = record.checks.sha256Matches === null ? 'no manifest to compare the SHA-256 with' : 'SHA-256 matches the manifest';
-        process.stdout.write(`Verified ${record.key} (${record.depth}): ${sha}, contents readable${tables}.\n`);
+        const drill = record.drill ? `\nDrill: ${drillSentence(record.drill)}.\n` : '\n';
+        process.stdout.write(`Verified ${record.key} (${record.depth}): ${sha}, contents readable${tables}.${drill}`);
       }
     });
 }

@@ -103,7 +103,7 @@ export async function listBackups(storage: BackupStorage, opts: ListOptions): Pr
       verifyCache.set(key, hit);
     }
     const r = hit.record;
-    return r ? { outcome: r.outcome, verifiedAt: r.verifiedAt, depth: r.depth, problem: r.problem } : null;
+    return r ? { outcome: r.outcome, verifiedAt: r.verifiedAt, depth: r.depth, problem: r.problem, drill: r.drill ? { recoveryMs: r.drill.recoveryMs, overTarget: r.drill.overTarget } : null } : null;
   };
   const parsed = [...objects.keys()].map((k) => parseBackupKey(k)).filter((p) => p !== null);
   const entries = await mapLimit(parsed, 16, async (p): Promise<BackupEntry> => {

@@ -18,6 +18,8 @@ export interface ReportSubject {
   alsoLoggedAs?: readonly string[];
   /** Count only this database's backups (a storage folder may hold several); null: all of them. */
   dbName?: string | null;
+  /** The schedule's recovery-time target for drills (ms). */
+  rtoMs?: number | null;
 }
 
 /** The database a libpq URL names (libpq's default is the user's name); null when it cannot tell. */
@@ -45,6 +47,7 @@ export async function reportSubjects(config: AutomationConfig, env: NodeJS.Proce
           profile: s.name,
           alsoLoggedAs: s.profile && s.profile !== s.name ? [s.profile] : [],
           dbName: databaseOfUrl(profile ? profile.db.url : s.db),
+          rtoMs: s.rtoMs,
         };
       }),
     );
@@ -73,7 +76,7 @@ export async function collectReport(subjects: ReportSubject[], log: ActivityLog,
     }
     const names = new Set([s.profile, ...(s.alsoLoggedAs ?? [])].filter((n): n is string => n !== null));
     const mine = activity.filter((e) => (s.profile !== null ? e.profile !== null && names.has(e.profile) : e.storage === storage.display));
-    inputs.push({ name: s.name, storage: storage.display, backups, activity: mine, listingError, verifyRecord });
+    inputs.push({ name: s.name, storage: storage.display, backups, activity: mine, listingError, verifyRecord, rtoMs: s.rtoMs ?? null });
   }
   return buildStatusReport(inputs, since, until);
 }

@@ -9,7 +9,7 @@ import { parseStorageTarget } from '../storage/target.js';
 import { resolveProfile } from '../profiles/resolve-profile.js';
 import type { StorageTarget } from '../storage/target.js';
 import { databaseNameOf, parsePgConnection, type PgConnection } from '../pg/connection.js';
-import { runVerify } from '../verify/run-verify.js';
+import { runLoggedVerify } from '../verify/logged-verify.js';
 import { systemClock, type Clock } from './clock.js';
 import type { ScheduleActions } from './scheduler.js';
 import { acquireSlotLease } from './slot-lease.js';
@@ -19,8 +19,10 @@ export interface ActionContext {
   env: NodeJS.ProcessEnv;
   log: ActivityLog;
   pgBinDir?: string | undefined;
-  /** Times slot leases (their expiry and renewals). */
+  /** Times slot leases (their expiry and renewals), and drills unless drillClock is given. */
   clock?: Clock;
+  /** Times drills (the recovery time of a deep verification); tests make a restore "take" as long as they need. */
+  drillClock?: Pick<Clock, 'now'>;
 }
 
 /** Who a schedule's activity belongs to: its database (profile) when it has one, so the app's status sees it. */
@@ -38,6 +40,11 @@ export function engineActions(ctx: ActionContext): ScheduleActions {
       ? await resolveProfile(s.profile, ctx.env, { dbPassword: false, encryptionKey: false })
       : { target: parseStorageTarget(s.to ?? undefined, ctx.env), db: parsePgConnection(s.db ?? undefined, ctx.env) };
   const target = async (s: Schedule): Promise<StorageTarget> => (await resolved(s)).target;
+  // Nothing to verify (no backup yet, storage not listable): one failure line, as a run would say.
+  const logVerifyProblem = async (s: Schedule, storage: string, deep: boolean, e: unknown): Promise<void> => {
+    const at = new Date().toISOString();
+    await ctx.log.append({ kind: 'verify', outcome: outcomeOf(e), profile: activityOwner(s), startedAt: at, endedAt: at, bytes: null, storage, key: null, summary: 'Verification failed', error: errorForLog(e), details: { depth: deep ? 'deep' : 'quick' } }).catch(() => undefined);
+  };
   return {
     async claimSlot(s, slot, signal, onLost) {
       // Schedulers agree on a slot by storage, schedule name and database name: what each has
@@ -63,24 +70,25 @@ export function engineActions(ctx: ActionContext): ScheduleActions {
     },
     async verify(s, signal) {
       // The verify engine: re-reads the newest backup (size, SHA-256, contents), or with a server
-      // restores it into a temporary database and compares row counts; writes <key>.verify.json.
-      const startedAt = new Date().toISOString();
+      // restores it into a temporary database, compares row counts and times the recovery (a
+      // drill, against the schedule's target); writes <key>.verify.json and one activity line.
       const t = await target(s);
       const storage = openStorage(t);
-      let key: string | null = null;
       const deep = s.verifyServer !== null;
-      try {
-        const newest = (await listBackups(storage, { prefix: t.prefix })).find((b) => b.hasManifest);
-        if (!newest) throw new LifeboatError('NOT_FOUND', `There is no backup with a manifest in ${storage.display} to verify yet.`);
-        key = newest.key;
-        const r = await runVerify({ to: t, key, deep, server: s.verifyServer ?? undefined, env: ctx.env, signal, pgBinDir: ctx.pgBinDir });
-        if (r.outcome !== 'passed') throw new LifeboatError('VERIFY_FAILED', r.problem ?? `The backup ${key} did not verify.`);
-        await ctx.log.append({ kind: 'verify', outcome: 'success', profile: activityOwner(s), startedAt, endedAt: new Date().toISOString(), bytes: r.checks.sizeBytes, storage: storage.display, key, summary: deep ? 'Verified: restored into a temporary database, row counts match the manifest' : 'Verified: size, SHA-256 and contents match the manifest', error: null, details: { depth: r.depth, sha256: r.checks.sha256 } });
-        return { key };
-      } catch (e) {
-        await ctx.log.append({ kind: 'verify', outcome: outcomeOf(e), profile: activityOwner(s), startedAt, endedAt: new Date().toISOString(), bytes: null, storage: storage.display, key, summary: 'Verification failed', error: errorForLog(e), details: { depth: deep ? 'deep' : 'quick' } });
+      const newest = await listBackups(storage, { prefix: t.prefix })
+        .then((all) => all.find((b) => b.hasManifest))
+        .catch(async (e: unknown) => {
+          await logVerifyProblem(s, storage.display, deep, e);
+          throw e;
+        });
+      if (!newest) {
+        const e = new LifeboatError('NOT_FOUND', `There is no backup with a manifest in ${storage.display} to verify yet.`);
+        await logVerifyProblem(s, storage.display, deep, e);
         throw e;
       }
+      const r = await runLoggedVerify({ to: t, key: newest.key, deep, server: s.verifyServer ?? undefined, env: ctx.env, signal, pgBinDir: ctx.pgBinDir, clock: ctx.drillClock ?? ctx.clock, targetMs: s.rtoMs }, ctx.log, { profile: activityOwner(s), storage: storage.display });
+      if (r.outcome !== 'passed') throw new LifeboatError('VERIFY_FAILED', r.problem ?? `The backup ${newest.key} did not verify.`);
+      return { key: r.key, drill: r.drill };
     },
   };
 }

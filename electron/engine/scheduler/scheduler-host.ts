@@ -6,7 +6,7 @@ import { Notifier } from '../notify/notifier.js';
 import { sendStatusReport } from '../report/send-report.js';
 import { systemClock, type Clock } from './clock.js';
 import { engineActions } from './schedule-actions.js';
-import { invalidScheduleMessage, Scheduler, type ScheduleActions, type SchedulerEvent } from './scheduler.js';
+import { drillOverTargetText, invalidScheduleMessage, Scheduler, type ScheduleActions, type SchedulerEvent } from './scheduler.js';
 import { fileStateStore, schedulerStatePath } from './scheduler-state.js';
 
 export interface SchedulerHostOptions {
@@ -44,6 +44,10 @@ export function notificationFor(e: SchedulerEvent, at: Date): LifeboatNotificati
   if (e.type === 'schedule-invalid') {
     const text = invalidScheduleMessage({ name: e.schedule, problem: e.problem });
     return { type: 'failure', title: `Schedule skipped: ${e.schedule}`, text, profile: e.schedule, at: at.toISOString(), details: { problem: e.problem } };
+  }
+  if (e.type === 'drill-over-target') {
+    // A warning, sent where failures go: the backups are fine, the recovery time is not.
+    return { type: 'failure', title: `Restore drill slower than its target: ${e.schedule}`, text: drillOverTargetText(e), profile: e.schedule, at: at.toISOString(), details: { key: e.key, recoveryMs: e.recoveryMs, targetMs: e.targetMs, warning: true } };
   }
   if (e.type === 'verify-finished' && !e.ok) {
     return { type: 'failure', title: `Verification failed: ${e.schedule}`, text: e.error ?? 'The newest backup did not verify.', profile: e.schedule, at: at.toISOString(), details: { key: e.key } };

@@ -1,3 +1,4 @@
+import { durationText, formatDuration } from '../../../shared/duration.js';
 import type { Schedule } from '../../../shared/schedule.js';
 import { decideDue, nextRuns, timingProblem, type DueDecision } from '../../../shared/schedule-slots.js';
 import { errorForLog, outcomeOf, type NewActivity } from '../activity/activity-log.js';
@@ -19,8 +20,8 @@ export interface ScheduleActions {
   backup(s: Schedule, signal: AbortSignal, attempt: number, slot: string): Promise<BackupDone>;
   /** The retention pass after a successful backup, over that database's backups only. */
   prune(s: Schedule, done: BackupDone): Promise<{ deleted: number }>;
-  /** Checks the newest backup; throws when it does not match its manifest. */
-  verify(s: Schedule, signal: AbortSignal): Promise<{ key: string } | null>;
+  /** Checks the newest backup; throws when it does not match its manifest. A deep check (a drill) says how long the recovery took. */
+  verify(s: Schedule, signal: AbortSignal): Promise<{ key: string; drill?: DrillOutcome | null } | null>;
   /**
    * Claims a scheduled slot on the storage the schedule shares with other schedulers (a lease
    * object, see slot-lease.ts); a lost claim means another scheduler runs the slot. Absent: no
@@ -29,10 +30,19 @@ export interface ScheduleActions {
   claimSlot?(s: Schedule, slot: string, signal: AbortSignal, onLost: (by: LeaseHolder | null) => void): Promise<SlotClaim>;
 }
 
+/** What the scheduler needs of a drill: its recovery time against the schedule's target. */
+export interface DrillOutcome {
+  recoveryMs: number;
+  targetMs: number | null;
+  overTarget: boolean;
+}
+
 export type SchedulerEvent =
   | { type: 'run-started'; schedule: string; slot: string; catchUp: boolean }
   | { type: 'run-finished'; schedule: string; outcome: 'success' | 'failure' | 'cancelled'; key: string | null; error: string | null; attempts: number }
   | { type: 'verify-finished'; schedule: string; ok: boolean; key: string | null; error: string | null }
+  /** A drill passed but took longer than the schedule's recovery-time target: a warning. */
+  | { type: 'drill-over-target'; schedule: string; key: string; recoveryMs: number; targetMs: number }
   /** Another scheduler sharing the storage holds (or already ran) this slot: not run here, not a failure. */
   | { type: 'slot-taken'; schedule: string; slot: string; holder: string; done: boolean }
   | { type: 'schedule-invalid'; schedule: string; problem: string };
@@ -479,6 +489,7 @@ export class Scheduler {
       const r = await this.opts.actions.verify(s, signal);
       st.lastVerifyAt = now.toISOString();
       await this.emit({ type: 'verify-finished', schedule: s.name, ok: true, key: r?.key ?? null, error: null });
+      if (r?.drill?.overTarget && r.drill.targetMs !== null) await this.emit({ type: 'drill-over-target', schedule: s.name, key: r.key, recoveryMs: r.drill.recoveryMs, targetMs: r.drill.targetMs });
     } catch (e) {
       // A failed verification is due again next time, and people hear about it now.
       await this.emit({ type: 'verify-finished', schedule: s.name, ok: false, key: null, error: errorForLog(e).message });
@@ -536,6 +547,10 @@ export class Scheduler {
 
 function holderName(h: LeaseHolder): string {
   return `${h.host}${h.pid !== null ? ` (pid ${h.pid})` : ''}`;
+}
+
+export function drillOverTargetText(e: Extract<SchedulerEvent, { type: 'drill-over-target' }>): string {
+  return `The restore drill of ${e.key} took ${formatDuration(e.recoveryMs)}, over the schedule's ${durationText(e.targetMs)} recovery-time target; a real recovery would likely take as long. Find what grew (the database, the storage's speed, the drill server's load) or raise the target with \`lifeboat scheduler edit ${e.schedule} --rto …\`.`;
 }
 
 export function invalidScheduleMessage(i: InvalidSchedule): string {

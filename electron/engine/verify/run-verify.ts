@@ -1,11 +1,12 @@
 import os from 'node:os';
 import { verifyKeyFor } from '../../../shared/backup-key.js';
 import { VERIFY_FORMAT_VERSION, type TableCheck, type VerifyRecord } from '../../../shared/verify-record.js';
+import { systemClock, type Clock } from '../scheduler/clock.js';
 import { LifeboatError, cancelledError, isLifeboatError } from '../errors.js';
 import { newJobId } from '../jobs/job-id.js';
 import { ProgressReporter, type ProgressListener } from '../jobs/progress-reporter.js';
 import { parsePgConnection } from '../pg/connection.js';
-import { connectClient } from '../pg/server-info.js';
+import { connectClient, readServerInfo, type ServerInfo } from '../pg/server-info.js';
 import { quoteIdent } from '../../../shared/row-format.js';
 import { resolveBackup, type BackupChoice, type BackupSource } from '../restore/backup-source.js';
 import { describeStreamError, openBackupStream, type BackupStreamTransform } from '../restore/backup-stream.js';
@@ -27,6 +28,10 @@ export interface VerifyRequest extends BackupChoice {
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal | undefined;
   onProgress?: ProgressListener | undefined;
+  /** Times the drill (a deep verification): injected so tests can make a restore "take" any time. */
+  clock?: Pick<Clock, 'now'> | undefined;
+  /** The recovery-time target of the schedule running this drill (ms); a slower drill is marked over target. */
+  targetMs?: number | null | undefined;
 }
 
 /** Reads every stored byte (an encrypted backup whose key this keychain lacks): size and SHA-256 against the manifest. */
@@ -41,10 +46,12 @@ async function readStored(source: BackupSource, req: VerifyRequest, progress: Pr
   return integrity.sha256 ?? '';
 }
 
-async function countRows(server: string, database: string, env: NodeJS.ProcessEnv, expected: readonly { schema: string; name: string; rows: number }[], exact: boolean): Promise<TableCheck[]> {
+/** Counts the restored tables' rows, and reads where they were restored (version, size) on the same connection. */
+async function countRows(server: string, database: string, env: NodeJS.ProcessEnv, expected: readonly { schema: string; name: string; rows: number }[], exact: boolean): Promise<{ tables: TableCheck[]; info: ServerInfo }> {
   const conn = onDatabase(parsePgConnection(server, env), database);
   const client = await connectClient(conn, conn.url ? undefined : database);
   try {
+    const info = await readServerInfo(client, conn);
     const out: TableCheck[] = [];
     for (const t of expected) {
       const q = `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
@@ -58,7 +65,7 @@ async function countRows(server: string, database: string, env: NodeJS.ProcessEn
       const ok = actual !== null && (exact ? actual === t.rows : (actual > 0) === (t.rows > 0));
       out.push({ schema: t.schema, name: t.name, expected: t.rows, actual, ok });
     }
-    return out;
+    return { tables: out, info };
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -77,6 +84,7 @@ function storedOnly(source: BackupSource, req: VerifyRequest): boolean {
  */
 export async function runVerify(req: VerifyRequest): Promise<VerifyRecord> {
   const env = req.env ?? process.env;
+  const clock = req.clock ?? systemClock;
   if (req.deep && !req.server) throw new LifeboatError('BAD_INPUT', '--deep restores the backup into a temporary database; say on which server with --server postgresql://user@host:5432/postgres.');
   const progress = new ProgressReporter(newJobId('verify'), req.onProgress);
   const source = await resolveBackup(req, env);
@@ -86,24 +94,32 @@ export async function runVerify(req: VerifyRequest): Promise<VerifyRecord> {
   const record: VerifyRecord = {
     formatVersion: VERIFY_FORMAT_VERSION,
     key: source.key,
-    verifiedAt: new Date().toISOString(),
+    verifiedAt: clock.now().toISOString(),
     depth: req.deep ? 'deep' : 'quick',
     outcome: 'failed',
     durationMs: 0,
     lifeboatVersion: lifeboatVersion(),
     checks: { exists: true, sizeBytes: source.sizeBytes, sha256Matches: null, sha256: null, contentsReadable: null, tocEntries: null, restored: null, tables: [] },
     problem: null,
+    drill: null,
+  };
+  let downloadedBytes = 0;
+  const onBytes = (n: number): void => {
+    downloadedBytes += n;
+    progress.addBytes(n);
   };
   // The one read of the object: into a private local copy (checked as it arrives), from which the
   // table of contents and a deep restore are read. Without the key, only the stored bytes are checked.
   let copy: ScratchFile | null = null;
+  // A drill's recovery time starts with the first byte fetched, as a real recovery would.
+  const fetchStartedAt = req.deep ? clock.now().getTime() : 0;
   try {
     progress.setPhase('checking', source.sizeBytes);
     try {
       if (storedOnly(source, req)) {
         record.checks.sha256 = await readStored(source, req, progress);
       } else {
-        copy = await downloadToScratch(source, { env, transforms: req.transforms, signal: req.signal, onBytes: (n) => progress.addBytes(n), what: 'The verification' });
+        copy = await downloadToScratch(source, { env, transforms: req.transforms, signal: req.signal, onBytes, what: 'The verification' });
         record.checks.sha256 = copy.sha256;
       }
       record.checks.sha256Matches = m ? true : null;
@@ -129,11 +145,28 @@ export async function runVerify(req: VerifyRequest): Promise<VerifyRecord> {
     if (req.deep && req.server) {
       progress.setPhase('restoring');
       const restoreReq = { key: source.key, to: source.target, target: req.server, mode: 'temp', purpose: 'verify', transforms: req.transforms, pgBinDir: req.pgBinDir, env, signal: req.signal } as const;
-      const restored = await executeRestore(await planRestore(restoreReq, { source }), restoreReq, copy ?? undefined);
+      const planned = await planRestore(restoreReq, { source });
+      const restoreStartedAt = clock.now().getTime();
+      const restored = await executeRestore(planned, restoreReq, copy ?? undefined);
+      const restoredAt = clock.now().getTime();
       record.checks.restored = true;
       try {
         const expected = m?.tables ?? [];
-        record.checks.tables = await countRows(req.server, restored.database, env, expected, m?.rowCounts !== 'estimated');
+        const counted = await countRows(req.server, restored.database, env, expected, m?.rowCounts !== 'estimated');
+        record.checks.tables = counted.tables;
+        const recoveryMs = Math.max(0, restoredAt - fetchStartedAt);
+        const targetMs = req.targetMs ?? null;
+        record.drill = {
+          recoveryMs,
+          restoreMs: Math.max(0, restoredAt - restoreStartedAt),
+          downloadedBytes,
+          restoredBytes: counted.info.databaseSizeBytes,
+          server: { address: parsePgConnection(req.server, env).display, version: counted.info.version },
+          tablesCompared: counted.tables.length,
+          mismatches: counted.tables.filter((t) => !t.ok).length,
+          targetMs,
+          overTarget: targetMs !== null && recoveryMs > targetMs,
+        };
       } finally {
         const conn = parsePgConnection(req.server, env);
         const client = await connectMaintenance(conn);

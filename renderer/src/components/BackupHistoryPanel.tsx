@@ -4,10 +4,31 @@ import { useCall } from '../api/use-call.js';
 import { backupHistory } from '../lib/backup-history.js';
 import { formatBytes, formatDateTimeUtc, formatDuration } from '../lib/format.js';
 import { useSchedules } from '../stores/schedules-store.js';
+import type { DrillPoint } from '../../../shared/drill.js';
+import { DrillMarker } from './DrillMarker.js';
 import { HistoryChart } from './HistoryChart.js';
 
 const DAYS = 90;
 const REFRESH = ['job.finished'] as const;
+
+function drillFact(drills: readonly DrillPoint[]): string {
+  const last = drills[drills.length - 1];
+  if (!last) return 'restore drills: none';
+  const passed = drills.filter((d) => d.outcome === 'passed').length;
+  const how = last.outcome === 'passed' && last.recoveryMs !== null ? `recovered in ${formatDuration(last.recoveryMs)}${last.overTarget ? ', over the target' : ''}` : 'failed';
+  return `restore drills: ${passed} passed, ${drills.length - passed} failed (last ${how}, ${formatDateTimeUtc(last.at)})`;
+}
+
+function drillCell(d: DrillPoint | undefined) {
+  if (!d) return '—';
+  if (d.outcome === 'failed' || d.recoveryMs === null) return `failed${d.problem ? `: ${d.problem}` : ''}`;
+  return (
+    <>
+      {formatDuration(d.recoveryMs)}
+      <DrillMarker drill={{ recoveryMs: d.recoveryMs, overTarget: d.overTarget }} />
+    </>
+  );
+}
 
 /** A database's last 90 days at a glance: backup sizes and durations, failures, verifications, the next scheduled run. */
 export function BackupHistoryPanel({ target, now }: { target: TargetView; now: number }) {
@@ -44,6 +65,7 @@ export function BackupHistoryPanel({ target, now }: { target: TargetView; now: n
               verifications: {h.verifications.passed} passed, {h.verifications.failed} failed
               {h.verifications.last ? ` (last ${h.verifications.last.ok ? 'passed' : 'failed'} ${formatDateTimeUtc(h.verifications.last.at)})` : ''}
             </li>
+            <li>{drillFact(h.drills)}</li>
             <li>next scheduled run: {next ? formatDateTimeUtc(next.at) : 'none scheduled'}</li>
           </ul>
           {h.points.length > 0 && (
@@ -60,6 +82,7 @@ export function BackupHistoryPanel({ target, now }: { target: TargetView; now: n
                       <th scope="col">Outcome</th>
                       <th scope="col">Size</th>
                       <th scope="col">Duration</th>
+                      <th scope="col">Restore drill</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -69,6 +92,7 @@ export function BackupHistoryPanel({ target, now }: { target: TargetView; now: n
                         <td>{p.ok ? 'succeeded' : `${p.outcome}${p.error ? `: ${p.error}` : ''}`}</td>
                         <td>{p.bytes === null ? '—' : formatBytes(p.bytes)}</td>
                         <td>{formatDuration(p.durationMs)}</td>
+                        <td>{drillCell(p.key ? h.drillByKey.get(p.key) : undefined)}</td>
                       </tr>
                     ))}
                   </tbody>

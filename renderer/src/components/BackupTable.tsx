@@ -4,6 +4,7 @@ import { useJobs } from '../stores/jobs-store.js';
 import type { BackupEntry } from '../../../shared/backup-entry.js';
 import { formatBytes, formatDateTimeUtc, formatTimeUtc } from '../lib/format.js';
 import { useNav } from '../stores/nav-store.js';
+import { DrillMarker } from './DrillMarker.js';
 
 interface Props {
   caption: string;
@@ -88,6 +89,7 @@ export function BackupTable({ caption, targetId, backups, withDate = false }: Pr
                         ? `passed ${b.verification.verifiedAt.slice(0, 10)}${b.verification.depth === 'deep' ? ' (deep)' : ''}`
                         : `failed: ${b.verification.problem ?? ''}`
                       : ''}
+                {b.verification?.drill && b.verification.outcome === 'passed' && <DrillMarker drill={b.verification.drill} />}
               </td>
               <td>
                 <code className="key">{b.key}</code>

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { BackupEntry } from '../../../shared/backup-entry.js';
+import { DrillMarker, isDrilled } from './DrillMarker.js';
 import { describeDay, monthTitle, monthWeeks, WEEKDAY_NAMES, type DaySummary, type YearMonth } from '../lib/calendar.js';
 
 interface Props {
@@ -24,6 +25,7 @@ function summarize(list: readonly BackupEntry[] | undefined, failed: number, sch
     scheduled,
     verified: l.filter((b) => b.verification?.outcome === 'passed').length,
     failedVerification: l.filter((b) => b.verification?.outcome === 'failed').length,
+    drilled: l.filter(isDrilled).length,
   };
 }
 
@@ -123,6 +125,7 @@ export function MonthGrid({ month, byDay, failedByDay, scheduledByDay, selectedD
                       {s.count > 0 && <span className="badge count">{s.count}</span>}
                       {s.pinned > 0 && <span className="badge pinned">pinned {s.pinned}</span>}
                       {s.verified > 0 && <span className="badge verified">verified {s.verified}</span>}
+                      {(s.drilled ?? 0) > 0 && <DrillMarker count={s.drilled ?? 0} />}
                       {s.failedJobs + s.failedVerification > 0 && <span className="badge failed">failed {s.failedJobs + s.failedVerification}</span>}
                       {(s.scheduled ?? 0) > 0 && <span className="badge scheduled">scheduled {s.scheduled}</span>}
                     </span>

@@ -2,6 +2,7 @@
 // it ended) and every verification over the last N days. Pure, so the chart's numbers are tested
 // without a DOM or a clock.
 import type { ActivityEntry } from '../../../shared/activity.js';
+import { drillPointsOf, type DrillPoint } from '../../../shared/drill.js';
 
 export interface HistoryPoint {
   at: string;
@@ -23,6 +24,9 @@ export interface BackupHistory {
   medianBytes: number | null;
   medianDurationMs: number | null;
   verifications: { passed: number; failed: number; last: { at: string; ok: boolean; key: string | null } | null };
+  /** Restore drills (deep verifications) in the period, oldest first; the newest per backup key for the table. */
+  drills: DrillPoint[];
+  drillByKey: Map<string, DrillPoint>;
 }
 
 const DAY_MS = 86_400_000;
@@ -45,6 +49,8 @@ export function backupHistory(backups: readonly ActivityEntry[], verifies: reado
   const good = points.filter((p) => p.ok);
   const checks = verifies.filter((e) => e.kind === 'verify' && (e.outcome === 'success' || e.outcome === 'failure') && inRange(e)).sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
   const last = checks[0];
+  const drills = drillPointsOf(checks);
+  const drillByKey = new Map(drills.flatMap((d) => (d.key ? [[d.key, d] as const] : [])));
   const lastAt = points.length > 0 ? Date.parse(points[points.length - 1]!.at) : now;
   return {
     from: new Date(from).toISOString(),
@@ -59,5 +65,7 @@ export function backupHistory(backups: readonly ActivityEntry[], verifies: reado
       failed: checks.filter((e) => e.outcome === 'failure').length,
       last: last ? { at: last.startedAt, ok: last.outcome === 'success', key: last.key } : null,
     },
+    drills,
+    drillByKey,
   };
 }

@@ -73,6 +73,8 @@ export interface DaySummary {
   failedJobs: number;
   verified: number;
   failedVerification: number;
+  /** Backups whose last verification was a restore drill that passed (deep: restored and timed). */
+  drilled?: number;
   /** Runs the schedule will start on that day (future only). */
   scheduled?: number;
 }
@@ -82,6 +84,7 @@ export function describeDay(day: string, s: DaySummary): string {
   if (s.pinned) parts.push(`${s.pinned} pinned`);
   if (s.withoutManifest) parts.push(`${s.withoutManifest} without manifest`);
   if (s.verified) parts.push(`${s.verified} verified`);
+  if (s.drilled) parts.push(`${s.drilled} restore-drilled`);
   if (s.failedVerification) parts.push(`${s.failedVerification} failed verification`);
   if (s.failedJobs) parts.push(`${s.failedJobs} failed`);
   if (s.scheduled) parts.push(`${s.scheduled} scheduled`);

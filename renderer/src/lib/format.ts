@@ -1,4 +1,5 @@
 export { formatBytes } from '../../../shared/progress.js';
+export { formatDuration } from '../../../shared/duration.js';
 
 export function formatTimeUtc(iso: string): string {
   return `${iso.slice(11, 19)} UTC`;
@@ -8,14 +9,6 @@ export function formatDateTimeUtc(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 }
 
-export function formatDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  const m = Math.floor(s / 60);
-  const h = Math.floor(m / 60);
-  if (h > 0) return `${h}h ${m % 60}m ${s % 60}s`;
-  if (m > 0) return `${m}m ${s % 60}s`;
-  return `${(ms / 1000).toFixed(1)} s`;
-}
 
 const PHASES: Record<string, string> = {
   starting: 'Starting',

@@ -5,6 +5,7 @@ import type { TargetView } from '../../../shared/ipc-contract.js';
 import { formatBytes } from '../../../shared/progress.js';
 import { sizeChartSvg } from '../../../shared/report-html.js';
 import { useCall } from '../api/use-call.js';
+import { DrillHistory } from '../components/DrillHistory.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { formatDateTimeUtc } from '../lib/format.js';
 
@@ -47,6 +48,7 @@ export function LogReportScreen({ targets }: { targets: TargetView[] }) {
               </p>
               {/* The chart is built by a pure function from numbers and escaped dates only. */}
               <div dangerouslySetInnerHTML={{ __html: sizeChartSvg(p.sizes, report.since, report.until) }} />
+              <DrillHistory name={p.name} drills={p.drills} />
             </section>
           ))}
         </>

@@ -1,9 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { DeliveryView, NotificationChannelView, ScheduleView, TargetView } from '../../../shared/ipc-contract.js';
+import { durationText, parseRtoTarget } from '../../../shared/duration.js';
 import type { RetentionPlan } from '../../../shared/retention.js';
 import { client, errorMessage } from '../api/client.js';
 import { useCall } from '../api/use-call.js';
 import { ErrorText } from '../components/ErrorText.js';
+import { RtoField } from '../components/RtoField.js';
 import { formatDateTimeUtc } from '../lib/format.js';
 import { schedulesOf, useSchedules } from '../stores/schedules-store.js';
 
@@ -47,6 +49,7 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
   const [keepDays, setKeepDays] = useState('30');
   const [keepLast, setKeepLast] = useState('3');
   const [prune, setPrune] = useState(true);
+  const [rto, setRto] = useState('');
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
@@ -78,6 +81,7 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
     setEnabled(saved.enabled);
     setCatchUp(saved.catchUp);
     setPrune(saved.retention !== null);
+    setRto(saved.rtoMs === null ? '' : durationText(saved.rtoMs));
     if (saved.retention) {
       setKeepDays(String(saved.retention.keepDays));
       setKeepLast(String(saved.retention.keepLast));
@@ -114,6 +118,11 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
   const save = async () => {
     setError(null);
     setStatus(null);
+    const rtoTarget = parseRtoTarget(rto);
+    if (!rtoTarget.ok) {
+      setError(rtoTarget.problem);
+      return;
+    }
     try {
       const v = await client().call('schedules.save', {
         targetId: target.id,
@@ -123,6 +132,7 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
         enabled,
         catchUp,
         retention: prune ? { keepDays: Number(keepDays), keepLast: Number(keepLast) } : null,
+        rtoMs: rtoTarget.ms,
       });
       await useSchedules.getState().load(); // the list holds it before it is selected
       setSelected(v.name);
@@ -282,6 +292,7 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
             </section>
           )}
         </fieldset>
+        <RtoField value={rto} onChange={setRto} deep={saved?.verifyDeep ?? false} />
         <div className="row">
           <button type="submit" className="primary">Save schedule</button>
           {saved && (
