@@ -1,5 +1,6 @@
 import type { TargetView } from '../../shared/ipc-contract.js';
 import type { MasterKey } from '../engine/crypto/master-key.js';
+import type { SshRoute } from '../engine/ssh/ssh-route.js';
 import type { StorageTarget } from '../engine/storage/target.js';
 
 export interface ResolvedTarget {
@@ -13,6 +14,8 @@ export interface ResolvedTarget {
   storage: StorageTarget;
   /** The key new backups are encrypted with (only loaded for backups); null: not encrypted. */
   encryptionKey: MasterKey | null;
+  /** Reach the database through this SSH server (its private key, if any, in memory only); absent or null: directly. */
+  ssh?: SshRoute | null;
 }
 
 export interface SaveTargetInput {

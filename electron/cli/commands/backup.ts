@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { connectionWithSsh, sshOptions, type SshOptions } from '../ssh-options.js';
 import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { runLoggedBackup } from '../../engine/activity/logged-backup.js';
 import { testNow } from '../test-clock.js';
@@ -7,7 +8,7 @@ import { resolveProfile } from '../../engine/profiles/resolve-profile.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 import type { GlobalOptions } from '../global-options.js';
 
-interface BackupOptions {
+interface BackupOptions extends SshOptions {
   profile?: string;
   db?: string;
   to?: string;
@@ -19,7 +20,7 @@ interface BackupOptions {
 }
 
 export function registerBackup(program: Command, globals: () => GlobalOptions): void {
-  program
+  const command = program
     .command('backup')
     .description('Back up one database with pg_dump, streaming it straight to storage')
     .option('--profile <name>', 'use a saved profile (database, storage, format, encryption); --db/--to/--format override it')
@@ -29,7 +30,9 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
     .option('--label <text>', 'a note kept in the manifest, e.g. "before migration 42"')
     .option('--pin', 'keep this backup whatever the retention policy says')
     .option('--row-counts <mode>', 'exact, estimated or auto (exact up to 10 GiB)', 'auto')
-    .option('--json', 'print one JSON object: key, size, sha256, durationMs')
+    .option('--json', 'print one JSON object: key, size, sha256, durationMs');
+  sshOptions(command, 'the database');
+  command
     .action(async (opts: BackupOptions) => {
       if (opts.format !== undefined && opts.format !== 'custom' && opts.format !== 'plain') {
         throw new LifeboatError('BAD_INPUT', `Unknown format "${opts.format}"; use --format custom or --format plain.`);
@@ -41,7 +44,7 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
       try {
         const r = await runLoggedBackup({
-          db: opts.db ?? profile?.db,
+          db: await connectionWithSsh(opts.db ?? profile?.db, opts),
           to: opts.to ?? profile?.target,
           format: opts.format ?? profile?.format ?? 'custom',
           encryption: profile?.encryptionKey ?? null,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { connectionWithSsh, sshOptions, type SshOptions } from '../ssh-options.js';
 import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { recordOperation } from '../../engine/activity/record-operation.js';
 import { LifeboatError } from '../../engine/errors.js';
@@ -8,7 +9,7 @@ import type { GlobalOptions } from '../global-options.js';
 import { storageOption } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 
-interface VerifyOptions {
+interface VerifyOptions extends SshOptions {
   profile?: string;
   to?: string;
   latest?: boolean;
@@ -20,7 +21,7 @@ interface VerifyOptions {
 }
 
 export function registerVerify(program: Command, globals: () => GlobalOptions): void {
-  program
+  const command = program
     .command('verify')
     .description('Check that a backup is intact and readable (--deep: that it restores), and record the result beside it')
     .option('--profile <name>', 'read the backups from the storage of this saved profile')
@@ -30,7 +31,9 @@ export function registerVerify(program: Command, globals: () => GlobalOptions): 
     .option('--db-name <name>', 'with --latest: the newest backup of this database')
     .option('--deep', 'also restore it into a temporary database and compare row counts with the manifest')
     .option('--server <url>', 'with --deep: libpq URL of the server for the temporary database')
-    .option('--json', 'print the verification record')
+    .option('--json', 'print the verification record');
+  sshOptions(command, 'the --server server');
+  command
     .action(async (opts: VerifyOptions) => {
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
       const failed: { record: VerifyRecord | null } = { record: null };
@@ -38,7 +41,7 @@ export function registerVerify(program: Command, globals: () => GlobalOptions): 
       try {
         // A failed check is a result for the engine, and a failure for the activity log.
         record = await recordOperation(ActivityLog.forEnv(), { kind: 'verify', profile: opts.profile ?? null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? null, summary: 'Verified' }, async () => {
-          const r = await runVerify({ to: await storageOption(opts.to, opts.profile), latest: opts.latest, key: opts.key, dbName: opts.dbName, deep: opts.deep, server: opts.server, pgBinDir: globals().pgBin, signal: interruptSignal(), onProgress: progress.onProgress });
+          const r = await runVerify({ to: await storageOption(opts.to, opts.profile), latest: opts.latest, key: opts.key, dbName: opts.dbName, deep: opts.deep, server: await connectionWithSsh(opts.server, opts), pgBinDir: globals().pgBin, signal: interruptSignal(), onProgress: progress.onProgress });
           if (r.outcome === 'failed') {
             failed.record = r;
             throw new LifeboatError('VERIFY_FAILED', `Verification of ${r.key} failed: ${r.problem ?? 'see the record'}`);

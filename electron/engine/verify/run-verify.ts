@@ -4,7 +4,8 @@ import { VERIFY_FORMAT_VERSION, type TableCheck, type VerifyRecord } from '../..
 import { LifeboatError, cancelledError, isLifeboatError } from '../errors.js';
 import { newJobId } from '../jobs/job-id.js';
 import { ProgressReporter, type ProgressListener } from '../jobs/progress-reporter.js';
-import { parsePgConnection } from '../pg/connection.js';
+import { asPgConnection, type PgConnection } from '../pg/connection.js';
+import { withTunnel } from '../ssh/with-tunnel.js';
 import { connectClient } from '../pg/server-info.js';
 import { quoteIdent } from '../../../shared/row-format.js';
 import { resolveBackup, type BackupChoice, type BackupSource } from '../restore/backup-source.js';
@@ -21,7 +22,7 @@ import { lifeboatVersion } from '../version.js';
 export interface VerifyRequest extends BackupChoice {
   /** Also restore into a temporary database on `server` and compare row counts with the manifest. */
   deep?: boolean | undefined;
-  server?: string | undefined;
+  server?: string | PgConnection | undefined;
   transforms?: readonly BackupStreamTransform[] | undefined;
   pgBinDir?: string | undefined;
   env?: NodeJS.ProcessEnv;
@@ -41,8 +42,8 @@ async function readStored(source: BackupSource, req: VerifyRequest, progress: Pr
   return integrity.sha256 ?? '';
 }
 
-async function countRows(server: string, database: string, env: NodeJS.ProcessEnv, expected: readonly { schema: string; name: string; rows: number }[], exact: boolean): Promise<TableCheck[]> {
-  const conn = onDatabase(parsePgConnection(server, env), database);
+async function countRows(server: PgConnection, database: string, env: NodeJS.ProcessEnv, expected: readonly { schema: string; name: string; rows: number }[], exact: boolean): Promise<TableCheck[]> {
+  const conn = onDatabase(server, database);
   const client = await connectClient(conn, conn.url ? undefined : database);
   try {
     const out: TableCheck[] = [];
@@ -78,6 +79,8 @@ function storedOnly(source: BackupSource, req: VerifyRequest): boolean {
 export async function runVerify(req: VerifyRequest): Promise<VerifyRecord> {
   const env = req.env ?? process.env;
   if (req.deep && !req.server) throw new LifeboatError('BAD_INPUT', '--deep restores the backup into a temporary database; say on which server with --server postgresql://user@host:5432/postgres.');
+  const server = req.server === undefined ? undefined : asPgConnection(req.server, env);
+  if (req.deep && server?.ssh) return withTunnel(server, req.signal, env, (direct) => runVerify({ ...req, server: direct }));
   const progress = new ProgressReporter(newJobId('verify'), req.onProgress);
   const source = await resolveBackup(req, env);
   // A deep check restores, which needs the key: say so before anything is downloaded.
@@ -133,9 +136,9 @@ export async function runVerify(req: VerifyRequest): Promise<VerifyRecord> {
       record.checks.restored = true;
       try {
         const expected = m?.tables ?? [];
-        record.checks.tables = await countRows(req.server, restored.database, env, expected, m?.rowCounts !== 'estimated');
+        record.checks.tables = await countRows(asPgConnection(req.server, env), restored.database, env, expected, m?.rowCounts !== 'estimated');
       } finally {
-        const conn = parsePgConnection(req.server, env);
+        const conn = asPgConnection(req.server, env);
         const client = await connectMaintenance(conn);
         try {
           await dropDatabase(client, restored.database);
