@@ -41,6 +41,13 @@ function listeners(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
 }
 
+/** No listening socket left in this process beyond `before` (a closed handle leaves the list on a later tick). */
+async function expectListeners(before: number): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (listeners() > before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(listeners()).toBeLessThanOrEqual(before);
+}
+
 function route(over: Partial<SshRoute> = {}): SshRoute {
   const key = sshd.clientKey.privateKey;
   return { user: sshd.user, host: '127.0.0.1', port: sshd.port, auth: { kind: 'key', privateKey: () => key }, hostCheck: { kind: 'fingerprint', fingerprint: sshd.hostKey.fingerprint }, ...over };
@@ -247,7 +254,7 @@ describe('every engine operation through the tunnel (in-process)', () => {
     const r = await runBackup({ db: through(pg.url('shop')), to: `file://${vault}`, pgBinDir: bin, now: () => new Date(Date.UTC(2026, 0, 2, 3, 4, 5)) });
     expect(r.key).toBe('database_backups/2026/01/02/shop_20260102_030405.dump');
     expect(r.manifest.tables.find((t) => t.name === 'orders')?.rows).toBe(2000);
-    expect(listeners()).toBe(before);
+    await expectListeners(before);
     const seen = await readFile(record, 'utf8');
     expect(seen).toMatch(/--dbname=postgresql:\/\/postgres@127\.0\.0\.1:\d+\/shop/);
     expect(seen).not.toContain(pg.socketDir);
@@ -266,7 +273,7 @@ describe('every engine operation through the tunnel (in-process)', () => {
     const rows = await runExtract({ to: `file://${vault}`, latest: true, server: through(pg.url('postgres')), table: 'orders', where: 'id <= 3' });
     expect(rows.rows).toHaveLength(3);
     expect(rows.keptUrl).toBeNull();
-    expect(listeners()).toBe(before);
+    await expectListeners(before);
     const left = await pg.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'lifeboat_%'");
     expect(left).toEqual([]);
     await expectNoSession();
@@ -278,7 +285,7 @@ describe('every engine operation through the tunnel (in-process)', () => {
     const before = listeners();
     const job = runBackup({ db: through(pg.url('shop')), to: `file://${vault}`, signal: controller.signal, onProgress: (p) => (p.phase === 'dumping' ? controller.abort() : undefined) });
     await expect(job).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(listeners()).toBe(before);
+    await expectListeners(before);
     expect((await filesUnder(vault)).filter((f) => !f.endsWith('.tmp'))).toEqual([]);
     await expectNoSession();
   });

@@ -1,6 +1,6 @@
 import { type ExtractColumn, type TextRow } from '../../../shared/row-format.js';
 import { LifeboatError } from '../errors.js';
-import { asPgConnection, parsePgConnection, withDatabase, type PgConnection } from '../pg/connection.js';
+import { asPgConnection, parsePgConnection, urlBeyondTunnel, type PgConnection } from '../pg/connection.js';
 import { withTunnel } from '../ssh/with-tunnel.js';
 import { describePgError } from '../pg/pg-errors.js';
 import type { BackupChoice } from '../restore/backup-source.js';
@@ -93,7 +93,7 @@ export async function runExtract(req: ExtractRequest): Promise<ExtractResult> {
   const server = asPgConnection(req.server, env);
   if (server.ssh) {
     const r = await withTunnel(server, req.signal, env, (direct) => runExtract({ ...req, server: direct }));
-    return { ...r, keptUrl: r.keptUrl && server.url ? withDatabase(server.url, r.tempDatabase) : null };
+    return { ...r, keptUrl: r.keptUrl ? urlBeyondTunnel(server, r.tempDatabase) : null };
   }
   const conn = server;
   const intoConn = req.into ? parsePgConnection(req.into, env) : null;

@@ -149,6 +149,19 @@ export function pgToolConnection(conn: PgConnection, env: NodeJS.ProcessEnv = pr
   return { args, env: childEnv };
 }
 
+/**
+ * The URL a job through an SSH tunnel hands back for a database it made: the original server's
+ * URL with that database (the tunnel's port is gone by then), or null when it has no such form.
+ */
+export function urlBeyondTunnel(original: PgConnection, database: string): string | null {
+  if (!original.url) return null;
+  try {
+    return withDatabase(original.url, database);
+  } catch {
+    return null; // postgresql://user@/db?host=/socket: WHATWG URL cannot hold an empty host
+  }
+}
+
 /** The same server URL pointing at another database (used for temporary and new databases). */
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);

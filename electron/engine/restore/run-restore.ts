@@ -8,7 +8,7 @@ import type { TempDatabaseRecord } from '../../../shared/temp-database.js';
 import { LifeboatError, cancelledError, throwIfAborted } from '../errors.js';
 import { newJobId } from '../jobs/job-id.js';
 import { ProgressReporter } from '../jobs/progress-reporter.js';
-import { asPgConnection, pgToolConnection, withDatabase, type PgConnection } from '../pg/connection.js';
+import { asPgConnection, pgToolConnection, urlBeyondTunnel, withDatabase, type PgConnection } from '../pg/connection.js';
 import { withTunnel } from '../ssh/with-tunnel.js';
 import { describePgError } from '../pg/pg-errors.js';
 import type { PgToolCandidate } from '../pg/tool-discovery.js';
@@ -80,7 +80,7 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
   if (target.ssh) {
     // One tunnel for the whole restore; the URL handed back names the real server, not the tunnel.
     const r = await withTunnel(target, req.signal, env, (direct) => runRestore({ ...req, target: direct }));
-    return { ...r, url: r.url && target.url ? withDatabase(target.url, r.database) : null };
+    return { ...r, url: r.url ? urlBeyondTunnel(target, r.database) : null };
   }
   return executeRestore(await planRestore(req), req);
 }
