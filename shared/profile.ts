@@ -12,12 +12,26 @@ export const serverSideEncryptionSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('aws:kms'), kmsKeyId: z.string().min(1).nullable() }),
 ]);
 
+/** Reaching the database through an SSH server (no secret here: the private key is in the keychain). */
+export const sshSettingsSchema = z.object({
+  /** user@host[:port] of the SSH server. */
+  destination: z.string().min(1),
+  /** The private key is in the keychain; false: the running SSH agent (SSH_AUTH_SOCK) logs in. */
+  identityInKeychain: z.boolean(),
+  /** The known_hosts file the server's key is checked against; null with no fingerprint: ~/.ssh/known_hosts. */
+  knownHostsFile: z.string().nullable(),
+  /** A pinned host key fingerprint (SHA256:…), instead of known_hosts. */
+  hostKeyFingerprint: z.string().nullable(),
+});
+
 export const profileSchema = z.object({
   name: z.string().regex(PROFILE_NAME),
   database: z.object({
     /** libpq URL without a password; null uses the PG* environment variables. */
     url: z.string().nullable(),
     passwordInKeychain: z.boolean(),
+    /** Reach the database through this SSH server; absent or null: directly. The URL's host is as the SSH server sees it. */
+    ssh: sshSettingsSchema.nullable().optional(),
   }),
   storage: z.object({
     /** s3://bucket/prefix?endpoint=&region=&path_style=&storage_class= or file:///folder; null: the default. */
@@ -50,6 +64,7 @@ export type Profile = z.infer<typeof profileSchema>;
 export type KeyRecord = z.infer<typeof keyRecordSchema>;
 export type LifeboatConfig = z.infer<typeof configSchema>;
 export type ServerSideEncryption = z.infer<typeof serverSideEncryptionSchema>;
+export type SshSettings = z.infer<typeof sshSettingsSchema>;
 
 export function emptyConfig(): LifeboatConfig {
   return { schemaVersion: CONFIG_SCHEMA_VERSION, profiles: [], keys: [] };

@@ -12,7 +12,8 @@ import { setPinned } from '../engine/backup/set-pinned.js';
 import { runLoggedVerify } from '../engine/verify/logged-verify.js';
 import type { VerifyRecord } from '../../shared/verify-record.js';
 import { LifeboatError } from '../engine/errors.js';
-import { parsePgConnection } from '../engine/pg/connection.js';
+import { parsePgConnection, type PgConnection } from '../engine/pg/connection.js';
+import { withTunnel } from '../engine/ssh/with-tunnel.js';
 import { checkPasswordScope } from '../engine/profiles/secret-scope.js';
 import { connectClient, readServerInfo } from '../engine/pg/server-info.js';
 import { openStorage } from '../engine/storage/open-storage.js';
@@ -24,7 +25,7 @@ import { JobRegistry } from './job-registry.js';
 import { createBrowseHandlers } from './browse-handlers.js';
 import { createRestoreHandlers } from './restore-handlers.js';
 import { ProfileTargetStore } from './profile-target-store.js';
-import type { TargetRepository } from './target-repository.js';
+import type { ResolvedTarget, TargetRepository } from './target-repository.js';
 
 /** One async function per call of the contract, taking the already-validated request. */
 export type ServiceHandlers = { [K in CallName]: (request: ParsedCallRequest<K>) => Promise<CallResponse<K>> };
@@ -64,6 +65,11 @@ export function databaseNameOf(dbUrl: string): string {
 }
 
 /** The URL with the password put back, in memory only: the engine splits it off again at once. */
+/** A saved database's connection for the engine: password in memory, and its SSH route when it has one. */
+function connectionOf(t: ResolvedTarget, env: NodeJS.ProcessEnv): PgConnection {
+  return { ...parsePgConnection(withPassword(t.dbUrl, t.password), env), ssh: t.ssh ?? null };
+}
+
 function withPassword(dbUrl: string, password: string | null | undefined): string {
   if (!password) return dbUrl;
   const u = new URL(dbUrl);
@@ -150,22 +156,25 @@ export function createAppService(opts: AppServiceOptions): AppService {
       // The stored password only ever goes where it was saved for; elsewhere the caller types it.
       if (!req.password && stored?.password) checkPasswordScope(stored.dbUrl, req.dbUrl, env);
       const password = req.password ?? stored?.password ?? null;
-      const conn = parsePgConnection(withPassword(req.dbUrl, password), env);
-      const client = await connectClient(conn);
-      try {
-        const info = await readServerInfo(client, conn);
-        let pgDump: { path: string; version: string } | null = null;
-        let pgDumpProblem: string | null = null;
+      // A saved database with SSH settings is tested through its SSH server, as its jobs connect.
+      const viaSsh = stored?.ssh && stored.dbUrl === req.dbUrl ? stored.ssh : null;
+      return withTunnel({ ...parsePgConnection(withPassword(req.dbUrl, password), env), ssh: viaSsh }, undefined, env, async (conn) => {
+        const client = await connectClient(conn);
         try {
-          const tool = await selectPgDump(info, opts.pgBinDir, env);
-          pgDump = { path: tool.path, version: tool.version };
-        } catch (e) {
-          pgDumpProblem = e instanceof LifeboatError ? withAppHint(e.message, e.hint) : String(e);
+          const info = await readServerInfo(client, conn);
+          let pgDump: { path: string; version: string } | null = null;
+          let pgDumpProblem: string | null = null;
+          try {
+            const tool = await selectPgDump(info, opts.pgBinDir, env);
+            pgDump = { path: tool.path, version: tool.version };
+          } catch (e) {
+            pgDumpProblem = e instanceof LifeboatError ? withAppHint(e.message, e.hint) : String(e);
+          }
+          return { serverVersion: info.version, database: info.database, databaseSizeBytes: info.databaseSizeBytes, pgDump, pgDumpProblem };
+        } finally {
+          await client.end().catch(() => undefined);
         }
-        return { serverVersion: info.version, database: info.database, databaseSizeBytes: info.databaseSizeBytes, pgDump, pgDumpProblem };
-      } finally {
-        await client.end().catch(() => undefined);
-      }
+      });
     },
 
     'storage.test': async (req) => {
@@ -219,7 +228,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       return jobs.start({ kind: 'backup', title: `Back up ${t.name} to ${openStorage(target).display}`, targetId: t.id }, async (ctx) => {
         try {
           const r = await runLoggedBackup({
-            db: withPassword(t.dbUrl, t.password),
+            db: connectionOf(t, env),
             to: target,
             format: req.format ?? 'custom',
             label: req.label ?? null,
@@ -249,7 +258,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
               to: target,
               key: req.key,
               deep: req.deep ?? false,
-              server: req.deep ? withPassword(t.dbUrl, t.password) : undefined,
+              server: req.deep ? connectionOf(t, env) : undefined,
               pgBinDir: opts.pgBinDir,
               env,
               signal: ctx.signal,

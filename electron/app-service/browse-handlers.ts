@@ -3,7 +3,7 @@
 import type { CallResponse, ParsedCallRequest } from '../../shared/ipc-contract.js';
 import { peekRows, showContents } from '../engine/diff/browse-adapter.js';
 import { diffBackups, diffTable } from '../engine/diff/run-diff.js';
-import type { TargetRepository } from './target-repository.js';
+import { refuseSshTarget, type TargetRepository } from './target-repository.js';
 
 type Name = 'browse.show' | 'browse.peek' | 'compare.backups' | 'compare.live' | 'compare.rows';
 export type BrowseHandlers = { [K in Name]: (req: ParsedCallRequest<K>) => Promise<CallResponse<K>> };
@@ -24,6 +24,7 @@ export function createBrowseHandlers(deps: BrowseDeps): BrowseHandlers {
   const storageOf = async (targetId: string) => (await targets.get(targetId)).storage;
   const liveUrl = async (targetId: string): Promise<string> => {
     const t = await targets.get(targetId);
+    refuseSshTarget(t, 'comparison with the live database');
     deps.rememberSecret(t.password);
     return deps.withPassword(t.dbUrl, t.password);
   };

@@ -41,6 +41,7 @@ export class ProfileTargetStore implements TargetRepository {
       password: r.db.password,
       storage: r.target,
       encryptionKey: r.encryptionKey,
+      ssh: r.db.ssh ?? null,
     };
   }
 

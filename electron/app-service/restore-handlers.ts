@@ -20,7 +20,7 @@ import { databaseInUrl } from '../engine/restore/target-database.js';
 import { dropTempDatabase } from '../engine/restore/temp-databases.js';
 import type { StorageTarget } from '../engine/storage/target.js';
 import type { JobRegistry } from './job-registry.js';
-import type { TargetRepository } from './target-repository.js';
+import { refuseSshTarget, type TargetRepository } from './target-repository.js';
 
 export interface RestoreDeps {
   env: NodeJS.ProcessEnv;
@@ -66,6 +66,7 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
   /** The target's storage, its server (password in memory only) and its database name. */
   const context = async (targetId: string) => {
     const t = await targets.get(targetId);
+    refuseSshTarget(t, 'restore and partial recovery');
     deps.rememberSecret(t.password);
     const serverUrl = deps.withPassword(t.dbUrl, t.password);
     const conn = parsePgConnection(serverUrl, env);

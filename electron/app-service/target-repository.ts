@@ -1,5 +1,7 @@
 import type { TargetView } from '../../shared/ipc-contract.js';
+import { LifeboatError } from '../engine/errors.js';
 import type { MasterKey } from '../engine/crypto/master-key.js';
+import type { SshRoute } from '../engine/ssh/ssh-route.js';
 import type { StorageTarget } from '../engine/storage/target.js';
 
 export interface ResolvedTarget {
@@ -13,6 +15,8 @@ export interface ResolvedTarget {
   storage: StorageTarget;
   /** The key new backups are encrypted with (only loaded for backups); null: not encrypted. */
   encryptionKey: MasterKey | null;
+  /** Reach the database through this SSH server (its private key, if any, in memory only); absent or null: directly. */
+  ssh?: SshRoute | null;
 }
 
 export interface SaveTargetInput {
@@ -24,6 +28,17 @@ export interface SaveTargetInput {
   password?: string | null | undefined;
   /** Write-only: S3 keys for the keychain; null removes them; absent keeps them. */
   s3Credentials?: { accessKeyId: string; secretAccessKey: string } | null | undefined;
+}
+
+/**
+ * The app's restore wizard, partial recovery and live comparison connect to a saved database's
+ * server directly; for one reached through SSH that would be another machine (its "localhost" is
+ * the SSH server's), so they refuse instead of guessing.
+ */
+export function refuseSshTarget(t: ResolvedTarget, what: string): void {
+  if (t.ssh) {
+    throw new LifeboatError('BAD_INPUT', `${t.name} is reached through an SSH server, and the app's ${what} does not go through SSH yet; use the command line for it, which does.`);
+  }
 }
 
 /** Where the app keeps its databases (the CLI's profiles): the service depends only on this. */

@@ -63,6 +63,11 @@ export type ErrorCode =
   | 'ARCHIVE_UNREADABLE'
   | 'PASSWORD_REQUIRED'
   | 'S3_CREDENTIALS_REQUIRED'
+  | 'SSH_HOST_KEY_REFUSED'
+  | 'SSH_AUTH_FAILED'
+  | 'SSH_UNREACHABLE'
+  | 'SSH_FORWARD_FAILED'
+  | 'SSH_IDENTITY_REQUIRED'
   | 'INTERNAL';
 
 export class LifeboatError extends Error {

@@ -63,6 +63,8 @@ async function runAsServerUser(cmd: string, args: string[], env: NodeJS.ProcessE
 export interface PgCluster {
   major: ServerMajor;
   port: number;
+  /** The unix socket's directory. */
+  socketDir: string;
   /** Superuser URL (trust auth) for a database on this cluster. */
   url(database?: string): string;
   query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[], database?: string): Promise<T[]>;
@@ -74,6 +76,8 @@ export interface ClusterOptions {
   major?: ServerMajor;
   /** Require passwords (scram) for TCP connections; the superuser gets this password. */
   password?: string;
+  /** false: listen on no TCP address at all, only on the unix socket (url() then names the socket directory). */
+  tcp?: boolean;
 }
 
 /** Starts a fresh cluster. Call stop() in afterAll. */
@@ -119,11 +123,14 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<PgCluster
   await runAsServerUser(path.join(binDir, 'initdb'), initArgs);
   await runAsServerUser(path.join(binDir, 'pg_ctl'), [
     '-D', data, '-w', '-t', '60', '-l', path.join(base, 'server.log'),
-    '-o', `-p ${port} -k ${base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50`,
+    '-o', `-p ${port} -k ${base} -c listen_addresses=${opts.tcp === false ? "''" : '127.0.0.1'} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50`,
     'start',
   ]);
   const pw = opts.password ? `:${encodeURIComponent(opts.password)}` : '';
-  const url = (database = 'postgres'): string => `postgresql://postgres${pw}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const url = (database = 'postgres'): string =>
+    opts.tcp === false
+      ? `postgresql://postgres${pw}@/${encodeURIComponent(database)}?host=${encodeURIComponent(base)}&port=${port}`
+      : `postgresql://postgres${pw}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   const query = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = [], database = 'postgres'): Promise<T[]> => {
     const client = new pg.Client({ connectionString: url(database) });
     await client.connect();
@@ -136,6 +143,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<PgCluster
   return {
     major,
     port,
+    socketDir: base,
     url,
     query,
     async createDatabase(name) {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { connectionWithSsh, sshOptions, type SshOptions } from '../ssh-options.js';
 import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { runLoggedBackup } from '../../engine/activity/logged-backup.js';
 import { testNow } from '../test-clock.js';
@@ -10,7 +11,7 @@ import type { GlobalOptions } from '../global-options.js';
 import type { BackupRequest } from '../../engine/backup/backup-request.js';
 import { backupAllDatabases } from './backup-all.js';
 
-interface BackupOptions {
+interface BackupOptions extends SshOptions {
   profile?: string;
   db?: string;
   to?: string;
@@ -27,7 +28,7 @@ interface BackupOptions {
 }
 
 export function registerBackup(program: Command, globals: () => GlobalOptions): void {
-  program
+  const command = program
     .command('backup')
     .description('Back up one database with pg_dump, streaming it straight to storage')
     .option('--profile <name>', 'use a saved profile (database, storage, format, encryption); --db/--to/--format override it')
@@ -42,7 +43,9 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
     .option('--all-databases', 'back up every database of the server (not templates), one backup each, as one set with the server\'s globals')
     .option('--compress-level <0-9>', 'zlib level of the stored archive (default 6, as pg_dump; 0 stores a custom archive uncompressed)')
     .option('--compress-workers <n>', 'threads compressing the stream (default: cores - 1 from 3 cores up, else 0); 0 lets pg_dump compress on its own single thread')
-    .option('--json', 'print one JSON object: key, size, sha256, durationMs')
+    .option('--json', 'print one JSON object: key, size, sha256, durationMs');
+  sshOptions(command, 'the database');
+  command
     .action(async (opts: BackupOptions) => {
       const compressLevel = parseCompressOption(opts.compressLevel, 'level');
       const compressWorkers = parseCompressOption(opts.compressWorkers, 'workers');
@@ -57,7 +60,7 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
       try {
         const request: BackupRequest = {
-          db: opts.db ?? profile?.db,
+          db: await connectionWithSsh(opts.db ?? profile?.db, opts),
           to: opts.to ?? profile?.target,
           format: opts.format ?? profile?.format ?? 'custom',
           encryption: profile?.encryptionKey ?? null,

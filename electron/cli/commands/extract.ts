@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { connectionWithSsh, sshOptions, type SshOptions } from '../ssh-options.js';
 import { toCsv, toJson, toSqlInserts } from '../../../shared/row-format.js';
 import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { recordOperation } from '../../engine/activity/record-operation.js';
@@ -11,7 +12,7 @@ import type { GlobalOptions } from '../global-options.js';
 import { storageOption } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 
-interface ExtractOptions {
+interface ExtractOptions extends SshOptions {
   profile?: string;
   to?: string;
   latest?: boolean;
@@ -34,7 +35,7 @@ export function renderRows(r: ExtractResult, format: string): string {
 }
 
 export function registerExtract(program: Command, globals: () => GlobalOptions): void {
-  program
+  const command = program
     .command('extract')
     .description("Recover rows of one table from a backup, via a temporary database (never the production one)")
     .option('--profile <name>', 'read the backups from the storage of this saved profile')
@@ -49,7 +50,9 @@ export function registerExtract(program: Command, globals: () => GlobalOptions):
     .option('--out <file>', 'write the rows to this new file (default: standard output)')
     .option('--into <url>', 'copy the rows into the same table of this database, in one transaction')
     .option('--keep', 'keep the temporary database (see `lifeboat temp list`)')
-    .option('--json', 'print a JSON summary (with --out or --into)')
+    .option('--json', 'print a JSON summary (with --out or --into)');
+  sshOptions(command, 'the --server server');
+  command
     .action(async (opts: ExtractOptions) => {
       if (!['csv', 'json', 'sql'].includes(opts.format)) throw new LifeboatError('BAD_INPUT', `Unknown format "${opts.format}"; use --format csv, json or sql.`);
       if (!opts.server) throw new LifeboatError('BAD_INPUT', 'Say where to make the temporary database with --server postgresql://user@host:5432/postgres.');
@@ -59,9 +62,9 @@ export function registerExtract(program: Command, globals: () => GlobalOptions):
       const progress = terminalProgress();
       let r: ExtractResult;
       try {
-        const server = opts.server;
+        const server = (await connectionWithSsh(opts.server, opts)) ?? opts.server;
         const table = opts.table;
-        const secrets = [parsePgConnection(server).password ?? '', opts.into ? (parsePgConnection(opts.into).password ?? '') : ''];
+        const secrets = [parsePgConnection(opts.server).password ?? '', opts.into ? (parsePgConnection(opts.into).password ?? '') : ''];
         r = await recordOperation(ActivityLog.forEnv(), { kind: 'extract', profile: opts.profile ?? null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? null, summary: 'Extracted rows', secrets }, async () => runExtract({
           to: await storageOption(opts.to, opts.profile),
           latest: opts.latest,

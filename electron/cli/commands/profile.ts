@@ -6,8 +6,9 @@ import { addProfile, checkProfileName, editProfile, getProfile, listProfiles, re
 import { describeTarget, parseStorageTarget } from '../../engine/storage/target.js';
 import { printJson } from '../output.js';
 import { readSecrets } from '../secret-input.js';
+import { sshChangesFrom, sshOptions, type SshOptions } from '../ssh-options.js';
 
-interface ProfileOptions {
+interface ProfileOptions extends SshOptions {
   db?: string;
   passwordStdin?: boolean;
   forgetPassword?: boolean;
@@ -36,7 +37,7 @@ function sseFrom(opts: ProfileOptions): ServerSideEncryption | null | undefined 
 
 /** Options to changes; secrets are read here (stdin or a hidden prompt), never from argv. */
 async function changesFrom(opts: ProfileOptions, env: NodeJS.ProcessEnv): Promise<ProfileChanges> {
-  const c: ProfileChanges = {};
+  const c: ProfileChanges = await sshChangesFrom(opts);
   if (opts.db !== undefined) c.dbUrl = opts.db === '' ? null : opts.db;
   if (opts.to !== undefined) c.storageUrl = opts.to === '' ? null : opts.to;
   if (opts.format !== undefined) {
@@ -73,6 +74,7 @@ function describeProfile(p: Profile, env: NodeJS.ProcessEnv): string[] {
   return [
     `name:        ${p.name}`,
     `database:    ${p.database.url ?? '(PG* environment variables)'}`,
+    ...describeSsh(p),
     `password:    ${p.database.passwordInKeychain ? 'in the keychain (not shown)' : 'none stored (PGPASSWORD or ~/.pgpass)'}`,
     `storage:     ${storage}`,
     `credentials: ${p.storage.credentialsInKeychain ? 'S3 access key in the keychain (not shown)' : 'AWS environment or profile'}`,
@@ -82,7 +84,16 @@ function describeProfile(p: Profile, env: NodeJS.ProcessEnv): string[] {
   ];
 }
 
+function describeSsh(p: Profile): string[] {
+  const ssh = p.database.ssh;
+  if (!ssh) return [];
+  const login = ssh.identityInKeychain ? 'private key in the keychain (not shown)' : 'the running SSH agent';
+  const hostKey = ssh.hostKeyFingerprint ? `pinned ${ssh.hostKeyFingerprint}` : `checked against ${ssh.knownHostsFile ?? '~/.ssh/known_hosts'}`;
+  return [`through ssh: ${ssh.destination}, logging in with ${login}; host key ${hostKey}`];
+}
+
 function profileOptions(cmd: Command, forEdit: boolean): Command {
+  sshOptions(cmd, 'the database');
   cmd
     .option('--db <url>', 'libpq URL of the database, without password (postgresql://user@host:5432/db)')
     .option('--password-stdin', 'read the database password from stdin (asked without echo on a terminal) into the keychain')
@@ -97,6 +108,7 @@ function profileOptions(cmd: Command, forEdit: boolean): Command {
   if (forEdit) {
     cmd
       .option('--no-encrypt', 'stop encrypting new backups (old ones keep their key)')
+      .option('--no-ssh', 'connect to the database directly again (removes the stored SSH key)')
       .option('--forget-password', 'remove the stored database password from the keychain')
       .option('--forget-s3-credentials', 'remove the stored S3 credentials from the keychain');
   }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { connectionWithSsh, sshOptions, type SshOptions } from '../ssh-options.js';
 import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { recordOperation } from '../../engine/activity/record-operation.js';
 import { LifeboatError } from '../../engine/errors.js';
@@ -15,7 +16,7 @@ import { interruptSignal, printJson, terminalProgress } from '../output.js';
 import { runListCommand } from './list.js';
 import { restoreGroupCommand } from './restore-group.js';
 
-interface RestoreOptions {
+interface RestoreOptions extends SshOptions {
   profile?: string;
   list?: boolean;
   to?: string;
@@ -66,7 +67,7 @@ function modeOf(opts: RestoreOptions): RestoreMode {
 }
 
 export function registerRestore(program: Command, globals: () => GlobalOptions): void {
-  program
+  const command = program
     .command('restore')
     .description('Restore a backup into a new, existing (--clean --yes) or temporary (--temp) database')
     .option('--list', 'list the backups (the same as `lifeboat list`)')
@@ -92,7 +93,9 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
     .option('--lock-timeout <seconds>', `with --clean: how long to wait for locks other sessions hold before giving up and naming them (default ${DEFAULT_LOCK_TIMEOUT_SECONDS}; 0: no limit)`)
     .option('--allow-system-database', 'allow restoring into postgres or a template database (refused otherwise)')
     .option('--dry-run', 'print the plan (what would be downloaded, created, dropped or replaced) and change nothing')
-    .option('--json', 'print one JSON object')
+    .option('--json', 'print one JSON object');
+  sshOptions(command, 'the --target server');
+  command
     .action(async (opts: RestoreOptions) => {
       if (opts.list) {
         await runListCommand({ to: opts.to, profile: opts.profile, dbName: opts.dbName, json: opts.json });
@@ -112,7 +115,7 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
         latest: opts.latest,
         key: opts.key,
         dbName: opts.dbName,
-        target: opts.target ?? '',
+        target: (await connectionWithSsh(opts.target ?? '', opts)) ?? '',
         mode,
         confirmed: opts.yes ?? false,
         tables: splitList(opts.tables),

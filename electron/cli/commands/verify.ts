@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { connectionWithSsh, sshOptions, type SshOptions } from '../ssh-options.js';
 import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { LifeboatError } from '../../engine/errors.js';
 import type { VerifyRecord } from '../../../shared/verify-record.js';
@@ -8,7 +9,7 @@ import type { GlobalOptions } from '../global-options.js';
 import { storageOption } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 
-interface VerifyOptions {
+interface VerifyOptions extends SshOptions {
   profile?: string;
   to?: string;
   latest?: boolean;
@@ -20,7 +21,7 @@ interface VerifyOptions {
 }
 
 export function registerVerify(program: Command, globals: () => GlobalOptions): void {
-  program
+  const command = program
     .command('verify')
     .description('Check that a backup is intact and readable (--deep: that it restores), and record the result beside it')
     .option('--profile <name>', 'read the backups from the storage of this saved profile')
@@ -30,12 +31,14 @@ export function registerVerify(program: Command, globals: () => GlobalOptions): 
     .option('--db-name <name>', 'with --latest: the newest backup of this database')
     .option('--deep', 'also restore it into a temporary database and compare row counts with the manifest')
     .option('--server <url>', 'with --deep: libpq URL of the server for the temporary database')
-    .option('--json', 'print the verification record')
+    .option('--json', 'print the verification record');
+  sshOptions(command, 'the --server server');
+  command
     .action(async (opts: VerifyOptions) => {
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
       let record: VerifyRecord;
       try {
-        const req = { to: await storageOption(opts.to, opts.profile), latest: opts.latest, key: opts.key, dbName: opts.dbName, deep: opts.deep, server: opts.server, pgBinDir: globals().pgBin, signal: interruptSignal(), onProgress: progress.onProgress };
+        const req = { to: await storageOption(opts.to, opts.profile), latest: opts.latest, key: opts.key, dbName: opts.dbName, deep: opts.deep, server: await connectionWithSsh(opts.server, opts), pgBinDir: globals().pgBin, signal: interruptSignal(), onProgress: progress.onProgress };
         record = await runLoggedVerify(req, ActivityLog.forEnv(), { profile: opts.profile ?? null, storage: opts.to ?? opts.profile ?? null });
       } finally {
         progress.done();

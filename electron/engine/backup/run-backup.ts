@@ -16,7 +16,8 @@ import { spawnTool, type RunningTool } from '../jobs/child-process.js';
 import { newJobId } from '../jobs/job-id.js';
 import { trackPendingCleanup } from '../jobs/pending-cleanup.js';
 import { ProgressReporter } from '../jobs/progress-reporter.js';
-import { parsePgConnection, pgToolConnection, type PgConnection } from '../pg/connection.js';
+import { asPgConnection, pgToolConnection, type PgConnection } from '../pg/connection.js';
+import { withTunnel } from '../ssh/with-tunnel.js';
 import { exportSnapshot, type ExportedSnapshot } from '../pg/consistent-snapshot.js';
 import { connectClient, readServerInfo, type ServerInfo } from '../pg/server-info.js';
 import { chooseTool, discoverTool, noSuitableToolMessage, type PgToolCandidate } from '../pg/tool-discovery.js';
@@ -73,7 +74,9 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   const progress = new ProgressReporter(jobId, req.onProgress);
   const signal = req.signal;
 
-  const conn = typeof req.db === 'object' ? req.db : parsePgConnection(req.db, env);
+  const conn = asPgConnection(req.db, env);
+  // Through SSH: the whole backup runs against a tunnel that closes when it ends, however it ends.
+  if (conn.ssh) return withTunnel(conn, signal, env, (direct) => runBackup({ ...req, db: direct, jobId }));
   const encryption = req.encryption ?? null;
   const target = resolveTarget(req.to, env);
   const globalsMode = req.globals ?? 'no-passwords';

@@ -1,6 +1,7 @@
 import { type ExtractColumn, type TextRow } from '../../../shared/row-format.js';
 import { LifeboatError } from '../errors.js';
-import { parsePgConnection, type PgConnection } from '../pg/connection.js';
+import { asPgConnection, parsePgConnection, urlBeyondTunnel, type PgConnection } from '../pg/connection.js';
+import { withTunnel } from '../ssh/with-tunnel.js';
 import { describePgError } from '../pg/pg-errors.js';
 import type { BackupChoice } from '../restore/backup-source.js';
 import type { BackupStreamTransform } from '../restore/backup-stream.js';
@@ -15,8 +16,8 @@ import { copyRowsInto, type IntoResult } from './copy-into.js';
 import { readExtractRows } from './read-rows.js';
 
 export interface ExtractRestoreRequest extends BackupChoice {
-  /** libpq URL of the server where the temporary database is made (never the production database itself). */
-  server: string;
+  /** libpq URL of the server where the temporary database is made (never the production database itself); parsed when it goes through SSH. */
+  server: string | PgConnection;
   /** The tables whose rows are wanted (schema.name, quoted where needed; a bare name means public). */
   tables: readonly string[];
   transforms?: readonly BackupStreamTransform[] | undefined;
@@ -89,7 +90,12 @@ export async function restoreTablesForExtract(req: ExtractRestoreRequest): Promi
 export async function runExtract(req: ExtractRequest): Promise<ExtractResult> {
   const env = req.env ?? process.env;
   const [table] = parseTables([req.table]) as [QualifiedName];
-  const conn = parsePgConnection(req.server, env);
+  const server = asPgConnection(req.server, env);
+  if (server.ssh) {
+    const r = await withTunnel(server, req.signal, env, (direct) => runExtract({ ...req, server: direct }));
+    return { ...r, keptUrl: r.keptUrl ? urlBeyondTunnel(server, r.tempDatabase) : null };
+  }
+  const conn = server;
   const intoConn = req.into ? parsePgConnection(req.into, env) : null;
   const restored = await restoreTablesForExtract({ ...req, tables: [req.table] });
   const temp = restored.database;

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import pgConnectionString from 'pg-connection-string';
 import { LifeboatError } from '../errors.js';
 import { redactUrl } from '../redact.js';
+import type { SshRoute } from '../ssh/ssh-route.js';
 
 const { parse, parseIntoClientConfig } = pgConnectionString;
 
@@ -17,6 +18,13 @@ export interface PgConnection {
   password: string | null;
   /** For messages: host:port, never a secret. */
   display: string;
+  /** Reach the server through this SSH server (the URL's host and port are as the SSH server sees them). */
+  ssh?: SshRoute | null;
+}
+
+/** A connection given as a URL (or undefined: the PG* variables), or already parsed (profiles, tunnels). */
+export function asPgConnection(conn: string | PgConnection | undefined, env: NodeJS.ProcessEnv = process.env): PgConnection {
+  return typeof conn === 'object' ? conn : parsePgConnection(conn, env);
 }
 
 const URL_SCHEME = /^postgres(?:ql)?:\/\//i;
@@ -141,9 +149,53 @@ export function pgToolConnection(conn: PgConnection, env: NodeJS.ProcessEnv = pr
   return { args, env: childEnv };
 }
 
+/**
+ * The URL a job through an SSH tunnel hands back for a database it made: the original server's
+ * URL with that database (the tunnel's port is gone by then), or null when it has no such form.
+ */
+export function urlBeyondTunnel(original: PgConnection, database: string): string | null {
+  if (!original.url) return null;
+  try {
+    return withDatabase(original.url, database);
+  } catch {
+    return null; // postgresql://user@/db?host=/socket: WHATWG URL cannot hold an empty host
+  }
+}
+
 /** The same server URL pointing at another database (used for temporary and new databases). */
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${encodeURIComponent(database)}`;
   return u.toString();
+}
+
+/**
+ * Where the database is, as libpq would connect to it: a TCP host and port, or a unix socket
+ * (a host starting with "/" names the socket directory). What an SSH tunnel forwards to.
+ */
+export function serverEndpoint(conn: PgConnection, env: NodeJS.ProcessEnv = process.env): { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string } {
+  const parsed: { host?: string | null; port?: string | null } = conn.url ? parse(libpqCompatible(conn.url)) : {};
+  const host = (parsed.host ?? env.PGHOST ?? 'localhost').split(',')[0] ?? 'localhost';
+  const port = Number((parsed.port ?? env.PGPORT ?? '5432').split(',')[0]);
+  if (host.startsWith('/')) return { kind: 'unix', path: `${host.replace(/\/+$/, '')}/.s.PGSQL.${port}` };
+  return { kind: 'tcp', host, port };
+}
+
+/**
+ * The same connection through a local port (an SSH tunnel's): the URL's host becomes
+ * 127.0.0.1:port, and its host, hostaddr and port parameters go; every other byte stays. Messages
+ * keep naming the real server.
+ */
+export function throughLocalPort(conn: PgConnection, port: number, via: string): PgConnection {
+  const local = `127.0.0.1:${port}`;
+  let url: string;
+  if (conn.url) {
+    const m = /^(postgres(?:ql)?:\/\/)(?:([^@/?#]*)@)?[^/?#]*([^?#]*)(\?[^#]*)?(#.*)?$/i.exec(conn.url);
+    if (!m) throw new LifeboatError('BAD_DATABASE_URL', `"${redactUrl(conn.url)}" cannot be sent through an SSH tunnel; write it as postgresql://user@host:5432/dbname.`);
+    const kept = (m[4] ?? '').slice(1).split('&').filter((pair) => pair !== '' && !['host', 'hostaddr', 'port'].includes(queryName(pair)));
+    url = `${m[1]}${m[2] !== undefined ? `${m[2]}@` : ''}${local}${m[3] ?? ''}${kept.length > 0 ? `?${kept.join('&')}` : ''}`;
+  } else {
+    url = `postgresql://${local}`;
+  }
+  return { url, password: conn.password, display: `${conn.display} through SSH ${via}`, ssh: null };
 }

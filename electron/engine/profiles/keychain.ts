@@ -62,4 +62,5 @@ export const accounts = {
   s3AccessKeyId: (profile: string) => `profile/${profile}/s3-access-key-id`,
   s3SecretAccessKey: (profile: string) => `profile/${profile}/s3-secret-access-key`,
   encryptionKey: (keyId: string) => `encryption-key/${keyId}`,
+  sshIdentity: (profile: string) => `profile/${profile}/ssh-identity`,
 };

@@ -7,10 +7,11 @@ import { parseStorageTarget } from '../storage/target.js';
 import { readConfig, updateConfig } from './config-file.js';
 import { loadKey } from './key-store.js';
 import { accounts, openKeychain } from './keychain.js';
+import { checkSshChanges, checkSshSecretsStayPut, nextSsh, sshTouchesKeychain, storeSshIdentity, type SshChanges } from './profile-ssh.js';
 import { checkPasswordScope, checkS3Scope } from './secret-scope.js';
 
 /** What `profile add` and `profile edit` may set. Secrets go to the keychain, never the config file. */
-export interface ProfileChanges {
+export interface ProfileChanges extends SshChanges {
   dbUrl?: string | null;
   /** A new database password for the keychain; null removes the stored one. */
   dbPassword?: string | null;
@@ -40,6 +41,7 @@ function checkDbUrl(url: string, env: NodeJS.ProcessEnv): void {
 }
 
 async function checkChanges(c: ProfileChanges, env: NodeJS.ProcessEnv): Promise<void> {
+  checkSshChanges(c);
   if (c.dbUrl) checkDbUrl(c.dbUrl, env);
   if (c.storageUrl) parseStorageTarget(c.storageUrl, env);
   if (c.serverSideEncryption && c.storageUrl !== undefined && c.storageUrl !== null && !/^s3:/i.test(c.storageUrl)) {
@@ -56,8 +58,9 @@ async function checkChanges(c: ProfileChanges, env: NodeJS.ProcessEnv): Promise<
 
 /** Secrets first (so a profile never names a secret that was not stored), then the config. */
 async function storeSecrets(name: string, c: ProfileChanges, env: NodeJS.ProcessEnv): Promise<void> {
-  if (c.dbPassword === undefined && c.s3Credentials === undefined) return;
+  if (c.dbPassword === undefined && c.s3Credentials === undefined && !sshTouchesKeychain(c)) return;
   const chain = openKeychain(env);
+  await storeSshIdentity(chain, name, c);
   if (typeof c.dbPassword === 'string') await chain.set(accounts.dbPassword(name), c.dbPassword);
   else if (c.dbPassword === null) await chain.delete(accounts.dbPassword(name));
   if (c.s3Credentials) {
@@ -72,6 +75,9 @@ async function storeSecrets(name: string, c: ProfileChanges, env: NodeJS.Process
 function apply(p: Profile, c: ProfileChanges): void {
   if (c.dbUrl !== undefined) p.database.url = c.dbUrl;
   if (c.dbPassword !== undefined) p.database.passwordInKeychain = c.dbPassword !== null;
+  const ssh = nextSsh(p.database.ssh, c);
+  if (ssh) p.database.ssh = ssh;
+  else delete p.database.ssh;
   if (c.storageUrl !== undefined) p.storage.url = c.storageUrl;
   if (c.s3Credentials !== undefined) p.storage.credentialsInKeychain = c.s3Credentials !== null;
   if (c.serverSideEncryption !== undefined) p.storage.serverSideEncryption = c.serverSideEncryption;
@@ -131,6 +137,8 @@ export async function listProfiles(env: NodeJS.ProcessEnv): Promise<Profile[]> {
 function checkSecretsStayPut(current: Profile, c: ProfileChanges, env: NodeJS.ProcessEnv): void {
   if (current.database.passwordInKeychain && c.dbUrl !== undefined && c.dbPassword === undefined) checkPasswordScope(current.database.url, c.dbUrl, env);
   if (current.storage.credentialsInKeychain && c.storageUrl !== undefined && c.s3Credentials === undefined) checkS3Scope(current.storage.url, c.storageUrl, env);
+  const sshMoved = checkSshSecretsStayPut(current, c);
+  if (sshMoved && !(sshMoved.code === 'PASSWORD_REQUIRED' && c.dbPassword !== undefined)) throw sshMoved;
 }
 
 export async function editProfile(env: NodeJS.ProcessEnv, name: string, c: ProfileChanges): Promise<Profile> {
@@ -150,8 +158,9 @@ export async function editProfile(env: NodeJS.ProcessEnv, name: string, c: Profi
 /** Removes the profile and its secrets; encryption keys stay (they still open its backups). */
 export async function removeProfile(env: NodeJS.ProcessEnv, name: string): Promise<void> {
   const p = await getProfile(env, name);
-  if (p.database.passwordInKeychain || p.storage.credentialsInKeychain) {
+  if (p.database.passwordInKeychain || p.storage.credentialsInKeychain || p.database.ssh?.identityInKeychain) {
     const chain = openKeychain(env);
+    await chain.delete(accounts.sshIdentity(name));
     await chain.delete(accounts.dbPassword(name));
     await chain.delete(accounts.s3AccessKeyId(name));
     await chain.delete(accounts.s3SecretAccessKey(name));

@@ -6,6 +6,7 @@ import { parsePgConnection, type PgConnection } from '../pg/connection.js';
 import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
 import { loadKey } from './key-store.js';
 import { accounts, openKeychain } from './keychain.js';
+import { sshRouteOf } from './profile-ssh.js';
 import { getProfile } from './profiles.js';
 
 /** A profile with its secrets, ready for the engine: what backup, list, restore, extract and verify take. */
@@ -41,13 +42,16 @@ export async function resolveProfile(name: string, env: NodeJS.ProcessEnv = proc
   const profile = await getProfile(env, name);
   const db = parsePgConnection(profile.database.url ?? undefined, env);
   const target = parseStorageTarget(profile.storage.url ?? undefined, env);
-  const needsKeychain = (withDb && profile.database.passwordInKeychain) || profile.storage.credentialsInKeychain;
+  const ssh = withDb ? (profile.database.ssh ?? null) : null;
+  const needsKeychain = (withDb && profile.database.passwordInKeychain) || profile.storage.credentialsInKeychain || Boolean(ssh?.identityInKeychain);
   const chain = needsKeychain ? openKeychain(env) : null;
   if (chain && withDb && profile.database.passwordInKeychain) {
     const password = await chain.get(accounts.dbPassword(name));
     if (password === null) throw lost(name, 'database password', 'password');
     db.password = password;
   }
+  // The database is reached through this SSH server by every job that connects (withTunnel).
+  if (ssh) db.ssh = await sshRouteOf(name, ssh, chain, env);
   if (target.kind === 's3') {
     if (chain && profile.storage.credentialsInKeychain) {
       const accessKeyId = await chain.get(accounts.s3AccessKeyId(name));

@@ -3,7 +3,8 @@ import type { RestoreAction, RestorePlan } from '../../../shared/restore-plan.js
 import { tempDatabaseName } from '../../../shared/temp-database.js';
 import { formatBytes } from '../../../shared/progress.js';
 import { LifeboatError } from '../errors.js';
-import { parsePgConnection, type PgConnection } from '../pg/connection.js';
+import { asPgConnection, type PgConnection } from '../pg/connection.js';
+import { withTunnel } from '../ssh/with-tunnel.js';
 import { describePgError } from '../pg/pg-errors.js';
 import { connectClient, readServerInfo } from '../pg/server-info.js';
 import { planRoles } from '../globals/restore-roles.js';
@@ -174,7 +175,9 @@ function readStep(source: BackupSource, encrypted: boolean): string {
 export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): Promise<PlannedRestore> {
   const env = req.env ?? process.env;
   const { mode, jobs, lockTimeout } = validate(req, opts.dryRun ?? false);
-  const conn = parsePgConnection(req.target, env);
+  const conn = asPgConnection(req.target, env);
+  // A plan on its own (--dry-run, the app's review) reads the target through a tunnel of its own.
+  if (conn.ssh) return withTunnel(conn, req.signal, env, (direct) => planRestore({ ...req, target: direct }, opts));
   const source = opts.source ?? (await resolveSource(req, env));
   const format = source.parsed.format;
   const tables = [...(req.tables ?? [])];

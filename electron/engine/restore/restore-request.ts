@@ -1,3 +1,4 @@
+import type { PgConnection } from '../pg/connection.js';
 import type { RestorePlan } from '../../../shared/restore-plan.js';
 import type { ProgressListener } from '../jobs/progress-reporter.js';
 import type { BackupChoice } from './backup-source.js';
@@ -14,8 +15,8 @@ export type RestoreMode = 'auto' | 'create' | 'clean' | 'temp';
 export interface RestoreRequest extends BackupChoice {
   /** A dump file on disk to restore instead of a backup in storage (`restore --file`). */
   file?: string | undefined;
-  /** libpq URL of the target: the database to restore into, or (temp) any database on the server. */
-  target: string;
+  /** libpq URL of the target: the database to restore into, or (temp) any database on the server; parsed when it goes through SSH. */
+  target: string | PgConnection;
   mode?: RestoreMode;
   /** The explicit confirmation --clean needs (--yes). */
   confirmed?: boolean;

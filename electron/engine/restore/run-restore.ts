@@ -8,7 +8,8 @@ import type { TempDatabaseRecord } from '../../../shared/temp-database.js';
 import { LifeboatError, cancelledError, throwIfAborted } from '../errors.js';
 import { newJobId } from '../jobs/job-id.js';
 import { ProgressReporter } from '../jobs/progress-reporter.js';
-import { pgToolConnection, withDatabase, type PgConnection } from '../pg/connection.js';
+import { asPgConnection, pgToolConnection, urlBeyondTunnel, withDatabase, type PgConnection } from '../pg/connection.js';
+import { withTunnel } from '../ssh/with-tunnel.js';
 import { describePgError } from '../pg/pg-errors.js';
 import type { PgToolCandidate } from '../pg/tool-discovery.js';
 import type { BackupSource } from './backup-source.js';
@@ -77,6 +78,13 @@ async function createTempDatabase(
  * (planRestore), then carries out exactly that plan (executeRestore).
  */
 export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
+  const env = req.env ?? process.env;
+  const target = asPgConnection(req.target, env);
+  if (target.ssh) {
+    // One tunnel for the whole restore; the URL handed back names the real server, not the tunnel.
+    const r = await withTunnel(target, req.signal, env, (direct) => runRestore({ ...req, target: direct }));
+    return { ...r, url: r.url ? urlBeyondTunnel(target, r.database) : null };
+  }
   return executeRestore(await planRestore(req), req);
 }
 

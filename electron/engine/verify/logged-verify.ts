@@ -2,7 +2,7 @@ import { drillDetails, drillSentence } from '../../../shared/drill.js';
 import type { VerifyRecord } from '../../../shared/verify-record.js';
 import type { ActivityLog } from '../activity/activity-log.js';
 import { recordOperation } from '../activity/record-operation.js';
-import { parsePgConnection } from '../pg/connection.js';
+import { asPgConnection, type PgConnection } from '../pg/connection.js';
 import { runVerify, type VerifyRequest } from './run-verify.js';
 
 export interface VerifyLogInfo {
@@ -43,9 +43,9 @@ export async function runLoggedVerify(req: VerifyRequest, log: ActivityLog, info
   );
 }
 
-function safeAddress(server: string, env: NodeJS.ProcessEnv): string | null {
+function safeAddress(server: string | PgConnection, env: NodeJS.ProcessEnv): string | null {
   try {
-    return parsePgConnection(server, env).display;
+    return asPgConnection(server, env).display;
   } catch {
     return null;
   }

@@ -5,7 +5,8 @@ import { systemClock, type Clock } from '../scheduler/clock.js';
 import { LifeboatError, cancelledError, isLifeboatError } from '../errors.js';
 import { newJobId } from '../jobs/job-id.js';
 import { ProgressReporter, type ProgressListener } from '../jobs/progress-reporter.js';
-import { parsePgConnection } from '../pg/connection.js';
+import { asPgConnection, type PgConnection } from '../pg/connection.js';
+import { withTunnel } from '../ssh/with-tunnel.js';
 import { connectClient, readServerInfo, type ServerInfo } from '../pg/server-info.js';
 import { quoteIdent } from '../../../shared/row-format.js';
 import { resolveBackup, type BackupChoice, type BackupSource } from '../restore/backup-source.js';
@@ -22,7 +23,7 @@ import { lifeboatVersion } from '../version.js';
 export interface VerifyRequest extends BackupChoice {
   /** Also restore into a temporary database on `server` and compare row counts with the manifest. */
   deep?: boolean | undefined;
-  server?: string | undefined;
+  server?: string | PgConnection | undefined;
   transforms?: readonly BackupStreamTransform[] | undefined;
   pgBinDir?: string | undefined;
   env?: NodeJS.ProcessEnv;
@@ -47,8 +48,8 @@ async function readStored(source: BackupSource, req: VerifyRequest, progress: Pr
 }
 
 /** Counts the restored tables' rows, and reads where they were restored (version, size) on the same connection. */
-async function countRows(server: string, database: string, env: NodeJS.ProcessEnv, expected: readonly { schema: string; name: string; rows: number }[], exact: boolean): Promise<{ tables: TableCheck[]; info: ServerInfo }> {
-  const conn = onDatabase(parsePgConnection(server, env), database);
+async function countRows(server: PgConnection, database: string, env: NodeJS.ProcessEnv, expected: readonly { schema: string; name: string; rows: number }[], exact: boolean): Promise<{ tables: TableCheck[]; info: ServerInfo }> {
+  const conn = onDatabase(server, database);
   const client = await connectClient(conn, conn.url ? undefined : database);
   try {
     const info = await readServerInfo(client, conn);
@@ -86,6 +87,8 @@ export async function runVerify(req: VerifyRequest): Promise<VerifyRecord> {
   const env = req.env ?? process.env;
   const clock = req.clock ?? systemClock;
   if (req.deep && !req.server) throw new LifeboatError('BAD_INPUT', '--deep restores the backup into a temporary database; say on which server with --server postgresql://user@host:5432/postgres.');
+  const server = req.server === undefined ? undefined : asPgConnection(req.server, env);
+  if (req.deep && server?.ssh) return withTunnel(server, req.signal, env, (direct) => runVerify({ ...req, server: direct }));
   const progress = new ProgressReporter(newJobId('verify'), req.onProgress);
   const source = await resolveBackup(req, env);
   // A deep check restores, which needs the key: say so before anything is downloaded.
@@ -152,7 +155,7 @@ export async function runVerify(req: VerifyRequest): Promise<VerifyRecord> {
       record.checks.restored = true;
       try {
         const expected = m?.tables ?? [];
-        const counted = await countRows(req.server, restored.database, env, expected, m?.rowCounts !== 'estimated');
+        const counted = await countRows(asPgConnection(req.server, env), restored.database, env, expected, m?.rowCounts !== 'estimated');
         record.checks.tables = counted.tables;
         const recoveryMs = Math.max(0, restoredAt - fetchStartedAt);
         const targetMs = req.targetMs ?? null;
@@ -161,14 +164,14 @@ export async function runVerify(req: VerifyRequest): Promise<VerifyRecord> {
           restoreMs: Math.max(0, restoredAt - restoreStartedAt),
           downloadedBytes,
           restoredBytes: counted.info.databaseSizeBytes,
-          server: { address: parsePgConnection(req.server, env).display, version: counted.info.version },
+          server: { address: asPgConnection(req.server, env).display, version: counted.info.version },
           tablesCompared: counted.tables.length,
           mismatches: counted.tables.filter((t) => !t.ok).length,
           targetMs,
           overTarget: targetMs !== null && recoveryMs > targetMs,
         };
       } finally {
-        const conn = parsePgConnection(req.server, env);
+        const conn = asPgConnection(req.server, env);
         const client = await connectMaintenance(conn);
         try {
           await dropDatabase(client, restored.database);
