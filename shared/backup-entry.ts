@@ -18,6 +18,13 @@ export interface BackupEntry {
    * newer format): then `pinned` is unknown, and retention keeps the backup.
    */
   manifestProblem?: string | null;
+  /**
+   * How many places held this backup when it was made: 1 (this storage) plus each completed copy,
+   * from its copies record (<key>.copies.json); 1 when it has none.
+   */
+  copies?: number;
+  /** Copy destinations that failed when the backup was made (it is "partly copied"). */
+  copiesFailed?: string[];
   /** The last verification stored beside the backup (<key>.verify.json), when there is one. */
   verification?: { outcome: 'passed' | 'failed'; verifiedAt: string; depth: 'quick' | 'deep'; problem: string | null } | null;
 }

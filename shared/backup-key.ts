@@ -10,6 +10,8 @@ export const VERIFY_SUFFIX = '.verify.json';
 export const INDEX_SUFFIX = '.index.json';
 /** A create-only marker a running backup holds on its key (see electron/engine/backup/claim-key.ts). */
 export const CLAIM_SUFFIX = '.claim';
+/** Which destinations hold a backup (written beside it after its copies; electron/engine/copies/). */
+export const COPIES_SUFFIX = '.copies.json';
 export const ENCRYPTED_SUFFIX = '.enc';
 
 export function extensionFor(format: BackupFormat): string {
@@ -71,7 +73,7 @@ const FILE_PATTERN = /^(.+)_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})\.(dump|s
 
 /** Recognises a backup object key in the seed's layout; returns null for anything else (sidecars included). */
 export function parseBackupKey(key: string): ParsedBackupKey | null {
-  if (key.endsWith(MANIFEST_SUFFIX) || key.endsWith(VERIFY_SUFFIX) || key.endsWith(CLAIM_SUFFIX) || key.endsWith(INDEX_SUFFIX)) return null;
+  if (key.endsWith(MANIFEST_SUFFIX) || key.endsWith(VERIFY_SUFFIX) || key.endsWith(CLAIM_SUFFIX) || key.endsWith(INDEX_SUFFIX) || key.endsWith(COPIES_SUFFIX)) return null;
   const parts = key.split('/');
   if (parts.length < 4) return null;
   const file = parts[parts.length - 1] ?? '';
@@ -133,4 +135,8 @@ export function backupKeyProblem(key: string, prefix?: string): string | null {
 
 export function indexKeyFor(backupKey: string): string {
   return `${backupKey}${INDEX_SUFFIX}`;
+}
+
+export function copiesKeyFor(backupKey: string): string {
+  return `${backupKey}${COPIES_SUFFIX}`;
 }

@@ -222,6 +222,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
           const r = await runLoggedBackup({
             db: withPassword(t.dbUrl, t.password),
             to: target,
+            copyTo: t.copies,
             format: req.format ?? 'custom',
             label: req.label ?? null,
             pin: req.pin ?? false,

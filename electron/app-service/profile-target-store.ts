@@ -40,6 +40,7 @@ export class ProfileTargetStore implements TargetRepository {
       storageUrl: r.profile.storage.url ?? this.defaultStorageUrl(),
       password: r.db.password,
       storage: r.target,
+      copies: r.copies,
       encryptionKey: r.encryptionKey,
     };
   }

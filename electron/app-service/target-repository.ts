@@ -11,6 +11,8 @@ export interface ResolvedTarget {
   password: string | null;
   /** Where its backups go, with its S3 credentials and server-side encryption applied. */
   storage: StorageTarget;
+  /** Extra places its backups are copied to (and read from when the storage cannot be). */
+  copies: StorageTarget[];
   /** The key new backups are encrypted with (only loaded for backups); null: not encrypted. */
   encryptionKey: MasterKey | null;
 }

@@ -3,7 +3,10 @@ import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { runLoggedBackup } from '../../engine/activity/logged-backup.js';
 import { testNow } from '../test-clock.js';
 import { LifeboatError } from '../../engine/errors.js';
+import { describeFailedCopies } from '../../engine/copies/copy-to-destinations.js';
+import { parseCopyTargets } from '../../engine/copies/copy-targets.js';
 import { resolveProfile } from '../../engine/profiles/resolve-profile.js';
+import { collectRepeated } from '../repeated-option.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 import type { GlobalOptions } from '../global-options.js';
 
@@ -11,12 +14,16 @@ interface BackupOptions {
   profile?: string;
   db?: string;
   to?: string;
+  copyTo?: string[];
   format?: string;
   label?: string;
   pin?: boolean;
   json?: boolean;
   rowCounts: string;
 }
+
+/** Exit code of a backup that is complete in its storage but missing from some copy destinations. */
+export const PARTLY_COPIED_EXIT = 3;
 
 export function registerBackup(program: Command, globals: () => GlobalOptions): void {
   program
@@ -25,6 +32,7 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
     .option('--profile <name>', 'use a saved profile (database, storage, format, encryption); --db/--to/--format override it')
     .option('--db <url>', 'libpq URL of the database (default: the PG* environment variables)')
     .option('--to <storage-url>', 's3://bucket[/prefix] or file:///folder (default: BACKUP_S3_BUCKET, else the local folder)')
+    .option('--copy-to <storage-url>', "also copy the finished backup there (repeatable; replaces the profile's copies); exit code 3 when a copy fails", collectRepeated)
     .option('--format <format>', 'custom (pg_dump -Fc, .dump) or plain (gzipped SQL, .sql.gz); default custom')
     .option('--label <text>', 'a note kept in the manifest, e.g. "before migration 42"')
     .option('--pin', 'keep this backup whatever the retention policy says')
@@ -37,12 +45,15 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
       if (!['exact', 'estimated', 'auto'].includes(opts.rowCounts)) {
         throw new LifeboatError('BAD_INPUT', `Unknown row count mode "${opts.rowCounts}"; use exact, estimated or auto.`);
       }
+      // Before the profile's secrets are read or anything is dumped: a bad URL changes nothing.
+      const adHocCopies = opts.copyTo ? parseCopyTargets(opts.copyTo, process.env) : undefined;
       const profile = opts.profile ? await resolveProfile(opts.profile) : null;
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
       try {
         const r = await runLoggedBackup({
           db: opts.db ?? profile?.db,
           to: opts.to ?? profile?.target,
+          copyTo: adHocCopies ?? profile?.copies ?? [],
           format: opts.format ?? profile?.format ?? 'custom',
           encryption: profile?.encryptionKey ?? null,
           label: opts.label ?? null,
@@ -55,10 +66,27 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
         }, ActivityLog.forEnv(), opts.profile ?? null);
         progress.done();
         if (r.manifest.rowCountsNote) process.stderr.write(`lifeboat: note: ${r.manifest.rowCountsNote}\n`);
-        if (opts.json) printJson({ key: r.key, storage: r.storage, size: r.sizeBytes, sha256: r.sha256, durationMs: r.durationMs, ...(r.warnings.length > 0 ? { warnings: r.warnings } : {}) });
-        else {
+        const partly = describeFailedCopies(r.copies);
+        if (opts.json) {
+          printJson({
+            key: r.key,
+            storage: r.storage,
+            size: r.sizeBytes,
+            sha256: r.sha256,
+            durationMs: r.durationMs,
+            ...(r.copies.length > 0 ? { copies: r.copies, partlyCopied: partly !== null } : {}),
+            ...(r.warnings.length > 0 ? { warnings: r.warnings } : {}),
+          });
+        } else {
           process.stdout.write(`${r.key}\n`);
           for (const w of r.warnings) process.stderr.write(`lifeboat: warning: ${w}\n`);
+          const made = r.copies.filter((c) => c.status === 'copied');
+          if (made.length > 0) process.stderr.write(`lifeboat: copied to ${made.map((c) => c.storage).join(', ')} (checked: size and SHA-256).\n`);
+        }
+        // Never silently: the backup exists, but not everywhere it was asked to be.
+        if (partly) {
+          process.stderr.write(`lifeboat: ${partly}\n`);
+          process.exitCode = PARTLY_COPIED_EXIT;
         }
       } finally {
         progress.done();

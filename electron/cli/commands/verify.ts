@@ -5,7 +5,7 @@ import { LifeboatError } from '../../engine/errors.js';
 import type { VerifyRecord } from '../../../shared/verify-record.js';
 import { runVerify } from '../../engine/verify/run-verify.js';
 import type { GlobalOptions } from '../global-options.js';
-import { storageOption } from '../profile-target.js';
+import { backupPlaces } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 
 interface VerifyOptions {
@@ -38,7 +38,7 @@ export function registerVerify(program: Command, globals: () => GlobalOptions): 
       try {
         // A failed check is a result for the engine, and a failure for the activity log.
         record = await recordOperation(ActivityLog.forEnv(), { kind: 'verify', profile: opts.profile ?? null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? null, summary: 'Verified' }, async () => {
-          const r = await runVerify({ to: await storageOption(opts.to, opts.profile), latest: opts.latest, key: opts.key, dbName: opts.dbName, deep: opts.deep, server: opts.server, pgBinDir: globals().pgBin, signal: interruptSignal(), onProgress: progress.onProgress });
+          const r = await runVerify({ ...(await backupPlaces(opts.to, opts.profile)), latest: opts.latest, key: opts.key, dbName: opts.dbName, deep: opts.deep, server: opts.server, pgBinDir: globals().pgBin, signal: interruptSignal(), onProgress: progress.onProgress });
           if (r.outcome === 'failed') {
             failed.record = r;
             throw new LifeboatError('VERIFY_FAILED', `Verification of ${r.key} failed: ${r.problem ?? 'see the record'}`);

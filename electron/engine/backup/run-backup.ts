@@ -25,6 +25,8 @@ import { lifeboatVersion } from '../version.js';
 import { MAX_LABEL_LENGTH, type BackupRequest, type BackupResult } from './backup-request.js';
 import { claimBackupKey, type KeyClaim } from './claim-key.js';
 import { putSidecar } from './put-sidecar.js';
+import { checkCopyTargets } from '../copies/copy-targets.js';
+import { copyToDestinations } from '../copies/copy-to-destinations.js';
 import { previousBackupSize } from './size-estimate.js';
 import { describeDumpFailure } from './dump-failure.js';
 import { EndGate, StreamMeter } from './stream-meter.js';
@@ -71,6 +73,8 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   const encryption = req.encryption ?? null;
   const target = resolveTarget(req.to, env);
   const storage = openStorage(target);
+  const copyTo = req.copyTo ?? [];
+  checkCopyTargets(target, copyTo);
 
   progress.setPhase('connecting');
   const client = await connectClient(conn);
@@ -252,8 +256,13 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     createdIndex = null;
     await claim.release().catch(() => undefined);
     claim = null;
+    // Copies start from the complete backup (copies/copy-backup.ts says why, docs/benchmarks.md measures it).
+    if (copyTo.length > 0) progress.setPhase('copying', manifest.sizeBytes * copyTo.length);
+    const copied = await copyToDestinations(storage, key, copyTo, { signal, onBytes: (n) => progress.addBytes(n) });
+    warnings.push(...copied.warnings);
     progress.setPhase('done');
     return {
+      copies: copied.copies,
       jobId,
       key,
       storage: storage.display,
