@@ -24,6 +24,8 @@ export interface SaveTargetInput {
   storageUrl: string;
   /** Write-only: a new password for the keychain; null removes the stored one; absent keeps it. */
   password?: string | null | undefined;
+  /** Extra places every backup is copied to; absent keeps the list. */
+  copyUrls?: string[] | undefined;
   /** Write-only: S3 keys for the keychain; null removes them; absent keeps them. */
   s3Credentials?: { accessKeyId: string; secretAccessKey: string } | null | undefined;
 }
