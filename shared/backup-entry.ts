@@ -20,6 +20,13 @@ export interface BackupEntry {
   manifestProblem?: string | null;
   /** The set it belongs to (`lifeboat backup --all-databases`), when it is one of a set. */
   group?: { id: string; size: number };
+  /**
+   * How many places held this backup when it was made: 1 (this storage) plus each completed copy,
+   * from its copies record (<key>.copies.json); 1 when it has none.
+   */
+  copies?: number;
+  /** Copy destinations that failed when the backup was made (it is "partly copied"). */
+  copiesFailed?: string[];
   /** The last verification stored beside the backup (<key>.verify.json), when there is one. */
   verification?: { outcome: 'passed' | 'failed'; verifiedAt: string; depth: 'quick' | 'deep'; problem: string | null; drill?: { recoveryMs: number; overTarget: boolean } | null } | null;
 }

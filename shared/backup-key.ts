@@ -10,6 +10,8 @@ export const VERIFY_SUFFIX = '.verify.json';
 export const INDEX_SUFFIX = '.index.json';
 /** A create-only marker a running backup holds on its key (see electron/engine/backup/claim-key.ts). */
 export const CLAIM_SUFFIX = '.claim';
+/** Which destinations hold a backup (written beside it after its copies; electron/engine/copies/). */
+export const COPIES_SUFFIX = '.copies.json';
 export const ENCRYPTED_SUFFIX = '.enc';
 /** The server's roles, memberships and tablespaces (pg_dumpall --globals-only) recorded with a backup. */
 export const GLOBALS_SUFFIX = '.globals.sql';
@@ -75,7 +77,7 @@ const FILE_PATTERN = /^(.+)_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})\.(dump|s
 
 /** Recognises a backup object key in the seed's layout; returns null for anything else (sidecars included). */
 export function parseBackupKey(key: string): ParsedBackupKey | null {
-  if ([MANIFEST_SUFFIX, VERIFY_SUFFIX, CLAIM_SUFFIX, INDEX_SUFFIX, GLOBALS_SUFFIX, ENCRYPTED_GLOBALS_SUFFIX].some((s) => key.endsWith(s))) return null;
+  if ([MANIFEST_SUFFIX, VERIFY_SUFFIX, CLAIM_SUFFIX, INDEX_SUFFIX, GLOBALS_SUFFIX, ENCRYPTED_GLOBALS_SUFFIX, COPIES_SUFFIX].some((s) => key.endsWith(s))) return null;
   const parts = key.split('/');
   if (parts.length < 4) return null;
   const file = parts[parts.length - 1] ?? '';
@@ -142,4 +144,8 @@ export function indexKeyFor(backupKey: string): string {
 /** Where a backup's globals sidecar lives: encrypted like the backup when the backup is. */
 export function globalsKeyFor(backupKey: string, encrypted: boolean): string {
   return `${backupKey}${encrypted ? ENCRYPTED_GLOBALS_SUFFIX : GLOBALS_SUFFIX}`;
+}
+
+export function copiesKeyFor(backupKey: string): string {
+  return `${backupKey}${COPIES_SUFFIX}`;
 }

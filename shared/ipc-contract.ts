@@ -31,6 +31,8 @@ export interface TargetView {
   hasPassword: boolean;
   /** True when S3 keys for its storage are in the keychain (write-only from the UI). */
   hasS3Credentials?: boolean;
+  /** "Also copy to…": extra places every backup is copied to (URLs without credentials). */
+  copyUrls?: string[];
 }
 
 export type JobKind = 'backup' | 'restore' | 'extract' | 'verify';
@@ -222,6 +224,8 @@ export const callSchemas = {
       name: text(100).trim().min(1, 'Give the target a name.'),
       dbUrl: text(2000).trim().min(1, 'Enter the database URL.'),
       storageUrl: text(2000).trim(),
+      /** "Also copy to…": replaces the list of copy destinations; absent keeps it. */
+      copyUrls: z.array(text(2000).trim()).max(8).optional(),
       password: z.string().max(1000).nullable().optional(),
       /** Write-only S3 keys for the keychain; null removes them; absent keeps what is stored. */
       s3Credentials: z

@@ -24,6 +24,14 @@ export const sshSettingsSchema = z.object({
   hostKeyFingerprint: z.string().nullable(),
 });
 
+/** An extra place every backup of the profile is copied to (the 3-2-1 rule). */
+export const copyDestinationSchema = z.object({
+  /** s3://bucket/prefix?endpoint=… or file:///folder, without credentials. */
+  url: z.string(),
+  /** S3 keys for this destination's endpoint in the keychain; otherwise the AWS environment. */
+  credentialsInKeychain: z.boolean(),
+});
+
 export const profileSchema = z.object({
   name: z.string().regex(PROFILE_NAME),
   database: z.object({
@@ -40,6 +48,8 @@ export const profileSchema = z.object({
     credentialsInKeychain: z.boolean(),
     serverSideEncryption: serverSideEncryptionSchema.nullable(),
   }),
+  /** Where each backup is also copied, in order (restore falls back to them in this order). Absent in older configs. */
+  copies: z.array(copyDestinationSchema).default([]),
   format: z.enum(['custom', 'plain']),
   /** Client-side encryption with this master key (its id; the key itself is in the keychain). */
   encryption: z.object({ keyId: z.string() }).nullable(),
@@ -63,6 +73,7 @@ export const configSchema = z.object({
 export type Profile = z.infer<typeof profileSchema>;
 export type KeyRecord = z.infer<typeof keyRecordSchema>;
 export type LifeboatConfig = z.infer<typeof configSchema>;
+export type CopyDestination = z.infer<typeof copyDestinationSchema>;
 export type ServerSideEncryption = z.infer<typeof serverSideEncryptionSchema>;
 export type SshSettings = z.infer<typeof sshSettingsSchema>;
 

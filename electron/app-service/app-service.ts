@@ -1,3 +1,4 @@
+import type { CopiesRecord } from '../../shared/copies.js';
 import { isBackupOf, type BackupEntry } from '../../shared/backup-entry.js';
 import { withAppHint } from '../../shared/error-hint.js';
 import { keySafeDatabaseName, parseBackupKey } from '../../shared/backup-key.js';
@@ -89,6 +90,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const targets: TargetRepository = new ProfileTargetStore(env);
   const manifestCaches = new Map<string, Map<string, ManifestCacheEntry>>();
   const verifyCaches = new Map<string, Map<string, { stamp: string; record: VerifyRecord | null }>>();
+  const copyRecordCaches = new Map<string, Map<string, { stamp: string; record: CopiesRecord | null }>>();
   const activityLog = ActivityLog.forEnv(env);
   const automation = createAutomationService({ env, emit, targets, pgBinDir: opts.pgBinDir, desktop: opts.notifyDesktop });
   // The scheduler runs while the app (or the browser harness) runs; a bad settings file is reported
@@ -211,7 +213,12 @@ export function createAppService(opts: AppServiceOptions): AppService {
         verifications = new Map<string, { stamp: string; record: VerifyRecord | null }>();
         verifyCaches.set(t.id, verifications);
       }
-      const all = await listBackups(storage, { prefix: target.prefix, manifestCache: cache, verifications });
+      let copyRecords = copyRecordCaches.get(t.id);
+      if (!copyRecords) {
+        copyRecords = new Map<string, { stamp: string; record: CopiesRecord | null }>();
+        copyRecordCaches.set(t.id, copyRecords);
+      }
+      const all = await listBackups(storage, { prefix: target.prefix, manifestCache: cache, verifications, copyRecords });
       // Backups of this target's database: by the manifest's exact name, or (for backups other
       // tools wrote, without a manifest) by the name in the key.
       const db = databaseNameOf(t.dbUrl);
@@ -230,6 +237,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
           const r = await runLoggedBackup({
             db: connectionOf(t, env),
             to: target,
+            copyTo: t.copies,
             format: req.format ?? 'custom',
             label: req.label ?? null,
             pin: req.pin ?? false,

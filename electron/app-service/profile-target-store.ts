@@ -22,7 +22,7 @@ export class ProfileTargetStore implements TargetRepository {
   }
 
   private view(p: Profile): TargetView {
-    return { id: p.name, name: p.name, dbUrl: p.database.url ?? '', storageUrl: p.storage.url ?? this.defaultStorageUrl(), hasPassword: p.database.passwordInKeychain, hasS3Credentials: p.storage.credentialsInKeychain };
+    return { id: p.name, name: p.name, dbUrl: p.database.url ?? '', storageUrl: p.storage.url ?? this.defaultStorageUrl(), hasPassword: p.database.passwordInKeychain, hasS3Credentials: p.storage.credentialsInKeychain, copyUrls: p.copies.map((c) => c.url) };
   }
 
   async list(): Promise<TargetView[]> {
@@ -40,6 +40,7 @@ export class ProfileTargetStore implements TargetRepository {
       storageUrl: r.profile.storage.url ?? this.defaultStorageUrl(),
       password: r.db.password,
       storage: r.target,
+      copies: r.copies,
       encryptionKey: r.encryptionKey,
       ssh: r.db.ssh ?? null,
     };
@@ -55,6 +56,7 @@ export class ProfileTargetStore implements TargetRepository {
       storageUrl: input.storageUrl === '' ? null : input.storageUrl,
       ...(password === null ? { dbPassword: null } : password ? { dbPassword: password } : {}),
       ...(input.s3Credentials !== undefined ? { s3Credentials: input.s3Credentials } : {}),
+      ...(input.copyUrls !== undefined ? { copyTo: input.copyUrls } : {}),
     };
     if (input.id !== undefined && input.id !== input.name) {
       throw new LifeboatError('BAD_INPUT', `A profile cannot be renamed (from "${input.id}" to "${input.name}"); add a new one and remove the old one.`);

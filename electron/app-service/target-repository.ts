@@ -13,6 +13,8 @@ export interface ResolvedTarget {
   password: string | null;
   /** Where its backups go, with its S3 credentials and server-side encryption applied. */
   storage: StorageTarget;
+  /** Extra places its backups are copied to (and read from when the storage cannot be). */
+  copies: StorageTarget[];
   /** The key new backups are encrypted with (only loaded for backups); null: not encrypted. */
   encryptionKey: MasterKey | null;
   /** Reach the database through this SSH server (its private key, if any, in memory only); absent or null: directly. */
@@ -26,6 +28,8 @@ export interface SaveTargetInput {
   storageUrl: string;
   /** Write-only: a new password for the keychain; null removes the stored one; absent keeps it. */
   password?: string | null | undefined;
+  /** Extra places every backup is copied to; absent keeps the list. */
+  copyUrls?: string[] | undefined;
   /** Write-only: S3 keys for the keychain; null removes them; absent keeps them. */
   s3Credentials?: { accessKeyId: string; secretAccessKey: string } | null | undefined;
 }

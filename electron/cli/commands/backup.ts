@@ -5,7 +5,10 @@ import { runLoggedBackup } from '../../engine/activity/logged-backup.js';
 import { testNow } from '../test-clock.js';
 import { parseCompressOption } from '../../engine/compress/backup-compression.js';
 import { LifeboatError } from '../../engine/errors.js';
+import { describeFailedCopies } from '../../engine/copies/copy-to-destinations.js';
+import { parseCopyTargets } from '../../engine/copies/copy-targets.js';
 import { resolveProfile } from '../../engine/profiles/resolve-profile.js';
+import { collectRepeated } from '../repeated-option.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 import type { GlobalOptions } from '../global-options.js';
 import type { BackupRequest } from '../../engine/backup/backup-request.js';
@@ -15,6 +18,7 @@ interface BackupOptions extends SshOptions {
   profile?: string;
   db?: string;
   to?: string;
+  copyTo?: string[];
   format?: string;
   label?: string;
   pin?: boolean;
@@ -27,6 +31,9 @@ interface BackupOptions extends SshOptions {
   compressWorkers?: string;
 }
 
+/** Exit code of a backup that is complete in its storage but missing from some copy destinations. */
+export const PARTLY_COPIED_EXIT = 3;
+
 export function registerBackup(program: Command, globals: () => GlobalOptions): void {
   const command = program
     .command('backup')
@@ -34,6 +41,7 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
     .option('--profile <name>', 'use a saved profile (database, storage, format, encryption); --db/--to/--format override it')
     .option('--db <url>', 'libpq URL of the database (default: the PG* environment variables)')
     .option('--to <storage-url>', 's3://bucket[/prefix] or file:///folder (default: BACKUP_S3_BUCKET, else the local folder)')
+    .option('--copy-to <storage-url>', "also copy the finished backup there (repeatable; replaces the profile's copies); exit code 3 when a copy fails", collectRepeated)
     .option('--format <format>', 'custom (pg_dump -Fc, .dump) or plain (gzipped SQL, .sql.gz); default custom')
     .option('--label <text>', 'a note kept in the manifest, e.g. "before migration 42"')
     .option('--pin', 'keep this backup whatever the retention policy says')
@@ -56,12 +64,15 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
         throw new LifeboatError('BAD_INPUT', `Unknown row count mode "${opts.rowCounts}"; use exact, estimated or auto.`);
       }
       if (!opts.globals && opts.withRolePasswords) throw new LifeboatError('BAD_INPUT', '--with-role-passwords and --no-globals contradict each other; keep one.');
+      // Before the profile's secrets are read or anything is dumped: a bad URL changes nothing.
+      const adHocCopies = opts.copyTo ? parseCopyTargets(opts.copyTo, process.env) : undefined;
       const profile = opts.profile ? await resolveProfile(opts.profile) : null;
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
       try {
         const request: BackupRequest = {
           db: await connectionWithSsh(opts.db ?? profile?.db, opts),
           to: opts.to ?? profile?.target,
+          copyTo: adHocCopies ?? profile?.copies ?? [],
           format: opts.format ?? profile?.format ?? 'custom',
           encryption: profile?.encryptionKey ?? null,
           label: opts.label ?? null,
@@ -82,10 +93,28 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
         const r = await runLoggedBackup(request, ActivityLog.forEnv(), opts.profile ?? null);
         progress.done();
         if (r.manifest.rowCountsNote) process.stderr.write(`lifeboat: note: ${r.manifest.rowCountsNote}\n`);
-        if (opts.json) printJson({ key: r.key, storage: r.storage, size: r.sizeBytes, sha256: r.sha256, durationMs: r.durationMs, globals: r.manifest.globals?.name ?? null, ...(r.warnings.length > 0 ? { warnings: r.warnings } : {}) });
-        else {
+        const partly = describeFailedCopies(r.copies);
+        if (opts.json) {
+          printJson({
+            key: r.key,
+            storage: r.storage,
+            size: r.sizeBytes,
+            sha256: r.sha256,
+            durationMs: r.durationMs,
+            globals: r.manifest.globals?.name ?? null,
+            ...(r.copies.length > 0 ? { copies: r.copies, partlyCopied: partly !== null } : {}),
+            ...(r.warnings.length > 0 ? { warnings: r.warnings } : {}),
+          });
+        } else {
           process.stdout.write(`${r.key}\n`);
           for (const w of r.warnings) process.stderr.write(`lifeboat: warning: ${w}\n`);
+          const made = r.copies.filter((c) => c.status === 'copied');
+          if (made.length > 0) process.stderr.write(`lifeboat: copied to ${made.map((c) => c.storage).join(', ')} (checked: size and SHA-256).\n`);
+        }
+        // Never silently: the backup exists, but not everywhere it was asked to be.
+        if (partly) {
+          process.stderr.write(`lifeboat: ${partly}\n`);
+          process.exitCode = PARTLY_COPIED_EXIT;
         }
       } finally {
         progress.done();

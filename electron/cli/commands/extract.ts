@@ -9,7 +9,7 @@ import { parsePgConnection } from '../../engine/pg/connection.js';
 import { runExtract, type ExtractResult } from '../../engine/extract/run-extract.js';
 import { describeBackupRead } from '../../engine/restore/ranged-copy.js';
 import type { GlobalOptions } from '../global-options.js';
-import { storageOption } from '../profile-target.js';
+import { backupPlaces } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 
 interface ExtractOptions extends SshOptions {
@@ -66,7 +66,7 @@ export function registerExtract(program: Command, globals: () => GlobalOptions):
         const table = opts.table;
         const secrets = [parsePgConnection(opts.server).password ?? '', opts.into ? (parsePgConnection(opts.into).password ?? '') : ''];
         r = await recordOperation(ActivityLog.forEnv(), { kind: 'extract', profile: opts.profile ?? null, storage: opts.to ?? opts.profile ?? null, key: opts.key ?? null, summary: 'Extracted rows', secrets }, async () => runExtract({
-          to: await storageOption(opts.to, opts.profile),
+          ...(await backupPlaces(opts.to, opts.profile)),
           latest: opts.latest,
           key: opts.key,
           dbName: opts.dbName,

@@ -47,9 +47,10 @@ export async function runListCommand(opts: ListOptions): Promise<void> {
     e.pinned ? 'pinned' : '',
     e.encrypted ? 'encrypted' : '',
     e.hasManifest ? 'manifest' : e.manifestProblem ? 'not understood (kept)' : 'no manifest',
+    copiesColumn(e),
     e.label ?? '',
   ]);
-  const header = ['KEY', 'CREATED (UTC)', 'SIZE', 'PIN', 'ENC', 'MANIFEST', 'LABEL'];
+  const header = ['KEY', 'CREATED (UTC)', 'SIZE', 'PIN', 'ENC', 'MANIFEST', 'COPIES', 'LABEL'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cols: string[]): string => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   process.stdout.write(`${[line(header), ...rows.map(line)].join('\n')}\n`);
@@ -67,6 +68,12 @@ export function describeSets(entries: readonly BackupEntry[]): string[] {
     sets.set(e.group.id, set);
   }
   return [...sets.entries()].map(([id, s]) => `${id}  ${s.databases.length} of ${s.size} databases${s.databases.length < s.size ? ' (incomplete)' : ''}: ${s.databases.sort().join(', ')}`);
+}
+
+/** "2 copies", "1 copy (partly copied)": how many places held the backup when it was made. */
+function copiesColumn(e: BackupEntry): string {
+  const n = e.copies ?? 1;
+  return `${n} ${n === 1 ? 'copy' : 'copies'}${(e.copiesFailed?.length ?? 0) > 0 ? ' (partly copied)' : ''}`;
 }
 
 export function registerList(program: Command): void {

@@ -5,6 +5,7 @@ import { createKey } from '../../engine/profiles/key-store.js';
 import { addProfile, checkProfileName, editProfile, getProfile, listProfiles, removeProfile, type ProfileChanges } from '../../engine/profiles/profiles.js';
 import { describeTarget, parseStorageTarget } from '../../engine/storage/target.js';
 import { printJson } from '../output.js';
+import { collectRepeated } from '../repeated-option.js';
 import { readSecrets } from '../secret-input.js';
 import { sshChangesFrom, sshOptions, type SshOptions } from '../ssh-options.js';
 
@@ -20,6 +21,12 @@ interface ProfileOptions extends SshOptions {
   sseKmsKeyId?: string;
   format?: string;
   encrypt?: string | boolean;
+  copyTo?: string[];
+  clearCopies?: boolean;
+  copyS3AccessKeyId?: string;
+  copyS3SecretStdin?: boolean;
+  copyKeysFor?: string;
+  forgetCopyS3Credentials?: boolean;
   json?: boolean;
 }
 
@@ -48,12 +55,24 @@ async function changesFrom(opts: ProfileOptions, env: NodeJS.ProcessEnv): Promis
   if (sse !== undefined) c.serverSideEncryption = sse;
   if (opts.s3SecretStdin && !opts.s3AccessKeyId) throw new LifeboatError('BAD_INPUT', '--s3-secret-stdin needs --s3-access-key-id ID as well.');
   if (opts.s3AccessKeyId && !opts.s3SecretStdin) throw new LifeboatError('BAD_INPUT', '--s3-access-key-id needs --s3-secret-stdin as well (the secret is read from stdin or asked for).');
-  const names = [...(opts.passwordStdin ? ['Database password'] : []), ...(opts.s3SecretStdin ? ['S3 secret access key'] : [])];
+  if (opts.copyTo && opts.clearCopies) throw new LifeboatError('BAD_INPUT', 'Give either --copy-to or --clear-copies, not both.');
+  if (opts.copyTo) c.copyTo = opts.copyTo;
+  else if (opts.clearCopies) c.copyTo = [];
+  if (opts.copyS3SecretStdin && !opts.copyS3AccessKeyId) throw new LifeboatError('BAD_INPUT', '--copy-s3-secret-stdin needs --copy-s3-access-key-id ID as well.');
+  if (opts.copyS3AccessKeyId && !opts.copyS3SecretStdin) throw new LifeboatError('BAD_INPUT', '--copy-s3-access-key-id needs --copy-s3-secret-stdin as well (the secret is read from stdin or asked for).');
+  if (opts.copyKeysFor !== undefined && !opts.copyS3AccessKeyId) throw new LifeboatError('BAD_INPUT', '--copy-keys-for names the copy that --copy-s3-access-key-id and --copy-s3-secret-stdin are for; give those too.');
+  const names = [
+    ...(opts.passwordStdin ? ['Database password'] : []),
+    ...(opts.s3SecretStdin ? ['S3 secret access key'] : []),
+    ...(opts.copyS3SecretStdin ? ['S3 secret access key of the copy destination'] : []),
+  ];
   const secrets = await readSecrets(names);
   if (opts.passwordStdin) c.dbPassword = secrets.shift() ?? null;
   else if (opts.forgetPassword) c.dbPassword = null;
   if (opts.s3SecretStdin && opts.s3AccessKeyId) c.s3Credentials = { accessKeyId: opts.s3AccessKeyId, secretAccessKey: secrets.shift() ?? '' };
   else if (opts.forgetS3Credentials) c.s3Credentials = null;
+  if (opts.copyS3SecretStdin && opts.copyS3AccessKeyId) c.copyS3Credentials = { forUrl: opts.copyKeysFor, accessKeyId: opts.copyS3AccessKeyId, secretAccessKey: secrets.shift() ?? '' };
+  else if (opts.forgetCopyS3Credentials) c.copyS3Credentials = null;
   if (opts.encrypt === false) c.encryptionKeyId = null;
   else if (opts.encrypt === true || opts.encrypt === 'new') {
     const key = await createKey(env, null);
@@ -79,6 +98,7 @@ function describeProfile(p: Profile, env: NodeJS.ProcessEnv): string[] {
     `storage:     ${storage}`,
     `credentials: ${p.storage.credentialsInKeychain ? 'S3 access key in the keychain (not shown)' : 'AWS environment or profile'}`,
     `server-side: ${sse ? (sse.mode === 'AES256' ? 'SSE-S3 (AES256)' : `SSE-KMS${sse.kmsKeyId ? ` with key ${sse.kmsKeyId}` : ''}`) : 'none'}`,
+    `copies:      ${p.copies.length === 0 ? 'none' : p.copies.map((c) => `${c.url}${c.credentialsInKeychain ? ' (S3 keys in the keychain)' : ''}`).join(', ')}`,
     `format:      ${p.format}`,
     `encryption:  ${p.encryption ? `AES-256-GCM with key ${p.encryption.keyId}` : 'none'}`,
   ];
@@ -102,6 +122,10 @@ function profileOptions(cmd: Command, forEdit: boolean): Command {
     .option('--s3-secret-stdin', 'read the S3 secret access key from stdin (after the password, if both) into the keychain')
     .option('--sse <mode>', 'S3 server-side encryption: AES256, aws:kms or none')
     .option('--sse-kms-key-id <id>', 'KMS key id for --sse aws:kms')
+    .option('--copy-to <storage-url>', 'also copy every backup there (repeatable; replaces the list): s3://bucket[/prefix]?endpoint=… or file:///folder', collectRepeated)
+    .option('--copy-s3-access-key-id <id>', "S3 access key id of a copy destination's endpoint, for the keychain (with --copy-s3-secret-stdin)")
+    .option('--copy-s3-secret-stdin', 'read that S3 secret access key from stdin (after the other secrets) into the keychain')
+    .option('--copy-keys-for <storage-url>', 'which copy destination the copy keys are for, when the copies reach several endpoints')
     .option('--format <format>', 'custom (pg_dump -Fc) or plain (gzipped SQL)')
     .option('--encrypt [key-id]', 'encrypt backups client-side with this key (new: create one)')
     .option('--json', 'print the profile as JSON');
@@ -110,7 +134,9 @@ function profileOptions(cmd: Command, forEdit: boolean): Command {
       .option('--no-encrypt', 'stop encrypting new backups (old ones keep their key)')
       .option('--no-ssh', 'connect to the database directly again (removes the stored SSH key)')
       .option('--forget-password', 'remove the stored database password from the keychain')
-      .option('--forget-s3-credentials', 'remove the stored S3 credentials from the keychain');
+      .option('--forget-s3-credentials', 'remove the stored S3 credentials from the keychain')
+      .option('--clear-copies', 'stop copying backups elsewhere (copies already made stay)')
+      .option('--forget-copy-s3-credentials', "remove the copy destinations' S3 keys from the keychain");
   }
   return cmd;
 }

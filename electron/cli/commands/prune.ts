@@ -6,6 +6,8 @@ import { LifeboatError } from '../../engine/errors.js';
 import { runLoggedPrune } from '../../engine/retention/logged-prune.js';
 import type { PruneResult } from '../../engine/retention/prune.js';
 import { resolvePrune } from '../../engine/retention/resolve-prune.js';
+import { errorForLog } from '../../engine/activity/activity-log.js';
+import { describeTarget } from '../../engine/storage/target.js';
 import { printJson } from '../output.js';
 
 interface PruneOptions {
@@ -66,9 +68,23 @@ export function registerPrune(program: Command): void {
         gfsMonthly: wholeNumber(opts.gfsMonthly, '--gfs-monthly'),
       };
       if (opts.to && opts.profile) throw new LifeboatError('BAD_INPUT', 'Give either --to or --profile, not both.');
-      const { target, policy, profile } = await resolvePrune({ to: opts.to, profile: opts.profile, overrides }, process.env);
-      const r = await runLoggedPrune(target, policy, { dryRun: opts.dryRun ?? false, profile, log: ActivityLog.forEnv(), ...(testNow() ? { now: testNow() } : {}) });
-      if (opts.json) printJson(r);
-      else printPlan(r);
+      const { target, copies, policy, profile } = await resolvePrune({ to: opts.to, profile: opts.profile, overrides }, process.env);
+      // The profile's storage first, then each copy destination, each planned from its own listing:
+      // a copy that cannot be listed stops only its own prune (never a delete there), not the others.
+      const results: PruneResult[] = [];
+      let firstError: unknown = null;
+      for (const t of [target, ...copies]) {
+        try {
+          results.push(await runLoggedPrune(t, policy, { dryRun: opts.dryRun ?? false, profile, log: ActivityLog.forEnv(), ...(testNow() ? { now: testNow() } : {}) }));
+        } catch (e) {
+          if (copies.length === 0) throw e;
+          firstError ??= e;
+          process.stderr.write(`lifeboat: retention in ${describeTarget(t)} stopped before deleting anything there: ${errorForLog(e).message}\n`);
+        }
+      }
+      // One object as before without copies; an array, one per place, with them.
+      if (opts.json) printJson(copies.length === 0 ? results[0] : results);
+      else results.forEach(printPlan);
+      if (firstError) process.exitCode = 1;
     });
 }

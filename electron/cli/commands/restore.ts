@@ -11,7 +11,7 @@ import type { RestoreMode, RestoreRequest } from '../../engine/restore/restore-r
 import type { RestorePlan } from '../../../shared/restore-plan.js';
 import { testNow } from '../test-clock.js';
 import type { GlobalOptions } from '../global-options.js';
-import { storageOption } from '../profile-target.js';
+import { backupPlaces } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 import { runListCommand } from './list.js';
 import { restoreGroupCommand } from './restore-group.js';
@@ -111,7 +111,7 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
         throw new LifeboatError('BAD_INPUT', '--file restores the file itself, so --to, --profile and --db-name do not apply; drop them (or drop --file to restore from storage).');
       }
       const request = async (): Promise<RestoreRequest> => ({
-        ...(opts.file !== undefined ? { file: opts.file } : { to: await storageOption(opts.to, opts.profile) }),
+        ...(opts.file !== undefined ? { file: opts.file } : await backupPlaces(opts.to, opts.profile)),
         latest: opts.latest,
         key: opts.key,
         dbName: opts.dbName,

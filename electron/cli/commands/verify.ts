@@ -6,7 +6,7 @@ import type { VerifyRecord } from '../../../shared/verify-record.js';
 import { runLoggedVerify } from '../../engine/verify/logged-verify.js';
 import { drillSentence } from '../../../shared/drill.js';
 import type { GlobalOptions } from '../global-options.js';
-import { storageOption } from '../profile-target.js';
+import { backupPlaces } from '../profile-target.js';
 import { interruptSignal, printJson, terminalProgress } from '../output.js';
 
 interface VerifyOptions extends SshOptions {
@@ -38,7 +38,7 @@ export function registerVerify(program: Command, globals: () => GlobalOptions): 
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
       let record: VerifyRecord;
       try {
-        const req = { to: await storageOption(opts.to, opts.profile), latest: opts.latest, key: opts.key, dbName: opts.dbName, deep: opts.deep, server: await connectionWithSsh(opts.server, opts), pgBinDir: globals().pgBin, signal: interruptSignal(), onProgress: progress.onProgress };
+        const req = { ...(await backupPlaces(opts.to, opts.profile)), latest: opts.latest, key: opts.key, dbName: opts.dbName, deep: opts.deep, server: await connectionWithSsh(opts.server, opts), pgBinDir: globals().pgBin, signal: interruptSignal(), onProgress: progress.onProgress };
         record = await runLoggedVerify(req, ActivityLog.forEnv(), { profile: opts.profile ?? null, storage: opts.to ?? opts.profile ?? null });
       } finally {
         progress.done();

@@ -1,5 +1,6 @@
 import type { BackupRequest, BackupResult } from '../backup/backup-request.js';
 import { resolveTarget, runBackup } from '../backup/run-backup.js';
+import { describeFailedCopies } from '../copies/copy-to-destinations.js';
 import { parsePgConnection } from '../pg/connection.js';
 import { describeTarget } from '../storage/target.js';
 import { errorForLog, outcomeOf, type ActivityLog } from './activity-log.js';
@@ -26,7 +27,7 @@ export async function runLoggedBackup(req: BackupRequest, log: ActivityLog, prof
   try {
     const r = await runBackup(req);
     await log
-      .append({ kind: 'backup', outcome: 'success', profile, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), bytes: r.sizeBytes, storage: r.storage, key: r.key, summary: `Backed up ${r.manifest.database} (${r.sizeBytes} bytes)`, error: null, details: { ...details, db, sha256: r.sha256, label: r.manifest.label, pinned: r.manifest.pinned, ...(r.warnings.length > 0 ? { warning: r.warnings.join(' ') } : {}) } })
+      .append({ kind: 'backup', outcome: 'success', profile, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), bytes: r.sizeBytes, storage: r.storage, key: r.key, summary: `Backed up ${r.manifest.database} (${r.sizeBytes} bytes)${copiesSummary(r)}`, error: null, details: { ...details, db, sha256: r.sha256, label: r.manifest.label, pinned: r.manifest.pinned, ...copiesDetails(r), ...(r.warnings.length > 0 ? { warning: r.warnings.join(' ') } : {}) } })
       .catch(() => undefined);
     return r;
   } catch (e) {
@@ -37,4 +38,16 @@ export async function runLoggedBackup(req: BackupRequest, log: ActivityLog, prof
       .catch(() => undefined);
     throw e;
   }
+}
+
+/** ", 2 copies" or "; Partly copied: …" — a failed copy is never silent, in the log either. */
+function copiesSummary(r: BackupResult): string {
+  if (r.copies.length === 0) return '';
+  const partly = describeFailedCopies(r.copies);
+  return partly ? `; ${partly}` : `, ${r.copies.length + 1} copies`;
+}
+
+function copiesDetails(r: BackupResult): Record<string, number | boolean> {
+  if (r.copies.length === 0) return {};
+  return { copies: 1 + r.copies.filter((c) => c.status === 'copied').length, partlyCopied: r.copies.some((c) => c.status === 'failed') };
 }

@@ -1,4 +1,5 @@
 import type { BackupFormat } from '../../../shared/backup-key.js';
+import type { CopyOutcome } from '../../../shared/copies.js';
 import type { BackupManifest } from '../../../shared/manifest.js';
 import type { MasterKey } from '../crypto/master-key.js';
 import type { GlobalsMode } from '../globals/dump-globals.js';
@@ -11,6 +12,8 @@ export interface BackupRequest {
   db?: string | PgConnection | undefined;
   /** Where to store it: a storage URL, or a parsed target (profiles). Undefined: the default. */
   to?: string | StorageTarget | undefined;
+  /** Extra destinations that also get the backup once it is complete in `to` (same keys, checked against the manifest). */
+  copyTo?: StorageTarget[] | undefined;
   format?: BackupFormat;
   /** Encrypt client-side with this master key (the stored key gets `.enc`); null or undefined: no encryption. */
   encryption?: MasterKey | null | undefined;
@@ -47,6 +50,8 @@ export interface BackupResult {
   sha256: string;
   durationMs: number;
   manifest: BackupManifest;
+  /** One outcome per copy destination; any `failed` one makes the backup "partly copied". */
+  copies: CopyOutcome[];
   /** Things the user should know although the backup succeeded (e.g. a storage without create-only writes). */
   warnings: string[];
 }

@@ -1,5 +1,6 @@
 import { compareNewestFirst, type BackupEntry } from '../../../shared/backup-entry.js';
-import { CLAIM_SUFFIX, MANIFEST_SUFFIX, VERIFY_SUFFIX, backupKeyProblem, manifestKeyFor, parseBackupKey } from '../../../shared/backup-key.js';
+import { CLAIM_SUFFIX, COPIES_SUFFIX, MANIFEST_SUFFIX, VERIFY_SUFFIX, backupKeyProblem, copiesKeyFor, manifestKeyFor, parseBackupKey } from '../../../shared/backup-key.js';
+import { parseCopiesRecord, placesHolding, type CopiesRecord } from '../../../shared/copies.js';
 import { parseManifestText, type BackupManifest, type ManifestRead } from '../../../shared/manifest.js';
 import { LifeboatError } from '../errors.js';
 import type { BackupStorage } from '../storage/storage.js';
@@ -18,6 +19,8 @@ export interface ListOptions {
   manifestCache?: Map<string, ManifestCacheEntry> | undefined;
   /** Read the stored verification records too (the app's calendar shows them), cached the same way. */
   verifications?: Map<string, { stamp: string; record: VerifyRecord | null }> | undefined;
+  /** Copies records already read, cached the same way. */
+  copyRecords?: Map<string, { stamp: string; record: CopiesRecord | null }> | undefined;
 }
 
 export interface ManifestCacheEntry {
@@ -72,12 +75,14 @@ export async function listBackups(storage: BackupStorage, opts: ListOptions): Pr
   const manifests = new Map<string, string>();
   const verifies = new Map<string, string>();
   const claimed = new Set<string>();
+  const copyRecords = new Map<string, string>();
   for await (const o of storage.list(`${opts.prefix}/`)) {
     // A listing is untrusted too: a key outside the prefix (or one that could climb out) is ignored.
     if (backupKeyProblem(o.key, opts.prefix) !== null) continue;
     if (o.key.endsWith(MANIFEST_SUFFIX)) manifests.set(o.key.slice(0, -MANIFEST_SUFFIX.length), `${o.size}@${o.lastModified.getTime()}`);
     else if (o.key.endsWith(VERIFY_SUFFIX)) verifies.set(o.key.slice(0, -VERIFY_SUFFIX.length), `${o.size}@${o.lastModified.getTime()}`);
     else if (o.key.endsWith(CLAIM_SUFFIX)) claimed.add(o.key.slice(0, -CLAIM_SUFFIX.length));
+    else if (o.key.endsWith(COPIES_SUFFIX)) copyRecords.set(o.key.slice(0, -COPIES_SUFFIX.length), `${o.size}@${o.lastModified.getTime()}`);
     else objects.set(o.key, o.size);
   }
   // An object under a claim and without a manifest is a backup still running or killed before its
@@ -105,11 +110,24 @@ export async function listBackups(storage: BackupStorage, opts: ListOptions): Pr
     const r = hit.record;
     return r ? { outcome: r.outcome, verifiedAt: r.verifiedAt, depth: r.depth, problem: r.problem, drill: r.drill ? { recoveryMs: r.drill.recoveryMs, overTarget: r.drill.overTarget } : null } : null;
   };
+  const copyCache = opts.copyRecords;
+  const copiesOf = async (key: string): Promise<CopiesRecord | null> => {
+    const stamp = copyRecords.get(key);
+    if (stamp === undefined) return null;
+    const hit = copyCache?.get(key);
+    if (hit && hit.stamp === stamp) return hit.record;
+    // Only a figure for the listing: an unreadable record counts as no copies known, never an error.
+    const text = await storage.getSmall(copiesKeyFor(key)).catch(() => null);
+    const record = text === null ? null : parseCopiesRecord(text, key);
+    copyCache?.set(key, { stamp, record });
+    return record;
+  };
   const parsed = [...objects.keys()].map((k) => parseBackupKey(k)).filter((p) => p !== null);
   const entries = await mapLimit(parsed, 16, async (p): Promise<BackupEntry> => {
     const read = await manifestOf(p.key);
     const manifest = read.status === 'ok' ? read.manifest : null;
     const verification = await verificationOf(p.key);
+    const copies = manifest ? await copiesOf(p.key) : null;
     return {
       key: p.key,
       dbName: manifest?.database ?? p.dbName,
@@ -122,6 +140,8 @@ export async function listBackups(storage: BackupStorage, opts: ListOptions): Pr
       pinned: manifest?.pinned ?? false,
       sha256: manifest?.sha256 ?? null,
       manifestProblem: read.status === 'ok' || read.status === 'missing' ? null : read.problem,
+      copies: placesHolding(copies),
+      copiesFailed: copies?.copies.filter((c) => c.status === 'failed').map((c) => c.storage) ?? [],
       ...(verifyCache ? { verification } : {}),
       ...(manifest?.group ? { group: manifest.group } : {}),
     };

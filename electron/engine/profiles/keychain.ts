@@ -63,4 +63,7 @@ export const accounts = {
   s3SecretAccessKey: (profile: string) => `profile/${profile}/s3-secret-access-key`,
   encryptionKey: (keyId: string) => `encryption-key/${keyId}`,
   sshIdentity: (profile: string) => `profile/${profile}/ssh-identity`,
+  /** Keys of a copy destination, by the endpoint they are for (secret-scope.ts): never sent elsewhere. */
+  copyS3AccessKeyId: (profile: string, scope: string) => `profile/${profile}/copy/${scope}/s3-access-key-id`,
+  copyS3SecretAccessKey: (profile: string, scope: string) => `profile/${profile}/copy/${scope}/s3-secret-access-key`,
 };

@@ -8,6 +8,7 @@ import { readConfig, updateConfig } from './config-file.js';
 import { loadKey } from './key-store.js';
 import { accounts, openKeychain } from './keychain.js';
 import { checkSshChanges, checkSshSecretsStayPut, nextSsh, sshTouchesKeychain, storeSshIdentity, type SshChanges } from './profile-ssh.js';
+import { applyCopySecrets, forgetCopyKeys, planCopies, storedCopyScopes, type CopyCredentials, type CopyPlan } from './profile-copies.js';
 import { checkPasswordScope, checkS3Scope } from './secret-scope.js';
 
 /** What `profile add` and `profile edit` may set. Secrets go to the keychain, never the config file. */
@@ -22,6 +23,10 @@ export interface ProfileChanges extends SshChanges {
   format?: BackupFormat;
   /** Master key id for client-side encryption; null turns encryption off. */
   encryptionKeyId?: string | null;
+  /** Extra destinations every backup is copied to; replaces the list ([] removes every copy). */
+  copyTo?: string[];
+  /** S3 keys for one copy destination's endpoint, into the keychain; null forgets every copy's keys. */
+  copyS3Credentials?: CopyCredentials | null;
 }
 
 export function checkProfileName(name: string): void {
@@ -57,10 +62,12 @@ async function checkChanges(c: ProfileChanges, env: NodeJS.ProcessEnv): Promise<
 }
 
 /** Secrets first (so a profile never names a secret that was not stored), then the config. */
-async function storeSecrets(name: string, c: ProfileChanges, env: NodeJS.ProcessEnv): Promise<void> {
-  if (c.dbPassword === undefined && c.s3Credentials === undefined && !sshTouchesKeychain(c)) return;
+async function storeSecrets(name: string, c: ProfileChanges, env: NodeJS.ProcessEnv, copies: CopyPlan): Promise<void> {
+  const copySecrets = copies.store !== null || copies.forget.length > 0;
+  if (c.dbPassword === undefined && c.s3Credentials === undefined && !sshTouchesKeychain(c) && !copySecrets) return;
   const chain = openKeychain(env);
   await storeSshIdentity(chain, name, c);
+  if (copySecrets) await applyCopySecrets(chain, name, copies);
   if (typeof c.dbPassword === 'string') await chain.set(accounts.dbPassword(name), c.dbPassword);
   else if (c.dbPassword === null) await chain.delete(accounts.dbPassword(name));
   if (c.s3Credentials) {
@@ -72,7 +79,8 @@ async function storeSecrets(name: string, c: ProfileChanges, env: NodeJS.Process
   }
 }
 
-function apply(p: Profile, c: ProfileChanges): void {
+function apply(p: Profile, c: ProfileChanges, copies: CopyPlan): void {
+  p.copies = copies.copies;
   if (c.dbUrl !== undefined) p.database.url = c.dbUrl;
   if (c.dbPassword !== undefined) p.database.passwordInKeychain = c.dbPassword !== null;
   const ssh = nextSsh(p.database.ssh, c);
@@ -89,6 +97,12 @@ function apply(p: Profile, c: ProfileChanges): void {
   p.updatedAt = new Date().toISOString();
 }
 
+/** The copy list after the change, checked against the storage the profile will have. */
+function copyPlan(p: Profile, c: ProfileChanges, env: NodeJS.ProcessEnv): CopyPlan {
+  const storageUrl = c.storageUrl !== undefined ? c.storageUrl : p.storage.url;
+  return planCopies(p, storageUrl, c.copyTo, c.copyS3Credentials, env);
+}
+
 export async function addProfile(env: NodeJS.ProcessEnv, name: string, c: ProfileChanges): Promise<Profile> {
   checkProfileName(name);
   const existing = (await readConfig(env)).profiles.find((p) => p.name === name);
@@ -99,13 +113,15 @@ export async function addProfile(env: NodeJS.ProcessEnv, name: string, c: Profil
     name,
     database: { url: null, passwordInKeychain: false },
     storage: { url: null, credentialsInKeychain: false, serverSideEncryption: null },
+    copies: [],
     format: 'custom',
     encryption: null,
     createdAt: now,
     updatedAt: now,
   };
-  apply(profile, c);
-  await storeSecrets(name, c, env);
+  const copies = copyPlan(profile, c, env);
+  apply(profile, c, copies);
+  await storeSecrets(name, c, env, copies);
   await updateConfig(env, (config) => {
     if (config.profiles.some((p) => p.name === name)) throw new LifeboatError('PROFILE_EXISTS', `A profile named "${name}" already exists.`);
     config.profiles.push(profile);
@@ -145,12 +161,13 @@ export async function editProfile(env: NodeJS.ProcessEnv, name: string, c: Profi
   const current = await getProfile(env, name);
   await checkChanges(c, env);
   checkSecretsStayPut(current, c, env);
-  apply(structuredClone(current), c); // validates the combination before any secret changes
-  await storeSecrets(name, c, env);
+  const copies = copyPlan(current, c, env);
+  apply(structuredClone(current), c, copies); // validates the combination before any secret changes
+  await storeSecrets(name, c, env, copies);
   return updateConfig(env, (config) => {
     const p = config.profiles.find((x) => x.name === name);
     if (!p) throw new LifeboatError('PROFILE_NOT_FOUND', `The profile "${name}" was removed meanwhile.`);
-    apply(p, c);
+    apply(p, c, copies);
     return p;
   });
 }
@@ -158,12 +175,14 @@ export async function editProfile(env: NodeJS.ProcessEnv, name: string, c: Profi
 /** Removes the profile and its secrets; encryption keys stay (they still open its backups). */
 export async function removeProfile(env: NodeJS.ProcessEnv, name: string): Promise<void> {
   const p = await getProfile(env, name);
-  if (p.database.passwordInKeychain || p.storage.credentialsInKeychain || p.database.ssh?.identityInKeychain) {
+  const copyScopes = storedCopyScopes(p, env);
+  if (p.database.passwordInKeychain || p.storage.credentialsInKeychain || p.database.ssh?.identityInKeychain || copyScopes.length > 0) {
     const chain = openKeychain(env);
     await chain.delete(accounts.sshIdentity(name));
     await chain.delete(accounts.dbPassword(name));
     await chain.delete(accounts.s3AccessKeyId(name));
     await chain.delete(accounts.s3SecretAccessKey(name));
+    for (const scope of copyScopes) await forgetCopyKeys(chain, name, scope);
   }
   await updateConfig(env, (config) => {
     config.profiles = config.profiles.filter((x) => x.name !== name);

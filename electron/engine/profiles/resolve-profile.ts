@@ -7,6 +7,7 @@ import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
 import { loadKey } from './key-store.js';
 import { accounts, openKeychain } from './keychain.js';
 import { sshRouteOf } from './profile-ssh.js';
+import { resolveCopyTargets } from './profile-copies.js';
 import { getProfile } from './profiles.js';
 
 /** A profile with its secrets, ready for the engine: what backup, list, restore, extract and verify take. */
@@ -16,6 +17,8 @@ export interface ResolvedProfile {
   db: PgConnection;
   /** Where backups go, with S3 credentials from the keychain and server-side encryption applied. */
   target: StorageTarget;
+  /** Extra destinations each backup is copied to (and restore falls back to), each with its own keys. */
+  copies: StorageTarget[];
   format: BackupFormat;
   /** The master key new backups are encrypted with; null when the profile does not encrypt. */
   encryptionKey: MasterKey | null;
@@ -62,6 +65,7 @@ export async function resolveProfile(name: string, env: NodeJS.ProcessEnv = proc
     const sse = profile.storage.serverSideEncryption;
     if (sse) target.serverSideEncryption = sse.mode === 'AES256' ? { mode: 'AES256' } : { mode: 'aws:kms', kmsKeyId: sse.kmsKeyId ?? undefined };
   }
+  const copies = await resolveCopyTargets(profile, env, () => chain ?? openKeychain(env));
   let encryptionKey: MasterKey | null = null;
   if (withKey && profile.encryption) {
     encryptionKey = await loadKey(env, profile.encryption.keyId);
@@ -73,7 +77,7 @@ export async function resolveProfile(name: string, env: NodeJS.ProcessEnv = proc
       );
     }
   }
-  return { profile, db, target, format: profile.format, encryptionKey };
+  return { profile, db, target, copies, format: profile.format, encryptionKey };
 }
 
 function lost(name: string, what: string, secret: 'password' | 's3-keys'): LifeboatError {

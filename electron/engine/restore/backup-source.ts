@@ -7,7 +7,7 @@ import { LifeboatError } from '../errors.js';
 import { keychainKeyResolver } from '../profiles/key-store.js';
 import { openStorage } from '../storage/open-storage.js';
 import type { BackupStorage } from '../storage/storage.js';
-import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
+import { describeTarget, parseStorageTarget, type StorageTarget } from '../storage/target.js';
 import type { FileOrigin } from './file-source.js';
 
 /** Which backup to use: a key, or the newest one (optionally of one database). */
@@ -16,6 +16,13 @@ export interface BackupChoice {
   key?: string | undefined;
   latest?: boolean | undefined;
   dbName?: string | undefined;
+  /**
+   * Other places holding copies (a profile's copy destinations), tried in order when the backup
+   * cannot be found or read in `to`.
+   */
+  copies?: StorageTarget[] | undefined;
+  /** Told one sentence when a copy is used instead of `to` (the CLI prints it on stderr). */
+  onSourceNote?: ((sentence: string) => void) | undefined;
 }
 
 /** A backup chosen for restore, extract or verify: where it is and what is known about it. */
@@ -32,6 +39,8 @@ export interface BackupSource {
    * the key (otherwise `unavailable` says why, and is thrown by whatever needs the plaintext).
    */
   encryption?: SourceEncryption | null | undefined;
+  /** Set when the backup was read from a copy destination because `to` could not give it: why, in one sentence. */
+  fromCopy?: { storage: string; note: string } | undefined;
   /** Set when the backup is a file on disk (`restore --file`) rather than an object in storage. */
   file?: FileOrigin | undefined;
 }
@@ -59,7 +68,38 @@ async function sourceEncryption(storage: BackupStorage, key: string, parsed: Par
   }
 }
 
+/** Failures that say "not here, or not readable here": another copy may well do. */
+const TRY_ANOTHER_COPY = /^(NOT_FOUND|MANIFEST_DAMAGED|STORAGE_)/;
+
+/**
+ * The backup from its storage, or else from the first copy destination that has it readable; the
+ * result (and `onSourceNote`) says which copy was used and why. Bad input and a cancel never move
+ * on to a copy; when no place works the storage's own error is the one reported.
+ */
 export async function resolveBackup(choice: BackupChoice, env: NodeJS.ProcessEnv): Promise<BackupSource> {
+  const copies = choice.copies ?? [];
+  try {
+    return await resolveIn(choice, env);
+  } catch (first) {
+    if (copies.length === 0 || !(first instanceof LifeboatError) || !TRY_ANOTHER_COPY.test(first.code)) throw first;
+    const problems: string[] = [];
+    for (const copy of copies) {
+      try {
+        const source = await resolveIn({ ...choice, to: copy }, env);
+        const primary = typeof choice.to === 'object' ? describeTarget(choice.to) : describeTarget(parseStorageTarget(choice.to, env));
+        const note = `Read ${source.key} from the copy at ${source.storage.display}, because ${primary} could not give it: ${first.message}`;
+        choice.onSourceNote?.(note);
+        return { ...source, fromCopy: { storage: source.storage.display, note } };
+      } catch (e) {
+        if (!(e instanceof LifeboatError) || !TRY_ANOTHER_COPY.test(e.code)) throw e;
+        problems.push(e.message);
+      }
+    }
+    throw new LifeboatError(first.code, `${first.message} No copy destination had it either (${problems.join(' ')}).`, { hint: first.hint ?? undefined });
+  }
+}
+
+async function resolveIn(choice: BackupChoice, env: NodeJS.ProcessEnv): Promise<BackupSource> {
   if (choice.key && choice.latest) throw new LifeboatError('BAD_INPUT', 'Both the latest backup and one chosen backup were asked for; choose one.', { hint: { kind: 'choose-backup' } });
   if (!choice.key && !choice.latest) throw new LifeboatError('BAD_INPUT', 'No backup was chosen.', { hint: { kind: 'choose-backup' } });
   const target = typeof choice.to === 'object' ? choice.to : parseStorageTarget(choice.to, env);

@@ -1,4 +1,4 @@
-import { CLAIM_SUFFIX, ENCRYPTED_GLOBALS_SUFFIX, GLOBALS_SUFFIX, INDEX_SUFFIX, globalsKeyFor, MANIFEST_SUFFIX, VERIFY_SUFFIX, backupKeyProblem, indexKeyFor, manifestKeyFor, parseBackupKey, verifyKeyFor } from '../../../shared/backup-key.js';
+import { CLAIM_SUFFIX, COPIES_SUFFIX, ENCRYPTED_GLOBALS_SUFFIX, GLOBALS_SUFFIX, INDEX_SUFFIX, globalsKeyFor, MANIFEST_SUFFIX, VERIFY_SUFFIX, backupKeyProblem, copiesKeyFor, indexKeyFor, manifestKeyFor, parseBackupKey, verifyKeyFor } from '../../../shared/backup-key.js';
 import { planRetention, type RetentionPlan, type RetentionPolicy } from '../../../shared/retention.js';
 import { listBackups } from '../backup/list-backups.js';
 import { LifeboatError } from '../errors.js';
@@ -30,10 +30,10 @@ export interface PruneResult {
 }
 
 const DAY_MS = 86_400_000;
-const SIDECAR_SUFFIXES = [MANIFEST_SUFFIX, VERIFY_SUFFIX, INDEX_SUFFIX, ENCRYPTED_GLOBALS_SUFFIX, GLOBALS_SUFFIX];
+const SIDECAR_SUFFIXES = [MANIFEST_SUFFIX, VERIFY_SUFFIX, INDEX_SUFFIX, COPIES_SUFFIX, ENCRYPTED_GLOBALS_SUFFIX, GLOBALS_SUFFIX];
 
 function sidecarsOf(key: string): string[] {
-  return [indexKeyFor(key), globalsKeyFor(key, false), globalsKeyFor(key, true), verifyKeyFor(key), manifestKeyFor(key)];
+  return [indexKeyFor(key), globalsKeyFor(key, false), globalsKeyFor(key, true), verifyKeyFor(key), copiesKeyFor(key), manifestKeyFor(key)];
 }
 
 /**

@@ -24,6 +24,8 @@ export interface PruneSubject {
 
 export interface ResolvedPrune {
   target: StorageTarget;
+  /** The profile's copy destinations: retention runs in each of them too, on its own listing. */
+  copies: StorageTarget[];
   policy: RetentionPolicy;
   /** Who the prune is logged under. */
   profile: string | null;
@@ -51,7 +53,7 @@ export async function resolvePrune(subject: PruneSubject, env: NodeJS.ProcessEnv
   if (!subject.profile) {
     const base = defaultPolicy(env);
     if (Number.isNaN(base.keepDays)) throw new LifeboatError('BAD_INPUT', `BACKUP_RETENTION_DAYS must be a whole number of days, not "${env.BACKUP_RETENTION_DAYS}".`);
-    return { target: parseStorageTarget(subject.to, env), policy: applyOverrides(base, subject.overrides), profile: null };
+    return { target: parseStorageTarget(subject.to, env), copies: [], policy: applyOverrides(base, subject.overrides), profile: null };
   }
   const name = subject.profile;
   const config = await loadAutomationConfig(automationConfigPath(env));
@@ -62,10 +64,10 @@ export async function resolvePrune(subject: PruneSubject, env: NodeJS.ProcessEnv
   if (isProfile) {
     // Several schedules of one profile share its storage: keep what any of them keeps.
     const policies = config.schedules.filter((x) => x.profile === name).map((x) => x.retention ?? defaultPolicy(env));
-    const target = (await resolveProfile(name, env, { dbPassword: false, encryptionKey: false })).target;
-    return { target, policy: applyOverrides(policies.length > 0 ? mostKeeping(policies) : defaultPolicy(env), subject.overrides), profile: name };
+    const { target, copies } = await resolveProfile(name, env, { dbPassword: false, encryptionKey: false });
+    return { target, copies, policy: applyOverrides(policies.length > 0 ? mostKeeping(policies) : defaultPolicy(env), subject.overrides), profile: name };
   }
   const s = findSchedule(config, name);
-  const target = s.profile ? (await resolveProfile(s.profile, env, { dbPassword: false, encryptionKey: false })).target : parseStorageTarget(s.to ?? undefined, env);
-  return { target, policy: applyOverrides(s.retention ?? defaultPolicy(env), subject.overrides), profile: s.profile ?? s.name };
+  const places = s.profile ? await resolveProfile(s.profile, env, { dbPassword: false, encryptionKey: false }) : { target: parseStorageTarget(s.to ?? undefined, env), copies: [] };
+  return { target: places.target, copies: places.copies, policy: applyOverrides(s.retention ?? defaultPolicy(env), subject.overrides), profile: s.profile ?? s.name };
 }

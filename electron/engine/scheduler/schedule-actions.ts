@@ -35,10 +35,10 @@ export function engineActions(ctx: ActionContext): ScheduleActions {
   // A schedule attached to a profile ALWAYS takes its database, storage, format and encryption from
   // the profile (secrets from the keychain), whatever else the file or the PG* variables say; only
   // a schedule without a profile uses its own db and to (null: the PG* variables, the default storage).
-  const resolved = async (s: Schedule): Promise<{ target: StorageTarget; db: PgConnection }> =>
+  const resolved = async (s: Schedule): Promise<{ target: StorageTarget; db: PgConnection; copies: StorageTarget[] }> =>
     s.profile !== null
       ? await resolveProfile(s.profile, ctx.env, { dbPassword: false, encryptionKey: false })
-      : { target: parseStorageTarget(s.to ?? undefined, ctx.env), db: parsePgConnection(s.db ?? undefined, ctx.env) };
+      : { target: parseStorageTarget(s.to ?? undefined, ctx.env), db: parsePgConnection(s.db ?? undefined, ctx.env), copies: [] };
   const target = async (s: Schedule): Promise<StorageTarget> => (await resolved(s)).target;
   // Nothing to verify (no backup yet, storage not listable): one failure line, as a run would say.
   const logVerifyProblem = async (s: Schedule, storage: string, deep: boolean, e: unknown): Promise<void> => {
@@ -57,7 +57,7 @@ export function engineActions(ctx: ActionContext): ScheduleActions {
       const details = { scheduled: true, attempt, schedule: s.name, slot };
       if (s.profile !== null) {
         const p = await resolveProfile(s.profile, ctx.env);
-        const r = await runLoggedBackup({ db: p.db, to: p.target, format: p.format, encryption: p.encryptionKey, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);
+        const r = await runLoggedBackup({ db: p.db, to: p.target, copyTo: p.copies, format: p.format, encryption: p.encryptionKey, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);
         return { key: r.key, sizeBytes: r.sizeBytes, dbName: r.manifest.database };
       }
       const r = await runLoggedBackup({ db: s.db ?? undefined, to: await target(s), format: s.format, encryption: null, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);
@@ -65,8 +65,14 @@ export function engineActions(ctx: ActionContext): ScheduleActions {
     },
     async prune(s, done) {
       if (!s.retention) return { deleted: 0 };
-      const r = await runLoggedPrune(await target(s), s.retention, { dryRun: false, profile: activityOwner(s), log: ctx.log, dbName: done.dbName });
-      return { deleted: r.plan.delete };
+      // Retention runs in every place that holds copies, each judged on its own listing (prune.ts).
+      const { target: primary, copies } = await resolved(s);
+      let deleted = 0;
+      for (const t of [primary, ...copies]) {
+        const r = await runLoggedPrune(t, s.retention, { dryRun: false, profile: activityOwner(s), log: ctx.log, dbName: done.dbName });
+        deleted += r.plan.delete;
+      }
+      return { deleted };
     },
     async verify(s, signal) {
       // The verify engine: re-reads the newest backup (size, SHA-256, contents), or with a server

@@ -78,7 +78,7 @@ export function BackupTable({ caption, targetId, backups, withDate = false }: Pr
               <td>{formatBytes(b.sizeBytes)}</td>
               <td>{b.label ?? ''}</td>
               <td>{b.pinned ? 'Pinned' : ''}</td>
-              <td>{b.hasManifest ? `${b.format === 'custom' ? 'custom archive' : 'plain SQL'}${b.encrypted ? ', encrypted' : ''}` : 'none (written by another tool)'}</td>
+              <td>{b.hasManifest ? `${b.format === 'custom' ? 'custom archive' : 'plain SQL'}${b.encrypted ? ', encrypted' : ''}${copiesText(b)}` : 'none (written by another tool)'}</td>
               <td>
                 {verifyJob(b.key)?.state === 'running'
                   ? 'verifying…'
@@ -133,4 +133,11 @@ export function BackupTable({ caption, targetId, backups, withDate = false }: Pr
     </table>
     </>
   );
+}
+
+/** ", 2 copies" when the backup was copied elsewhere; "partly copied" when a copy failed. */
+function copiesText(b: BackupEntry): string {
+  const n = b.copies ?? 1;
+  const partly = (b.copiesFailed?.length ?? 0) > 0 ? ' (partly copied)' : '';
+  return n > 1 || partly ? `, ${n} ${n === 1 ? 'copy' : 'copies'}${partly}` : '';
 }

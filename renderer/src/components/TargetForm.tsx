@@ -23,6 +23,7 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
   const [dbUrl, setDbUrl] = useState(existing?.dbUrl ?? '');
   const [password, setPassword] = useState('');
   const [storageUrl, setStorageUrl] = useState(existing?.storageUrl ?? '');
+  const [copyUrls, setCopyUrls] = useState((existing?.copyUrls ?? []).join('\n'));
   const [s3KeyId, setS3KeyId] = useState('');
   const [s3Secret, setS3Secret] = useState('');
   const isS3 = /^s3:\/\//i.test(storageUrl.trim());
@@ -75,7 +76,7 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
       return;
     }
     const s3Credentials = s3KeyId && s3Secret ? { s3Credentials: { accessKeyId: s3KeyId, secretAccessKey: s3Secret } } : {};
-    const r = await run('save', () => save({ ...(existing ? { id: existing.id } : {}), name, dbUrl, storageUrl, ...(password ? { password } : {}), ...s3Credentials }));
+    const r = await run('save', () => save({ ...(existing ? { id: existing.id } : {}), name, dbUrl, storageUrl, ...changedCopies(linesOf(copyUrls), existing?.copyUrls ?? []), ...(password ? { password } : {}), ...s3Credentials }));
     if (r) onSaved?.(r);
   };
 
@@ -137,6 +138,11 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
       <p id={`${ids}-storage-help`} className="help">
         s3://bucket[/prefix][?endpoint=https://…] or file:///folder. Empty: the local folder {defaultStorageUrl}.
       </p>
+      <label htmlFor={`${ids}-copies`}>Also copy to…</label>
+      <textarea id={`${ids}-copies`} value={copyUrls} onChange={(e) => setCopyUrls(e.target.value)} rows={2} spellCheck={false} aria-describedby={`${ids}-copies-help`} placeholder="s3://second-bucket?endpoint=https://… or file:///mnt/usb-disk" />
+      <p id={`${ids}-copies-help`} className="help">
+        One storage URL per line: each backup is copied there once complete, and checked. S3 keys for these come from the AWS environment, or from <code>lifeboat profile edit --copy-s3-access-key-id</code>.
+      </p>
       {isS3 && (
         <fieldset className="s3-keys">
           <legend>S3 keys (kept in the keychain)</legend>
@@ -171,4 +177,14 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
       </div>
     </form>
   );
+}
+
+/** The non-empty lines of the "Also copy to…" field. */
+function linesOf(text: string): string[] {
+  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+}
+
+/** Sent only when the list changed, so saving other fields never rewrites the copies. */
+function changedCopies(next: string[], saved: string[]): { copyUrls?: string[] } {
+  return next.join('\n') === saved.join('\n') ? {} : { copyUrls: next };
 }
