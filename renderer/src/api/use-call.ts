@@ -6,6 +6,8 @@ export interface CallState<T> {
   data: T | null;
   error: string | null;
   loading: boolean;
+  /** Asks the same request again (a user's "again", or data known to have changed without an event). */
+  refresh: () => void;
 }
 
 interface Answer<T> {
@@ -55,5 +57,9 @@ export function useCall<K extends CallName>(
     data: current || opts.keepPrevious ? answer.data : null,
     error: current ? answer.error : null,
     loading: key !== null && !current,
+    refresh: () => {
+      // The answer on screen is for this key; a refresh shows it until the new one arrives.
+      setTick((t) => t + 1);
+    },
   };
 }
