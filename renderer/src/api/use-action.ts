@@ -15,8 +15,12 @@ export interface ActionState {
   run: <T>(action: () => Promise<T>) => Promise<T | undefined>;
 }
 
-/** The one way a component performs actions (start, save, drop, pin…): consistent busy and error handling. */
-export function useAction(): ActionState {
+/**
+ * The one way a component performs actions (start, save, drop, pin…): consistent busy and error
+ * handling. `describe` words a failure for this form when it knows better than the engine's
+ * sentence (e.g. asking for a password again); by default the engine's message is shown.
+ */
+export function useAction(describe: (e: unknown) => string = errorMessage): ActionState {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   // A screen left while its action runs must not be updated after it is gone.
@@ -33,11 +37,11 @@ export function useAction(): ActionState {
     try {
       return await action();
     } catch (e) {
-      if (mounted.current) setError(errorMessage(e));
+      if (mounted.current) setError(describe(e));
       return undefined;
     } finally {
       if (mounted.current) setBusy(false);
     }
-  }, []);
+  }, [describe]);
   return { busy, error, setError, run };
 }
