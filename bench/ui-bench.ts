@@ -59,6 +59,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
+const loadAtStart = os.loadavg()[0] ?? NaN;
 const work = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-bench-ui-'));
 const [s3, pg] = await Promise.all([startS3Server(), startCluster({ major: 15 })]);
 try {
@@ -164,9 +165,11 @@ try {
     const trayFrames = trayRuns.reduce((n, t) => n + t.frames, 0);
     const trayUpdates = median(trayRuns.map((t) => t.progressUpdates));
     const loaf = trayRuns[0]?.longFrames === null ? 'not reported by this Chromium' : `${median(trayRuns.map((t) => t.longFrames ?? 0))} per run (median), longest ${ms(Math.max(...trayRuns.map((t) => t.longestFrame ?? 0)))}`;
+    const loadAtEnd = os.loadavg()[0] ?? NaN;
     const md = `## UI (\`npm run bench:ui\`)
 
-Measured ${new Date().toISOString().slice(0, 10)} on this project's 2-core machine, shared with other jobs (noisy): Ceph RGW
+Measured ${new Date().toISOString().slice(0, 10)} on this project's 2-core machine, shared with other jobs (noisy: 1-minute load average
+${loadAtStart.toFixed(1)} when the run started, ${loadAtEnd.toFixed(1)} when it ended, on 2 cores): Ceph RGW
 (test/support/rgw.ts, a private single-node cluster on loopback) holding ${total.toLocaleString('en')} backups (seed layout, ~9 a day over
 three years, plus one day with ${BUSY_DAY_BACKUPS}), the browser harness (\`npm run web\`, the engine in its own process) and Debian's
 Chromium (headless, 1280×860) via playwright-core. Medians of ${RUNS} runs (${SWITCHES} month switches, ${OPENS} day opens).

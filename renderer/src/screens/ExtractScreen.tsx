@@ -1,7 +1,7 @@
 import { useEffect, useId, useReducer, useState } from 'react';
 import type { TargetView } from '../../../shared/ipc-contract.js';
 import { qualifiedTableName } from '../../../shared/row-format.js';
-import { client, errorMessage } from '../api/client.js';
+import { client } from '../api/client.js';
 import { useAction } from '../api/use-action.js';
 import { useCall } from '../api/use-call.js';
 import { BackupChoiceFields } from '../components/BackupChoiceFields.js';
@@ -10,6 +10,7 @@ import { JobOutcome, JobProgressView } from '../components/JobProgressView.js';
 import { TempDatabaseResult } from '../components/TempDatabaseResult.js';
 import { extractSlot, jobInSlot, useJobs } from '../stores/jobs-store.js';
 import { chosenKeyFor, useNav } from '../stores/nav-store.js';
+import { stepRunner } from '../wizards/run-step.js';
 import { extractWizard, initialExtractWizard, isStale, prepareRequest, rowsSelection, tablesRequest } from '../wizards/extract-wizard.js';
 
 const PREVIEW_LIMIT = 200;
@@ -41,6 +42,7 @@ export function ExtractScreen({ target }: { target: TargetView }) {
   const prepareExtract = useJobs((s) => s.prepareExtract);
   const forget = useJobs((s) => s.forget);
   const [state, dispatch] = useReducer(extractWizard, null, () => initialExtractWizard(chosenKey ?? null, job !== undefined));
+  const runStep = stepRunner(dispatch);
   const { tables, picked, table, where, asked } = state;
   const [intoUrl, setIntoUrl] = useState('');
   const [intoPassword, setIntoPassword] = useState('');
@@ -54,29 +56,23 @@ export function ExtractScreen({ target }: { target: TargetView }) {
   const stale = preview !== null && isStale(state);
   const busy = state.step === 'listing' || state.step === 'preparing' || rows.loading || action.busy;
 
-  const loadTables = async () => {
+  const loadTables = () => {
     setNotice(null);
-    dispatch({ type: 'tables-asked' });
-    try {
-      dispatch({ type: 'tables-answered', tables: await client().call('extract.tables', tablesRequest(state, target.id)), preselect: chosenTable });
-    } catch (e) {
-      dispatch({ type: 'tables-failed', error: errorMessage(e) });
-    }
+    return runStep(
+      { type: 'tables-asked' },
+      () => client().call('extract.tables', tablesRequest(state, target.id)),
+      (tables) => ({ type: 'tables-answered', tables, preselect: chosenTable }),
+      (error) => ({ type: 'tables-failed', error }),
+    );
   };
   // Coming from Browse with a table: its backup's tables are listed at once, that table picked.
   useEffect(() => {
     if (chosenKey && chosenTable) void loadTables();
     // Once, when the screen opens (it is keyed by the chosen backup and table).
   }, []);
-  const prepare = async () => {
+  const prepare = () => {
     setNotice(null);
-    dispatch({ type: 'prepare-asked' });
-    try {
-      await prepareExtract(prepareRequest(state, target.id));
-      dispatch({ type: 'prepared' });
-    } catch (e) {
-      dispatch({ type: 'prepare-failed', error: errorMessage(e) });
-    }
+    return runStep({ type: 'prepare-asked' }, () => prepareExtract(prepareRequest(state, target.id)), () => ({ type: 'prepared' }), (error) => ({ type: 'prepare-failed', error }));
   };
   const doPreview = () => {
     setNotice(null);

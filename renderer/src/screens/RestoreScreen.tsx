@@ -1,6 +1,6 @@
 import { useId, useReducer, type DragEvent, type FormEvent } from 'react';
 import type { RestoreReview, TargetView } from '../../../shared/ipc-contract.js';
-import { client, errorMessage } from '../api/client.js';
+import { client } from '../api/client.js';
 import { localFilePathOf } from '../api/local-file.js';
 import { BackupChoiceFields } from '../components/BackupChoiceFields.js';
 import { ErrorText } from '../components/ErrorText.js';
@@ -9,6 +9,7 @@ import { TempDatabaseResult } from '../components/TempDatabaseResult.js';
 import { formatBytes, formatDateTimeUtc } from '../lib/format.js';
 import { jobInSlot, restoreSlot, useJobs } from '../stores/jobs-store.js';
 import { chosenKeyFor, useNav } from '../stores/nav-store.js';
+import { stepRunner } from '../wizards/run-step.js';
 import { canStart, initialRestoreWizard, restoreWizard, reviewRequest, startRequest, type RestoreOptions } from '../wizards/restore-wizard.js';
 
 /**
@@ -24,29 +25,24 @@ export function RestoreScreen({ target }: { target: TargetView }) {
   const startRestore = useJobs((s) => s.startRestore);
   const forget = useJobs((s) => s.forget);
   const [state, dispatch] = useReducer(restoreWizard, null, () => initialRestoreWizard(chosenKey ?? null, job !== undefined));
+  const runStep = stepRunner(dispatch);
   const { options, review, confirm, error } = state;
   const set = (patch: Partial<RestoreOptions>) => dispatch({ type: 'options-changed', patch });
   const busy = state.step === 'reviewing' || state.step === 'starting';
 
-  const doReview = async (e: FormEvent) => {
+  const doReview = (e: FormEvent) => {
     e.preventDefault();
-    dispatch({ type: 'review-asked' });
-    try {
-      dispatch({ type: 'review-answered', review: await client().call('restore.review', reviewRequest(state, target.id)) });
-    } catch (err) {
-      dispatch({ type: 'review-failed', error: errorMessage(err) });
-    }
+    return runStep(
+      { type: 'review-asked' },
+      () => client().call('restore.review', reviewRequest(state, target.id)),
+      (review) => ({ type: 'review-answered', review }),
+      (error) => ({ type: 'review-failed', error }),
+    );
   };
 
-  const start = async () => {
+  const start = () => {
     if (!canStart(state)) return;
-    dispatch({ type: 'start-asked' });
-    try {
-      await startRestore(startRequest(state, target.id));
-      dispatch({ type: 'started' });
-    } catch (err) {
-      dispatch({ type: 'start-failed', error: errorMessage(err) });
-    }
+    return runStep({ type: 'start-asked' }, () => startRestore(startRequest(state, target.id)), () => ({ type: 'started' }), (error) => ({ type: 'start-failed', error }));
   };
 
   /** Restore a file from disk: a dump dropped anywhere on the screen becomes the backup to restore. */
