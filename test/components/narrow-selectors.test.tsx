@@ -4,7 +4,9 @@ import { Profiler } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobView } from '../../shared/ipc-contract.js';
 import { CalendarScreen } from '../../renderer/src/screens/CalendarScreen.js';
+import { AppHeader } from '../../renderer/src/components/shell/AppHeader.js';
 import { JobsTray } from '../../renderer/src/components/shell/JobsTray.js';
+import { Sidebar } from '../../renderer/src/components/shell/Sidebar.js';
 import { useNav } from '../../renderer/src/stores/nav-store.js';
 import { backup, connectFake, TARGET } from './fake-bridge.js';
 
@@ -80,5 +82,26 @@ describe('narrow selectors', () => {
     act(() => c.bridge.emit('job.finished', { ...verify, state: 'failed', error: { code: 'VERIFY_FAILED', message: 'Checksum mismatch.' } }));
     expect(renders).toBeGreaterThan(before);
     expect(within(table).getByText('failed: Checksum mismatch.')).toBeTruthy();
+  });
+
+  it('a progress tick does not re-render the sidebar or the header; a backup’s start and end do', async () => {
+    const c = connectFake({ 'jobs.list': () => ({ running: [], recent: [] }) });
+    disconnect = c.disconnect;
+    const renders = { shell: 0 };
+    render(
+      <Profiler id="shell" onRender={() => renders.shell++}>
+        <Sidebar onHelp={() => undefined} />
+        <AppHeader target={TARGET} trayOpen={false} onToggleTray={() => undefined} />
+      </Profiler>,
+    );
+    await screen.findByRole('button', { name: /^shop, / });
+    act(() => c.bridge.emit('job.started', running));
+    expect(screen.getByRole('button', { name: 'shop, backing up now' })).toBeTruthy();
+    const before = renders.shell;
+    for (let i = 1; i <= 5; i++) act(() => c.bridge.emit('job.progress', tick(i * 1_000_000)));
+    expect(renders.shell).toBe(before);
+    act(() => c.bridge.emit('job.finished', { ...running, state: 'done', finishedAt: '2026-11-25T12:05:00.000Z' }));
+    expect(renders.shell).toBeGreaterThan(before);
+    expect(screen.getByRole('button', { name: 'shop, last backup ok' })).toBeTruthy();
   });
 });
