@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RestoreReview } from '../../shared/ipc-contract.js';
 import { App } from '../../renderer/src/App.js';
 import { useNav } from '../../renderer/src/stores/nav-store.js';
+import { restoreReview, REVIEWED_KEY } from '../support/restore-review-fixture.js';
 import { connectFake } from './fake-bridge.js';
 
 let disconnect = () => undefined as void;
@@ -14,19 +15,8 @@ afterEach(() => {
   delete (window as unknown as { lifeboat?: unknown }).lifeboat;
 });
 
-const KEY = 'database_backups/2026/11/25/shop_20261125_101112.dump';
-const review: RestoreReview = {
-  plannedAt: '2026-11-25T12:00:00.000Z',
-  backup: { key: KEY, storage: 's3://backups/database_backups', createdAt: '2026-11-25T10:11:12.000Z', sizeBytes: 2048, database: 'shop', hasManifest: true, serverVersion: '15.20', format: 'custom', encrypted: false },
-  downloads: [{ key: KEY, bytes: 2048 }],
-  destination: { server: '127.0.0.1:5432', serverVersion: '15.20', database: 'lifeboat_shop_20261125_120000', action: 'create-temporary', exists: false, objectCount: null },
-  selection: { tables: [], schemas: [] },
-  tool: 'pg_restore',
-  steps: ['Download the backup once.'],
-  warnings: [],
-  destructive: false,
-  confirmName: null,
-};
+const KEY = REVIEWED_KEY;
+const review = restoreReview();
 
 describe('wizards and late answers', () => {
   it('restore: a review still on its way when a file is dropped is not shown for the file', async () => {

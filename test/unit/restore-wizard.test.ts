@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RestoreReview } from '../../shared/ipc-contract.js';
+import { restoreReview, REVIEWED_KEY } from '../support/restore-review-fixture.js';
 import {
   canStart,
   initialRestoreWizard,
@@ -11,21 +12,9 @@ import {
   type RestoreWizardState,
 } from '../../renderer/src/wizards/restore-wizard.js';
 
-const KEY = 'database_backups/2026/11/25/shop_20261125_101112.dump';
+const KEY = REVIEWED_KEY;
 const NEWER = 'database_backups/2026/11/26/shop_20261126_030000.dump';
-const review = (over: Partial<RestoreReview> = {}): RestoreReview => ({
-  plannedAt: '2026-11-25T12:00:00.000Z',
-  backup: { key: KEY, storage: 's3://b/database_backups', createdAt: '2026-11-25T10:11:12.000Z', sizeBytes: 2048, database: 'shop', hasManifest: true, serverVersion: '15.20', format: 'custom', encrypted: false },
-  downloads: [{ key: KEY, bytes: 2048 }],
-  destination: { server: '127.0.0.1:5432', serverVersion: '15.20', database: 'lifeboat_shop_20261125_120000', action: 'create-temporary', exists: false, objectCount: null },
-  selection: { tables: [], schemas: [] },
-  tool: 'pg_restore',
-  steps: ['Download the backup once.'],
-  warnings: [],
-  destructive: false,
-  confirmName: null,
-  ...over,
-});
+const review = restoreReview;
 const replacing = review({ destructive: true, confirmName: 'shop_dev', destination: { server: '127.0.0.1:5432', serverVersion: '15.20', database: 'shop_dev', action: 'replace', exists: true, objectCount: 12 } });
 
 const run = (s: RestoreWizardState, ...actions: RestoreWizardAction[]): RestoreWizardState => actions.reduce(restoreWizard, s);
