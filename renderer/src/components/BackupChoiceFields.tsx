@@ -1,13 +1,8 @@
 import { useId, useRef } from 'react';
-import type { RestoreSourceInput } from '../../../shared/ipc-contract.js';
 import { canLocateFiles, localFilePathOf } from '../api/local-file.js';
+import type { BackupChoiceState } from '../lib/backup-choice.js';
 
-export interface BackupChoiceState {
-  kind: 'latest' | 'key' | 'file';
-  key: string;
-  /** With kind "file": the dump file's full path. */
-  path?: string;
-}
+export { toBackupChoice, toRestoreSource, type BackupChoiceState } from '../lib/backup-choice.js';
 
 /**
  * Latest backup, or a specific one (chosen on the calendar or pasted); with `allowFile` (restore
@@ -62,13 +57,4 @@ export function BackupChoiceFields({ value, onChange, disabled = false, allowFil
       )}
     </fieldset>
   );
-}
-
-/** For calls that read backups in storage only (extract): "file" is never offered there. */
-export function toBackupChoice(v: BackupChoiceState): { kind: 'latest' } | { kind: 'key'; key: string } {
-  return v.kind === 'key' ? { kind: 'key', key: v.key } : { kind: 'latest' };
-}
-
-export function toRestoreSource(v: BackupChoiceState): RestoreSourceInput {
-  return v.kind === 'file' ? { kind: 'file', path: v.path ?? '' } : toBackupChoice(v);
 }

@@ -1,6 +1,8 @@
 import { useState } from 'react';
-import { client, errorMessage } from '../api/client.js';
-import { useJobs } from '../stores/jobs-store.js';
+import { useShallow } from 'zustand/react/shallow';
+import { client } from '../api/client.js';
+import { useAction } from '../api/use-action.js';
+import { useJobs, verifyStatus } from '../stores/jobs-store.js';
 import type { BackupEntry } from '../../../shared/backup-entry.js';
 import { formatBytes, formatDateTimeUtc, formatTimeUtc } from '../lib/format.js';
 import { useNav } from '../stores/nav-store.js';
@@ -17,29 +19,12 @@ interface Props {
 /** A list of backups with what a DBA checks first: when, how big, label, pinned, manifest. */
 export function BackupTable({ caption, targetId, backups, withDate = false }: Props) {
   const [copied, setCopied] = useState<string | null>(null);
-  const [verifyError, setVerifyError] = useState<string | null>(null);
-  const jobs = useJobs((s) => s.jobs);
-  const lastStarted = useJobs((s) => s.lastStarted);
-  const verifyJob = (key: string) => {
-    const id = lastStarted[`verify:${key}`];
-    return id ? jobs[id] : undefined;
-  };
-  const pin = async (key: string, pinned: boolean) => {
-    setVerifyError(null);
-    try {
-      await client().call('backup.pin', { targetId, key, pinned });
-    } catch (e) {
-      setVerifyError(errorMessage(e));
-    }
-  };
-  const verify = async (key: string) => {
-    setVerifyError(null);
-    try {
-      useJobs.getState().track(`verify:${key}`, await client().call('backup.verify', { targetId, key }));
-    } catch (e) {
-      setVerifyError(errorMessage(e));
-    }
-  };
+  const action = useAction();
+  // One string per row, compared element by element: a progress tick of any job leaves them
+  // equal, so the table re-renders only when a verification starts or ends.
+  const verifying = useJobs(useShallow((s) => backups.map((b) => verifyStatus(s, b.key))));
+  const verify = useJobs((s) => s.verify);
+  const pin = (key: string, pinned: boolean) => action.run(() => client().call('backup.pin', { targetId, key, pinned }));
   const copy = async (key: string) => {
     try {
       await navigator.clipboard.writeText(key);
@@ -50,9 +35,9 @@ export function BackupTable({ caption, targetId, backups, withDate = false }: Pr
   };
   return (
     <>
-    {verifyError && (
+    {action.error && (
       <p role="alert" className="error">
-        {verifyError}
+        {action.error}
       </p>
     )}
     <table className="backups">
@@ -70,7 +55,8 @@ export function BackupTable({ caption, targetId, backups, withDate = false }: Pr
         </tr>
       </thead>
       <tbody>
-        {backups.map((b) => {
+        {backups.map((b, i) => {
+          const status = verifying[i] ?? '';
           const when = withDate ? formatDateTimeUtc(b.createdAt) : formatTimeUtc(b.createdAt);
           return (
             <tr key={b.key}>
@@ -80,10 +66,10 @@ export function BackupTable({ caption, targetId, backups, withDate = false }: Pr
               <td>{b.pinned ? 'Pinned' : ''}</td>
               <td>{b.hasManifest ? `${b.format === 'custom' ? 'custom archive' : 'plain SQL'}${b.encrypted ? ', encrypted' : ''}${copiesText(b)}` : 'none (written by another tool)'}</td>
               <td>
-                {verifyJob(b.key)?.state === 'running'
+                {status === 'running'
                   ? 'verifying…'
-                  : verifyJob(b.key)?.state === 'failed'
-                    ? `failed: ${verifyJob(b.key)?.error?.message ?? ''}`
+                  : status.startsWith('failed:')
+                    ? `failed: ${status.slice('failed:'.length)}`
                     : b.verification
                       ? b.verification.outcome === 'passed'
                         ? `passed ${b.verification.verifiedAt.slice(0, 10)}${b.verification.depth === 'deep' ? ' (deep)' : ''}`
@@ -107,8 +93,8 @@ export function BackupTable({ caption, targetId, backups, withDate = false }: Pr
                   <button
                     type="button"
                     aria-label={`Verify the backup taken ${formatDateTimeUtc(b.createdAt)}`}
-                    disabled={verifyJob(b.key)?.state === 'running'}
-                    onClick={() => void verify(b.key)}
+                    disabled={status === 'running'}
+                    onClick={() => void action.run(() => verify({ targetId, key: b.key }))}
                   >
                     Verify
                   </button>

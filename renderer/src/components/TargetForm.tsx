@@ -1,6 +1,7 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useCallback, useId, useState, type FormEvent } from 'react';
 import type { ConnectionReport, StorageReport, TargetView } from '../../../shared/ipc-contract.js';
 import { LifeboatClientError, client, errorMessage } from '../api/client.js';
+import { useAction } from '../api/use-action.js';
 import { formatBytes } from '../lib/format.js';
 import { useTargets } from '../stores/targets-store.js';
 import { ErrorText } from './ErrorText.js';
@@ -27,34 +28,33 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
   const [s3KeyId, setS3KeyId] = useState('');
   const [s3Secret, setS3Secret] = useState('');
   const isS3 = /^s3:\/\//i.test(storageUrl.trim());
-  const [busy, setBusy] = useState<null | 'db' | 'storage' | 'save'>(null);
+  // Which of the three actions runs (its button says so; all three wait for it).
+  const [running, setRunning] = useState<null | 'db' | 'storage' | 'save'>(null);
   const [dbReport, setDbReport] = useState<ConnectionReport | null>(null);
   const [storageReport, setStorageReport] = useState<StorageReport | null>(null);
-  const [error, setError] = useState<string | null>(null);
   // A saved secret is only sent where it was saved for: after a change of server or endpoint the
   // engine answers PASSWORD_REQUIRED / S3_CREDENTIALS_REQUIRED and the form asks for it again.
   const [askFor, setAskFor] = useState<null | 'password' | 's3'>(null);
-
-  const run = async <T,>(what: 'db' | 'storage' | 'save', fn: () => Promise<T>): Promise<T | null> => {
-    setBusy(what);
-    setError(null);
-    try {
-      return await fn();
-    } catch (e) {
+  const action = useAction(
+    useCallback((e: unknown) => {
       const code = e instanceof LifeboatClientError ? e.code : null;
       if (code === 'PASSWORD_REQUIRED') {
         setAskFor('password');
-        setError('This URL points to another server or user than the saved password was given for: type the password for it again.');
-      } else if (code === 'S3_CREDENTIALS_REQUIRED') {
-        setAskFor('s3');
-        setError('This storage uses another endpoint than the saved S3 keys were given for: type the S3 keys for it again.');
-      } else {
-        setError(errorMessage(e));
+        return 'This URL points to another server or user than the saved password was given for: type the password for it again.';
       }
-      return null;
-    } finally {
-      setBusy(null);
-    }
+      if (code === 'S3_CREDENTIALS_REQUIRED') {
+        setAskFor('s3');
+        return 'This storage uses another endpoint than the saved S3 keys were given for: type the S3 keys for it again.';
+      }
+      return errorMessage(e);
+    }, []),
+  );
+  const busy = action.busy ? running : null;
+  const { error, setError } = action;
+
+  const run = async <T,>(what: 'db' | 'storage' | 'save', fn: () => Promise<T>): Promise<T | null> => {
+    setRunning(what);
+    return (await action.run(fn)) ?? null;
   };
 
   const testDb = async () => {

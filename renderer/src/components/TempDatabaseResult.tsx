@@ -1,25 +1,22 @@
 import { useState } from 'react';
 import type { JobView } from '../../../shared/ipc-contract.js';
-import { client, errorMessage } from '../api/client.js';
+import { client } from '../api/client.js';
+import { useAction } from '../api/use-action.js';
 import { ErrorText } from './ErrorText.js';
 
 /** A temporary database's URL with Copy, and Drop (it is Lifeboat's to drop, nobody else's). */
 export function TempDatabaseResult({ job, targetId, onDropped }: { job: JobView; targetId: string; onDropped?: () => void }) {
   const [copied, setCopied] = useState(false);
   const [dropped, setDropped] = useState<boolean | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const action = useAction();
   if (!job.resultTemporary || !job.resultDatabase) return null;
   const name = job.resultDatabase;
-  const drop = async () => {
-    setError(null);
-    try {
+  const drop = () =>
+    action.run(async () => {
       await client().call('temp.drop', { targetId, name });
       setDropped(true);
       onDropped?.();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  };
+    });
   return (
     <section aria-label="Temporary database" className="temp-db">
       {job.resultUrl && (
@@ -39,11 +36,11 @@ export function TempDatabaseResult({ job, targetId, onDropped }: { job: JobView;
       {dropped ? (
         <p role="status">Dropped the temporary database “{name}”.</p>
       ) : (
-        <button type="button" className="danger" onClick={() => void drop()}>
+        <button type="button" className="danger" disabled={action.busy} onClick={() => void drop()}>
           Drop temporary database
         </button>
       )}
-      <ErrorText message={error} />
+      <ErrorText message={action.error} />
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { TargetView } from '../../../shared/ipc-contract.js';
-import { errorMessage } from '../api/client.js';
+import { useAction } from '../api/use-action.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { JobOutcome, JobProgressView } from '../components/JobProgressView.js';
 import { parseBackupKey } from '../../../shared/backup-key.js';
@@ -20,21 +20,12 @@ export function BackupNowScreen({ target }: { target: TargetView }) {
   const [label, setLabel] = useState('');
   const [pin, setPin] = useState(false);
   const [format, setFormat] = useState<'custom' | 'plain'>('custom');
-  const [error, setError] = useState<string | null>(null);
-  const [starting, setStarting] = useState(false);
+  const action = useAction();
   const running = job?.state === 'running';
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setError(null);
-    setStarting(true);
-    try {
-      await startBackup({ targetId: target.id, label: label.trim() === '' ? null : label.trim(), pin, format });
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setStarting(false);
-    }
+    await action.run(() => startBackup({ targetId: target.id, label: label.trim() === '' ? null : label.trim(), pin, format }));
   };
 
   const showOnCalendar = () => {
@@ -68,12 +59,12 @@ export function BackupNowScreen({ target }: { target: TargetView }) {
           <option value="plain">Plain SQL, gzipped (.sql.gz): the seed scripts' format</option>
         </select>
         <div className="row">
-          <button type="submit" className="primary" disabled={running || starting}>
+          <button type="submit" className="primary" disabled={running || action.busy}>
             Start backup
           </button>
         </div>
       </form>
-      <ErrorText message={error} />
+      <ErrorText message={action.error} />
       {job && running && <JobProgressView job={job} />}
       {job && !running && (
         <>

@@ -1,4 +1,5 @@
 import { useEffect, useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { TargetView } from '../../../shared/ipc-contract.js';
 import { BackupHistoryPanel } from '../components/BackupHistoryPanel.js';
 import { BackupTable } from '../components/BackupTable.js';
@@ -6,7 +7,7 @@ import { ErrorText } from '../components/ErrorText.js';
 import { MonthGrid } from '../components/MonthGrid.js';
 import { dayKey, longDay, monthTitle, ymOf } from '../lib/calendar.js';
 import { backupsOf, useBackups } from '../stores/backups-store.js';
-import { useJobs } from '../stores/jobs-store.js';
+import { failedBackupStarts, useJobs } from '../stores/jobs-store.js';
 import { useNav } from '../stores/nav-store.js';
 import { useSchedules } from '../stores/schedules-store.js';
 
@@ -15,7 +16,8 @@ const LIST_LIMIT = 200;
 export function CalendarScreen({ target }: { target: TargetView }) {
   const backups = useBackups((s) => backupsOf(s, target.id));
   const load = useBackups((s) => s.load);
-  const jobs = useJobs((s) => s.jobs);
+  // Only what the calendar shows of the jobs: progress ticks leave this list equal, so they do not re-render the grid or the day's table.
+  const failedStarts = useJobs(useShallow((s) => failedBackupStarts(s, target.id)));
   const nav = useNav();
 
   useEffect(() => {
@@ -36,14 +38,9 @@ export function CalendarScreen({ target }: { target: TargetView }) {
 
   const failedByDay = useMemo(() => {
     const m = new Map<string, number>();
-    for (const j of Object.values(jobs)) {
-      if (j.targetId === target.id && j.kind === 'backup' && j.state === 'failed') {
-        const d = dayKey(j.startedAt);
-        m.set(d, (m.get(d) ?? 0) + 1);
-      }
-    }
+    for (const startedAt of failedStarts) m.set(dayKey(startedAt), (m.get(dayKey(startedAt)) ?? 0) + 1);
     return m;
-  }, [jobs, target.id]);
+  }, [failedStarts]);
 
   // Scheduled runs of this target from now to the end of the month shown (UTC days, as the grid).
   const runs = useSchedules((s) => s.runs);

@@ -1,13 +1,16 @@
 import { useEffect, useId, useState } from 'react';
 import type { BackupDiff, TableRowDiff } from '../../../shared/backup-contents.js';
 import type { TargetView } from '../../../shared/ipc-contract.js';
-import { client, errorMessage } from '../api/client.js';
+import { useCall } from '../api/use-call.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { formatDateTimeUtc } from '../lib/format.js';
 import { backupsOf, useBackups } from '../stores/backups-store.js';
 import { chosenKeyFor, useNav } from '../stores/nav-store.js';
 
 const ROW_LIMIT = 200;
+
+/** A comparison asked for: between two backups (older first), or a backup against the live database. */
+type Asked = { kind: 'backups'; before: string; after: string } | { kind: 'live'; key: string };
 
 const count = (n: number | null): string => (n === null ? '?' : n.toLocaleString('en'));
 const values = (v: readonly (string | null)[] | undefined): string => (v ?? []).map((x) => x ?? 'NULL').join(', ');
@@ -23,25 +26,28 @@ export function CompareScreen({ target }: { target: TargetView }) {
   const backups = useBackups((s) => backupsOf(s, target.id));
   const others = backups.entries.filter((b) => b.key !== key);
   const [other, setOther] = useState('');
-  const [diff, setDiff] = useState<BackupDiff | null>(null);
-  const [rows, setRows] = useState<TableRowDiff | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // What was asked for with the buttons; the answers come through useCall, so a slow answer to an
+  // earlier comparison never replaces the one asked for last.
+  const [asked, setAsked] = useState<Asked | null>(null);
+  const [rowsOf, setRowsOf] = useState<string | null>(null);
+  const betweenBackups = useCall('compare.backups', asked?.kind === 'backups' ? { targetId: target.id, before: asked.before, after: asked.after } : null);
+  const sinceBackup = useCall('compare.live', asked?.kind === 'live' ? { targetId: target.id, key: asked.key } : null);
+  const comparison = asked?.kind === 'live' ? sinceBackup : betweenBackups;
+  const diff: BackupDiff | null = comparison.data;
+  const changedRows = useCall('compare.rows', diff && rowsOf ? { targetId: target.id, before: diff.before, ...(diff.after === 'live' ? {} : { after: diff.after }), table: rowsOf, limit: ROW_LIMIT } : null);
+  const rows: TableRowDiff | null = changedRows.data;
+  const busy = betweenBackups.loading ? 'backups' : sinceBackup.loading ? 'live' : changedRows.loading ? 'rows' : null;
+  const error = comparison.error ?? changedRows.error;
 
   useEffect(() => {
     if (!useBackups.getState().byTarget[target.id]) void useBackups.getState().load(target.id);
   }, [target.id]);
 
-  const run = async (what: string, fn: () => Promise<void>): Promise<void> => {
-    setError(null);
-    setBusy(what);
-    try {
-      await fn();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(null);
-    }
+  /** Asks for a comparison; the same one again is read again (the live database may have changed). */
+  const ask = (next: Asked) => {
+    setRowsOf(null);
+    if (JSON.stringify(next) === JSON.stringify(asked)) comparison.refresh();
+    else setAsked(next);
   };
 
   if (!key) {
@@ -58,22 +64,15 @@ export function CompareScreen({ target }: { target: TargetView }) {
     const at = (k: string) => backups.entries.find((e) => e.key === k)?.createdAt ?? k;
     return at(a) <= at(b) ? [a, b] : [b, a];
   };
-  const compareBackups = () =>
-    run('backups', async () => {
-      const [before, after] = ordered(key, other);
-      setRows(null);
-      setDiff(await client().call('compare.backups', { targetId: target.id, before, after }));
-    });
-  const compareLive = () =>
-    run('live', async () => {
-      setRows(null);
-      setDiff(await client().call('compare.live', { targetId: target.id, key }));
-    });
-  const showRows = (table: string) =>
-    run('rows', async () => {
-      if (!diff) return;
-      setRows(await client().call('compare.rows', { targetId: target.id, before: diff.before, ...(diff.after === 'live' ? {} : { after: diff.after }), table, limit: ROW_LIMIT }));
-    });
+  const compareBackups = () => {
+    const [before, after] = ordered(key, other);
+    ask({ kind: 'backups', before, after });
+  };
+  const compareLive = () => ask({ kind: 'live', key });
+  const showRows = (table: string) => {
+    if (table === rowsOf) changedRows.refresh();
+    else setRowsOf(table);
+  };
 
   const changedTables = diff?.tables.filter((t) => t.change !== 'unchanged') ?? [];
   const unchanged = (diff?.tables.length ?? 0) - changedTables.length;
@@ -96,10 +95,10 @@ export function CompareScreen({ target }: { target: TargetView }) {
             </option>
           ))}
         </select>
-        <button type="button" className="primary" disabled={busy !== null || other === ''} onClick={() => void compareBackups()}>
+        <button type="button" className="primary" disabled={busy !== null || other === ''} onClick={compareBackups}>
           Compare
         </button>
-        <button type="button" disabled={busy !== null} onClick={() => void compareLive()}>
+        <button type="button" disabled={busy !== null} onClick={compareLive}>
           What changed since this backup?
         </button>
       </div>
@@ -136,7 +135,7 @@ export function CompareScreen({ target }: { target: TargetView }) {
                     <td>{count(t.rowsAfter)}</td>
                     <td>
                       {t.change === 'changed' && (
-                        <button type="button" aria-label={`Show changed rows of ${name}`} disabled={busy !== null} onClick={() => void showRows(name)}>
+                        <button type="button" aria-label={`Show changed rows of ${name}`} disabled={busy !== null} onClick={() => showRows(name)}>
                           Show changed rows
                         </button>
                       )}

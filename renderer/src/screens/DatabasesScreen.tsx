@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { errorMessage } from '../api/client.js';
+import { useAction } from '../api/use-action.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { TargetForm } from '../components/TargetForm.js';
 import { useAppInfo } from '../stores/app-info-store.js';
@@ -12,12 +12,12 @@ export function DatabasesScreen() {
   const defaultStorageUrl = useAppInfo((s) => s.info?.defaultStorageUrl ?? '');
   const [editing, setEditing] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const action = useAction();
 
   return (
     <section aria-labelledby="databases-title">
       <h2 id="databases-title">Databases</h2>
-      <ErrorText message={error} />
+      <ErrorText message={action.error} />
       <ul className="plain targets">
         {targets.map((t) =>
           editing === t.id ? (
@@ -43,7 +43,7 @@ export function DatabasesScreen() {
                       className="danger"
                       onClick={() => {
                         setConfirming(null);
-                        remove(t.id).catch((e: unknown) => setError(errorMessage(e)));
+                        void action.run(() => remove(t.id));
                       }}
                     >
                       Yes, remove {t.name}

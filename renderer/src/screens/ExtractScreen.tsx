@@ -1,13 +1,17 @@
-import { useEffect, useId, useState } from 'react';
-import type { RowPreview, TableInBackup, TargetView } from '../../../shared/ipc-contract.js';
+import { useEffect, useId, useReducer, useState } from 'react';
+import type { TargetView } from '../../../shared/ipc-contract.js';
 import { qualifiedTableName } from '../../../shared/row-format.js';
-import { client, errorMessage } from '../api/client.js';
-import { BackupChoiceFields, toBackupChoice, type BackupChoiceState } from '../components/BackupChoiceFields.js';
+import { client } from '../api/client.js';
+import { useAction } from '../api/use-action.js';
+import { useCall } from '../api/use-call.js';
+import { BackupChoiceFields } from '../components/BackupChoiceFields.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { JobOutcome, JobProgressView } from '../components/JobProgressView.js';
 import { TempDatabaseResult } from '../components/TempDatabaseResult.js';
-import { useJobs } from '../stores/jobs-store.js';
+import { extractSlot, jobInSlot, useJobs } from '../stores/jobs-store.js';
 import { chosenKeyFor, useNav } from '../stores/nav-store.js';
+import { stepRunner } from '../wizards/run-step.js';
+import { extractWizard, initialExtractWizard, isStale, prepareRequest, rowsSelection, tablesRequest } from '../wizards/extract-wizard.js';
 
 const PREVIEW_LIMIT = 200;
 
@@ -20,18 +24,12 @@ function download(filename: string, mimeType: string, content: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** The rows on screen and exactly the table and filter that produced them. */
-interface Preview {
-  table: string;
-  where: string;
-  result: RowPreview;
-}
-
 /**
  * Partial recovery: pick a backup → pick tables from its table of contents → restore them into a
  * temporary database (the engine's extract restore, as the CLI's) → write a filter → preview rows
  * → export CSV / JSON / SQL, or copy them into a database (inserted / skipped counts). Export and
  * Copy act on the previewed table and filter, and are disabled once the form no longer shows them.
+ * The steps are a reducer (wizards/extract-wizard.ts); the previewed rows come through useCall.
  */
 export function ExtractScreen({ target }: { target: TargetView }) {
   const ids = useId();
@@ -39,92 +37,70 @@ export function ExtractScreen({ target }: { target: TargetView }) {
   const chosenKey = useNav((s) => chosenKeyFor(s, target.id));
   // A table chosen while browsing the backup ("Recover rows…") starts out picked.
   const chosenTable = useNav((s) => s.chosenTable);
-  const [backup, setBackup] = useState<BackupChoiceState>({ kind: chosenKey ? 'key' : 'latest', key: chosenKey ?? '' });
-  const [tables, setTables] = useState<{ key: string; tables: TableInBackup[] } | null>(null);
-  const [picked, setPicked] = useState<string[]>([]);
-  const [table, setTable] = useState('');
-  const [where, setWhere] = useState('');
-  const [preview, setPreview] = useState<Preview | null>(null);
-  const [filterError, setFilterError] = useState<string | null>(null);
+  const slot = extractSlot(target.id);
+  const job = useJobs((s) => jobInSlot(s, slot));
+  const prepareExtract = useJobs((s) => s.prepareExtract);
+  const forget = useJobs((s) => s.forget);
+  const [state, dispatch] = useReducer(extractWizard, null, () => initialExtractWizard(chosenKey ?? null, job !== undefined));
+  const runStep = stepRunner(dispatch);
+  const { tables, picked, table, where, asked } = state;
   const [intoUrl, setIntoUrl] = useState('');
   const [intoPassword, setIntoPassword] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const slot = `extract:${target.id}`;
-  const job = useJobs((s) => (s.lastStarted[slot] ? s.jobs[s.lastStarted[slot]] : undefined));
-  const track = useJobs((s) => s.track);
+  const action = useAction();
   const temp = job?.state === 'done' ? job.resultDatabase : null;
-  const stale = preview !== null && (preview.table !== table || preview.where !== where);
+  const rows = useCall('extract.preview', asked && temp ? { ...rowsSelection(asked, target.id, temp), limit: PREVIEW_LIMIT } : null);
+  // No old rows stay on screen under a filter that failed; the reason sits beside the filter.
+  const preview = asked && rows.data && !rows.error ? { ...asked, result: rows.data } : null;
+  const filterError = rows.error;
+  const stale = preview !== null && isStale(state);
+  const busy = state.step === 'listing' || state.step === 'preparing' || rows.loading || action.busy;
 
-  const run = async (fn: () => Promise<void>) => {
-    setError(null);
+  const loadTables = () => {
     setNotice(null);
-    setBusy(true);
-    try {
-      await fn();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    return runStep(
+      { type: 'tables-asked' },
+      () => client().call('extract.tables', tablesRequest(state, target.id)),
+      (tables) => ({ type: 'tables-answered', tables, preselect: chosenTable }),
+      (error) => ({ type: 'tables-failed', error }),
+    );
   };
-
-  const loadTables = () =>
-    run(async () => {
-      const r = await client().call('extract.tables', { targetId: target.id, backup: toBackupChoice(backup) });
-      setTables(r);
-      setPicked(chosenTable && r.tables.some((t) => `${t.schema}.${t.name}` === chosenTable) ? [chosenTable] : []);
-    });
   // Coming from Browse with a table: its backup's tables are listed at once, that table picked.
   useEffect(() => {
     if (chosenKey && chosenTable) void loadTables();
     // Once, when the screen opens (it is keyed by the chosen backup and table).
   }, []);
-  const prepare = () =>
-    run(async () => {
-      const key = tables?.key;
-      const j = await client().call('extract.prepare', { targetId: target.id, backup: key ? { kind: 'key', key } : toBackupChoice(backup), tables: picked });
-      track(slot, j);
-      setTable(picked[0] ?? '');
-      setPreview(null);
-      setFilterError(null);
-    });
-  const selection = (s: { table: string; where: string }) => ({ targetId: target.id, tempDatabase: temp ?? '', table: s.table, ...(s.where.trim() ? { where: s.where } : {}) });
-  const doPreview = () =>
-    run(async () => {
-      const asked = { table, where };
-      setFilterError(null);
-      try {
-        setPreview({ ...asked, result: await client().call('extract.preview', { ...selection(asked), limit: PREVIEW_LIMIT }) });
-      } catch (e) {
-        // No old rows stay on screen under a filter that failed; the reason sits beside the filter.
-        setPreview(null);
-        setFilterError(errorMessage(e));
-      }
-    });
+  const prepare = () => {
+    setNotice(null);
+    return runStep({ type: 'prepare-asked' }, () => prepareExtract(prepareRequest(state, target.id)), () => ({ type: 'prepared' }), (error) => ({ type: 'prepare-failed', error }));
+  };
+  const doPreview = () => {
+    setNotice(null);
+    action.setError(null);
+    // The same table and filter again: read them again (the rows may have been copied meanwhile).
+    if (asked && !isStale(state)) rows.refresh();
+    else dispatch({ type: 'preview-asked' });
+  };
   const doExport = (format: 'csv' | 'json' | 'sql') =>
-    run(async () => {
-      if (!preview || stale) return;
-      const r = await client().call('extract.export', { ...selection(preview), format });
+    action.run(async () => {
+      setNotice(null);
+      if (!preview || stale || !temp) return;
+      const r = await client().call('extract.export', { ...rowsSelection(preview, target.id, temp), format });
       download(r.filename, r.mimeType, r.content);
       setNotice(`Exported ${r.rowCount} row${r.rowCount === 1 ? '' : 's'} to ${r.filename}.`);
     });
   const doCopy = () =>
-    run(async () => {
-      if (!preview || stale) return;
-      const r = await client().call('extract.copy', { ...selection(preview), intoDbUrl: intoUrl, ...(intoPassword ? { password: intoPassword } : {}) });
+    action.run(async () => {
+      setNotice(null);
+      if (!preview || stale || !temp) return;
+      const r = await client().call('extract.copy', { ...rowsSelection(preview, target.id, temp), intoDbUrl: intoUrl, ...(intoPassword ? { password: intoPassword } : {}) });
       setNotice(`Copied into database “${r.database}”: ${r.inserted} inserted, ${r.skipped} skipped (already there).`);
     });
   const startOver = () => {
-    setTables(null);
-    setPreview(null);
-    setFilterError(null);
-    useJobs.setState((s) => {
-      const next = { ...s.lastStarted };
-      delete next[slot];
-      return { lastStarted: next };
-    });
+    setNotice(null);
+    action.setError(null);
+    dispatch({ type: 'start-over' });
+    forget(slot);
   };
   const staleNote = stale ? `${ids}-stale` : undefined;
 
@@ -133,7 +109,7 @@ export function ExtractScreen({ target }: { target: TargetView }) {
       <h2 id="extract-title">Partial recovery: {target.name}</h2>
       {!job && (
         <>
-          <BackupChoiceFields value={backup} onChange={(v) => (setBackup(v), setTables(null))} disabled={busy} />
+          <BackupChoiceFields value={state.backup} onChange={(backup) => dispatch({ type: 'backup-changed', backup })} disabled={busy} />
           <div className="row">
             <button type="button" onClick={() => void loadTables()} disabled={busy}>
               Show tables
@@ -147,7 +123,7 @@ export function ExtractScreen({ target }: { target: TargetView }) {
                 const q = qualifiedTableName(t.schema, t.name);
                 return (
                   <label key={q} className="check">
-                    <input type="checkbox" checked={picked.includes(q)} onChange={(e) => setPicked(e.target.checked ? [...picked, q] : picked.filter((p) => p !== q))} /> {t.schema}.{t.name}
+                    <input type="checkbox" checked={picked.includes(q)} onChange={(e) => dispatch({ type: 'table-toggled', table: q, picked: e.target.checked })} /> {t.schema}.{t.name}
                     {t.rows !== null ? ` (${t.rows.toLocaleString('en')} rows)` : ''}
                   </label>
                 );
@@ -170,7 +146,7 @@ export function ExtractScreen({ target }: { target: TargetView }) {
           </p>
           <section aria-label="Find rows" className="find-rows">
             <label htmlFor={`${ids}-table`}>Table</label>
-            <select id={`${ids}-table`} value={table} onChange={(e) => setTable(e.target.value)}>
+            <select id={`${ids}-table`} value={table} onChange={(e) => dispatch({ type: 'table-chosen', table: e.target.value })}>
               {picked.map((p) => (
                 <option key={p} value={p}>
                   {p}
@@ -181,7 +157,7 @@ export function ExtractScreen({ target }: { target: TargetView }) {
             <textarea
               id={`${ids}-where`}
               value={where}
-              onChange={(e) => setWhere(e.target.value)}
+              onChange={(e) => dispatch({ type: 'filter-typed', where: e.target.value })}
               placeholder="customer_id = 42 AND created_at >= '2026-11-01'"
               rows={2}
               spellCheck={false}
@@ -194,7 +170,7 @@ export function ExtractScreen({ target }: { target: TargetView }) {
               </p>
             )}
             <div className="row">
-              <button type="button" className="primary" disabled={busy} onClick={() => void doPreview()}>
+              <button type="button" className="primary" disabled={busy} onClick={doPreview}>
                 Preview rows
               </button>
             </div>
@@ -256,7 +232,7 @@ export function ExtractScreen({ target }: { target: TargetView }) {
               </section>
             </>
           )}
-          {job && <TempDatabaseResult job={job} targetId={target.id} onDropped={() => setPreview(null)} />}
+          {job && <TempDatabaseResult job={job} targetId={target.id} onDropped={() => dispatch({ type: 'temp-dropped' })} />}
         </>
       )}
       {notice && (
@@ -264,7 +240,7 @@ export function ExtractScreen({ target }: { target: TargetView }) {
           {notice}
         </p>
       )}
-      <ErrorText message={error} />
+      <ErrorText message={state.error ?? action.error} />
       {job && job.state !== 'running' && (
         <button type="button" onClick={startOver}>
           Start over

@@ -1,16 +1,16 @@
-import { useId, useState, type DragEvent, type FormEvent } from 'react';
-import type { RestoreDestinationInput, RestoreReview, TargetView } from '../../../shared/ipc-contract.js';
-import { client, errorMessage } from '../api/client.js';
+import { useId, useReducer, type DragEvent, type FormEvent } from 'react';
+import type { RestoreReview, TargetView } from '../../../shared/ipc-contract.js';
+import { client } from '../api/client.js';
 import { localFilePathOf } from '../api/local-file.js';
-import { BackupChoiceFields, toRestoreSource, type BackupChoiceState } from '../components/BackupChoiceFields.js';
+import { BackupChoiceFields } from '../components/BackupChoiceFields.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { JobOutcome, JobProgressView } from '../components/JobProgressView.js';
 import { TempDatabaseResult } from '../components/TempDatabaseResult.js';
 import { formatBytes, formatDateTimeUtc } from '../lib/format.js';
-import { useJobs } from '../stores/jobs-store.js';
+import { jobInSlot, restoreSlot, useJobs } from '../stores/jobs-store.js';
 import { chosenKeyFor, useNav } from '../stores/nav-store.js';
-
-type Where = 'temp' | 'database';
+import { stepRunner } from '../wizards/run-step.js';
+import { canStart, initialRestoreWizard, restoreWizard, reviewRequest, startRequest, type RestoreOptions } from '../wizards/restore-wizard.js';
 
 /**
  * The restore wizard: backup (Latest / Specific backup) → target (Into a temporary database /
@@ -20,58 +20,29 @@ type Where = 'temp' | 'database';
 export function RestoreScreen({ target }: { target: TargetView }) {
   const ids = useId();
   const chosenKey = useNav((s) => chosenKeyFor(s, target.id));
-  const [backup, setBackup] = useState<BackupChoiceState>({ kind: chosenKey ? 'key' : 'latest', key: chosenKey ?? '' });
-  const [where, setWhere] = useState<Where>('temp');
-  const [dbUrl, setDbUrl] = useState('');
-  const [password, setPassword] = useState('');
-  const [mode, setMode] = useState<'create' | 'clean'>('create');
-  const [withGlobals, setWithGlobals] = useState(false);
-  const [review, setReview] = useState<RestoreReview | null>(null);
-  const [confirm, setConfirm] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const slot = `restore:${target.id}`;
-  const job = useJobs((s) => (s.lastStarted[slot] ? s.jobs[s.lastStarted[slot]] : undefined));
-  const track = useJobs((s) => s.track);
+  const slot = restoreSlot(target.id);
+  const job = useJobs((s) => jobInSlot(s, slot));
+  const startRestore = useJobs((s) => s.startRestore);
+  const forget = useJobs((s) => s.forget);
+  const [state, dispatch] = useReducer(restoreWizard, null, () => initialRestoreWizard(chosenKey ?? null, job !== undefined));
+  const runStep = stepRunner(dispatch);
+  const { options, review, confirm, error } = state;
+  const set = (patch: Partial<RestoreOptions>) => dispatch({ type: 'options-changed', patch });
+  const busy = state.step === 'reviewing' || state.step === 'starting';
 
-  const destination = (): RestoreDestinationInput => (where === 'temp' ? { kind: 'temp' } : { kind: 'database', dbUrl, mode, ...(password ? { password } : {}) });
-
-  const doReview = async (e: FormEvent) => {
+  const doReview = (e: FormEvent) => {
     e.preventDefault();
-    setError(null);
-    setBusy(true);
-    try {
-      setReview(await client().call('restore.review', { targetId: target.id, backup: toRestoreSource(backup), destination: destination(), ...(withGlobals ? { withGlobals } : {}) }));
-      setConfirm('');
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    return runStep(
+      { type: 'review-asked' },
+      () => client().call('restore.review', reviewRequest(state, target.id)),
+      (review) => ({ type: 'review-answered', review }),
+      (error) => ({ type: 'review-failed', error }),
+    );
   };
 
-  const start = async () => {
-    setError(null);
-    setBusy(true);
-    try {
-      const key = review?.backup.key;
-      const j = await client().call('restore.start', {
-        targetId: target.id,
-        // Restore exactly the backup that was reviewed, even if a newer one appeared since.
-        // (A file is restored from its path; its "key" is that path.)
-        backup: backup.kind !== 'file' && key ? { kind: 'key', key } : toRestoreSource(backup),
-        destination: destination(),
-        ...(withGlobals ? { withGlobals } : {}),
-        // The plan's time: a temporary database gets exactly the name the review showed.
-        ...(review ? { plannedAt: review.plannedAt } : {}),
-        ...(review?.destructive ? { confirmName: confirm } : {}),
-      });
-      track(slot, j);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+  const start = () => {
+    if (!canStart(state)) return;
+    return runStep({ type: 'start-asked' }, () => startRestore(startRequest(state, target.id)), () => ({ type: 'started' }), (error) => ({ type: 'start-failed', error }));
   };
 
   /** Restore a file from disk: a dump dropped anywhere on the screen becomes the backup to restore. */
@@ -79,19 +50,12 @@ export function RestoreScreen({ target }: { target: TargetView }) {
     const file = e.dataTransfer.files[0];
     if (!file) return;
     e.preventDefault();
-    setReview(null);
-    const path = localFilePathOf(file);
-    setBackup({ ...backup, kind: 'file', path: path ?? '' });
-    setError(path ? null : `This window cannot see where “${file.name}” lies (only the desktop app can); type its full path instead.`);
+    dispatch({ type: 'file-dropped', name: file.name, path: localFilePathOf(file) });
   };
 
   const startOver = () => {
-    setReview(null);
-    useJobs.setState((s) => {
-      const next = { ...s.lastStarted };
-      delete next[slot];
-      return { lastStarted: next };
-    });
+    dispatch({ type: 'start-over' });
+    forget(slot);
   };
 
   if (job) {
@@ -117,35 +81,35 @@ export function RestoreScreen({ target }: { target: TargetView }) {
   return (
     <section aria-labelledby="restore-title" className="restore" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
       <h2 id="restore-title">Restore: {target.name}</h2>
-      {!review ? (
+      {state.step === 'choose' || state.step === 'reviewing' || !review ? (
         <form aria-label="Restore choices" onSubmit={(e) => void doReview(e)}>
-          <BackupChoiceFields value={backup} onChange={setBackup} allowFile />
+          <BackupChoiceFields value={options.backup} onChange={(backup) => set({ backup })} allowFile />
           <fieldset>
             <legend>Where to</legend>
             <label className="check">
-              <input type="radio" name={`${ids}-where`} checked={where === 'temp'} onChange={() => setWhere('temp')} /> Into a temporary database
+              <input type="radio" name={`${ids}-where`} checked={options.where === 'temp'} onChange={() => set({ where: 'temp' })} /> Into a temporary database
             </label>
             <label className="check">
-              <input type="radio" name={`${ids}-where`} checked={where === 'database'} onChange={() => setWhere('database')} /> Full restore into a database
+              <input type="radio" name={`${ids}-where`} checked={options.where === 'database'} onChange={() => set({ where: 'database' })} /> Full restore into a database
             </label>
-            {where === 'temp' ? (
+            {options.where === 'temp' ? (
               <p className="help">A new database named lifeboat_&lt;db&gt;_&lt;time&gt; on the server of {target.name}; you get its URL, and drop it when done.</p>
             ) : (
               <>
                 <label htmlFor={`${ids}-db`}>Target database URL</label>
-                <input id={`${ids}-db`} value={dbUrl} onChange={(e) => setDbUrl(e.target.value)} placeholder="postgresql://user@localhost:5432/shop_dev" spellCheck={false} />
+                <input id={`${ids}-db`} value={options.dbUrl} onChange={(e) => set({ dbUrl: e.target.value })} placeholder="postgresql://user@localhost:5432/shop_dev" spellCheck={false} />
                 <label htmlFor={`${ids}-pw`}>Target password</label>
-                <input id={`${ids}-pw`} type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} placeholder="optional" />
+                <input id={`${ids}-pw`} type="password" autoComplete="new-password" value={options.password} onChange={(e) => set({ password: e.target.value })} placeholder="optional" />
                 <label className="check">
-                  <input type="radio" name={`${ids}-mode`} checked={mode === 'create'} onChange={() => setMode('create')} /> New database (it must not exist yet)
+                  <input type="radio" name={`${ids}-mode`} checked={options.mode === 'create'} onChange={() => set({ mode: 'create' })} /> New database (it must not exist yet)
                 </label>
                 <label className="check">
-                  <input type="radio" name={`${ids}-mode`} checked={mode === 'clean'} onChange={() => setMode('clean')} /> Replace an existing database (everything in it is dropped)
+                  <input type="radio" name={`${ids}-mode`} checked={options.mode === 'clean'} onChange={() => set({ mode: 'clean' })} /> Replace an existing database (everything in it is dropped)
                 </label>
               </>
             )}
             <label className="check">
-              <input type="checkbox" checked={withGlobals} onChange={(e) => setWithGlobals(e.target.checked)} /> Create missing roles first (from the roles recorded with the backup; keeps owners and privileges)
+              <input type="checkbox" checked={options.withGlobals} onChange={(e) => set({ withGlobals: e.target.checked })} /> Create missing roles first (from the roles recorded with the backup; keeps owners and privileges)
             </label>
           </fieldset>
           <ErrorText message={error} />
@@ -209,15 +173,15 @@ export function RestoreScreen({ target }: { target: TargetView }) {
           {review.destructive && review.confirmName && (
             <p>
               <label htmlFor={`${ids}-confirm`}>Type {review.confirmName} to confirm</label>{' '}
-              <input id={`${ids}-confirm`} value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="off" spellCheck={false} />
+              <input id={`${ids}-confirm`} value={confirm} onChange={(e) => dispatch({ type: 'confirm-typed', text: e.target.value })} autoComplete="off" spellCheck={false} />
             </p>
           )}
           <ErrorText message={error} />
           <div className="row">
-            <button type="button" onClick={() => setReview(null)}>
+            <button type="button" onClick={() => dispatch({ type: 'back' })} disabled={busy}>
               Back
             </button>
-            <button type="button" className={review.destructive ? 'danger' : 'primary'} disabled={busy || (review.destructive && confirm !== review.confirmName)} onClick={() => void start()}>
+            <button type="button" className={review.destructive ? 'danger' : 'primary'} disabled={!canStart(state)} onClick={() => void start()}>
               {review.destructive ? `Replace ${review.confirmName}` : 'Start restore'}
             </button>
           </div>

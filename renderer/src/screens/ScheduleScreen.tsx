@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { DeliveryView, NotificationChannelView, ScheduleView, TargetView } from '../../../shared/ipc-contract.js';
+import type { DeliveryView, ScheduleView, TargetView } from '../../../shared/ipc-contract.js';
 import { durationText, parseRtoTarget } from '../../../shared/duration.js';
 import type { RetentionPlan } from '../../../shared/retention.js';
-import { client, errorMessage } from '../api/client.js';
+import { client } from '../api/client.js';
+import { useAction } from '../api/use-action.js';
 import { useCall } from '../api/use-call.js';
 import { ErrorText } from '../components/ErrorText.js';
 import { RtoField } from '../components/RtoField.js';
@@ -51,8 +52,16 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
   const [prune, setPrune] = useState(true);
   const [rto, setRto] = useState('');
   const [status, setStatus] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [running, setRunning] = useState(false);
+  // Save and remove; Run now has its own, so its button says "Running…" only for a run.
+  const edit = useAction();
+  const runNowAction = useAction();
+  const error = runNowAction.error ?? edit.error;
+  const clearErrors = () => {
+    edit.setError(null);
+    runNowAction.setError(null);
+  };
+  const saveSchedule = useSchedules((s) => s.save);
+  const removeSchedule = useSchedules((s) => s.remove);
 
   // Another database: start on its first schedule, or on a new one.
   useEffect(() => {
@@ -60,7 +69,7 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
     setCreating(false);
     setNewName(null);
     setStatus(null);
-    setError(null);
+    clearErrors();
   }, [target.id]);
   useEffect(() => {
     if (creating) return;
@@ -93,13 +102,13 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
     setCreating(true);
     setNewName(null);
     setStatus(null);
-    setError(null);
+    clearErrors();
   };
   const choose = (name: string) => {
     setSelected(name);
     setCreating(false);
     setStatus(null);
-    setError(null);
+    clearErrors();
   };
   const name = saved ? saved.name : (newName ?? freshName(target.id, allSchedules.map((s) => s.name)));
 
@@ -115,16 +124,16 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
   const plan: RetentionPlan | null = retention.data;
   const planError = retention.error;
 
-  const save = async () => {
-    setError(null);
+  const save = () => {
+    clearErrors();
     setStatus(null);
     const rtoTarget = parseRtoTarget(rto);
     if (!rtoTarget.ok) {
-      setError(rtoTarget.problem);
+      edit.setError(rtoTarget.problem);
       return;
     }
-    try {
-      const v = await client().call('schedules.save', {
+    return edit.run(async () => {
+      const v = await saveSchedule({
         targetId: target.id,
         name,
         when,
@@ -134,44 +143,31 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
         retention: prune ? { keepDays: Number(keepDays), keepLast: Number(keepLast) } : null,
         rtoMs: rtoTarget.ms,
       });
-      await useSchedules.getState().load(); // the list holds it before it is selected
       setSelected(v.name);
       setCreating(false);
       setNewName(null);
       setStatus(`Schedule saved. Next run: ${v.nextRuns[0] ? formatDateTimeUtc(v.nextRuns[0]) : 'none (disabled)'}.`);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
+    });
   };
 
-  const remove = async () => {
-    setError(null);
-    try {
-      const r = await client().call('schedules.remove', { targetId: target.id, name });
+  const remove = () => {
+    clearErrors();
+    return edit.run(async () => {
+      const r = await removeSchedule({ targetId: target.id, name });
       setSelected(null);
       setCreating(false);
       setStatus(r.removed ? `Schedule removed: "${name}"; backups already made stay.` : 'There was no schedule to remove.');
-    } catch (e) {
-      setError(errorMessage(e));
-    }
+    });
   };
 
   const runNow = async () => {
-    setError(null);
+    clearErrors();
     setStatus(`Running "${name}" now…`);
-    setRunning(true);
-    try {
-      const r = await client().call('schedules.runNow', { targetId: target.id, name });
-      if (r.outcome === 'success') setStatus(`Run now of "${name}" finished: stored ${r.key ?? ''}.`);
-      else {
-        setStatus(null);
-        setError(r.outcome === 'cancelled' ? `The run of "${name}" was cancelled.` : `The run of "${name}" failed after ${r.attempts} attempt(s): ${r.error ?? 'unknown error'}`);
-      }
-    } catch (e) {
+    const r = await runNowAction.run(() => client().call('schedules.runNow', { targetId: target.id, name }));
+    if (r?.outcome === 'success') setStatus(`Run now of "${name}" finished: stored ${r.key ?? ''}.`);
+    else {
       setStatus(null);
-      setError(errorMessage(e));
-    } finally {
-      setRunning(false);
+      if (r) runNowAction.setError(r.outcome === 'cancelled' ? `The run of "${name}" was cancelled.` : `The run of "${name}" failed after ${r.attempts} attempt(s): ${r.error ?? 'unknown error'}`);
     }
   };
 
@@ -296,8 +292,8 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
         <div className="row">
           <button type="submit" className="primary">Save schedule</button>
           {saved && (
-            <button type="button" onClick={() => void runNow()} disabled={running}>
-              {running ? 'Running…' : 'Run now'}
+            <button type="button" onClick={() => void runNow()} disabled={runNowAction.busy}>
+              {runNowAction.busy ? 'Running…' : 'Run now'}
             </button>
           )}
           {saved && <button type="button" onClick={() => void remove()}>Remove schedule</button>}
@@ -313,18 +309,15 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
 
 /** The scheduler runs inside the app: starting it at login keeps schedules running after a reboot. */
 function StartAtLogin() {
-  const [state, setState] = useState<{ supported: boolean; openAtLogin: boolean } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    client().call('app.loginItem.get', {}).then(setState, (e: unknown) => setError(errorMessage(e)));
-  }, []);
+  const login = useCall('app.loginItem.get', {});
+  const action = useAction();
+  const [changed, setChanged] = useState<{ supported: boolean; openAtLogin: boolean } | null>(null);
+  // What the last change answered, else what was read.
+  const state = changed ?? login.data;
+  const error = action.error ?? login.error;
   const change = async (openAtLogin: boolean) => {
-    setError(null);
-    try {
-      setState(await client().call('app.loginItem.set', { openAtLogin }));
-    } catch (e) {
-      setError(errorMessage(e));
-    }
+    const r = await action.run(() => client().call('app.loginItem.set', { openAtLogin }));
+    if (r) setChanged(r);
   };
   return (
     <section aria-labelledby="login-title">
@@ -342,23 +335,15 @@ function StartAtLogin() {
 }
 
 function NotificationSettings() {
-  const [channels, setChannels] = useState<NotificationChannelView[] | null>(null);
+  const list = useCall('notifications.list', {});
+  const channels = list.data?.channels ?? null;
+  const action = useAction();
   const [deliveries, setDeliveries] = useState<DeliveryView[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [sending, setSending] = useState(false);
-  useEffect(() => {
-    client().call('notifications.list', {}).then((r) => setChannels(r.channels), (e: unknown) => setError(errorMessage(e)));
-  }, []);
+  const error = action.error ?? list.error;
+  const sending = action.busy;
   const test = async () => {
-    setSending(true);
-    setError(null);
-    try {
-      setDeliveries((await client().call('notifications.test', {})).deliveries);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setSending(false);
-    }
+    const r = await action.run(() => client().call('notifications.test', {}));
+    if (r) setDeliveries(r.deliveries);
   };
   return (
     <section aria-labelledby="notify-title">

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ScheduleView } from '../../../shared/ipc-contract.js';
+import type { CallRequest, CallResponse, ScheduleView } from '../../../shared/ipc-contract.js';
 import { client, errorMessage } from '../api/client.js';
 
 interface SchedulesState {
@@ -11,6 +11,9 @@ interface SchedulesState {
   load: () => Promise<void>;
   loadRuns: (from: Date, to: Date) => Promise<void>;
   replace: (schedules: ScheduleView[]) => void;
+  /** Saves one schedule; resolves once the list holds it (so it can be selected at once). */
+  save: (request: CallRequest<'schedules.save'>) => Promise<CallResponse<'schedules.save'>>;
+  remove: (request: CallRequest<'schedules.remove'>) => Promise<CallResponse<'schedules.remove'>>;
 }
 
 let lastWindow: { from: Date; to: Date } | null = null;
@@ -35,6 +38,15 @@ export const useSchedules = create<SchedulesState>()((set, get) => ({
     } catch (e) {
       set({ error: errorMessage(e) });
     }
+  },
+  async save(request) {
+    const saved = await client().call('schedules.save', request);
+    await get().load();
+    return saved;
+  },
+  async remove(request) {
+    // The list follows from the schedules.changed event.
+    return client().call('schedules.remove', request);
   },
   replace(schedules) {
     set({ schedules, loaded: true });

@@ -1,5 +1,5 @@
 import { HardDrive, History, ListChecks } from 'lucide-react';
-import { useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { TargetView } from '../../../../shared/ipc-contract.js';
 import { formatDateTimeUtc } from '../../lib/format.js';
 import { useNow } from '../../lib/use-now.js';
@@ -11,10 +11,10 @@ import { StatusIcon } from './StatusIcon.js';
 
 /** The chosen database: its status, where its backups go, when the last one was taken; and the jobs tray's button. */
 export function AppHeader({ target, trayOpen, onToggleTray }: { target: TargetView; trayOpen: boolean; onToggleTray: () => void }) {
-  const jobs = useJobs((s) => s.jobs);
   const listing = useBackups((s) => s.byTarget[target.id]);
-  const st = useMemo(() => dbStatus(target.id, jobs, listing), [target.id, jobs, listing]);
-  const running = useMemo(() => runningJobs(jobs).length, [jobs]);
+  // What the header shows of the jobs, compared by value: progress ticks do not re-render it.
+  const st = useJobs(useShallow((s) => dbStatus(target.id, s.jobs, listing)));
+  const running = useJobs((s) => runningJobs(s.jobs).length);
   const now = useNow(true, 60_000);
   return (
     <header className="app-header" aria-label="Chosen database">

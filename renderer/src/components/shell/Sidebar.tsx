@@ -1,5 +1,5 @@
 import { Activity, CalendarDays, Database, FileText, FolderSearch, Keyboard, LifeBuoy, Play, Plus, RotateCcw, Settings, TableProperties, Timer, type LucideIcon } from 'lucide-react';
-import { useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { TargetView } from '../../../../shared/ipc-contract.js';
 import { useBackups } from '../../stores/backups-store.js';
 import { runningJobs, useJobs } from '../../stores/jobs-store.js';
@@ -24,9 +24,9 @@ export const SECTIONS: { screen: Screen; label: string; icon: LucideIcon; shortc
 ];
 
 function DatabaseItem({ target, selected, onSelect }: { target: TargetView; selected: boolean; onSelect: () => void }) {
-  const jobs = useJobs((s) => s.jobs);
   const listing = useBackups((s) => s.byTarget[target.id]);
-  const st = useMemo(() => dbStatus(target.id, jobs, listing), [target.id, jobs, listing]);
+  // Compared field by field: a progress tick leaves the status as it was, so the item does not re-render.
+  const st = useJobs(useShallow((s) => dbStatus(target.id, s.jobs, listing)));
   return (
     <li>
       <button type="button" className="db-item" aria-current={selected ? 'true' : undefined} aria-label={`${target.name}, ${st.text}`} title={`${target.name}: ${st.text}`} onClick={onSelect}>
