@@ -17,7 +17,7 @@ function asHistoryPoint(p: DrillPoint): HistoryPoint {
  */
 export function DrillHistory({ name, drills }: { name: string; drills: DrillSummary }) {
   if (drills.recent.length === 0) {
-    return <p className="muted">No restore drills yet: a deep verification (`lifeboat verify --deep`, or a schedule with `--verify-deep-on`) is one.</p>;
+    return <p className="muted">No restore drills yet: every deep verification (a restore into a temporary database, by hand or on a schedule) is one.</p>;
   }
   const points = drills.recent.map(asHistoryPoint);
   const first = drills.recent[0]?.at ?? '';

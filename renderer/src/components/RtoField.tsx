@@ -15,7 +15,7 @@ export function RtoField({ value, onChange, deep }: { value: string; onChange: (
       <p className="muted" id={help}>
         {deep
           ? 'Each deep verification restores the newest backup and times it; one slower than this target is a warning (logged, reported, notified). Empty: no target.'
-          : 'Drills run when verification is deep (set a server with `lifeboat scheduler edit NAME --verify-deep-on URL`); until then this target is kept but nothing is timed.'}
+          : 'Drills run when the schedule\'s verification is deep (a restore into a temporary database on a server); until then this target is kept but nothing is timed.'}
       </p>
     </fieldset>
   );

@@ -141,7 +141,7 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
       <label htmlFor={`${ids}-copies`}>Also copy to…</label>
       <textarea id={`${ids}-copies`} value={copyUrls} onChange={(e) => setCopyUrls(e.target.value)} rows={2} spellCheck={false} aria-describedby={`${ids}-copies-help`} placeholder="s3://second-bucket?endpoint=https://… or file:///mnt/usb-disk" />
       <p id={`${ids}-copies-help`} className="help">
-        One storage URL per line: each backup is copied there once complete, and checked. S3 keys for these come from the AWS environment, or from <code>lifeboat profile edit --copy-s3-access-key-id</code>.
+        One storage URL per line: each backup is copied there once complete, and checked. S3 keys for these come from the AWS environment variables, or from the keychain when they were stored for this database.
       </p>
       {isS3 && (
         <fieldset className="s3-keys">
