@@ -6,7 +6,8 @@ import { defineConfig } from 'rolldown';
 export default defineConfig({
   input: { lifeboat: 'dist/electron/cli/main.js' },
   platform: 'node',
-  // Native addons and optional native drivers stay outside the bundle, loaded from node_modules.
-  external: ['@napi-rs/keyring', 'pg-native', 'electron'],
+  // Native addons, and libraries that look for optional native parts at run time (ssh2's crypto
+  // binding, cpu-features), stay outside the bundle, loaded from node_modules as they expect.
+  external: ['@napi-rs/keyring', 'pg-native', 'electron', 'ssh2', 'cpu-features'],
   output: { dir: 'dist/cli', cleanDir: true, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', sourcemap: true },
 });
