@@ -76,7 +76,8 @@ describe('lifeboat backup --copy-to', () => {
     expect(out.copies?.map((c) => [c.status, c.error])).toEqual([['copied', null], ['copied', null]]);
 
     const first = await s3.listKeys('first');
-    expect(first).toEqual([out.key, `${out.key}.copies.json`, `${out.key}.index.json`, `${out.key}.manifest.json`].sort());
+    // Every sidecar travels with the backup, the server's globals too.
+    expect(first).toEqual([out.key, `${out.key}.copies.json`, `${out.key}.globals.sql`, `${out.key}.index.json`, `${out.key}.manifest.json`].sort());
     expect(await s3.listKeys('second')).toEqual(first);
     expect(await listFolder(folder)).toEqual(first);
     // The same manifest, byte for byte, in every place: the copy is the same backup.
@@ -216,9 +217,10 @@ describe('profiles with copies', () => {
       ['s3://aged-second/database_backups', 1],
     ]);
     const newest = keys[2] ?? '';
-    expect((await s3.listKeys('aged-first')).filter((k) => !k.endsWith('.json'))).toEqual([newest]);
-    expect((await s3.listKeys('aged-second')).filter((k) => !k.endsWith('.json'))).toEqual([keys[0], newest]);
+    const objects = (listed: string[]): string[] => listed.filter((k) => k.endsWith('.dump'));
+    expect(objects(await s3.listKeys('aged-first'))).toEqual([newest]);
+    expect(objects(await s3.listKeys('aged-second'))).toEqual([keys[0], newest]);
     // Sidecars went with their backups (the copies record too).
-    expect(await s3.listKeys('aged-first')).toEqual([newest, `${newest}.copies.json`, `${newest}.index.json`, `${newest}.manifest.json`]);
+    expect(await s3.listKeys('aged-first')).toEqual([newest, `${newest}.copies.json`, `${newest}.globals.sql`, `${newest}.index.json`, `${newest}.manifest.json`]);
   });
 });
