@@ -9,6 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityEntry } from '../../shared/activity.js';
+import { readActivityLog as activity } from '../support/activity-log.js';
 import type { StatusReport } from '../../shared/report.js';
 import { verifyRecordSchema } from '../../shared/verify-record.js';
 import { ActivityLog } from '../../electron/engine/activity/activity-log.js';
@@ -44,15 +45,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([pg?.stop(), s3?.stop(), hook?.close()]);
 });
-
-async function activity(home: { LIFEBOAT_HOME: string }): Promise<ActivityEntry[]> {
-  try {
-    const text = await readFile(path.join(home.LIFEBOAT_HOME, 'activity', 'activity.jsonl'), 'utf8');
-    return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ActivityEntry);
-  } catch {
-    return [];
-  }
-}
 
 const drillsOf = (log: ActivityEntry[]): ActivityEntry[] => log.filter((e) => e.kind === 'verify' && e.details.drill === true);
 

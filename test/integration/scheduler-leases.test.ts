@@ -11,6 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityEntry } from '../../shared/activity.js';
+import { readActivityLog as activity } from '../support/activity-log.js';
 import { runCli, tempHome } from '../support/cli.js';
 import { startCliProcess, type CliProcess } from '../support/cli-process.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
@@ -34,15 +35,6 @@ afterAll(async () => {
 });
 
 type Home = Awaited<ReturnType<typeof tempHome>>;
-
-async function activity(home: Home): Promise<ActivityEntry[]> {
-  try {
-    const text = await readFile(path.join(home.LIFEBOAT_HOME, 'activity', 'activity.jsonl'), 'utf8');
-    return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ActivityEntry);
-  } catch {
-    return [];
-  }
-}
 
 /** A "machine": its own home with the same schedule as the others. */
 async function machine(name: string, prefix: string, when: string[], extraEnv: Record<string, string> = {}): Promise<{ home: Home; env: NodeJS.ProcessEnv }> {

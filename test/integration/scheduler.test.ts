@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActivityEntry } from '../../shared/activity.js';
+import { readActivityLog as activity } from '../support/activity-log.js';
 import { runCli, tempHome } from '../support/cli.js';
 import { startCliProcess } from '../support/cli-process.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
@@ -22,15 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([pg?.stop(), s3?.stop(), hook?.close()]);
 });
-
-async function activity(home: { LIFEBOAT_HOME: string }): Promise<ActivityEntry[]> {
-  try {
-    const text = await readFile(path.join(home.LIFEBOAT_HOME, 'activity', 'activity.jsonl'), 'utf8');
-    return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ActivityEntry);
-  } catch {
-    return [];
-  }
-}
 
 describe('lifeboat scheduler run (headless) with real backups', () => {
   it('runs a seconds-level schedule, prunes after each backup, verifies, and posts to the webhook', async () => {
