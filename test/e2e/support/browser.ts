@@ -42,9 +42,14 @@ export const SCREENSHOTS = process.env.LIFEBOAT_UPDATE_SCREENSHOTS === '1' ? pat
 /** Two pictures of the page as it is: `<name>.png` in the light theme and `<name>-dark.png` in the dark one. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   const wasDark = (await page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")) === true;
+  // A full-page picture draws the sticky sidebar and header where the window is scrolled to: from
+  // the top they sit where a person sees them. Clicking a row lower down scrolls the window.
+  const scrolledTo = await page.evaluate('window.scrollY');
+  await page.evaluate('window.scrollTo(0, 0)');
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}${scheme === 'dark' ? '-dark' : ''}.png`), fullPage: true, animations: 'disabled' });
   }
   await page.emulateMedia({ colorScheme: wasDark ? 'dark' : 'light' });
+  await page.evaluate(`window.scrollTo(0, ${Number(scrolledTo) || 0})`);
 }
