@@ -10,8 +10,8 @@ const d = (kind: string, name: string, defn: string): TocDefinition => ({ kind, 
 describe('compareContents', () => {
   it('finds tables added, removed and changed by count or fingerprint, and changed definitions', () => {
     const diff = compareContents(
-      { label: 'a', tables: [t('kept', 3, 'f1'), t('gone', 1, 'x'), t('updated', 3, 'f2'), t('counted', 5, null)], definitions: [d('VIEW', 'v', 'CREATE VIEW v AS SELECT 1;'), d('TABLE DATA', 'kept', ''), d('FUNCTION', 'f()', 'CREATE FUNCTION f() …'), d('SEQUENCE SET', 's', "SELECT setval('s', 1)")] },
-      { label: 'b', tables: [t('kept', 3, 'f1'), t('updated', 3, 'f3'), t('counted', 6, null), t('new', 0, 'e')], definitions: [d('VIEW', 'v', 'CREATE VIEW v AS SELECT 2;'), d('TABLE', 'new', 'CREATE TABLE new ();'), d('SEQUENCE SET', 's', "SELECT setval('s', 9)")] },
+      { label: 'a', fingerprints: 'mmh3-128', tables: [t('kept', 3, 'f1'), t('gone', 1, 'x'), t('updated', 3, 'f2'), t('counted', 5, null)], definitions: [d('VIEW', 'v', 'CREATE VIEW v AS SELECT 1;'), d('TABLE DATA', 'kept', ''), d('FUNCTION', 'f()', 'CREATE FUNCTION f() …'), d('SEQUENCE SET', 's', "SELECT setval('s', 1)")] },
+      { label: 'b', fingerprints: 'mmh3-128', tables: [t('kept', 3, 'f1'), t('updated', 3, 'f3'), t('counted', 6, null), t('new', 0, 'e')], definitions: [d('VIEW', 'v', 'CREATE VIEW v AS SELECT 2;'), d('TABLE', 'new', 'CREATE TABLE new ();'), d('SEQUENCE SET', 's', "SELECT setval('s', 9)")] },
     );
     expect(diff.tables.map((x) => [x.name, x.change, x.rowsBefore, x.rowsAfter])).toEqual([
       ['counted', 'changed', 5, 6],
@@ -25,6 +25,19 @@ describe('compareContents', () => {
       ['TABLE', 'new', 'added'],
       ['VIEW', 'v', 'changed'],
     ]);
+  });
+});
+
+describe('fingerprints of two kinds', () => {
+  it('compares only row counts between an index of SHA-256 sums (the first version) and a newer one', () => {
+    const before = { label: 'old', fingerprints: 'sha256' as const, tables: [t('same', 3, 'aa'), t('grown', 3, 'bb')], definitions: [] };
+    const after = { label: 'new', fingerprints: 'mmh3-128' as const, tables: [t('same', 3, 'cc'), t('grown', 4, 'dd')], definitions: [] };
+    expect(compareContents(before, after).tables.map((x) => [x.name, x.change])).toEqual([
+      ['grown', 'changed'],
+      ['same', 'unchanged'],
+    ]);
+    // Two indexes of the first version still compare by fingerprint.
+    expect(compareContents(before, { ...before, label: 'old2', tables: [t('same', 3, 'ab'), t('grown', 3, 'bb')] }).tables.find((x) => x.name === 'same')?.change).toBe('changed');
   });
 });
 

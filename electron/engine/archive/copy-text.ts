@@ -2,15 +2,22 @@
 // tabs, NULL as \N, and backslash escapes for backslash, tab, newline, carriage return and the
 // other control characters (src/backend/commands/copyto.c, CopyAttributeOutText). A raw newline
 // byte therefore always ends a row, which is what lets rows be counted and hashed in one pass.
-import { hash } from 'node:crypto';
+import { murmur3x86_128 } from './murmur3.js';
 
 const NL = 0x0a;
 
 /**
+ * How fingerprints are computed now (docs/index-format.md, "The fingerprint"); an index without
+ * this name holds the first version's SHA-256 sums, which compare only with each other.
+ */
+export const FINGERPRINT_KIND = 'mmh3-128';
+export type FingerprintKind = typeof FINGERPRINT_KIND | 'sha256';
+
+/**
  * Counts and fingerprints the rows of one table's COPY text as it streams. The fingerprint is the
- * sum, modulo 2^128, of the first 128 bits of each row line's SHA-256: a sum does not depend on the
- * order of the rows (pg_dump writes them in physical order, which an UPDATE or VACUUM FULL changes
- * without changing the content), and unlike XOR two identical rows do not cancel out.
+ * sum, modulo 2^128, of each row line's 128-bit MurmurHash3 (murmur3.ts): a sum does not depend on
+ * the order of the rows (pg_dump writes them in physical order, which an UPDATE or VACUUM FULL
+ * changes without changing the content), and unlike XOR two identical rows do not cancel out.
  */
 export class CopyRowStats {
   rows = 0;
@@ -18,6 +25,7 @@ export class CopyRowStats {
   /** 128-bit sum as four 32-bit lanes, most significant first. */
   private readonly lanes = [0, 0, 0, 0];
   private partial: Buffer[] = [];
+  private readonly hashed = new Uint32Array(4);
   /** Set when the end-of-data marker "\." was seen (pg_dump ends each block's text with it). */
   ended = false;
 
@@ -30,30 +38,36 @@ export class CopyRowStats {
     if (this.ended) return;
     let start = 0;
     for (let nl = chunk.indexOf(NL, start); nl >= 0; nl = chunk.indexOf(NL, start)) {
-      let line = chunk.subarray(start, nl);
+      // A whole line is hashed where it lies in the chunk; only a line split across chunks is copied.
+      let line = chunk;
+      let from = start;
+      let to = nl;
       if (this.partial.length > 0) {
-        this.partial.push(line);
+        this.partial.push(chunk.subarray(start, nl));
         line = Buffer.concat(this.partial);
         this.partial = [];
+        from = 0;
+        to = line.length;
       }
       start = nl + 1;
-      if (line.length === 2 && line[0] === 0x5c && line[1] === 0x2e) {
+      if (to - from === 2 && line[from] === 0x5c && line[from + 1] === 0x2e) {
         this.ended = true;
         return;
       }
-      this.rawBytes += line.length + 1;
-      this.addRow(line);
+      this.rawBytes += to - from + 1;
+      this.addRow(line, from, to);
     }
     if (start < chunk.length) this.partial.push(Buffer.from(chunk.subarray(start)));
   }
 
-  private addRow(line: Buffer): void {
+  private addRow(line: Buffer, from: number, to: number): void {
     this.rows++;
-    if (this.kept.length < this.keep) this.kept.push(line.toString('utf8'));
-    const h = hash('sha256', line, 'buffer') as unknown as Buffer;
+    if (this.kept.length < this.keep) this.kept.push(line.toString('utf8', from, to));
+    const h = this.hashed;
+    murmur3x86_128(line, h, from, to);
     let carry = 0;
     for (let i = 3; i >= 0; i--) {
-      const s = (this.lanes[i] as number) + h.readUInt32BE(i * 4) + carry;
+      const s = (this.lanes[i] as number) + (h[i] as number) + carry;
       this.lanes[i] = s >>> 0;
       carry = s > 0xffffffff ? 1 : 0;
     }

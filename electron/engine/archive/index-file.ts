@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { TAG_BYTES } from '../crypto/format.js';
+import { FINGERPRINT_KIND } from './copy-text.js';
 import type { ArchiveScan } from './scan-archive.js';
 
 export const INDEX_FORMAT_VERSION = 1;
@@ -66,6 +67,8 @@ export const archiveIndexSchema = z.looseObject({
   /** How the stored object is encrypted (null: stored as pg_dump wrote it). */
   encryption: z.object({ headerBytes: count, chunkSize: z.number().int().min(1).max(16 * 1024 * 1024) }).nullable(),
   storedBytes: count,
+  /** How the blocks' fingerprints were computed; absent in the first indexes, whose are SHA-256 sums. */
+  fingerprints: z.literal(FINGERPRINT_KIND).optional(),
   entries: z.array(indexEntrySchema).max(10_000_000),
   blocks: z.array(indexBlockSchema).max(10_000_000),
 });
@@ -113,6 +116,7 @@ export function buildIndex(key: string, scan: ArchiveScan, enc: EncryptionLayout
     },
     encryption: enc,
     storedBytes,
+    fingerprints: FINGERPRINT_KIND,
     entries: scan.toc.map((e) => ({
       dumpId: e.dumpId, desc: e.desc, tag: e.tag, namespace: e.namespace, owner: e.owner, section: e.section,
       defn: e.defn, copyStmt: e.copyStmt, dependencies: e.dependencies, hadDumper: e.hadDumper,

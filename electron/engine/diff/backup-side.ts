@@ -2,7 +2,7 @@
 // contents, and one table's rows, read with the archive reader (electron/engine/archive/).
 import { ByteReader } from '../archive/byte-reader.js';
 import { BlockDecoder } from '../archive/block-decoder.js';
-import { decodeCopyLine } from '../archive/copy-text.js';
+import { decodeCopyLine, FINGERPRINT_KIND, type FingerprintKind } from '../archive/copy-text.js';
 import { ArchiveInts, BLK_BLOBS, BLK_DATA, columnsOfCopyStatement, readArchiveHead, readBlockStart, readChunks, readToc, skipBlobs, type ArchiveCompression } from '../archive/custom-format.js';
 import { readArchiveIndex } from '../archive/browse.js';
 import type { ArchiveIndex } from '../archive/index-file.js';
@@ -46,7 +46,7 @@ async function indexOf(source: BackupSource): Promise<ArchiveIndex | null> {
 type Entries = readonly { dumpId: number; desc: string | null; namespace: string | null; tag: string | null; defn: string | null }[];
 type Blocks = readonly { dumpId: number; rows: number | null; rawBytes: number | null; fingerprint: string | null; stored?: { offset: number; end: number }; offset?: number; end?: number }[];
 
-function sideOf(key: string, entries: Entries, blockList: Blocks): DiffSide {
+function sideOf(key: string, entries: Entries, blockList: Blocks, fingerprints: FingerprintKind): DiffSide {
   const blocks = new Map(blockList.map((b) => [b.dumpId, b]));
   const tables: BackupTable[] = [];
   const definitions: TocDefinition[] = [];
@@ -59,7 +59,7 @@ function sideOf(key: string, entries: Entries, blockList: Blocks): DiffSide {
       definitions.push({ kind: e.desc, schema: e.namespace, name: e.tag ?? '', defn: e.defn ?? '' });
     }
   }
-  return { label: key, tables, definitions };
+  return { label: key, tables, definitions, fingerprints };
 }
 
 /**
@@ -69,14 +69,14 @@ function sideOf(key: string, entries: Entries, blockList: Blocks): DiffSide {
 export async function readBackupSide(key: string, opts: BackupSideOptions): Promise<DiffSide> {
   const source = await customSource(key, opts);
   const index = await indexOf(source);
-  if (index) return sideOf(key, index.entries, index.blocks);
+  if (index) return sideOf(key, index.entries, index.blocks, index.fingerprints ?? 'sha256');
   let scan: ArchiveScan;
   try {
     scan = await scanArchive(await archiveBytes(source, opts.signal));
   } catch (e) {
     throw e instanceof LifeboatError ? e : describeStreamError(e, key);
   }
-  return sideOf(key, scan.toc, scan.blocks);
+  return sideOf(key, scan.toc, scan.blocks, FINGERPRINT_KIND);
 }
 
 /**
@@ -220,12 +220,12 @@ async function streamRows(source: BackupSource, key: string, table: QualifiedNam
 export async function readBackupToc(key: string, opts: BackupSideOptions): Promise<readonly TocDefinition[]> {
   const source = await customSource(key, opts);
   const index = await indexOf(source);
-  if (index) return sideOf(key, index.entries, index.blocks).definitions;
+  if (index) return sideOf(key, index.entries, index.blocks, index.fingerprints ?? 'sha256').definitions;
   const r = new ByteReader(await archiveBytes(source, opts.signal));
   try {
     const { head, ints } = await readArchiveHead(r);
     const toc = await readToc(head, ints);
-    return sideOf(key, toc, []).definitions;
+    return sideOf(key, toc, [], FINGERPRINT_KIND).definitions;
   } finally {
     await r.close();
   }

@@ -2,6 +2,7 @@
 // exact row count and order-independent fingerprint, definitions by their table-of-contents text.
 // Pure: the sides are read elsewhere (backup-side.ts, live-side.ts), so this is tested on its own.
 import type { BackupDiff, BackupTable, DefinitionDiff, TableDiff } from '../../../shared/backup-contents.js';
+import type { FingerprintKind } from '../archive/copy-text.js';
 
 /** One table-of-contents entry that defines something (not data): what pg_dump would run to make it. */
 export interface TocDefinition {
@@ -19,6 +20,8 @@ export interface DiffSide {
   label: string;
   tables: readonly BackupTable[];
   definitions: readonly TocDefinition[];
+  /** How its fingerprints were computed: two sides' fingerprints compare only when this is the same. */
+  fingerprints: FingerprintKind;
 }
 
 /**
@@ -41,9 +44,9 @@ const defnKey = (d: { kind: string; schema: string | null; name: string }): stri
  * cheaper proof); without fingerprints only a different count proves a change, so a table whose
  * counts agree and whose content is unknown is reported unchanged.
  */
-function tableChanged(a: BackupTable, b: BackupTable): boolean {
+function tableChanged(a: BackupTable, b: BackupTable, sameFingerprints: boolean): boolean {
   if (a.rows !== null && b.rows !== null && a.rows !== b.rows) return true;
-  if (a.fingerprint !== null && b.fingerprint !== null) return a.fingerprint !== b.fingerprint;
+  if (sameFingerprints && a.fingerprint !== null && b.fingerprint !== null) return a.fingerprint !== b.fingerprint;
   return false;
 }
 
@@ -68,10 +71,12 @@ export function compareContents(before: DiffSide, after: DiffSide): BackupDiff {
   const a = new Map(before.tables.map((t) => [tableKey(t), t]));
   const b = new Map(after.tables.map((t) => [tableKey(t), t]));
   const tables: TableDiff[] = [];
+  // An index of the first version (SHA-256 sums) against a newer one: only the row counts compare.
+  const sameFingerprints = before.fingerprints === after.fingerprints;
   for (const [k, t] of a) {
     const other = b.get(k);
     if (!other) tables.push({ schema: t.schema, name: t.name, change: 'removed', rowsBefore: t.rows, rowsAfter: null });
-    else tables.push({ schema: t.schema, name: t.name, change: tableChanged(t, other) ? 'changed' : 'unchanged', rowsBefore: t.rows, rowsAfter: other.rows });
+    else tables.push({ schema: t.schema, name: t.name, change: tableChanged(t, other, sameFingerprints) ? 'changed' : 'unchanged', rowsBefore: t.rows, rowsAfter: other.rows });
   }
   for (const [k, t] of b) if (!a.has(k)) tables.push({ schema: t.schema, name: t.name, change: 'added', rowsBefore: null, rowsAfter: t.rows });
 

@@ -10,7 +10,7 @@ import type { BackupTable } from '../../../shared/backup-contents.js';
 import { quoteIdent } from '../../../shared/row-format.js';
 import { scanArchive } from '../archive/scan-archive.js';
 import { columnsOfCopyStatement } from '../archive/custom-format.js';
-import { decodeCopyLine } from '../archive/copy-text.js';
+import { decodeCopyLine, FINGERPRINT_KIND } from '../archive/copy-text.js';
 import { selectPgDump } from '../backup/run-backup.js';
 import { LifeboatError, cancelledError } from '../errors.js';
 import { spawnTool, summarizeStderr, type RunningTool } from '../jobs/child-process.js';
@@ -85,7 +85,7 @@ export async function readLiveSide(url: string, opts: LiveOptions): Promise<Diff
       definitions.push({ kind: e.desc, schema: e.namespace, name: e.tag ?? '', defn: e.defn ?? '' });
     }
   }
-  return { label: 'live', tables, definitions };
+  return { label: 'live', tables, definitions, fingerprints: FINGERPRINT_KIND };
 }
 
 /** The primary key columns of a live table, in key order; null when it has none. */
