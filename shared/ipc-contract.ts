@@ -377,7 +377,8 @@ export interface CallResponses {
   'schedules.list': ScheduleView[];
   'schedules.save': ScheduleView;
   'schedules.remove': { removed: boolean };
-  'schedules.runNow': { outcome: 'success' | 'failure' | 'cancelled'; key: string | null; error: string | null; attempts: number };
+  /** `partlyCopied`: a success whose backup some copy destinations do not hold, in one sentence. */
+  'schedules.runNow': { outcome: 'success' | 'failure' | 'cancelled'; key: string | null; error: string | null; attempts: number; partlyCopied?: string | null };
   'schedules.preview': { nextRuns: string[]; problem: string | null };
   'schedules.calendar': { runs: { targetId: string; at: string }[] };
   'retention.preview': RetentionPlan;

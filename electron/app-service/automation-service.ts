@@ -174,7 +174,7 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
       if (!scheduler) await startOrSay();
       if (!scheduler) throw new LifeboatError('INTERNAL', 'The scheduler is not running.');
       const r = await scheduler.runNow(s);
-      return { outcome: r.outcome, key: r.key, error: r.error, attempts: r.attempts };
+      return { outcome: r.outcome, key: r.key, error: r.error, attempts: r.attempts, partlyCopied: r.partlyCopied?.text ?? null };
     },
 
     'schedules.preview': (req) => {
