@@ -376,7 +376,8 @@ export interface CallResponses {
   'jobs.cancel': { cancelled: boolean };
   'schedules.list': ScheduleView[];
   'schedules.save': ScheduleView;
-  'schedules.remove': { removed: boolean };
+  /** `leases`: what became of the schedule's slot leases in its storage, in one or two sentences. */
+  'schedules.remove': { removed: boolean; leases?: string | null };
   /** `partlyCopied`: a success whose backup some copy destinations do not hold, in one sentence. */
   'schedules.runNow': { outcome: 'success' | 'failure' | 'cancelled'; key: string | null; error: string | null; attempts: number; partlyCopied?: string | null };
   'schedules.preview': { nextRuns: string[]; problem: string | null };

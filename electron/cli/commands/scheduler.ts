@@ -4,6 +4,7 @@ import { describeWhen, type Schedule, type ScheduleInput } from '../../../shared
 import { nextRuns, timingProblem } from '../../../shared/schedule-slots.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { automationConfigPath, loadAutomationConfig } from '../../engine/scheduler/automation-config.js';
+import { cleanUpRemovedSchedule, describeLeaseCleanup } from '../../engine/scheduler/remove-schedule-leases.js';
 import { startRunNow } from '../../engine/scheduler/run-now.js';
 import { ScheduleRepository, type SchedulePatch } from '../../engine/scheduler/schedule-repository.js';
 import { createSchedulerHost } from '../../engine/scheduler/scheduler-host.js';
@@ -241,11 +242,13 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
 
   cmd
     .command('remove <name>')
-    .description('Remove a schedule (its backups stay)')
+    .description('Remove a schedule (its backups stay; its slot leases in the storage go, except one a scheduler holds right now)')
     .action(async (name: string) => {
       const repo = new ScheduleRepository(process.env);
-      if (!(await repo.remove(name))) await repo.get(name); // NOT_FOUND, naming the schedules there are
-      process.stdout.write(`Removed schedule "${name}"; its backups are untouched.\n`);
+      const removed = await repo.remove(name);
+      if (!removed) return void (await repo.get(name)); // NOT_FOUND, naming the schedules there are
+      const leases = describeLeaseCleanup(await cleanUpRemovedSchedule(removed, process.env));
+      process.stdout.write(`Removed schedule "${name}"; its backups are untouched.${leases ? ` ${leases}` : ''}\n`);
     });
 
   cmd

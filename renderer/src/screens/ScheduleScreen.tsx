@@ -156,7 +156,7 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
       const r = await removeSchedule({ targetId: target.id, name });
       setSelected(null);
       setCreating(false);
-      setStatus(r.removed ? `Schedule removed: "${name}"; backups already made stay.` : 'There was no schedule to remove.');
+      setStatus(r.removed ? `Schedule removed: "${name}"; backups already made stay.${r.leases ? ` ${r.leases}` : ''}` : 'There was no schedule to remove.');
     });
   };
 
