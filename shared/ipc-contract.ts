@@ -58,6 +58,8 @@ export interface JobView {
   resultUrl: string | null;
   /** True when resultDatabase is a temporary database Lifeboat may drop. */
   resultTemporary: boolean;
+  /** For a restore, extract or verification that read a copy destination because the storage could not give the backup: which, and why. */
+  resultNote?: string | null;
 }
 
 export interface ConnectionReport {
@@ -360,12 +362,13 @@ export interface CallResponses {
    * `interrupted`: backups of this database that started and never finished (killed, or still
    * running), with one sentence for the calendar; null when there are none.
    */
-  'backups.list': { targetId: string; storage: string; backups: BackupEntry[]; interrupted?: InterruptedBackup[]; interruptedSummary?: string | null; listedAt: string };
+  /** `fromCopy`: the storage could not be read, so `backups` are what its first readable copy holds (`storage` names it), and why. */
+  'backups.list': { targetId: string; storage: string; backups: BackupEntry[]; interrupted?: InterruptedBackup[]; interruptedSummary?: string | null; listedAt: string; fromCopy?: string };
   'backup.start': JobView;
   'restore.review': RestoreReview;
   'restore.start': JobView;
   'temp.drop': { dropped: boolean };
-  'extract.tables': { key: string; tables: TableInBackup[] };
+  'extract.tables': { key: string; tables: TableInBackup[]; fromCopy?: string };
   'extract.prepare': JobView;
   'extract.preview': RowPreview;
   'extract.export': { filename: string; mimeType: string; content: string; rowCount: number };

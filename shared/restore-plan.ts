@@ -21,6 +21,8 @@ export interface RestorePlan {
     key: string;
     /** Where it is stored, e.g. s3://bucket/prefix (no credentials). */
     storage: string;
+    /** Set when it is read from a copy destination because the profile's storage could not give it: which, and why. */
+    fromCopy?: string;
     createdAt: string;
     sizeBytes: number;
     database: string;

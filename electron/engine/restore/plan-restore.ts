@@ -240,6 +240,7 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
     backup: {
       key: source.key,
       storage: source.storage.display,
+      ...(source.fromCopy ? { fromCopy: source.fromCopy.note } : {}),
       createdAt: source.parsed.createdAt.toISOString(),
       sizeBytes: source.sizeBytes,
       database: backupDatabaseName(source),

@@ -127,6 +127,12 @@ export function RestoreScreen({ target }: { target: TargetView }) {
             <dd>
               <code>{review.backup.key}</code>
             </dd>
+            {review.backup.fromCopy && (
+              <>
+                <dt>Read from</dt>
+                <dd className="warn">{review.backup.fromCopy}</dd>
+              </>
+            )}
             <dt>Taken</dt>
             <dd>{formatDateTimeUtc(review.backup.createdAt)}</dd>
             <dt>Size</dt>
