@@ -261,8 +261,12 @@ export const callSchemas = {
       format: z.enum(['custom', 'plain']).optional(),
     })
     .strict(),
-  /** withGlobals: create the roles the backup needs that the target lacks, first (keeps owners and privileges). */
-  'restore.review': z.object({ targetId: id, backup: restoreSourceSchema, destination: restoreDestinationSchema, withGlobals: z.boolean().optional() }).strict(),
+  /**
+   * withGlobals: create the roles (and tablespaces, where their directories exist) the backup needs
+   * that the target lacks, first (keeps owners and privileges). noTablespaces: put every object in
+   * the database's default tablespace.
+   */
+  'restore.review': z.object({ targetId: id, backup: restoreSourceSchema, destination: restoreDestinationSchema, withGlobals: z.boolean().optional(), noTablespaces: z.boolean().optional() }).strict(),
   /** Destructive restores must carry the target database's name, typed by the user. */
   'restore.start': z
     .object({
@@ -270,6 +274,7 @@ export const callSchemas = {
       backup: restoreSourceSchema,
       destination: restoreDestinationSchema,
       withGlobals: z.boolean().optional(),
+      noTablespaces: z.boolean().optional(),
       confirmName: z.string().max(200).optional(),
       /** The reviewed plan's time: the temporary database gets the name the review showed. */
       plannedAt: z.string().datetime().optional(),

@@ -61,6 +61,18 @@ export interface RestorePlan {
     /** Whether missing roles are created first from the backup's globals. */
     createMissing: boolean;
   };
+  /**
+   * The tablespaces the backup's objects live in and what the restore does about them: keep them
+   * (they exist on the target), put everything in the database's default tablespace, or create the
+   * missing ones first from the backup's globals. Absent in plans of older Lifeboats.
+   */
+  tablespaces?: {
+    /** Named by the archive; null when unknown before the download (plain SQL, an older manifest). */
+    needed: string[] | null;
+    /** Those the target lacks; null when not checked. */
+    missing: string[] | null;
+    action: 'keep' | 'default' | 'create';
+  };
   /** The tool that runs the SQL: pg_restore for custom archives, psql for plain SQL. */
   tool: 'pg_restore' | 'psql';
   /** What will happen, step by step, in plain words. */

@@ -99,6 +99,8 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
       confirmed: mode === 'clean',
       // "Create missing roles first": the database with its roles, owners and privileges included.
       withGlobals: req.withGlobals ?? false,
+      // "Put everything in the default tablespace": for a server without the backup's tablespaces.
+      ...(req.noTablespaces ? { noTablespaces: true } : {}),
       purpose: 'restore',
       pgBinDir: deps.pgBinDir,
       env,
