@@ -269,13 +269,15 @@ export function createAppService(opts: AppServiceOptions): AppService {
       const target = t.storage;
       return jobs.start({ kind: 'verify', title: `${req.deep ? 'Deep-verify' : 'Verify'} ${req.key}`, targetId: t.id }, async (ctx) => {
         // Read from the first readable copy when the storage cannot give the backup, and said in the result.
-        let fromCopy: string | null = null;
+        const seen: { fromCopy: string | null } = { fromCopy: null };
         try {
           const record = await runLoggedVerify(
             {
               to: target,
               copies: t.copies,
-              onSourceNote: (note) => (fromCopy = note),
+              onSourceNote: (note) => {
+                seen.fromCopy = note;
+              },
               key: req.key,
               deep: req.deep ?? false,
               server: req.deep ? connectionOf(t, env) : undefined,
@@ -288,6 +290,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
             { profile: t.id, storage: openStorage(target).display, secrets: t.password ? [t.password] : [] },
           );
           // A verification that ran and found damage is a failed job, in the record's own words.
+          const fromCopy = seen.fromCopy;
           if (record.outcome === 'failed') throw new LifeboatError('VERIFY_FAILED', `${record.problem ?? `Backup ${req.key} failed verification.`}${fromCopy ? ` (${fromCopy})` : ''}`);
           return { resultKey: record.key, resultNote: fromCopy };
         } finally {

@@ -180,7 +180,8 @@ export async function planTablespaces(conn: PgConnection, req: RestoreRequest, s
     return { tablespaces: { needed: null, missing: null, action: 'keep' }, steps: [], warnings: [] };
   }
   if (usesDefaultTablespace(req)) {
-    const steps = needed?.length === 0 ? [] : ["Put every object in the target database's default tablespace, whatever tablespace it lived in."];
+    // Said when asked for, or when it changes where something goes.
+    const steps = req.noTablespaces || (needed?.length ?? 0) > 0 ? ["Put every object in the target database's default tablespace, whatever tablespace it lived in."] : [];
     return { tablespaces: { needed, missing: null, action: 'default' }, steps, warnings: [] };
   }
   const createMissing = req.withGlobals ?? false;

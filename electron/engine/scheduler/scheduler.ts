@@ -460,7 +460,7 @@ export class Scheduler {
       await this.opts.actions.prune(s, result).catch(() => undefined);
     }
     await this.verifyIfDue(s, signal);
-    return { schedule: s.name, outcome: 'success', key: result.key, error: null, attempts: attempt, cause: null, partlyCopied };
+    return { schedule: s.name, outcome: 'success', key: result.key, error: null, attempts: attempt, cause: null, ...(partlyCopied ? { partlyCopied } : {}) };
   }
 
   private async noteSlotTaken(s: Schedule, slot: string, holder: LeaseHolder): Promise<void> {
