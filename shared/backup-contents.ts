@@ -36,6 +36,8 @@ export interface BackupContents {
   schemas: string[];
   tables: BackupTable[];
   objects: BackupObject[];
+  /** Set when the backup was read from a copy destination because the storage could not give it: which, and why. */
+  fromCopy?: string;
 }
 
 /** The first rows of one table, values exactly as PostgreSQL's text form (null is SQL NULL). */
@@ -47,6 +49,8 @@ export interface TablePeek {
   rows: (string | null)[][];
   /** True when the table holds more rows than were returned. */
   truncated: boolean;
+  /** Set when the backup was read from a copy destination because the storage could not give it: which, and why. */
+  fromCopy?: string;
 }
 
 export type TableChange = 'added' | 'removed' | 'changed' | 'unchanged';

@@ -43,7 +43,11 @@ export type ErrorHint =
   /** Old temporary databases use up every free name: drop some. */
   | { kind: 'drop-temp-databases' }
   /** A bug: how to report it. */
-  | { kind: 'report-bug' };
+  | { kind: 'report-bug' }
+  /** A restore needs tablespaces the target lacks: the default tablespace instead, or create them. */
+  | { kind: 'missing-tablespaces' }
+  /** Tablespaces to create need their directories on the server first. */
+  | { kind: 'prepare-tablespace-dirs' };
 
 export type ErrorHintKind = ErrorHint['kind'];
 
@@ -71,6 +75,8 @@ export const EXAMPLE_HINTS: readonly ErrorHint[] = [
   { kind: 'free-space', where: 'folder' },
   { kind: 'drop-temp-databases' },
   { kind: 'report-bug' },
+  { kind: 'missing-tablespaces' },
+  { kind: 'prepare-tablespace-dirs' },
 ];
 
 /** The app's words for a hint: its screens, fields and buttons, never a flag or a command. */
@@ -118,6 +124,10 @@ export function appHintText(h: ErrorHint): string {
       return 'Drop temporary databases you no longer need (Restore screen, Temporary databases), then try again.';
     case 'report-bug':
       return 'Try again; if it keeps happening, report it with this message.';
+    case 'missing-tablespaces':
+      return 'Tick "Put everything in the default tablespace", or "Create missing roles and tablespaces first" once each tablespace\'s directory exists on the server, owned by the server\'s OS user (e.g. postgres).';
+    case 'prepare-tablespace-dirs':
+      return 'Create each directory on the server, owned by the server\'s OS user (e.g. postgres), then restore again; or tick "Put everything in the default tablespace".';
   }
 }
 

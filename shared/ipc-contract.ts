@@ -58,6 +58,8 @@ export interface JobView {
   resultUrl: string | null;
   /** True when resultDatabase is a temporary database Lifeboat may drop. */
   resultTemporary: boolean;
+  /** For a restore, extract or verification that read a copy destination because the storage could not give the backup: which, and why. */
+  resultNote?: string | null;
 }
 
 export interface ConnectionReport {
@@ -259,8 +261,12 @@ export const callSchemas = {
       format: z.enum(['custom', 'plain']).optional(),
     })
     .strict(),
-  /** withGlobals: create the roles the backup needs that the target lacks, first (keeps owners and privileges). */
-  'restore.review': z.object({ targetId: id, backup: restoreSourceSchema, destination: restoreDestinationSchema, withGlobals: z.boolean().optional() }).strict(),
+  /**
+   * withGlobals: create the roles (and tablespaces, where their directories exist) the backup needs
+   * that the target lacks, first (keeps owners and privileges). noTablespaces: put every object in
+   * the database's default tablespace.
+   */
+  'restore.review': z.object({ targetId: id, backup: restoreSourceSchema, destination: restoreDestinationSchema, withGlobals: z.boolean().optional(), noTablespaces: z.boolean().optional() }).strict(),
   /** Destructive restores must carry the target database's name, typed by the user. */
   'restore.start': z
     .object({
@@ -268,6 +274,7 @@ export const callSchemas = {
       backup: restoreSourceSchema,
       destination: restoreDestinationSchema,
       withGlobals: z.boolean().optional(),
+      noTablespaces: z.boolean().optional(),
       confirmName: z.string().max(200).optional(),
       /** The reviewed plan's time: the temporary database gets the name the review showed. */
       plannedAt: z.string().datetime().optional(),
@@ -360,12 +367,13 @@ export interface CallResponses {
    * `interrupted`: backups of this database that started and never finished (killed, or still
    * running), with one sentence for the calendar; null when there are none.
    */
-  'backups.list': { targetId: string; storage: string; backups: BackupEntry[]; interrupted?: InterruptedBackup[]; interruptedSummary?: string | null; listedAt: string };
+  /** `fromCopy`: the storage could not be read, so `backups` are what its first readable copy holds (`storage` names it), and why. */
+  'backups.list': { targetId: string; storage: string; backups: BackupEntry[]; interrupted?: InterruptedBackup[]; interruptedSummary?: string | null; listedAt: string; fromCopy?: string };
   'backup.start': JobView;
   'restore.review': RestoreReview;
   'restore.start': JobView;
   'temp.drop': { dropped: boolean };
-  'extract.tables': { key: string; tables: TableInBackup[] };
+  'extract.tables': { key: string; tables: TableInBackup[]; fromCopy?: string };
   'extract.prepare': JobView;
   'extract.preview': RowPreview;
   'extract.export': { filename: string; mimeType: string; content: string; rowCount: number };
@@ -376,8 +384,10 @@ export interface CallResponses {
   'jobs.cancel': { cancelled: boolean };
   'schedules.list': ScheduleView[];
   'schedules.save': ScheduleView;
-  'schedules.remove': { removed: boolean };
-  'schedules.runNow': { outcome: 'success' | 'failure' | 'cancelled'; key: string | null; error: string | null; attempts: number };
+  /** `leases`: what became of the schedule's slot leases in its storage, in one or two sentences. */
+  'schedules.remove': { removed: boolean; leases?: string | null };
+  /** `partlyCopied`: a success whose backup some copy destinations do not hold, in one sentence. */
+  'schedules.runNow': { outcome: 'success' | 'failure' | 'cancelled'; key: string | null; error: string | null; attempts: number; partlyCopied?: string | null };
   'schedules.preview': { nextRuns: string[]; problem: string | null };
   'schedules.calendar': { runs: { targetId: string; at: string }[] };
   'retention.preview': RetentionPlan;

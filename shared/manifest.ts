@@ -104,6 +104,8 @@ export const manifestSchema = z.looseObject({
    * before anything is downloaded.
    */
   roles: z.object({ owners: z.array(short(1024)).max(100_000), grantees: z.array(short(1024)).max(100_000) }).optional(),
+  /** The tablespaces a custom archive's objects live in (other than the default), when any: a restore checks them against the target first. */
+  tablespaces: z.array(short(1024)).max(10_000).optional(),
   /**
    * One backup of a set (`lifeboat backup --all-databases`): every database of a server, taken
    * together. `size` is how many backups the set has; one of them holds the server's globals.

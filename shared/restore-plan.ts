@@ -21,6 +21,8 @@ export interface RestorePlan {
     key: string;
     /** Where it is stored, e.g. s3://bucket/prefix (no credentials). */
     storage: string;
+    /** Set when it is read from a copy destination because the profile's storage could not give it: which, and why. */
+    fromCopy?: string;
     createdAt: string;
     sizeBytes: number;
     database: string;
@@ -58,6 +60,18 @@ export interface RestorePlan {
     missing: string[] | null;
     /** Whether missing roles are created first from the backup's globals. */
     createMissing: boolean;
+  };
+  /**
+   * The tablespaces the backup's objects live in and what the restore does about them: keep them
+   * (they exist on the target), put everything in the database's default tablespace, or create the
+   * missing ones first from the backup's globals. Absent in plans of older Lifeboats.
+   */
+  tablespaces?: {
+    /** Named by the archive; null when unknown before the download (plain SQL, an older manifest). */
+    needed: string[] | null;
+    /** Those the target lacks; null when not checked. */
+    missing: string[] | null;
+    action: 'keep' | 'default' | 'create';
   };
   /** The tool that runs the SQL: pg_restore for custom archives, psql for plain SQL. */
   tool: 'pg_restore' | 'psql';

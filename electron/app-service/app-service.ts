@@ -11,6 +11,7 @@ import { runLoggedBackup } from '../engine/activity/logged-backup.js';
 import { selectPgDump } from '../engine/backup/run-backup.js';
 import { setPinned } from '../engine/backup/set-pinned.js';
 import { runLoggedVerify } from '../engine/verify/logged-verify.js';
+import { firstReadablePlace } from '../engine/restore/backup-source.js';
 import type { VerifyRecord } from '../../shared/verify-record.js';
 import { LifeboatError } from '../engine/errors.js';
 import { parsePgConnection, type PgConnection } from '../engine/pg/connection.js';
@@ -27,6 +28,12 @@ import { createBrowseHandlers } from './browse-handlers.js';
 import { createRestoreHandlers } from './restore-handlers.js';
 import { ProfileTargetStore } from './profile-target-store.js';
 import type { ResolvedTarget, TargetRepository } from './target-repository.js';
+
+interface ListingCaches {
+  manifests: Map<string, ManifestCacheEntry>;
+  verifications: Map<string, { stamp: string; record: VerifyRecord | null }>;
+  copyRecords: Map<string, { stamp: string; record: CopiesRecord | null }>;
+}
 
 /** One async function per call of the contract, taking the already-validated request. */
 export type ServiceHandlers = { [K in CallName]: (request: ParsedCallRequest<K>) => Promise<CallResponse<K>> };
@@ -88,9 +95,16 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const heldPasswords = new Set<string>();
   const jobs = new JobRegistry(emit, 200, 100, () => [...heldPasswords]);
   const targets: TargetRepository = new ProfileTargetStore(env);
-  const manifestCaches = new Map<string, Map<string, ManifestCacheEntry>>();
-  const verifyCaches = new Map<string, Map<string, { stamp: string; record: VerifyRecord | null }>>();
-  const copyRecordCaches = new Map<string, Map<string, { stamp: string; record: CopiesRecord | null }>>();
+  // What listings learnt per place (a target's storage, or one of its copies), so a refresh reads only what changed.
+  const listingCaches = new Map<string, ListingCaches>();
+  const listCaches = (place: string): ListingCaches => {
+    let c = listingCaches.get(place);
+    if (!c) {
+      c = { manifests: new Map(), verifications: new Map(), copyRecords: new Map() };
+      listingCaches.set(place, c);
+    }
+    return c;
+  };
   const activityLog = ActivityLog.forEnv(env);
   const automation = createAutomationService({ env, emit, targets, pgBinDir: opts.pgBinDir, desktop: opts.notifyDesktop });
   // The scheduler runs while the app (or the browser harness) runs; a bad settings file is reported
@@ -201,31 +215,25 @@ export function createAppService(opts: AppServiceOptions): AppService {
 
     'backups.list': async (req) => {
       const t = await targets.get(req.targetId);
-      const target = t.storage;
-      const storage = openStorage(target);
-      let cache = manifestCaches.get(t.id);
-      if (!cache) {
-        cache = new Map<string, ManifestCacheEntry>();
-        manifestCaches.set(t.id, cache);
-      }
-      let verifications = verifyCaches.get(t.id);
-      if (!verifications) {
-        verifications = new Map<string, { stamp: string; record: VerifyRecord | null }>();
-        verifyCaches.set(t.id, verifications);
-      }
-      let copyRecords = copyRecordCaches.get(t.id);
-      if (!copyRecords) {
-        copyRecords = new Map<string, { stamp: string; record: CopiesRecord | null }>();
-        copyRecordCaches.set(t.id, copyRecords);
-      }
-      const all = await listBackups(storage, { prefix: target.prefix, manifestCache: cache, verifications, copyRecords });
+      // When the storage cannot be read at all (gone, unreachable, no access), the calendar shows what
+      // the first readable copy holds, and says so: a DBA restores from what exists, not from nothing.
+      const listed = await firstReadablePlace(
+        { to: t.storage, copies: t.copies },
+        async (target) => {
+          const storage = openStorage(target);
+          const caches = listCaches(target === t.storage ? t.id : `${t.id}\u0000${storage.display}`);
+          return { storage, target, all: await listBackups(storage, { prefix: target.prefix, manifestCache: caches.manifests, verifications: caches.verifications, copyRecords: caches.copyRecords }) };
+        },
+        (_listed, copy, primary, why) => `${primary} cannot be read (${why.replace(/\.$/, '')}), so these are the backups its copy at ${copy} holds; restore, partial recovery, Browse and verify read them from there, and new backups still go to ${primary}.`,
+      );
+      const { storage, target, all } = listed.value;
       // Backups of this target's database: by the manifest's exact name, or (for backups other
       // tools wrote, without a manifest) by the name in the key.
       const db = databaseNameOf(t.dbUrl);
       const safe = keySafeDatabaseName(db);
       const backups = all.filter((b: BackupEntry) => isBackupOf(b, db));
       const interrupted = (await listInterruptedBackups(storage, target.prefix)).backups.filter((b) => parseBackupKey(b.key)?.dbName === safe);
-      return { targetId: t.id, storage: storage.display, backups, interrupted, interruptedSummary: describeInterruptedBackups(interrupted), listedAt: new Date().toISOString() };
+      return { targetId: t.id, storage: storage.display, backups, interrupted, interruptedSummary: describeInterruptedBackups(interrupted), listedAt: new Date().toISOString(), ...(listed.fromCopy ? { fromCopy: listed.fromCopy.note } : {}) };
     },
 
     'backup.start': async (req) => {
@@ -260,10 +268,16 @@ export function createAppService(opts: AppServiceOptions): AppService {
       if (t.password) heldPasswords.add(t.password);
       const target = t.storage;
       return jobs.start({ kind: 'verify', title: `${req.deep ? 'Deep-verify' : 'Verify'} ${req.key}`, targetId: t.id }, async (ctx) => {
+        // Read from the first readable copy when the storage cannot give the backup, and said in the result.
+        const seen: { fromCopy: string | null } = { fromCopy: null };
         try {
           const record = await runLoggedVerify(
             {
               to: target,
+              copies: t.copies,
+              onSourceNote: (note) => {
+                seen.fromCopy = note;
+              },
               key: req.key,
               deep: req.deep ?? false,
               server: req.deep ? connectionOf(t, env) : undefined,
@@ -276,8 +290,9 @@ export function createAppService(opts: AppServiceOptions): AppService {
             { profile: t.id, storage: openStorage(target).display, secrets: t.password ? [t.password] : [] },
           );
           // A verification that ran and found damage is a failed job, in the record's own words.
-          if (record.outcome === 'failed') throw new LifeboatError('VERIFY_FAILED', record.problem ?? `Backup ${req.key} failed verification.`);
-          return { resultKey: record.key };
+          const fromCopy = seen.fromCopy;
+          if (record.outcome === 'failed') throw new LifeboatError('VERIFY_FAILED', `${record.problem ?? `Backup ${req.key} failed verification.`}${fromCopy ? ` (${fromCopy})` : ''}`);
+          return { resultKey: record.key, resultNote: fromCopy };
         } finally {
           emit('backups.changed', { targetId: t.id });
         }

@@ -6,6 +6,7 @@ import type { AutomationConfig, Schedule } from '../../shared/schedule.js';
 import { nextRuns, scheduledRunsBetween, timingProblem } from '../../shared/schedule-slots.js';
 import { ActivityLog, errorForLog } from '../engine/activity/activity-log.js';
 import { listBackups } from '../engine/backup/list-backups.js';
+import { cleanUpRemovedSchedule, describeLeaseCleanup } from '../engine/scheduler/remove-schedule-leases.js';
 import { LifeboatError } from '../engine/errors.js';
 import { Notifier } from '../engine/notify/notifier.js';
 import { collectReport, databaseOfUrl } from '../engine/report/collect-report.js';
@@ -165,7 +166,8 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
       const removed = await schedules.remove(req.name ?? req.targetId, { profile: req.targetId });
       if (!removed) return { removed: false };
       await changed(await loadAutomationConfig(file));
-      return { removed: true };
+      // Its slot leases go too (after the scheduler has let go of it), except one held right now.
+      return { removed: true, leases: describeLeaseCleanup(await cleanUpRemovedSchedule(removed, env)) || null };
     },
 
     'schedules.runNow': async (req) => {
@@ -174,7 +176,7 @@ export function createAutomationService(opts: AutomationServiceOptions): { handl
       if (!scheduler) await startOrSay();
       if (!scheduler) throw new LifeboatError('INTERNAL', 'The scheduler is not running.');
       const r = await scheduler.runNow(s);
-      return { outcome: r.outcome, key: r.key, error: r.error, attempts: r.attempts };
+      return { outcome: r.outcome, key: r.key, error: r.error, attempts: r.attempts, partlyCopied: r.partlyCopied?.text ?? null };
     },
 
     'schedules.preview': (req) => {

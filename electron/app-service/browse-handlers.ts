@@ -22,6 +22,10 @@ const PEEK_DEFAULT = 200;
 export function createBrowseHandlers(deps: BrowseDeps): BrowseHandlers {
   const { env, targets } = deps;
   const storageOf = async (targetId: string) => (await targets.get(targetId)).storage;
+  const placesOf = async (targetId: string) => {
+    const t = await targets.get(targetId);
+    return { to: t.storage, copies: t.copies, env };
+  };
   const liveUrl = async (targetId: string): Promise<string> => {
     const t = await targets.get(targetId);
     refuseSshTarget(t, 'comparison with the live database');
@@ -29,8 +33,9 @@ export function createBrowseHandlers(deps: BrowseDeps): BrowseHandlers {
     return deps.withPassword(t.dbUrl, t.password);
   };
   return {
-    'browse.show': async (req) => showContents(req.key, { to: await storageOf(req.targetId), env }),
-    'browse.peek': async (req) => peekRows(req.key, req.table, req.limit ?? PEEK_DEFAULT, { to: await storageOf(req.targetId), env }),
+    // Browse reads from the first readable copy when the storage cannot give the backup, and says so.
+    'browse.show': async (req) => showContents(req.key, await placesOf(req.targetId)),
+    'browse.peek': async (req) => peekRows(req.key, req.table, req.limit ?? PEEK_DEFAULT, await placesOf(req.targetId)),
     'compare.backups': async (req) => diffBackups({ to: await storageOf(req.targetId), before: req.before, after: { key: req.after }, pgBinDir: deps.pgBinDir, env }),
     'compare.live': async (req) => diffBackups({ to: await storageOf(req.targetId), before: req.key, after: { live: await liveUrl(req.targetId) }, pgBinDir: deps.pgBinDir, env }),
     'compare.rows': async (req) => {

@@ -16,6 +16,7 @@ export interface JobOutcome {
   resultDatabase?: string | null;
   resultUrl?: string | null;
   resultTemporary?: boolean;
+  resultNote?: string | null;
 }
 
 interface JobRecord {
@@ -91,6 +92,7 @@ export class JobRegistry {
         view.resultDatabase = outcome.resultDatabase ?? null;
         view.resultUrl = outcome.resultUrl ?? null;
         view.resultTemporary = outcome.resultTemporary ?? false;
+        if (outcome.resultNote) view.resultNote = outcome.resultNote;
       } catch (e) {
         if (controller.signal.aborted) {
           view.state = 'cancelled';

@@ -12,7 +12,7 @@ import { assertLifeboatTemp, readExtractRows } from '../engine/extract/read-rows
 import { restoreTablesForExtract } from '../engine/extract/run-extract.js';
 import { parseQualifiedName } from '../engine/restore/toc-selection.js';
 import { parsePgConnection, type PgConnection } from '../engine/pg/connection.js';
-import { resolveBackup } from '../engine/restore/backup-source.js';
+import { resolveBackup, type BackupChoice } from '../engine/restore/backup-source.js';
 import { planRestore, type PlannedRestore } from '../engine/restore/plan-restore.js';
 import type { RestoreRequest } from '../engine/restore/restore-request.js';
 import { executeRestore } from '../engine/restore/run-restore.js';
@@ -51,13 +51,20 @@ export interface RestoreHandlers {
 /** A filter that runs longer than this in the app's screens is stopped (the CLI has no limit). */
 const APP_QUERY_TIMEOUT_SECONDS = 120;
 
-function choice(b: BackupChoiceInput, storage: StorageTarget, dbName: string): { to: StorageTarget; key?: string; latest?: boolean; dbName?: string } {
-  return b.kind === 'latest' ? { to: storage, latest: true, dbName } : { to: storage, key: b.key };
+/** Where a saved database's backups are: its storage, then its copy destinations (read from when the storage cannot give a backup). */
+interface Places {
+  storage: StorageTarget;
+  copies: StorageTarget[];
 }
 
-/** A restore reads a backup of the target's storage, or a dump file from disk (restored like `restore --file`). */
-function restoreChoice(b: RestoreSourceInput, storage: StorageTarget, dbName: string): Pick<RestoreRequest, 'to' | 'key' | 'latest' | 'dbName' | 'file'> {
-  return b.kind === 'file' ? { file: b.path } : choice(b, storage, dbName);
+function choice(b: BackupChoiceInput, places: Places, dbName: string): BackupChoice {
+  const where = { to: places.storage, copies: places.copies };
+  return b.kind === 'latest' ? { ...where, latest: true, dbName } : { ...where, key: b.key };
+}
+
+/** A restore reads a backup of the target's storage (or a copy), or a dump file from disk (restored like `restore --file`). */
+function restoreChoice(b: RestoreSourceInput, places: Places, dbName: string): Pick<RestoreRequest, 'to' | 'copies' | 'key' | 'latest' | 'dbName' | 'file'> {
+  return b.kind === 'file' ? { file: b.path } : choice(b, places, dbName);
 }
 
 export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
@@ -71,7 +78,7 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
     const serverUrl = deps.withPassword(t.dbUrl, t.password);
     const conn = parsePgConnection(serverUrl, env);
     const dbName = databaseInUrl(conn, env) ?? 'postgres';
-    return { t, storage: t.storage, serverUrl, conn, dbName };
+    return { t, places: { storage: t.storage, copies: t.copies }, serverUrl, conn, dbName };
   };
 
   const destinationUrl = (d: RestoreDestinationInput, serverUrl: string): string => {
@@ -86,12 +93,14 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
     const mode = req.destination.kind === 'temp' ? 'temp' : req.destination.mode;
     const plannedAt = req.plannedAt;
     const request: RestoreRequest = {
-      ...restoreChoice(req.backup, ctx.storage, ctx.dbName),
+      ...restoreChoice(req.backup, ctx.places, ctx.dbName),
       target: destinationUrl(req.destination, ctx.serverUrl),
       mode,
       confirmed: mode === 'clean',
       // "Create missing roles first": the database with its roles, owners and privileges included.
       withGlobals: req.withGlobals ?? false,
+      // "Put everything in the default tablespace": for a server without the backup's tablespaces.
+      ...(req.noTablespaces ? { noTablespaces: true } : {}),
       purpose: 'restore',
       pgBinDir: deps.pgBinDir,
       env,
@@ -128,7 +137,7 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
           () => executeRestore(planned, { ...request, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId }),
           (x) => ({ key: x.key, summary: `Restored into "${x.database}" on ${r.destination.server} (${x.target} database)`, details: { mode: request.mode ?? null, target: x.target, checkedSha256: x.checkedSha256 } }),
         );
-        return { resultKey: res.key, resultDatabase: res.database, resultUrl: res.url, resultTemporary: res.target === 'temporary' };
+        return { resultKey: res.key, resultDatabase: res.database, resultUrl: res.url, resultTemporary: res.target === 'temporary', resultNote: r.backup.fromCopy ?? null };
       });
     },
 
@@ -139,22 +148,23 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
 
     'extract.tables': async (req) => {
       const ctx = await context(req.targetId);
-      const source = await resolveBackup(choice(req.backup, ctx.storage, ctx.dbName), env);
+      const source = await resolveBackup(choice(req.backup, ctx.places, ctx.dbName), env);
+      const fromCopy = source.fromCopy ? { fromCopy: source.fromCopy.note } : {};
       if (source.parsed.format === 'plain') {
         throw new LifeboatError('BAD_INPUT', `Backup ${source.key} is plain SQL, which has no table of contents; restore it whole into a temporary database (Restore) and query it there.`);
       }
       if (!source.manifest) {
         // Another tool's custom archive: its own table of contents (index, or the archive's first
         // bytes) lists the tables, as the CLI's extract finds them.
-        const contents = await showBackup({ to: ctx.storage, key: source.key, env });
-        return { key: source.key, tables: contents.tables.map((t) => ({ schema: t.schema, name: t.name, rows: t.rows })) };
+        const contents = await showBackup({ to: source.target, key: source.key, env });
+        return { key: source.key, tables: contents.tables.map((t) => ({ schema: t.schema, name: t.name, rows: t.rows })), ...fromCopy };
       }
-      return { key: source.key, tables: source.manifest.tables.map((t) => ({ schema: t.schema, name: t.name, rows: t.rows })) };
+      return { key: source.key, tables: source.manifest.tables.map((t) => ({ schema: t.schema, name: t.name, rows: t.rows })), ...fromCopy };
     },
 
     'extract.prepare': async (req) => {
       const ctx = await context(req.targetId);
-      const source = await resolveBackup(choice(req.backup, ctx.storage, ctx.dbName), env);
+      const source = await resolveBackup(choice(req.backup, ctx.places, ctx.dbName), env);
       return jobs.start({ kind: 'extract', title: `Restore ${req.tables.join(', ')} from ${source.key} into a temporary database`, targetId: ctx.t.id }, async (job) => {
         // The CLI's extract restore: every definition (sequences of serial keys, types and
         // functions wherever they live) and only the chosen tables' rows.
@@ -162,10 +172,10 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
         const res = await recordOperation(
           deps.log,
           info,
-          () => restoreTablesForExtract({ to: ctx.storage, key: source.key, server: ctx.serverUrl, tables: req.tables, pgBinDir: deps.pgBinDir, env, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId }),
+          () => restoreTablesForExtract({ to: source.target, key: source.key, server: ctx.serverUrl, tables: req.tables, pgBinDir: deps.pgBinDir, env, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId }),
           (x) => ({ key: x.key, summary: `Restored ${req.tables.join(', ')} into the temporary database "${x.database}"`, details: { tables: req.tables.join(', ') } }),
         );
-        return { resultKey: res.key, resultDatabase: res.database, resultUrl: res.url, resultTemporary: true };
+        return { resultKey: res.key, resultDatabase: res.database, resultUrl: res.url, resultTemporary: true, resultNote: source.fromCopy?.note ?? null };
       });
     },
 

@@ -45,6 +45,10 @@ export function cliHintText(h: ErrorHint): string {
       return 'Drop old ones with `lifeboat temp drop` (see `lifeboat temp list`).';
     case 'report-bug':
       return 'Run the command again with --verbose and report what it prints.';
+    case 'missing-tablespaces':
+      return "Add --no-tablespaces to put everything in the database's default tablespace, or --with-globals to create them first from the globals recorded with the backup (each directory must already exist on the server, owned by the server's OS user, e.g. postgres).";
+    case 'prepare-tablespace-dirs':
+      return "Create each directory on the server, owned by the server's OS user (e.g. `mkdir -p DIR && chown postgres: DIR`), then restore again; or add --no-tablespaces to put everything in the database's default tablespace.";
   }
 }
 

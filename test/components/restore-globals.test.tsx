@@ -41,7 +41,7 @@ describe('restore wizard: roles', () => {
     act(() => useNav.getState().go('restore'));
     await userEvent.click(screen.getByRole('radio', { name: 'Full restore into a database' }));
     await userEvent.type(screen.getByRole('textbox', { name: 'Target database URL' }), 'postgresql://app@db:5432/shop');
-    await userEvent.click(screen.getByRole('checkbox', { name: /^Create missing roles first/ }));
+    await userEvent.click(screen.getByRole('checkbox', { name: /^Create missing roles and tablespaces first/ }));
     await userEvent.click(screen.getByRole('button', { name: 'Review' }));
     expect(c.bridge.calls.find((x) => x.name === 'restore.review')?.request).toMatchObject({ withGlobals: true });
     expect(screen.getByText('Missing roles')).toBeTruthy();

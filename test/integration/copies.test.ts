@@ -14,12 +14,14 @@ import { seedRealisticDatabase } from '../support/fixtures.js';
 import { freshMachine, readKeychainEntry, type TestEnv } from '../support/keychain.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
+import { startWebhookReceiver, waitFor, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 let pg: PgCluster;
 let s3: S3Server;
 let machine: TestEnv;
 let env: NodeJS.ProcessEnv;
 let proxy: FaultyProxy;
+let hook: WebhookReceiver;
 let folder: string;
 
 const BUCKETS = ['first', 'second', 'third', 'keyed-first', 'keyed-second', 'aged-first', 'aged-second'];
@@ -50,7 +52,7 @@ async function listFolder(dir: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  [pg, s3, machine] = await Promise.all([startCluster({ major: 15 }), startS3Server(), freshMachine()]);
+  [pg, s3, machine, hook] = await Promise.all([startCluster({ major: 15 }), startS3Server(), freshMachine(), startWebhookReceiver()]);
   env = { ...machine, ...s3.env };
   folder = path.join(machine.HOME, 'usb-disk');
   await pg.createDatabase('shop');
@@ -63,6 +65,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxy?.close();
+  await hook?.close();
   await Promise.all([pg?.stop(), s3?.stop()]);
 });
 
@@ -195,6 +198,32 @@ describe('profiles with copies', () => {
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(await readFile(path.join(keyed.LIFEBOAT_HOME, 'config.json'), 'utf8')).toBe(before);
     expect((await runCli(['profile', 'remove', 'shop'], keyed)).code).toBe(0);
+  });
+
+  it('a scheduled backup that is only partly copied raises a failure notification naming the copy that failed', async () => {
+    const home = { ...(await freshMachine()), ...s3.env, LB_HOOK_URL: `${hook.url}/partly` };
+    const third = `s3://third/scheduled?endpoint=${encodeURIComponent(proxy.endpoint)}`;
+    const add = await runCli(['profile', 'add', 'partly', '--db', pg.url('shop'), '--to', s3.storageUrl('first', 'scheduled'), '--copy-to', third, '--copy-to', s3.storageUrl('second', 'scheduled')], home);
+    expect(add.code, add.stderr).toBe(0);
+    expect((await runCli(['scheduler', 'add', 'nightly', '--profile', 'partly', '--daily', '03:00', '--retries', '0', '--no-prune', '--verify-every-days', '0'], home)).code).toBe(0);
+    // Subscribed to failures only: a partly copied backup must reach it.
+    expect((await runCli(['notify', 'add-webhook', 'ops', '--url-env', 'LB_HOOK_URL', '--on', 'failure'], home)).code).toBe(0);
+
+    const run = await runCli(['scheduler', 'run-now', 'nightly'], home);
+    // As `lifeboat backup`: stored, but not everywhere: exit 3 and one line saying which copy failed.
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/^lifeboat: Partly copied: 2 of 3 places hold the backup; the copy to s3:\/\/third\/scheduled at http:\/\/127\.0\.0\.1:\d+ failed \(.+\)\.\n$/);
+    expect(run.stdout).toMatch(/nightly: success scheduled\/\S+ — Partly copied: /);
+    const post = await waitFor('the partly copied notification', () => hook.received.find((r) => r.path === '/partly'));
+    const body = JSON.parse(post.body) as { event: string; title: string; text: string; details: Record<string, unknown> };
+    expect(body).toMatchObject({ event: 'failure', title: 'Backup partly copied: nightly', details: { partlyCopied: true } });
+    expect(body.details.failedCopies).toMatch(/^s3:\/\/third\/scheduled at http:\/\/127\.0\.0\.1:\d+$/);
+    expect(body.text).toContain('the copy to s3://third/scheduled');
+    // The copies that worked hold it; the failed one holds nothing under a real key.
+    const key = /success (scheduled\/\S+\.dump)/.exec(run.stdout)?.[1] ?? '';
+    expect(await s3.listKeys('second')).toContain(`${key}.manifest.json`);
+    expect((await s3.listKeys('third')).filter((k) => k.startsWith('scheduled/'))).toEqual([]);
+    expect(await s3.listMultipartUploads('third')).toEqual([]);
   });
 
   it('runs retention in every destination on its own listing, keeping what it cannot read', async () => {

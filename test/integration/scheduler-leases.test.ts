@@ -4,13 +4,17 @@
 // next slot runs, and a scheduler catching that slot up later takes it over once the lease expired.
 // Also the README's Kubernetes CronJob command, run headless: no Secret Service, configuration from
 // the environment and a mounted config file.
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { spawnSync } from 'node:child_process';
 import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityEntry } from '../../shared/activity.js';
+import { createAppService } from '../../electron/app-service/app-service.js';
+import { dispatchCall } from '../../electron/app-service/dispatch.js';
+import { leaseFolder, leaseKey, serializeLease, type SlotLease } from '../../electron/engine/scheduler/slot-lease-record.js';
 import { readActivityLog as activity } from '../support/activity-log.js';
 import { runCli, tempHome } from '../support/cli.js';
 import { startCliProcess, type CliProcess } from '../support/cli-process.js';
@@ -254,6 +258,85 @@ describe('scheduler slot leases: several schedulers sharing one storage (RGW)', 
       await killed(pa);
       if (pb) await killed(pb);
     }
+  });
+});
+
+/** A lease as a scheduler would have left it; times far from any test's "now", so none depends on the clock. */
+function storedLease(schedule: string, slot: string, holder: { host: string; pid: number }, state: 'done' | 'expired' | 'live'): SlotLease {
+  return {
+    lease: 'lifeboat-slot',
+    version: 1,
+    schedule,
+    database: 'shop',
+    slot,
+    generation: 1,
+    host: holder.host,
+    pid: holder.pid,
+    runId: 'ab'.repeat(16),
+    acquiredAt: '2000-01-01T00:00:00.000Z',
+    expiresAt: state === 'live' ? '2999-01-01T00:00:00.000Z' : '2000-01-01T00:10:00.000Z',
+    endedAt: state === 'done' ? '2000-01-01T00:05:00.000Z' : null,
+    outcome: state === 'done' ? 'success' : null,
+  };
+}
+
+async function putLease(prefix: string, l: SlotLease): Promise<string> {
+  const key = leaseKey(leaseFolder(prefix, l.database, l.schedule), l.slot, l.generation);
+  await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: serializeLease(l) }));
+  return key;
+}
+
+describe('removing a schedule removes its slot leases (RGW)', () => {
+  it('`scheduler remove` deletes its own leases nobody holds, never a live one of another scheduler, another schedule\'s, or other objects', async () => {
+    const prefix = 'removal';
+    const { env } = await machine('nightly', prefix, ['--daily', '03:00']);
+    expect((await runCli(['scheduler', 'add', 'other', '--db', pgc.url('shop'), '--to', s3.storageUrl(BUCKET, prefix), '--daily', '04:00', '--no-prune'], env)).code).toBe(0);
+    const elsewhere = { host: 'another-machine', pid: 4242 };
+    // A process of this machine that has ended: its lease is stale even before it expires.
+    const deadPid = spawnSync('true').pid;
+    const here = { host: os.hostname(), pid: deadPid };
+    const done = await putLease(prefix, storedLease('nightly', '2026-11-01T03:00:00.000Z', elsewhere, 'done'));
+    const expired = await putLease(prefix, storedLease('nightly', '2026-11-02T03:00:00.000Z', elsewhere, 'expired'));
+    const staleHere = await putLease(prefix, storedLease('nightly', '2026-11-03T03:00:00.000Z', here, 'live'));
+    const heldElsewhere = await putLease(prefix, storedLease('nightly', '2026-11-04T03:00:00.000Z', elsewhere, 'live'));
+    const othersLease = await putLease(prefix, storedLease('other', '2026-11-01T04:00:00.000Z', elsewhere, 'done'));
+    const note = `${leaseFolder(prefix, 'shop', 'nightly')}/README.txt`;
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: note, Body: 'not a lease' }));
+
+    const r = await runCli(['scheduler', 'remove', 'nightly'], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      `Removed schedule "nightly"; its backups are untouched. Removed its 3 slot lease object(s) from s3://${BUCKET}/${prefix} at ${s3.endpoint}. Kept the lease another-machine (pid 4242) holds until 2999-01-01T00:00:00.000Z: a scheduler is running that slot now; the lease expires by itself.\n`,
+    );
+    const left = (await s3.listKeys(BUCKET)).filter((k) => k.startsWith(`${prefix}/.lifeboat/`));
+    expect(left).toEqual([heldElsewhere, note, othersLease].sort());
+    for (const gone of [done, expired, staleHere]) expect(left).not.toContain(gone);
+
+    // A storage that cannot be reached: the schedule is removed all the same, and the line says what stayed.
+    expect((await runCli(['scheduler', 'add', 'far', '--db', pgc.url('shop'), '--to', `s3://${BUCKET}/${prefix}?endpoint=${encodeURIComponent('http://127.0.0.1:9')}`, '--daily', '05:00', '--no-prune'], env)).code).toBe(0);
+    const far = await runCli(['scheduler', 'remove', 'far'], env);
+    expect(far.code, far.stderr).toBe(0);
+    expect(far.stdout).toMatch(/^Removed schedule "far"; its backups are untouched\. Its slot leases in s3:\/\/leases\/removal at http:\/\/127\.0\.0\.1:9 could not be removed \(.+\); they are small objects under \.lifeboat\/leases\/ that no other schedule reads, so they can stay or be deleted by hand\.\n$/);
+    expect((await runCli(['scheduler', 'list', '--json'], env)).stdout).not.toContain('"far"');
+  });
+
+  it('the app\'s Remove schedule deletes the leases of its database\'s schedule too', async () => {
+    const prefix = 'removal-app';
+    const home = await tempHome();
+    const env = { ...process.env, ...home, ...s3.env };
+    expect((await runCli(['profile', 'add', 'shop', '--db', pgc.url('shop'), '--to', s3.storageUrl(BUCKET, prefix)], env)).code).toBe(0);
+    expect((await runCli(['scheduler', 'add', 'shop', '--profile', 'shop', '--daily', '03:00', '--no-prune'], env)).code).toBe(0);
+    const done = await putLease(prefix, storedLease('shop', '2026-11-01T03:00:00.000Z', { host: 'another-machine', pid: 7 }, 'done'));
+    const service = createAppService({ emit: () => undefined, shell: 'web', env });
+    try {
+      const r = await dispatchCall(service, 'schedules.remove', { targetId: 'shop' });
+      expect(r).toEqual({ ok: true, value: { removed: true, leases: `Removed its 1 slot lease object(s) from s3://${BUCKET}/${prefix} at ${s3.endpoint}.` } });
+    } finally {
+      await service.shutdown();
+    }
+    expect((await s3.listKeys(BUCKET)).filter((k) => k.startsWith(`${prefix}/`))).not.toContain(done);
+    expect((await s3.listKeys(BUCKET)).filter((k) => k.startsWith(`${prefix}/.lifeboat/`))).toEqual([]);
   });
 });
 

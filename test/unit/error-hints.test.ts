@@ -32,7 +32,7 @@ describe('error hints', () => {
       'choose-pg-bin': true, 'list-backups': true, 'choose-backup': true, 'choose-table': true, 'check-filter': true, 'create-table-or-export': true,
       'enter-password': true, 'enter-s3-keys': true, 's3-keys-in-keychain': true, 'new-name-or-replace': true, 'create-instead': true,
       'not-a-system-database': true, 'drop-interrupted': true, 'wait-longer': true, 'report-bug': true, 'import-key': true, 'profile-key-missing': true,
-      'store-secret-again': true, 'free-space': true, 'drop-temp-databases': true,
+      'store-secret-again': true, 'free-space': true, 'drop-temp-databases': true, 'missing-tablespaces': true, 'prepare-tablespace-dirs': true,
     };
     expect(new Set(EXAMPLE_HINTS.map((h) => h.kind))).toEqual(new Set(Object.keys(all)));
   });

@@ -4,6 +4,7 @@ import { parseManifestText } from '../../shared/manifest.js';
 import { rolesInAcl, rolesOfToc } from '../../electron/engine/globals/archive-roles.js';
 import { createRoleStatement, grantStatement } from '../../electron/engine/globals/create-roles.js';
 import { parseGlobals } from '../../electron/engine/globals/parse-globals.js';
+import { createTablespaceStatement, tablespacesOfToc } from '../../electron/engine/globals/restore-tablespaces.js';
 import { sqlStatements } from '../../electron/engine/globals/sql-tokens.js';
 
 // What pg_dumpall 15 --globals-only --no-role-passwords writes (and 16's membership form).
@@ -141,5 +142,18 @@ describe('the globals sidecar beside a backup', () => {
     expect(parseManifestText(JSON.stringify(withGlobals), key).status).toBe('ok');
     const climbing = { ...withGlobals, globals: { ...withGlobals.globals, name: '../../other/x.globals.sql' } };
     expect(parseManifestText(JSON.stringify(climbing), key).status).toBe('damaged');
+  });
+});
+
+describe('tablespaces a restore needs', () => {
+  it('are the ones the archive places objects in, other than the default, each once', () => {
+    expect(tablespacesOfToc([{ tablespace: '' }, { tablespace: null }, { tablespace: 'pg_default' }, { tablespace: 'fast' }, { tablespace: 'Archive Disk' }, { tablespace: 'fast' }])).toEqual(['Archive Disk', 'fast']);
+    expect(tablespacesOfToc([])).toEqual([]);
+  });
+
+  it('are created with statements Lifeboat builds, every name and location quoted; owned as recorded only when that role exists', () => {
+    const t = { name: 'a";DROP DATABASE x;--', owner: 'Report Writer', location: "/srv/it's here" };
+    expect(createTablespaceStatement(t, true)).toBe(`CREATE TABLESPACE "a"";DROP DATABASE x;--" OWNER "Report Writer" LOCATION '/srv/it''s here'`);
+    expect(createTablespaceStatement(t, false)).toBe(`CREATE TABLESPACE "a"";DROP DATABASE x;--" LOCATION '/srv/it''s here'`);
   });
 });

@@ -29,6 +29,22 @@ describe('notifications', () => {
     expect(notificationFor({ type: 'verify-finished', schedule: 's', ok: true, key: 'k', error: null }, at)).toBeNull();
   });
 
+  it('notifies a backup that is only partly copied like a failure, naming the copies that failed', () => {
+    const at = new Date('2026-11-25T00:00:00Z');
+    const text = 'Partly copied: 2 of 3 places hold the backup; the copy to s3://third/db at http://x failed (timed out).';
+    const n = notificationFor({ type: 'run-finished', schedule: 's', outcome: 'success', key: 'k', error: null, attempts: 1, partlyCopied: { text, failed: ['s3://third/db at http://x'] } }, at);
+    expect(n).toEqual({
+      type: 'failure',
+      title: 'Backup partly copied: s',
+      text: `The scheduled backup stored k, but not in every place: ${text}`,
+      profile: 's',
+      at: at.toISOString(),
+      details: { attempts: 1, key: 'k', partlyCopied: true, failedCopies: 's3://third/db at http://x' },
+    });
+    // A full success stays a success (sent only to those who asked for successes).
+    expect(notificationFor({ type: 'run-finished', schedule: 's', outcome: 'success', key: 'k', error: null, attempts: 1, partlyCopied: null }, at)).toMatchObject({ type: 'success' });
+  });
+
   it('formats generic JSON and Slack bodies', () => {
     const n = { type: 'failure' as const, title: 'T', text: 'x', profile: null, at: 'a', details: { key: null, attempts: 2 } };
     expect(genericWebhookBody(n)).toEqual({ source: 'lifeboat', version: 1, event: 'failure', title: 'T', text: 'x', profile: null, at: 'a', details: { key: null, attempts: 2 } });

@@ -35,6 +35,8 @@ interface RestoreOptions extends SshOptions {
   keepOwner?: boolean;
   keepAcl?: boolean;
   withGlobals?: boolean;
+  /** Commander's --no-tablespaces: false when given. */
+  tablespaces?: boolean;
   group?: string;
   server?: string;
   lockTimeout?: string;
@@ -87,7 +89,8 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
     .option('--jobs <n>', 'parallel pg_restore jobs (custom format, new databases; downloads to BACKUP_DIR first)')
     .option('--keep-owner', 'restore ownership (default: --no-owner, for restoring production into dev)')
     .option('--keep-acl', 'restore privileges (default: --no-acl)')
-    .option('--with-globals', 'create the roles the backup refers to that the target lacks, from the globals recorded with it, first (never altering existing roles); keeps owners and privileges')
+    .option('--with-globals', 'create the roles (and tablespaces, where their directories exist on the server) the backup refers to that the target lacks, from the globals recorded with it, first (never altering existing ones); keeps owners and privileges')
+    .option('--no-tablespaces', "put every object in the target database's default tablespace (pg_restore --no-tablespaces), for a server without the backup's tablespaces")
     .option('--group <set-id>', 'restore a set from `backup --all-databases` (see `lifeboat list`): its roles, then each database, into --server')
     .option('--server <url>', 'with --group: the server to restore the set into; each database becomes a new database of its own name')
     .option('--lock-timeout <seconds>', `with --clean: how long to wait for locks other sessions hold before giving up and naming them (default ${DEFAULT_LOCK_TIMEOUT_SECONDS}; 0: no limit)`)
@@ -125,6 +128,7 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
         noOwner: !(opts.keepOwner || opts.withGlobals),
         noAcl: !(opts.keepAcl || opts.withGlobals),
         withGlobals: opts.withGlobals ?? false,
+        ...(opts.tablespaces === false ? { noTablespaces: true } : {}),
         lockTimeoutSeconds: parseLockTimeout(opts.lockTimeout),
         allowSystemDatabase: opts.allowSystemDatabase ?? false,
         pgBinDir: globals().pgBin,

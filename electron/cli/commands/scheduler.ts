@@ -4,6 +4,7 @@ import { describeWhen, type Schedule, type ScheduleInput } from '../../../shared
 import { nextRuns, timingProblem } from '../../../shared/schedule-slots.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { automationConfigPath, loadAutomationConfig } from '../../engine/scheduler/automation-config.js';
+import { cleanUpRemovedSchedule, describeLeaseCleanup } from '../../engine/scheduler/remove-schedule-leases.js';
 import { startRunNow } from '../../engine/scheduler/run-now.js';
 import { ScheduleRepository, type SchedulePatch } from '../../engine/scheduler/schedule-repository.js';
 import { createSchedulerHost } from '../../engine/scheduler/scheduler-host.js';
@@ -11,6 +12,7 @@ import { drillOverTargetText, invalidScheduleMessage, type SchedulerEvent } from
 import { fileStateStore, schedulerStatePath } from '../../engine/scheduler/scheduler-state.js';
 import type { GlobalOptions } from '../global-options.js';
 import { printJson } from '../output.js';
+import { PARTLY_COPIED_EXIT } from './backup.js';
 import { testNow } from '../test-clock.js';
 
 interface AddOptions {
@@ -145,7 +147,7 @@ function printNextRuns(s: Schedule): void {
 function printEvent(e: SchedulerEvent): void {
   const t = new Date().toISOString();
   if (e.type === 'run-started') process.stdout.write(`${t} ${e.schedule}: backup started${e.catchUp ? ' (catching up a missed run)' : ''}\n`);
-  if (e.type === 'run-finished') process.stdout.write(`${t} ${e.schedule}: ${e.outcome}${e.key ? ` ${e.key}` : ''}${e.error ? ` — ${e.error}` : ''}\n`);
+  if (e.type === 'run-finished') process.stdout.write(`${t} ${e.schedule}: ${e.outcome}${e.key ? ` ${e.key}` : ''}${e.error ? ` — ${e.error}` : ''}${e.partlyCopied ? ` — ${e.partlyCopied.text}` : ''}\n`);
   if (e.type === 'verify-finished') process.stdout.write(`${t} ${e.schedule}: verification ${e.ok ? 'ok' : 'FAILED'}${e.key ? ` ${e.key}` : ''}${e.error ? ` — ${e.error}` : ''}\n`);
   if (e.type === 'drill-over-target') process.stdout.write(`${t} ${e.schedule}: WARNING ${drillOverTargetText(e)}\n`);
   if (e.type === 'slot-taken') process.stdout.write(`${t} ${e.schedule}: slot ${e.slot} ${e.done ? 'already backed up' : 'taken'} by ${e.holder}; not run here\n`);
@@ -240,11 +242,13 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
 
   cmd
     .command('remove <name>')
-    .description('Remove a schedule (its backups stay)')
+    .description('Remove a schedule (its backups stay; its slot leases in the storage go, except one a scheduler holds right now)')
     .action(async (name: string) => {
       const repo = new ScheduleRepository(process.env);
-      if (!(await repo.remove(name))) await repo.get(name); // NOT_FOUND, naming the schedules there are
-      process.stdout.write(`Removed schedule "${name}"; its backups are untouched.\n`);
+      const removed = await repo.remove(name);
+      if (!removed) return void (await repo.get(name)); // NOT_FOUND, naming the schedules there are
+      const leases = describeLeaseCleanup(await cleanUpRemovedSchedule(removed, process.env));
+      process.stdout.write(`Removed schedule "${name}"; its backups are untouched.${leases ? ` ${leases}` : ''}\n`);
     });
 
   cmd
@@ -261,7 +265,14 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
       const r = await result;
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      if (r.outcome === 'success') return;
+      if (r.outcome === 'success') {
+        // As `lifeboat backup`: the backup exists, but not everywhere it was asked to be.
+        if (r.partlyCopied) {
+          process.stderr.write(`lifeboat: ${r.partlyCopied.text}\n`);
+          process.exitCode = PARTLY_COPIED_EXIT;
+        }
+        return;
+      }
       if (r.cause instanceof LifeboatError) throw r.cause;
       throw new LifeboatError(r.outcome === 'cancelled' ? 'CANCELLED' : 'BAD_INPUT', `The run of "${name}" ${r.outcome === 'cancelled' ? 'was cancelled' : `failed: ${r.error ?? 'unknown error'}`}.`);
     });

@@ -29,6 +29,7 @@ import { MAX_LABEL_LENGTH, type BackupRequest, type BackupResult } from './backu
 import { claimBackupKey, type KeyClaim } from './claim-key.js';
 import { putSidecar } from './put-sidecar.js';
 import { rolesOfToc } from '../globals/archive-roles.js';
+import { tablespacesOfToc } from '../globals/restore-tablespaces.js';
 import { checkGlobalsMode, dumpGlobals } from '../globals/dump-globals.js';
 import { putGlobals, type GlobalsRecord } from '../globals/globals-sidecar.js';
 import { checkCopyTargets } from '../copies/copy-targets.js';
@@ -275,6 +276,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       ...(globals ? { globals } : {}),
       ...(globalsWarning ? { globalsWarning } : {}),
       ...(tapped?.kind === 'custom' ? { roles: rolesOfToc(tapped.scan.toc) } : {}),
+      ...(tapped?.kind === 'custom' && tablespacesOfToc(tapped.scan.toc).length > 0 ? { tablespaces: tablespacesOfToc(tapped.scan.toc) } : {}),
       ...(req.group ? { group: req.group } : {}),
     };
     const indexText = index ? serializeIndex(index) : null;

@@ -40,7 +40,7 @@ export interface BackupSource {
    */
   encryption?: SourceEncryption | null | undefined;
   /** Set when the backup was read from a copy destination because `to` could not give it: why, in one sentence. */
-  fromCopy?: { storage: string; note: string } | undefined;
+  fromCopy?: FromCopy | undefined;
   /** Set when the backup is a file on disk (`restore --file`) rather than an object in storage. */
   file?: FileOrigin | undefined;
 }
@@ -68,8 +68,47 @@ async function sourceEncryption(storage: BackupStorage, key: string, parsed: Par
   }
 }
 
-/** Failures that say "not here, or not readable here": another copy may well do. */
+/** Failures that say "not here, or not readable here": another copy may well do. Bad input and a cancel never are. */
 const TRY_ANOTHER_COPY = /^(NOT_FOUND|MANIFEST_DAMAGED|STORAGE_)/;
+
+export function mayTryAnotherCopy(e: unknown): e is LifeboatError {
+  return e instanceof LifeboatError && TRY_ANOTHER_COPY.test(e.code);
+}
+
+/** Which copy was used instead of the storage, and why, in one sentence. */
+export interface FromCopy {
+  storage: string;
+  note: string;
+}
+
+/**
+ * `read` in the storage, or else in the first copy destination where it works; `say` words why a
+ * copy was used (from what was read, the copy, the storage and the storage's own error). When no
+ * place works, the storage's own error is the one reported, with what each copy said.
+ */
+export async function firstReadablePlace<T>(
+  places: { to: StorageTarget; copies: readonly StorageTarget[] },
+  read: (target: StorageTarget) => Promise<T>,
+  say: (value: T, copy: string, primary: string, why: string) => string,
+): Promise<{ value: T; target: StorageTarget; fromCopy?: FromCopy | undefined }> {
+  try {
+    return { value: await read(places.to), target: places.to };
+  } catch (first) {
+    if (places.copies.length === 0 || !mayTryAnotherCopy(first)) throw first;
+    const problems: string[] = [];
+    for (const copy of places.copies) {
+      try {
+        const value = await read(copy);
+        const storage = describeTarget(copy);
+        return { value, target: copy, fromCopy: { storage, note: say(value, storage, describeTarget(places.to), first.message) } };
+      } catch (e) {
+        if (!mayTryAnotherCopy(e)) throw e;
+        problems.push(e.message);
+      }
+    }
+    throw new LifeboatError(first.code, `${first.message} No copy destination had it either (${problems.join(' ')}).`, { hint: first.hint ?? undefined });
+  }
+}
 
 /**
  * The backup from its storage, or else from the first copy destination that has it readable; the
@@ -78,25 +117,12 @@ const TRY_ANOTHER_COPY = /^(NOT_FOUND|MANIFEST_DAMAGED|STORAGE_)/;
  */
 export async function resolveBackup(choice: BackupChoice, env: NodeJS.ProcessEnv): Promise<BackupSource> {
   const copies = choice.copies ?? [];
-  try {
-    return await resolveIn(choice, env);
-  } catch (first) {
-    if (copies.length === 0 || !(first instanceof LifeboatError) || !TRY_ANOTHER_COPY.test(first.code)) throw first;
-    const problems: string[] = [];
-    for (const copy of copies) {
-      try {
-        const source = await resolveIn({ ...choice, to: copy }, env);
-        const primary = typeof choice.to === 'object' ? describeTarget(choice.to) : describeTarget(parseStorageTarget(choice.to, env));
-        const note = `Read ${source.key} from the copy at ${source.storage.display}, because ${primary} could not give it: ${first.message}`;
-        choice.onSourceNote?.(note);
-        return { ...source, fromCopy: { storage: source.storage.display, note } };
-      } catch (e) {
-        if (!(e instanceof LifeboatError) || !TRY_ANOTHER_COPY.test(e.code)) throw e;
-        problems.push(e.message);
-      }
-    }
-    throw new LifeboatError(first.code, `${first.message} No copy destination had it either (${problems.join(' ')}).`, { hint: first.hint ?? undefined });
-  }
+  if (copies.length === 0) return resolveIn(choice, env);
+  const to = typeof choice.to === 'object' ? choice.to : parseStorageTarget(choice.to, env);
+  const found = await firstReadablePlace({ to, copies }, (t) => resolveIn({ ...choice, to: t }, env), (source, copy, primary, why) => `Read ${source.key} from the copy at ${copy}, because ${primary} could not give it: ${why}`);
+  if (!found.fromCopy) return found.value;
+  choice.onSourceNote?.(found.fromCopy.note);
+  return { ...found.value, fromCopy: found.fromCopy };
 }
 
 async function resolveIn(choice: BackupChoice, env: NodeJS.ProcessEnv): Promise<BackupSource> {

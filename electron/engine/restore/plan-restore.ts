@@ -8,6 +8,7 @@ import { withTunnel } from '../ssh/with-tunnel.js';
 import { describePgError } from '../pg/pg-errors.js';
 import { connectClient, readServerInfo } from '../pg/server-info.js';
 import { planRoles } from '../globals/restore-roles.js';
+import { planTablespaces } from '../globals/restore-tablespaces.js';
 import { resolveBackup, type BackupSource } from './backup-source.js';
 import { resolveFileSource } from './file-source.js';
 import { recordState } from './interrupted.js';
@@ -188,6 +189,7 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
   const at = (req.now ?? (() => new Date()))();
   const dest = await planDestination(conn, env, mode, source, req, jobs, at);
   const roles = await planRoles(conn, req, source, opts.dryRun ?? false);
+  const tablespaces = await planTablespaces(conn, req, source, opts.dryRun ?? false);
   const m = source.manifest;
   const tool = format === 'custom' ? 'pg_restore' : 'psql';
   const encrypted = source.parsed.encrypted || Boolean(m?.encryption);
@@ -197,6 +199,7 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
   const steps: string[] = [];
   steps.push(readStep(source, encrypted));
   steps.push(...roles.steps);
+  steps.push(...tablespaces.steps);
   switch (dest.action) {
     case 'create-temporary':
       steps.push(`Create the temporary database ${where} (recorded, so that it can be listed and dropped with \`lifeboat temp\`).`);
@@ -216,7 +219,7 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
   const kept = roles.roles.keepOwners ? (roles.roles.keepPrivileges ? 'with ownership and privileges' : 'with ownership, without privileges') : roles.roles.keepPrivileges ? 'with privileges, without ownership' : 'without ownership and privileges';
   steps.push(`Restore the backup${selectionWords} with ${tool === 'pg_restore' ? 'pg_restore' : 'psql (ON_ERROR_STOP, no meta-commands)'}, ${kept}${jobs > 1 ? `, ${jobs} jobs in parallel` : ''}.`);
 
-  const warnings: string[] = [...roles.warnings];
+  const warnings: string[] = [...roles.warnings, ...tablespaces.warnings];
   if (dest.action === 'replace' && (dest.objectCount ?? 0) > 0) {
     warnings.push(`Database "${dest.database}" is not empty: all its ${dest.objectCount} objects will be dropped, also those the backup does not have, and replaced by the backup's.`);
   }
@@ -240,6 +243,7 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
     backup: {
       key: source.key,
       storage: source.storage.display,
+      ...(source.fromCopy ? { fromCopy: source.fromCopy.note } : {}),
       createdAt: source.parsed.createdAt.toISOString(),
       sizeBytes: source.sizeBytes,
       database: backupDatabaseName(source),
@@ -252,6 +256,7 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
     destination: { server: conn.display, serverVersion: dest.serverVersion, database: dest.database, action: dest.action, exists: dest.exists, objectCount: dest.objectCount },
     selection: { tables, schemas },
     roles: roles.roles,
+    tablespaces: tablespaces.tablespaces,
     tool,
     steps,
     warnings,

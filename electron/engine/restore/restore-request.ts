@@ -42,6 +42,12 @@ export interface RestoreRequest extends BackupChoice {
    * unless noOwner / noAcl say otherwise.
    */
   withGlobals?: boolean | undefined;
+  /**
+   * Put every object in the target database's default tablespace (pg_restore --no-tablespaces).
+   * Default: only for temporary databases of extracts and verifications; a restore keeps the
+   * tablespaces, stops when the target lacks one, or creates it with `withGlobals`.
+   */
+  noTablespaces?: boolean | undefined;
   /** Steps for the stored bytes before restoring, e.g. decryption of `.enc` backups. */
   transforms?: readonly BackupStreamTransform[] | undefined;
   /** Rewrites pg_restore's table of contents before restoring (extract restores one table's data). */

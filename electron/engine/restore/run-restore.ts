@@ -33,6 +33,7 @@ import { checkFileInPlace } from './file-source.js';
 import { rolesOfToc, type ArchiveRoles } from '../globals/archive-roles.js';
 import { dropRoles } from '../globals/create-roles.js';
 import { ensureRoles } from '../globals/restore-roles.js';
+import { dropTablespaces, ensureTablespaces } from '../globals/restore-tablespaces.js';
 
 export { DEFAULT_LOCK_TIMEOUT_SECONDS } from './plan-restore.js';
 
@@ -110,6 +111,7 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
   const roles = plan.roles ?? { keepOwners: false, keepPrivileges: false, missing: null, createMissing: false };
   const noOwner = !roles.keepOwners;
   const noAcl = !roles.keepPrivileges;
+  const defaultTablespace = plan.tablespaces?.action === 'default';
   const what = req.purpose === 'extract' ? 'The extract' : req.purpose === 'verify' ? 'The verification' : 'The restore';
   const format = source.parsed.format;
   const { tables, schemas } = plan.selection;
@@ -128,6 +130,7 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
   };
   let prepared: PreparedTarget | null = null;
   let createdRoles: string[] = [];
+  let createdTablespaces: string[] = [];
   let succeeded = false;
   let maintenance: Awaited<ReturnType<typeof connectMaintenance>> | null = null;
   const registry = new TempRegistry(env);
@@ -190,9 +193,17 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
     // The roles the archive needs, from its own table of contents (a manifest may be missing or
     // older), checked before the target is touched; with --with-globals, created first.
     let needed: ArchiveRoles | null = null;
-    if (format === 'custom' && (noOwner === false || noAcl === false || roles.createMissing)) needed = rolesOfToc(await readTocOfFile(scratch.path));
+    const rolesMatter = noOwner === false || noAcl === false || roles.createMissing;
+    // An unreadable TOC is pg_restore's to report (next step), unless the roles depend on it.
+    const toc = format === 'custom' ? await readTocOfFile(scratch.path).catch((e: unknown) => {
+            if (rolesMatter) throw e;
+            return null;
+          }) : null;
+    if (toc && rolesMatter) needed = rolesOfToc(toc);
     try {
       createdRoles = await ensureRoles(maintenance, { conn, roles, needed, manifest: source.manifest, key: source.key, storage: source.storage, env, signal });
+      // The tablespaces, from the archive itself too; with --with-globals the missing ones are created (after the roles that own them).
+      if (toc && !defaultTablespace) createdTablespaces = await ensureTablespaces(maintenance, { toc, createMissing: roles.createMissing, conn, source, env, signal });
     } catch (e) {
       throw describePgError(e, conn);
     }
@@ -220,7 +231,7 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
     const listFile = list?.file ?? null;
     try {
       if (format === 'plain') input = source.parsed.gzip ? gunzipFile(scratch.path) : createReadStream(scratch.path);
-      const archiveArgs = [...(noOwner ? ['--no-owner'] : []), ...(noAcl ? ['--no-acl'] : []), ...(listFile ? [`--use-list=${listFile}`] : [])];
+      const archiveArgs = [...(noOwner ? ['--no-owner'] : []), ...(noAcl ? ['--no-acl'] : []), ...(defaultTablespace ? ['--no-tablespaces'] : []), ...(listFile ? [`--use-list=${listFile}`] : [])];
       if (!psql && archiveFile) {
         const args = ['--no-password', '--exit-on-error', ...toolConn.args, ...archiveArgs, ...(parallel ? [`--jobs=${jobs}`] : []), archiveFile];
         await runRestoreTool({ tool, args, env: toolConn.env, signal, describe, secrets, what });
@@ -292,7 +303,8 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
         await dropDatabase(maintenance, prepared.database).catch(() => undefined);
         await registry.remove(prepared.database, conn.display).catch(() => undefined);
       }
-      // Roles this run created own nothing once the restore is undone: the server is left as it was.
+      // Tablespaces and roles this run created hold and own nothing once the restore is undone: the server is left as it was.
+      if (createdTablespaces.length > 0) await dropTablespaces(maintenance, createdTablespaces);
       if (createdRoles.length > 0) await dropRoles(maintenance, createdRoles);
     }
     await maintenance?.end().catch(() => undefined);

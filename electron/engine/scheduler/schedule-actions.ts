@@ -1,6 +1,7 @@
 import type { Schedule } from '../../../shared/schedule.js';
 import { errorForLog, outcomeOf, type ActivityLog } from '../activity/activity-log.js';
 import { runLoggedBackup } from '../activity/logged-backup.js';
+import { describeFailedCopies } from '../copies/copy-to-destinations.js';
 import { listBackups } from '../backup/list-backups.js';
 import { LifeboatError } from '../errors.js';
 import { runLoggedPrune } from '../retention/logged-prune.js';
@@ -30,15 +31,29 @@ export function activityOwner(s: Schedule): string {
   return s.profile ?? s.name;
 }
 
+export interface SchedulePlaces {
+  target: StorageTarget;
+  db: PgConnection;
+  copies: StorageTarget[];
+}
+
+/**
+ * Where a schedule backs up, without any secret loaded: a schedule attached to a profile ALWAYS
+ * takes its database and storage from the profile, whatever else the file or the PG* variables
+ * say; only a schedule without a profile uses its own db and to (null: the PG* variables, the
+ * default storage).
+ */
+export async function schedulePlaces(s: Schedule, env: NodeJS.ProcessEnv): Promise<SchedulePlaces> {
+  return s.profile !== null
+    ? await resolveProfile(s.profile, env, { dbPassword: false, encryptionKey: false })
+    : { target: parseStorageTarget(s.to ?? undefined, env), db: parsePgConnection(s.db ?? undefined, env), copies: [] };
+}
+
 /** The real work behind a schedule: the engine's backup, prune and verification, each logged. */
 export function engineActions(ctx: ActionContext): ScheduleActions {
-  // A schedule attached to a profile ALWAYS takes its database, storage, format and encryption from
-  // the profile (secrets from the keychain), whatever else the file or the PG* variables say; only
-  // a schedule without a profile uses its own db and to (null: the PG* variables, the default storage).
-  const resolved = async (s: Schedule): Promise<{ target: StorageTarget; db: PgConnection; copies: StorageTarget[] }> =>
-    s.profile !== null
-      ? await resolveProfile(s.profile, ctx.env, { dbPassword: false, encryptionKey: false })
-      : { target: parseStorageTarget(s.to ?? undefined, ctx.env), db: parsePgConnection(s.db ?? undefined, ctx.env), copies: [] };
+  // A schedule attached to a profile takes its database, storage, format and encryption from the
+  // profile (secrets from the keychain; see schedulePlaces).
+  const resolved = (s: Schedule): Promise<SchedulePlaces> => schedulePlaces(s, ctx.env);
   const target = async (s: Schedule): Promise<StorageTarget> => (await resolved(s)).target;
   // Nothing to verify (no backup yet, storage not listable): one failure line, as a run would say.
   const logVerifyProblem = async (s: Schedule, storage: string, deep: boolean, e: unknown): Promise<void> => {
@@ -58,7 +73,9 @@ export function engineActions(ctx: ActionContext): ScheduleActions {
       if (s.profile !== null) {
         const p = await resolveProfile(s.profile, ctx.env);
         const r = await runLoggedBackup({ db: p.db, to: p.target, copyTo: p.copies, format: p.format, encryption: p.encryptionKey, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);
-        return { key: r.key, sizeBytes: r.sizeBytes, dbName: r.manifest.database };
+        const partly = describeFailedCopies(r.copies);
+        const partlyCopied = partly ? { text: partly, failed: r.copies.filter((c) => c.status === 'failed').map((c) => c.storage) } : null;
+        return { key: r.key, sizeBytes: r.sizeBytes, dbName: r.manifest.database, partlyCopied };
       }
       const r = await runLoggedBackup({ db: s.db ?? undefined, to: await target(s), format: s.format, encryption: null, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);
       return { key: r.key, sizeBytes: r.sizeBytes, dbName: r.manifest.database };

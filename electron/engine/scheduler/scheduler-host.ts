@@ -31,6 +31,17 @@ export interface SchedulerHostOptions {
 export function notificationFor(e: SchedulerEvent, at: Date): LifeboatNotification | null {
   if (e.type === 'run-finished') {
     if (e.outcome === 'cancelled') return null;
+    // Stored, but not everywhere it was asked to be: people hear about it like a failure, never silently.
+    if (e.outcome === 'success' && e.partlyCopied) {
+      return {
+        type: 'failure',
+        title: `Backup partly copied: ${e.schedule}`,
+        text: `The scheduled backup stored ${e.key ?? ''}, but not in every place: ${e.partlyCopied.text}`,
+        profile: e.schedule,
+        at: at.toISOString(),
+        details: { attempts: e.attempts, key: e.key, partlyCopied: true, failedCopies: e.partlyCopied.failed.join(', ') },
+      };
+    }
     const failed = e.outcome === 'failure';
     return {
       type: failed ? 'failure' : 'success',

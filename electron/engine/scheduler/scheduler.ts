@@ -12,6 +12,16 @@ export interface BackupDone {
   sizeBytes: number;
   /** The database's real name, so the retention pass touches only its backups. */
   dbName: string;
+  /** Set when the backup is stored but some copy destinations failed: which, in one sentence (never silent). */
+  partlyCopied?: PartlyCopied | null;
+}
+
+/** A backup done in its storage but not in every copy destination. */
+export interface PartlyCopied {
+  /** "Partly copied: 2 of 3 places hold the backup; the copy to … failed (…)." */
+  text: string;
+  /** The destinations whose copy failed, as shown (no credentials). */
+  failed: string[];
 }
 
 /** The work a schedule does; the real ones call the engine, unit tests pass recorders. */
@@ -39,7 +49,7 @@ export interface DrillOutcome {
 
 export type SchedulerEvent =
   | { type: 'run-started'; schedule: string; slot: string; catchUp: boolean }
-  | { type: 'run-finished'; schedule: string; outcome: 'success' | 'failure' | 'cancelled'; key: string | null; error: string | null; attempts: number }
+  | { type: 'run-finished'; schedule: string; outcome: 'success' | 'failure' | 'cancelled'; key: string | null; error: string | null; attempts: number; partlyCopied?: PartlyCopied | null }
   | { type: 'verify-finished'; schedule: string; ok: boolean; key: string | null; error: string | null }
   /** A drill passed but took longer than the schedule's recovery-time target: a warning. */
   | { type: 'drill-over-target'; schedule: string; key: string; recoveryMs: number; targetMs: number }
@@ -56,6 +66,8 @@ export interface RunResult {
   attempts: number;
   /** The last attempt's error itself, for callers that rethrow it with its code. */
   cause: unknown;
+  /** A success whose backup some copy destinations do not hold. */
+  partlyCopied?: PartlyCopied | null;
 }
 
 /** A schedule the scheduler cannot run (bad cron expression, unknown time zone): skipped, and said so. */
@@ -441,13 +453,14 @@ export class Scheduler {
     st.lastOutcome = 'success';
     st.lastSuccessAt = st.lastRunAt;
     await this.persist();
-    await this.emit({ type: 'run-finished', schedule: s.name, outcome: 'success', key: result.key, error: null, attempts: attempt });
+    const partlyCopied = result.partlyCopied ?? null;
+    await this.emit({ type: 'run-finished', schedule: s.name, outcome: 'success', key: result.key, error: null, attempts: attempt, ...(partlyCopied ? { partlyCopied } : {}) });
     if (s.retention) {
       // A failed retention pass is logged by the action itself and never undoes the backup.
       await this.opts.actions.prune(s, result).catch(() => undefined);
     }
     await this.verifyIfDue(s, signal);
-    return { schedule: s.name, outcome: 'success', key: result.key, error: null, attempts: attempt, cause: null };
+    return { schedule: s.name, outcome: 'success', key: result.key, error: null, attempts: attempt, cause: null, ...(partlyCopied ? { partlyCopied } : {}) };
   }
 
   private async noteSlotTaken(s: Schedule, slot: string, holder: LeaseHolder): Promise<void> {

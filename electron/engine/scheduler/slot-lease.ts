@@ -82,12 +82,13 @@ export interface SlotLeaseRequest {
 
 const DEFAULT_SETTLE_MS = 2000;
 
-interface Found {
+export interface Found {
   lease: SlotLease | null;
   holder: LeaseHolder;
 }
 
-async function readLease(storage: BackupStorage, key: string, now: Date, leaseMs: number): Promise<Found | null> {
+/** The lease under `key` and where it stands now; null when there is none. */
+export async function readLease(storage: BackupStorage, key: string, now: Date, leaseMs: number): Promise<Found | null> {
   const text = await storage.getSmall(key);
   if (text === null) return null;
   const lease = parseLease(text);

@@ -55,6 +55,19 @@ export function JobProgressView({ job }: { job: JobView }) {
 
 /** How a finished job ended, in plain words. */
 export function JobOutcome({ job }: { job: JobView }) {
+  const outcome = <JobOutcomeText job={job} />;
+  if (job.state !== 'done' || !job.resultNote) return outcome;
+  return (
+    <>
+      {outcome}
+      <p role="note" className="warn" aria-label="Read from a copy">
+        {job.resultNote}
+      </p>
+    </>
+  );
+}
+
+function JobOutcomeText({ job }: { job: JobView }) {
   if (job.state === 'done' && job.kind === 'backup') {
     return (
       <p role="status" className="ok">

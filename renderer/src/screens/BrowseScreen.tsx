@@ -64,6 +64,11 @@ export function BrowseScreen({ target }: { target: TargetView }) {
         </div>
       </header>
       {contentsCall.loading && <p role="status">Reading the backup’s index…</p>}
+      {contents?.fromCopy && (
+        <p role="note" className="warn" aria-label="Read from a copy">
+          {contents.fromCopy}
+        </p>
+      )}
       <ErrorText message={error} />
       {contents && (
         <>

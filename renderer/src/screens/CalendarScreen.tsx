@@ -87,6 +87,11 @@ export function CalendarScreen({ target }: { target: TargetView }) {
         </div>
       </header>
       <ErrorText message={backups.error} />
+      {backups.fromCopy && (
+        <p role="note" className="warn" aria-label="Read from a copy">
+          {backups.fromCopy}
+        </p>
+      )}
       {backups.interrupted && <p role="note" aria-label="Interrupted backups">{backups.interrupted}</p>}
       {backups.loading && backups.listedAt === null && <p role="status">Listing backups…</p>}
 

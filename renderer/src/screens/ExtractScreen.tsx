@@ -61,7 +61,11 @@ export function ExtractScreen({ target }: { target: TargetView }) {
     return runStep(
       { type: 'tables-asked' },
       () => client().call('extract.tables', tablesRequest(state, target.id)),
-      (tables) => ({ type: 'tables-answered', tables, preselect: chosenTable }),
+      (tables) => {
+        // Read from a copy because the storage could not give the backup: said, as everywhere.
+        if (tables.fromCopy) setNotice(tables.fromCopy);
+        return { type: 'tables-answered', tables, preselect: chosenTable };
+      },
       (error) => ({ type: 'tables-failed', error }),
     );
   };

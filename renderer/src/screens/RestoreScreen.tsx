@@ -109,7 +109,10 @@ export function RestoreScreen({ target }: { target: TargetView }) {
               </>
             )}
             <label className="check">
-              <input type="checkbox" checked={options.withGlobals} onChange={(e) => set({ withGlobals: e.target.checked })} /> Create missing roles first (from the roles recorded with the backup; keeps owners and privileges)
+              <input type="checkbox" checked={options.withGlobals} onChange={(e) => set({ withGlobals: e.target.checked })} /> Create missing roles and tablespaces first (from the globals recorded with the backup; keeps owners and privileges; a tablespace's directory must already exist on the server)
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={options.noTablespaces ?? false} onChange={(e) => set({ noTablespaces: e.target.checked })} /> Put everything in the default tablespace (for a server without the backup's tablespaces)
             </label>
           </fieldset>
           <ErrorText message={error} />
@@ -127,6 +130,12 @@ export function RestoreScreen({ target }: { target: TargetView }) {
             <dd>
               <code>{review.backup.key}</code>
             </dd>
+            {review.backup.fromCopy && (
+              <>
+                <dt>Read from</dt>
+                <dd className="warn">{review.backup.fromCopy}</dd>
+              </>
+            )}
             <dt>Taken</dt>
             <dd>{formatDateTimeUtc(review.backup.createdAt)}</dd>
             <dt>Size</dt>
@@ -141,6 +150,15 @@ export function RestoreScreen({ target }: { target: TargetView }) {
                 <dd>
                   {review.roles.missing.join(', ')}
                   {review.roles.createMissing ? ' (created first)' : ''}
+                </dd>
+              </>
+            )}
+            {review.tablespaces?.missing && review.tablespaces.missing.length > 0 && (
+              <>
+                <dt>Missing tablespaces</dt>
+                <dd>
+                  {review.tablespaces.missing.join(', ')}
+                  {review.tablespaces.action === 'create' ? ' (created first)' : ''}
                 </dd>
               </>
             )}

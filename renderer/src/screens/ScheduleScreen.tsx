@@ -156,7 +156,7 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
       const r = await removeSchedule({ targetId: target.id, name });
       setSelected(null);
       setCreating(false);
-      setStatus(r.removed ? `Schedule removed: "${name}"; backups already made stay.` : 'There was no schedule to remove.');
+      setStatus(r.removed ? `Schedule removed: "${name}"; backups already made stay.${r.leases ? ` ${r.leases}` : ''}` : 'There was no schedule to remove.');
     });
   };
 
@@ -164,7 +164,11 @@ export function ScheduleScreen({ target }: { target: TargetView }) {
     clearErrors();
     setStatus(`Running "${name}" now…`);
     const r = await runNowAction.run(() => client().call('schedules.runNow', { targetId: target.id, name }));
-    if (r?.outcome === 'success') setStatus(`Run now of "${name}" finished: stored ${r.key ?? ''}.`);
+    if (r?.outcome === 'success' && r.partlyCopied) {
+      // Stored, but not everywhere: said as a problem, never as a plain success.
+      setStatus(null);
+      runNowAction.setError(`The run of "${name}" stored ${r.key ?? ''}, but ${r.partlyCopied}`);
+    } else if (r?.outcome === 'success') setStatus(`Run now of "${name}" finished: stored ${r.key ?? ''}.`);
     else {
       setStatus(null);
       if (r) runNowAction.setError(r.outcome === 'cancelled' ? `The run of "${name}" was cancelled.` : `The run of "${name}" failed after ${r.attempts} attempt(s): ${r.error ?? 'unknown error'}`);

@@ -12,9 +12,11 @@ export interface TargetBackups {
   listedAt: string | null;
   /** "1 incomplete upload from an interrupted backup…", or null. */
   interrupted: string | null;
+  /** Set when the storage could not be read and the backups shown are those a copy holds: which, and why. */
+  fromCopy: string | null;
 }
 
-const EMPTY: TargetBackups = { loading: false, error: null, storage: null, entries: [], byDay: new Map(), listedAt: null, interrupted: null };
+const EMPTY: TargetBackups = { loading: false, error: null, storage: null, entries: [], byDay: new Map(), listedAt: null, interrupted: null, fromCopy: null };
 
 interface BackupsState {
   byTarget: Record<string, TargetBackups>;
@@ -31,7 +33,7 @@ export const useBackups = create<BackupsState>()((set, get) => ({
       set({
         byTarget: {
           ...get().byTarget,
-          [targetId]: { loading: false, error: null, storage: r.storage, entries: r.backups, byDay: groupByDay(r.backups), listedAt: r.listedAt, interrupted: r.interruptedSummary ?? null },
+          [targetId]: { loading: false, error: null, storage: r.storage, entries: r.backups, byDay: groupByDay(r.backups), listedAt: r.listedAt, interrupted: r.interruptedSummary ?? null, fromCopy: r.fromCopy ?? null },
         },
       });
     } catch (e) {

@@ -21,6 +21,8 @@ export interface RestoreOptions {
   mode: 'create' | 'clean';
   /** Create the roles the backup needs that the target lacks, from the globals recorded with it. */
   withGlobals: boolean;
+  /** Put everything in the database's default tablespace (a server without the backup's tablespaces). */
+  noTablespaces?: boolean;
 }
 
 export interface RestoreWizardState {
@@ -102,7 +104,7 @@ export function destinationOf(o: RestoreOptions): RestoreDestinationInput {
 }
 
 export function reviewRequest(s: RestoreWizardState, targetId: string): CallRequest<'restore.review'> {
-  return { targetId, backup: toRestoreSource(s.options.backup), destination: destinationOf(s.options), ...(s.options.withGlobals ? { withGlobals: true } : {}) };
+  return { targetId, backup: toRestoreSource(s.options.backup), destination: destinationOf(s.options), ...(s.options.withGlobals ? { withGlobals: true } : {}), ...(s.options.noTablespaces ? { noTablespaces: true } : {}) };
 }
 
 export function startRequest(s: RestoreWizardState, targetId: string): CallRequest<'restore.start'> {
@@ -114,6 +116,7 @@ export function startRequest(s: RestoreWizardState, targetId: string): CallReque
     backup: s.options.backup.kind !== 'file' && key ? { kind: 'key', key } : toRestoreSource(s.options.backup),
     destination: destinationOf(s.options),
     ...(s.options.withGlobals ? { withGlobals: true } : {}),
+    ...(s.options.noTablespaces ? { noTablespaces: true } : {}),
     // The plan's time: a temporary database gets exactly the name the review showed.
     ...(s.review ? { plannedAt: s.review.plannedAt } : {}),
     ...(s.review?.destructive ? { confirmName: s.confirm } : {}),
