@@ -99,12 +99,13 @@ describe('the app reads a backup from its copy when the storage cannot give it, 
 
   it('bad input never moves on to a copy, and a backup no place has names every place', async () => {
     const outside = await call('browse.show', { targetId, key: 'elsewhere/2025/05/15/shop_20250515_031012.dump' });
-    expect(outside).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    // A key outside the storage's prefix is refused as bad input, before any place is read.
+    expect(outside).toMatchObject({ ok: false, error: { code: 'BAD_KEY' } });
     expect(JSON.stringify(outside)).not.toContain(COPY);
     const missing = 'database_backups/2025/05/15/shop_20250515_031012.dump';
     const none = await call('browse.show', { targetId, key: missing });
     expect(none).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-    if (!none.ok) expect(none.error.message).toBe(`There is no backup ${missing} in ${primaryShown()}. No copy destination had it either (There is no backup ${missing} in ${copyShown()}.).`);
+    if (!none.ok) expect(none.error.message).toBe(`There is no backup ${missing} in ${primaryShown()}. No copy destination had it either (There is no backup ${missing} in ${copyShown()}.). Choose one of the backups shown on the calendar.`);
   });
 
   it('a damaged copy fails verification in its own words, naming the copy it read', async () => {
@@ -125,7 +126,7 @@ describe('the app reads a backup from its copy when the storage cannot give it, 
     expect(list.storage).toBe(copyShown());
     expect(list.backups.map((b) => b.key)).toEqual([key]);
     expect(list.fromCopy).toMatch(
-      new RegExp(`^${escape(primaryShown())} cannot be read \\(The s3 bucket .+ does not exist; create it or check the storage URL\\), so these are the backups its copy at ${escape(copyShown())} holds; restore, partial recovery, Browse and verify read them from there, and new backups still go to ${escape(primaryShown())}\\.$`),
+      new RegExp(`^${escape(primaryShown())} cannot be read \\(The bucket "${PRIMARY}" at .+ does not exist; create it or check the storage URL\\), so these are the backups its copy at ${escape(copyShown())} holds; restore, partial recovery, Browse and verify read them from there, and new backups still go to ${escape(primaryShown())}\\.$`),
     );
     // And a restore chosen from that list works the same way.
     const review = value<RestoreReview>(await call('restore.review', { targetId, backup: { kind: 'latest' }, destination: { kind: 'temp' } }));
