@@ -40,6 +40,8 @@ export type ErrorHint =
   | { kind: 'store-secret-again'; profile: string; secret: 'password' | 's3-keys' }
   /** Storage (a quota, or a folder's disk) is full: free space or go elsewhere. */
   | { kind: 'free-space'; where: 'quota' | 'folder' }
+  /** An SSH server offered a host key nobody vouched for: compare it, then pin it deliberately. */
+  | { kind: 'trust-host-key'; fingerprint: string }
   /** Old temporary databases use up every free name: drop some. */
   | { kind: 'drop-temp-databases' }
   /** A bug: how to report it. */
@@ -74,6 +76,7 @@ export const EXAMPLE_HINTS: readonly ErrorHint[] = [
   { kind: 'free-space', where: 'quota' },
   { kind: 'free-space', where: 'folder' },
   { kind: 'drop-temp-databases' },
+  { kind: 'trust-host-key', fingerprint: 'SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8' },
   { kind: 'report-bug' },
   { kind: 'missing-tablespaces' },
   { kind: 'prepare-tablespace-dirs' },
@@ -122,6 +125,8 @@ export function appHintText(h: ErrorHint): string {
         : "Free space by keeping fewer backups (the retention of this database's schedules), or choose another folder in the database's settings.";
     case 'drop-temp-databases':
       return 'Drop temporary databases you no longer need (Restore screen, Temporary databases), then try again.';
+    case 'trust-host-key':
+      return `Only if they match, pin ${h.fingerprint} as the host key in the database's SSH settings (Databases), or add it to the known_hosts file.`;
     case 'report-bug':
       return 'Try again; if it keeps happening, report it with this message.';
     case 'missing-tablespaces':

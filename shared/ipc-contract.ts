@@ -33,6 +33,20 @@ export interface TargetView {
   hasS3Credentials?: boolean;
   /** "Also copy to…": extra places every backup is copied to (URLs without credentials). */
   copyUrls?: string[];
+  /** "Reach through SSH": absent or null when the database is reached directly. */
+  ssh?: SshView | null;
+}
+
+/** A saved SSH route as the UI may see it: never the private key, only whether one is stored. */
+export interface SshView {
+  /** user@host[:port] of the SSH server. */
+  destination: string;
+  /** 'key': a private key kept in the keychain; 'agent': the running SSH agent logs in. */
+  login: 'key' | 'agent';
+  /** The host key is checked against this known_hosts file (null: ~/.ssh/known_hosts)… */
+  knownHostsFile: string | null;
+  /** …or must be exactly this pinned fingerprint (SHA256:…). */
+  hostKeyFingerprint: string | null;
 }
 
 export type JobKind = 'backup' | 'restore' | 'extract' | 'verify';
@@ -206,6 +220,23 @@ const extractSelection = {
   where: z.string().max(10_000).optional(),
 };
 const text = (max: number) => z.string().max(max);
+/**
+ * "Reach through SSH" as the form sends it. `privateKey` is write-only: the key's text for the
+ * keychain (`privateKeyName` only words messages about it); null logs in with the SSH agent;
+ * absent keeps the stored way of logging in.
+ */
+const sshInput = z
+  .object({
+    destination: text(300).trim().min(1, 'Enter the SSH server as user@host or user@host:port.'),
+    privateKey: z.string().min(1, 'Choose the private key file, or log in with the SSH agent.').max(32_000, 'This is not a private key (it is longer than 32,000 characters).').nullable().optional(),
+    privateKeyName: text(255).trim().optional(),
+    hostCheck: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('known-hosts'), file: text(4096).trim().refine((p) => p === '' || p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'Type the full path of the known_hosts file (starting with / or a drive letter), or leave it empty for ~/.ssh/known_hosts.').nullable() }).strict(),
+      z.object({ kind: z.literal('fingerprint'), fingerprint: text(200).trim().min(1, 'Enter the host key fingerprint (SHA256:…), as ssh-keygen -lf prints it.') }).strict(),
+    ]),
+  })
+  .strict();
+export type SshInput = z.input<typeof sshInput>;
 const scheduleName = z
   .string()
   .trim()
@@ -228,6 +259,8 @@ export const callSchemas = {
       storageUrl: text(2000).trim(),
       /** "Also copy to…": replaces the list of copy destinations; absent keeps it. */
       copyUrls: z.array(text(2000).trim()).max(8).optional(),
+      /** "Reach through SSH": replaces the saved route; null removes it (explicitly); absent keeps it. */
+      ssh: sshInput.nullable().optional(),
       password: z.string().max(1000).nullable().optional(),
       /** Write-only S3 keys for the keychain; null removes them; absent keeps what is stored. */
       s3Credentials: z
@@ -238,8 +271,12 @@ export const callSchemas = {
     })
     .strict(),
   'targets.remove': z.object({ id }).strict(),
+  /**
+   * `ssh` is the route on the form (null: directly); absent: a saved target's own route when the URL
+   * is its own. Without a typed private key, the saved target's key is used for its own SSH server only.
+   */
   'connection.test': z
-    .object({ dbUrl: text(2000).trim().min(1, 'Enter the database URL.'), password: z.string().max(1000).nullable().optional(), targetId: id.optional() })
+    .object({ dbUrl: text(2000).trim().min(1, 'Enter the database URL.'), password: z.string().max(1000).nullable().optional(), targetId: id.optional(), ssh: sshInput.nullable().optional() })
     .strict(),
   /**
    * S3 keys typed into the form (not saved yet) are tested as they are; otherwise, with targetId, a

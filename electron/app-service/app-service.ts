@@ -14,7 +14,7 @@ import { runLoggedVerify } from '../engine/verify/logged-verify.js';
 import { firstReadablePlace } from '../engine/restore/backup-source.js';
 import type { VerifyRecord } from '../../shared/verify-record.js';
 import { LifeboatError } from '../engine/errors.js';
-import { parsePgConnection, type PgConnection } from '../engine/pg/connection.js';
+import { parsePgConnection } from '../engine/pg/connection.js';
 import { withTunnel } from '../engine/ssh/with-tunnel.js';
 import { checkPasswordScope } from '../engine/profiles/secret-scope.js';
 import { connectClient, readServerInfo } from '../engine/pg/server-info.js';
@@ -27,7 +27,9 @@ import { JobRegistry } from './job-registry.js';
 import { createBrowseHandlers } from './browse-handlers.js';
 import { createRestoreHandlers } from './restore-handlers.js';
 import { ProfileTargetStore } from './profile-target-store.js';
-import type { ResolvedTarget, TargetRepository } from './target-repository.js';
+import { checkPasswordRoute, routeForTest } from './ssh-input.js';
+import { connectionOf, withPassword } from './target-connection.js';
+import type { TargetRepository } from './target-repository.js';
 
 interface ListingCaches {
   manifests: Map<string, ManifestCacheEntry>;
@@ -70,19 +72,6 @@ export function databaseNameOf(dbUrl: string): string {
   } catch {
     return 'postgres';
   }
-}
-
-/** The URL with the password put back, in memory only: the engine splits it off again at once. */
-/** A saved database's connection for the engine: password in memory, and its SSH route when it has one. */
-function connectionOf(t: ResolvedTarget, env: NodeJS.ProcessEnv): PgConnection {
-  return { ...parsePgConnection(withPassword(t.dbUrl, t.password), env), ssh: t.ssh ?? null };
-}
-
-function withPassword(dbUrl: string, password: string | null | undefined): string {
-  if (!password) return dbUrl;
-  const u = new URL(dbUrl);
-  u.password = encodeURIComponent(password);
-  return u.toString();
 }
 
 /**
@@ -157,6 +146,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       const saved = await targets.save(req);
       if (req.password) heldPasswords.add(req.password);
       if (req.s3Credentials) heldPasswords.add(req.s3Credentials.secretAccessKey);
+      if (req.ssh?.privateKey) heldPasswords.add(req.ssh.privateKey);
       await announceTargets();
       return saved;
     },
@@ -169,11 +159,16 @@ export function createAppService(opts: AppServiceOptions): AppService {
 
     'connection.test': async (req) => {
       const stored = req.targetId ? await targets.get(req.targetId) : null;
+      // The route on the form (its jobs connect the same way); without one, a saved database's own
+      // route when the URL is its own.
+      const viaSsh = req.ssh ? routeForTest(req.ssh, stored, env) : req.ssh === null ? null : stored?.ssh && stored.dbUrl === req.dbUrl ? stored.ssh : null;
+      if (req.ssh?.privateKey) heldPasswords.add(req.ssh.privateKey);
       // The stored password only ever goes where it was saved for; elsewhere the caller types it.
-      if (!req.password && stored?.password) checkPasswordScope(stored.dbUrl, req.dbUrl, env);
+      if (!req.password && stored?.password) {
+        checkPasswordScope(stored.dbUrl, req.dbUrl, env);
+        checkPasswordRoute(stored.ssh, viaSsh);
+      }
       const password = req.password ?? stored?.password ?? null;
-      // A saved database with SSH settings is tested through its SSH server, as its jobs connect.
-      const viaSsh = stored?.ssh && stored.dbUrl === req.dbUrl ? stored.ssh : null;
       return withTunnel({ ...parsePgConnection(withPassword(req.dbUrl, password), env), ssh: viaSsh }, undefined, env, async (conn) => {
         const client = await connectClient(conn);
         try {

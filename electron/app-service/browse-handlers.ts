@@ -1,9 +1,12 @@
 // Browse and Compare on top of the engine's archive reader and diff: nothing is restored; the
-// live comparison reads the target's own database with its stored password (in memory only).
+// live comparison reads the target's own database with its stored password (in memory only), through
+// its SSH server when it has one (a tunnel that lives exactly as long as the comparison).
 import type { CallResponse, ParsedCallRequest } from '../../shared/ipc-contract.js';
 import { peekRows, showContents } from '../engine/diff/browse-adapter.js';
 import { diffBackups, diffTable } from '../engine/diff/run-diff.js';
-import { refuseSshTarget, type TargetRepository } from './target-repository.js';
+import { withTunnel } from '../engine/ssh/with-tunnel.js';
+import { connectionOf } from './target-connection.js';
+import type { TargetRepository } from './target-repository.js';
 
 type Name = 'browse.show' | 'browse.peek' | 'compare.backups' | 'compare.live' | 'compare.rows';
 export type BrowseHandlers = { [K in Name]: (req: ParsedCallRequest<K>) => Promise<CallResponse<K>> };
@@ -26,22 +29,26 @@ export function createBrowseHandlers(deps: BrowseDeps): BrowseHandlers {
     const t = await targets.get(targetId);
     return { to: t.storage, copies: t.copies, env };
   };
-  const liveUrl = async (targetId: string): Promise<string> => {
+  /** Runs `read` with the live database's URL (password in memory only), through the target's SSH server when it has one. */
+  const withLive = async <T>(targetId: string, read: (liveUrl: string) => Promise<T>): Promise<T> => {
     const t = await targets.get(targetId);
-    refuseSshTarget(t, 'comparison with the live database');
     deps.rememberSecret(t.password);
-    return deps.withPassword(t.dbUrl, t.password);
+    if (!t.ssh) return read(deps.withPassword(t.dbUrl, t.password));
+    return withTunnel(connectionOf(t, env), undefined, env, (direct) => read(deps.withPassword(direct.url ?? '', direct.password)));
   };
   return {
     // Browse reads from the first readable copy when the storage cannot give the backup, and says so.
     'browse.show': async (req) => showContents(req.key, await placesOf(req.targetId)),
     'browse.peek': async (req) => peekRows(req.key, req.table, req.limit ?? PEEK_DEFAULT, await placesOf(req.targetId)),
     'compare.backups': async (req) => diffBackups({ to: await storageOf(req.targetId), before: req.before, after: { key: req.after }, pgBinDir: deps.pgBinDir, env }),
-    'compare.live': async (req) => diffBackups({ to: await storageOf(req.targetId), before: req.key, after: { live: await liveUrl(req.targetId) }, pgBinDir: deps.pgBinDir, env }),
+    'compare.live': async (req) => {
+      const to = await storageOf(req.targetId);
+      return withLive(req.targetId, (live) => diffBackups({ to, before: req.key, after: { live }, pgBinDir: deps.pgBinDir, env }));
+    },
     'compare.rows': async (req) => {
       const to = await storageOf(req.targetId);
-      const after = req.after ? { key: req.after } : { live: await liveUrl(req.targetId) };
-      return diffTable({ to, before: req.before, after, table: req.table, limit: req.limit ?? PEEK_DEFAULT, pgBinDir: deps.pgBinDir, env });
+      const rows = (after: { key: string } | { live: string }) => diffTable({ to, before: req.before, after, table: req.table, limit: req.limit ?? PEEK_DEFAULT, pgBinDir: deps.pgBinDir, env });
+      return req.after ? rows({ key: req.after }) : withLive(req.targetId, (live) => rows({ live }));
     },
   };
 }

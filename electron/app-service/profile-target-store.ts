@@ -6,13 +6,14 @@ import { defaultLocalBackupDir } from '../engine/paths.js';
 import { parsePgConnection } from '../engine/pg/connection.js';
 import { addProfile, editProfile, listProfiles, removeProfile } from '../engine/profiles/profiles.js';
 import { resolveProfile } from '../engine/profiles/resolve-profile.js';
+import { sshChangesOf, sshViewOf } from './ssh-input.js';
 import type { ResolvedTarget, SaveTargetInput, TargetRepository } from './target-repository.js';
 
 /**
  * The app's databases are the CLI's profiles (one config file, secrets in the OS keychain): a
  * profile added in the app is `lifeboat backup --profile NAME` on the command line and the other
  * way round. A target's id is its profile name. Passwords go to the keychain, never to a file,
- * and never come back to the UI.
+ * and never come back to the UI; so does an SSH private key.
  */
 export class ProfileTargetStore implements TargetRepository {
   constructor(private readonly env: NodeJS.ProcessEnv) {}
@@ -22,7 +23,7 @@ export class ProfileTargetStore implements TargetRepository {
   }
 
   private view(p: Profile): TargetView {
-    return { id: p.name, name: p.name, dbUrl: p.database.url ?? '', storageUrl: p.storage.url ?? this.defaultStorageUrl(), hasPassword: p.database.passwordInKeychain, hasS3Credentials: p.storage.credentialsInKeychain, copyUrls: p.copies.map((c) => c.url) };
+    return { id: p.name, name: p.name, dbUrl: p.database.url ?? '', storageUrl: p.storage.url ?? this.defaultStorageUrl(), hasPassword: p.database.passwordInKeychain, hasS3Credentials: p.storage.credentialsInKeychain, copyUrls: p.copies.map((c) => c.url), ssh: sshViewOf(p.database.ssh) };
   }
 
   async list(): Promise<TargetView[]> {
@@ -57,6 +58,8 @@ export class ProfileTargetStore implements TargetRepository {
       ...(password === null ? { dbPassword: null } : password ? { dbPassword: password } : {}),
       ...(input.s3Credentials !== undefined ? { s3Credentials: input.s3Credentials } : {}),
       ...(input.copyUrls !== undefined ? { copyTo: input.copyUrls } : {}),
+      // The same changes as --ssh/--ssh-identity/--ssh-agent/--ssh-known-hosts/--ssh-host-key/--no-ssh.
+      ...sshChangesOf(input.ssh),
     };
     if (input.id !== undefined && input.id !== input.name) {
       throw new LifeboatError('BAD_INPUT', `A profile cannot be renamed (from "${input.id}" to "${input.name}"); add a new one and remove the old one.`);

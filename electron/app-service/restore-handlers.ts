@@ -11,16 +11,18 @@ import { copyRowsInto } from '../engine/extract/copy-into.js';
 import { assertLifeboatTemp, readExtractRows } from '../engine/extract/read-rows.js';
 import { restoreTablesForExtract } from '../engine/extract/run-extract.js';
 import { parseQualifiedName } from '../engine/restore/toc-selection.js';
-import { parsePgConnection, type PgConnection } from '../engine/pg/connection.js';
+import { parsePgConnection, urlBeyondTunnel, type PgConnection } from '../engine/pg/connection.js';
 import { resolveBackup, type BackupChoice } from '../engine/restore/backup-source.js';
 import { planRestore, type PlannedRestore } from '../engine/restore/plan-restore.js';
 import type { RestoreRequest } from '../engine/restore/restore-request.js';
 import { executeRestore } from '../engine/restore/run-restore.js';
 import { databaseInUrl } from '../engine/restore/target-database.js';
 import { dropTempDatabase } from '../engine/restore/temp-databases.js';
+import { withTunnel } from '../engine/ssh/with-tunnel.js';
 import type { StorageTarget } from '../engine/storage/target.js';
 import type { JobRegistry } from './job-registry.js';
-import { refuseSshTarget, type TargetRepository } from './target-repository.js';
+import { connectedDisplay, connectionOf } from './target-connection.js';
+import type { TargetRepository } from './target-repository.js';
 
 export interface RestoreDeps {
   env: NodeJS.ProcessEnv;
@@ -62,6 +64,18 @@ function choice(b: BackupChoiceInput, places: Places, dbName: string): BackupCho
   return b.kind === 'latest' ? { ...where, latest: true, dbName } : { ...where, key: b.key };
 }
 
+/** The target's own database, so the review warns when a restore would overwrite it (named as the engine names it once connected). */
+function origin(ctx: { conn: PgConnection; dbName: string }): { server: string; database: string } {
+  return { server: connectedDisplay(ctx.conn), database: ctx.dbName };
+}
+
+/** A restore that replaces a database's contents needs its name typed, as the review showed it. */
+function checkConfirmed(plan: PlannedRestore['plan'], confirmName: string | undefined): void {
+  if (plan.destructive && confirmName !== plan.confirmName) {
+    throw new LifeboatError('BAD_INPUT', `Type the database name "${plan.confirmName}" to confirm that its contents will be replaced.`);
+  }
+}
+
 /** A restore reads a backup of the target's storage (or a copy), or a dump file from disk (restored like `restore --file`). */
 function restoreChoice(b: RestoreSourceInput, places: Places, dbName: string): Pick<RestoreRequest, 'to' | 'copies' | 'key' | 'latest' | 'dbName' | 'file'> {
   return b.kind === 'file' ? { file: b.path } : choice(b, places, dbName);
@@ -70,19 +84,21 @@ function restoreChoice(b: RestoreSourceInput, places: Places, dbName: string): P
 export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
   const { env, jobs, targets } = deps;
 
-  /** The target's storage, its server (password in memory only) and its database name. */
+  /**
+   * The target's storage, its server (password in memory only; through its SSH server when it has
+   * one, each operation opening a tunnel of its own) and its database name.
+   */
   const context = async (targetId: string) => {
     const t = await targets.get(targetId);
-    refuseSshTarget(t, 'restore and partial recovery');
     deps.rememberSecret(t.password);
-    const serverUrl = deps.withPassword(t.dbUrl, t.password);
-    const conn = parsePgConnection(serverUrl, env);
+    const conn = connectionOf(t, env);
     const dbName = databaseInUrl(conn, env) ?? 'postgres';
-    return { t, places: { storage: t.storage, copies: t.copies }, serverUrl, conn, dbName };
+    return { t, places: { storage: t.storage, copies: t.copies }, conn, dbName };
   };
 
-  const destinationUrl = (d: RestoreDestinationInput, serverUrl: string): string => {
-    if (d.kind === 'temp') return serverUrl;
+  /** A temporary database goes on the target's own server (the way it is reached); a typed URL is reached directly. */
+  const destination = (d: RestoreDestinationInput, server: PgConnection): string | PgConnection => {
+    if (d.kind === 'temp') return server;
     deps.rememberSecret(d.password);
     return deps.withPassword(d.dbUrl, d.password);
   };
@@ -94,7 +110,7 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
     const plannedAt = req.plannedAt;
     const request: RestoreRequest = {
       ...restoreChoice(req.backup, ctx.places, ctx.dbName),
-      target: destinationUrl(req.destination, ctx.serverUrl),
+      target: destination(req.destination, ctx.conn),
       mode,
       confirmed: mode === 'clean',
       // "Create missing roles first": the database with its roles, owners and privileges included.
@@ -107,16 +123,34 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
       ...(plannedAt ? { now: () => new Date(plannedAt) } : {}),
     };
     // The app has no way to say "yes, postgres": system databases are refused, as by the CLI.
-    const planned = await planRestore(request, { origin: { server: ctx.conn.display, database: ctx.dbName } });
+    const planned = await planRestore(request, { origin: origin(ctx) });
     return { planned, request, ctx };
   };
 
   /** The engine's own reader (the CLI's extract uses it too), on a temporary database Lifeboat made. */
   const selection = async (req: { targetId: string; tempDatabase: string; table: string; where?: string | undefined }, limit: number | null) => {
     const ctx = await context(req.targetId);
-    await assertLifeboatTemp(ctx.conn, req.tempDatabase, env);
     const table = parseQualifiedName(req.table);
-    return { table, ...(await readExtractRows(ctx.conn, req.tempDatabase, table, req.where, { limit, statementTimeoutSeconds: APP_QUERY_TIMEOUT_SECONDS })) };
+    return withTunnel(ctx.conn, undefined, env, async (direct) => {
+      await assertLifeboatTemp(direct, req.tempDatabase, env);
+      return { table, ...(await readExtractRows(direct, req.tempDatabase, table, req.where, { limit, statementTimeoutSeconds: APP_QUERY_TIMEOUT_SECONDS })) };
+    });
+  };
+
+  /**
+   * Carries out what was reviewed. Through SSH the review's tunnel is gone: the job opens its own,
+   * plans again on it (the same request, the same time) and restores; the tunnel ends with the job,
+   * and the URL handed back names the real server.
+   */
+  const carryOut = async (planned: PlannedRestore, request: RestoreRequest, ctx: Awaited<ReturnType<typeof context>>, confirmName: string | undefined) => {
+    const target = request.target;
+    if (typeof target === 'string' || !target.ssh) return executeRestore(planned, request);
+    const r = await withTunnel(target, request.signal, env, async (direct) => {
+      const again = await planRestore({ ...request, target: direct }, { origin: origin(ctx) });
+      checkConfirmed(again.plan, confirmName);
+      return executeRestore(again, { ...request, target: direct });
+    });
+    return { ...r, url: r.url ? urlBeyondTunnel(target, r.database) : null };
   };
 
   return {
@@ -125,16 +159,14 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
     'restore.start': async (req) => {
       const { planned, request, ctx } = await plan(req);
       const r = planned.plan;
-      if (r.destructive && req.confirmName !== r.confirmName) {
-        throw new LifeboatError('BAD_INPUT', `Type the database name "${r.confirmName}" to confirm that its contents will be replaced.`);
-      }
+      checkConfirmed(r, req.confirmName);
       const where = r.destination.action === 'create-temporary' ? `a temporary database on ${r.destination.server}` : `"${r.destination.database}" on ${r.destination.server}`;
       return jobs.start({ kind: 'restore', title: `Restore ${r.backup.key} into ${where}`, targetId: ctx.t.id }, async (job) => {
         const info = { kind: 'restore' as const, profile: ctx.t.id, storage: planned.source.storage.display, key: r.backup.key, summary: 'Restored' };
         const res = await recordOperation(
           deps.log,
           info,
-          () => executeRestore(planned, { ...request, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId }),
+          () => carryOut(planned, { ...request, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId }, ctx, req.confirmName),
           (x) => ({ key: x.key, summary: `Restored into "${x.database}" on ${r.destination.server} (${x.target} database)`, details: { mode: request.mode ?? null, target: x.target, checkedSha256: x.checkedSha256 } }),
         );
         return { resultKey: res.key, resultDatabase: res.database, resultUrl: res.url, resultTemporary: res.target === 'temporary', resultNote: r.backup.fromCopy ?? null };
@@ -143,7 +175,7 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
 
     'temp.drop': async (req) => {
       const ctx = await context(req.targetId);
-      return dropTempDatabase(req.name, ctx.serverUrl, env);
+      return withTunnel(ctx.conn, undefined, env, (direct) => dropTempDatabase(req.name, direct, env));
     },
 
     'extract.tables': async (req) => {
@@ -172,7 +204,7 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
         const res = await recordOperation(
           deps.log,
           info,
-          () => restoreTablesForExtract({ to: source.target, key: source.key, server: ctx.serverUrl, tables: req.tables, pgBinDir: deps.pgBinDir, env, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId }),
+          () => restoreTablesForExtract({ to: source.target, key: source.key, server: ctx.conn, tables: req.tables, pgBinDir: deps.pgBinDir, env, signal: job.signal, onProgress: job.onProgress, jobId: job.jobId }),
           (x) => ({ key: x.key, summary: `Restored ${req.tables.join(', ')} into the temporary database "${x.database}"`, details: { tables: req.tables.join(', ') } }),
         );
         return { resultKey: res.key, resultDatabase: res.database, resultUrl: res.url, resultTemporary: true, resultNote: source.fromCopy?.note ?? null };

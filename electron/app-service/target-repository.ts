@@ -1,5 +1,4 @@
-import type { TargetView } from '../../shared/ipc-contract.js';
-import { LifeboatError } from '../engine/errors.js';
+import type { SshInput, TargetView } from '../../shared/ipc-contract.js';
 import type { MasterKey } from '../engine/crypto/master-key.js';
 import type { SshRoute } from '../engine/ssh/ssh-route.js';
 import type { StorageTarget } from '../engine/storage/target.js';
@@ -32,17 +31,8 @@ export interface SaveTargetInput {
   copyUrls?: string[] | undefined;
   /** Write-only: S3 keys for the keychain; null removes them; absent keeps them. */
   s3Credentials?: { accessKeyId: string; secretAccessKey: string } | null | undefined;
-}
-
-/**
- * The app's restore wizard, partial recovery and live comparison connect to a saved database's
- * server directly; for one reached through SSH that would be another machine (its "localhost" is
- * the SSH server's), so they refuse instead of guessing.
- */
-export function refuseSshTarget(t: ResolvedTarget, what: string): void {
-  if (t.ssh) {
-    throw new LifeboatError('BAD_INPUT', `${t.name} is reached through an SSH server, and the app's ${what} does not go through SSH yet; use the command line for it, which does.`);
-  }
+  /** "Reach through SSH" (its private key write-only, to the keychain); null removes the route; absent keeps it. */
+  ssh?: SshInput | null | undefined;
 }
 
 /** Where the app keeps its databases (the CLI's profiles): the service depends only on this. */

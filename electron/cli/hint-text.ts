@@ -43,6 +43,8 @@ export function cliHintText(h: ErrorHint): string {
         : 'Free some space (`lifeboat prune`) or choose another folder.';
     case 'drop-temp-databases':
       return 'Drop old ones with `lifeboat temp drop` (see `lifeboat temp list`).';
+    case 'trust-host-key':
+      return `Only if they match, pin it with --ssh-host-key ${h.fingerprint}, or add it to the known_hosts file.`;
     case 'report-bug':
       return 'Run the command again with --verbose and report what it prints.';
     case 'missing-tablespaces':

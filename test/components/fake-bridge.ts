@@ -1,6 +1,6 @@
 // An in-memory LifeboatBridge for component tests of UI state: calls answer from a table, events
 // are pushed by the test. (The real bridges are tested end to end in Chromium.)
-import type { CallName, CallRequest, CallResponse, EventName, EventPayloads, IpcResult, LifeboatBridge } from '../../shared/ipc-contract.js';
+import type { CallName, CallRequest, CallResponse, EventName, EventPayloads, IpcError, IpcResult, LifeboatBridge } from '../../shared/ipc-contract.js';
 import type { BackupEntry } from '../../shared/backup-entry.js';
 import { createClient } from '../../renderer/src/api/client.js';
 import { useAppInfo } from '../../renderer/src/stores/app-info-store.js';
@@ -11,7 +11,7 @@ import { useNav } from '../../renderer/src/stores/nav-store.js';
 import { useTargets } from '../../renderer/src/stores/targets-store.js';
 import { useToasts } from '../../renderer/src/components/shell/toast-store.js';
 
-type Handler<K extends CallName> = (req: CallRequest<K>) => CallResponse<K> | { error: { code: string; message: string } };
+type Handler<K extends CallName> = (req: CallRequest<K>) => CallResponse<K> | { error: IpcError };
 export type Handlers = { [K in CallName]?: Handler<K> };
 
 export interface FakeBridge extends LifeboatBridge {
@@ -33,7 +33,7 @@ export function fakeBridge(initial: Handlers): FakeBridge {
       const h: Handler<K> | undefined = handlers[name];
       if (!h) return Promise.resolve({ ok: false, error: { code: 'NOT_IMPLEMENTED', message: `No fake for ${name}.` } });
       const r = h(request);
-      if (r && typeof r === 'object' && !Array.isArray(r) && Object.keys(r).length === 1 && 'error' in r) return Promise.resolve({ ok: false, error: r.error as { code: string; message: string } });
+      if (r && typeof r === 'object' && !Array.isArray(r) && Object.keys(r).length === 1 && 'error' in r) return Promise.resolve({ ok: false, error: r.error as IpcError });
       return Promise.resolve({ ok: true, value: r as CallResponse<K> });
     },
     subscribe(name, listener) {

@@ -130,6 +130,9 @@ describe('accessibility of every screen', () => {
         await page.goto(empty.url);
         await page.getByRole('heading', { name: 'Welcome to Lifeboat' }).waitFor();
         problems.push(...(await scan()).map((p) => `First run (${scheme}): ${p}`));
+        await page.getByRole('checkbox', { name: 'Reach through SSH' }).check();
+        await page.getByRole('textbox', { name: 'SSH server' }).waitFor();
+        problems.push(...(await scan()).map((p) => `First run, SSH fields (${scheme}): ${p}`));
       }
       expect(problems).toEqual([]);
     } finally {

@@ -36,9 +36,13 @@ export interface Sshd {
   clientKey: SshKeyPair;
   /** A known_hosts line for this server's real host key. */
   knownHostsLine: string;
+  /** A known_hosts line that lists another key for this server (a "changed" host key). */
+  knownHostsLineWith(other: SshKeyPair): string;
   dir: string;
   /** Processes sshd runs for open sessions (one per connection). */
   sessionPids(): Promise<number[]>;
+  /** Waits up to 5 s for every session to end (a closed tunnel ends on the server's side too); the ones left. */
+  sessionsLeft(): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -107,6 +111,7 @@ export async function startSshd(): Promise<Sshd> {
   await waitForPort(port, child, () => log);
   const user = os.userInfo().username;
   const [type, key] = hostKey.publicKey.split(' ');
+  const sessionPids = () => (child.pid ? childrenOf(child.pid) : Promise.resolve([]));
   return {
     port,
     user,
@@ -114,8 +119,14 @@ export async function startSshd(): Promise<Sshd> {
     hostKey,
     clientKey,
     knownHostsLine: `[127.0.0.1]:${port} ${type} ${key}`,
+    knownHostsLineWith: (other) => `[127.0.0.1]:${port} ${other.publicKey.split(' ').slice(0, 2).join(' ')}`,
     dir,
-    sessionPids: () => (child.pid ? childrenOf(child.pid) : Promise.resolve([])),
+    sessionPids,
+    async sessionsLeft() {
+      const deadline = Date.now() + 5000;
+      while ((await sessionPids()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      return sessionPids();
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

@@ -33,6 +33,7 @@ describe('error hints', () => {
       'enter-password': true, 'enter-s3-keys': true, 's3-keys-in-keychain': true, 'new-name-or-replace': true, 'create-instead': true,
       'not-a-system-database': true, 'drop-interrupted': true, 'wait-longer': true, 'report-bug': true, 'import-key': true, 'profile-key-missing': true,
       'store-secret-again': true, 'free-space': true, 'drop-temp-databases': true, 'missing-tablespaces': true, 'prepare-tablespace-dirs': true,
+      'trust-host-key': true,
     };
     expect(new Set(EXAMPLE_HINTS.map((h) => h.kind))).toEqual(new Set(Object.keys(all)));
   });

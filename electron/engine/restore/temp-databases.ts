@@ -1,6 +1,6 @@
 import { TEMP_DATABASE_PATTERN, type TempDatabaseRecord } from '../../../shared/temp-database.js';
 import { LifeboatError } from '../errors.js';
-import { parsePgConnection, withDatabase } from '../pg/connection.js';
+import { asPgConnection, parsePgConnection, withDatabase, type PgConnection } from '../pg/connection.js';
 import { describePgError } from '../pg/pg-errors.js';
 import { connectMaintenance, databaseExists, dropDatabase } from './target-database.js';
 import { recordState } from './interrupted.js';
@@ -33,8 +33,8 @@ export async function listTempDatabases(server: string | undefined, env: NodeJS.
 }
 
 /** Drops a temporary database, but only one that Lifeboat's registry says it created on that server. */
-export async function dropTempDatabase(name: string, server: string, env: NodeJS.ProcessEnv = process.env): Promise<{ dropped: boolean }> {
-  const conn = parsePgConnection(server, env);
+export async function dropTempDatabase(name: string, server: string | PgConnection, env: NodeJS.ProcessEnv = process.env): Promise<{ dropped: boolean }> {
+  const conn = asPgConnection(server, env);
   const registry = new TempRegistry(env);
   const record = registry.find(await registry.list(), name, conn.display);
   // A new database the user named is droppable only while its restore is recorded as interrupted.

@@ -109,10 +109,12 @@ export function hostKeyRefused(verdict: 'unknown' | 'changed' | 'revoked' | 'mis
   const compare = "compare it with what the server's administrator reads from ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server";
   const pin = `the pinned host key ${fingerprint}`;
   const messages = {
-    unknown: `The SSH server ${server} is not in ${checkedAgainst} and offered the ${seen}; nothing was sent: ${compare}, then trust it with ${pin} or by adding it to ${checkedAgainst}.`,
+    // How to trust it is each surface's hint (a flag on the command line, a field in the app).
+    unknown: `The SSH server ${server} is not in ${checkedAgainst} and offered the ${seen}; nothing was sent: ${compare}.`,
     changed: `The SSH server ${server} offered the ${seen}, which is NOT the key ${checkedAgainst} lists for it (someone may be intercepting the connection, or the server was reinstalled); nothing was sent: ${compare}, and only if they match, replace its line in ${checkedAgainst} or pin it with ${pin}.`,
     revoked: `The SSH server ${server} offered the ${seen}, which ${checkedAgainst} marks as revoked; nothing was sent: ask the server's administrator for its current key.`,
     mismatch: `The SSH server ${server} offered the ${seen}, not the pinned ${checkedAgainst} (someone may be intercepting the connection, or the server's key changed); nothing was sent: ${compare}, and only if they match, pin it with ${pin}.`,
   };
-  return new LifeboatError('SSH_HOST_KEY_REFUSED', messages[verdict]);
+  // Only a key nobody listed may be pinned from here; a changed or revoked one needs a person to find out why.
+  return new LifeboatError('SSH_HOST_KEY_REFUSED', messages[verdict], verdict === 'unknown' ? { hint: { kind: 'trust-host-key', fingerprint } } : {});
 }

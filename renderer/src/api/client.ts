@@ -1,12 +1,16 @@
+import type { ErrorHint } from '../../../shared/error-hint.js';
 import type { CallName, CallRequest, CallResponse, EventName, EventPayloads, IpcError, LifeboatBridge } from '../../../shared/ipc-contract.js';
 
 /** An engine error as the renderer sees it: the stable code and the sentence to show. */
 export class LifeboatClientError extends Error {
   readonly code: string;
+  /** What the user can do, as data, for a button (e.g. pin the host key an SSH server offered). */
+  readonly hint: ErrorHint | null;
   constructor(error: IpcError) {
     super(error.message);
     this.name = 'LifeboatClientError';
     this.code = error.code;
+    this.hint = error.hint ?? null;
   }
 }
 

@@ -3,8 +3,10 @@ import type { ConnectionReport, StorageReport, TargetView } from '../../../share
 import { LifeboatClientError, client, errorMessage } from '../api/client.js';
 import { useAction } from '../api/use-action.js';
 import { formatBytes } from '../lib/format.js';
+import { sshChangeOf, sshFormOf, sshInputOf, sshProblemOf } from '../lib/ssh-form.js';
 import { useTargets } from '../stores/targets-store.js';
 import { ErrorText } from './ErrorText.js';
+import { SshFields } from './SshFields.js';
 
 interface Props {
   existing?: TargetView | undefined;
@@ -27,6 +29,11 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
   const [copyUrls, setCopyUrls] = useState((existing?.copyUrls ?? []).join('\n'));
   const [s3KeyId, setS3KeyId] = useState('');
   const [s3Secret, setS3Secret] = useState('');
+  // What is saved (never the key itself): the form sends only changes to it.
+  const [savedSsh, setSavedSsh] = useState(existing?.ssh ?? null);
+  const [ssh, setSsh] = useState(() => sshFormOf(existing?.ssh));
+  // The host key an SSH server offered that nobody listed: the user may pin it, after comparing.
+  const [offeredFingerprint, setOfferedFingerprint] = useState<string | null>(null);
   const isS3 = /^s3:\/\//i.test(storageUrl.trim());
   // Which of the three actions runs (its button says so; all three wait for it).
   const [running, setRunning] = useState<null | 'db' | 'storage' | 'save'>(null);
@@ -38,6 +45,8 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
   const action = useAction(
     useCallback((e: unknown) => {
       const code = e instanceof LifeboatClientError ? e.code : null;
+      const hint = e instanceof LifeboatClientError ? e.hint : null;
+      if (hint?.kind === 'trust-host-key') setOfferedFingerprint(hint.fingerprint);
       if (code === 'PASSWORD_REQUIRED') {
         setAskFor('password');
         return 'This URL points to another server or user than the saved password was given for: type the password for it again.';
@@ -59,7 +68,14 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
 
   const testDb = async () => {
     setDbReport(null);
-    const r = await run('db', () => client().call('connection.test', { dbUrl, ...(password ? { password } : {}), ...(existing ? { targetId: existing.id } : {}) }));
+    setOfferedFingerprint(null);
+    const problem = sshProblemOf(ssh, savedSsh);
+    if (problem) {
+      setError(problem);
+      return;
+    }
+    // Through the SSH settings on the form, saved or not: the test connects as the jobs will.
+    const r = await run('db', () => client().call('connection.test', { dbUrl, ...(password ? { password } : {}), ...(existing ? { targetId: existing.id } : {}), ssh: sshInputOf(ssh) }));
     if (r) setDbReport(r);
   };
   const testStorage = async () => {
@@ -75,9 +91,21 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
       setError('Enter both the S3 access key id and its secret, or neither (to keep the saved ones or use the AWS environment).');
       return;
     }
+    const sshProblem = sshProblemOf(ssh, savedSsh);
+    if (sshProblem) {
+      setError(sshProblem);
+      return;
+    }
     const s3Credentials = s3KeyId && s3Secret ? { s3Credentials: { accessKeyId: s3KeyId, secretAccessKey: s3Secret } } : {};
-    const r = await run('save', () => save({ ...(existing ? { id: existing.id } : {}), name, dbUrl, storageUrl, ...changedCopies(linesOf(copyUrls), existing?.copyUrls ?? []), ...(password ? { password } : {}), ...s3Credentials }));
-    if (r) onSaved?.(r);
+    const r = await run('save', () =>
+      save({ ...(existing ? { id: existing.id } : {}), name, dbUrl, storageUrl, ...changedCopies(linesOf(copyUrls), existing?.copyUrls ?? []), ...(password ? { password } : {}), ...s3Credentials, ...sshChangeOf(ssh, savedSsh) }),
+    );
+    if (r) {
+      // The key is in the keychain now: the form lets go of it.
+      setSavedSsh(r.ssh ?? null);
+      setSsh(sshFormOf(r.ssh));
+      onSaved?.(r);
+    }
   };
 
   return (
@@ -108,6 +136,7 @@ export function TargetForm({ existing, defaultStorageUrl, onSaved, onCancel }: P
       <p id={`${ids}-pw-help`} className="help">
         Never shown again once saved; it reaches pg_dump only through its environment.
       </p>
+      <SshFields value={ssh} onChange={setSsh} saved={savedSsh} offeredFingerprint={offeredFingerprint} />
       <div className="row">
         <button type="button" onClick={() => void testDb()} disabled={busy !== null || dbUrl.trim() === ''}>
           {busy === 'db' ? 'Testing connection…' : 'Test connection'}
