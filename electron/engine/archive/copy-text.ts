@@ -24,7 +24,11 @@ export class CopyRowStats {
   /** First rows kept for a preview (raw line text, without the newline). */
   readonly kept: string[] = [];
 
-  constructor(private readonly keep = 0) {}
+  /** `onRow`: hears every row's line (without its newline) as it is counted. */
+  constructor(
+    private readonly keep = 0,
+    private readonly onRow?: (line: Buffer) => void,
+  ) {}
 
   push(chunk: Buffer): void {
     if (this.ended) return;
@@ -50,6 +54,7 @@ export class CopyRowStats {
   private addRow(line: Buffer): void {
     this.rows++;
     if (this.kept.length < this.keep) this.kept.push(line.toString('utf8'));
+    this.onRow?.(line);
     const h = hash('sha256', line, 'buffer') as unknown as Buffer;
     let carry = 0;
     for (let i = 3; i >= 0; i--) {
