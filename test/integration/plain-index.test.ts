@@ -195,7 +195,7 @@ describe.each([
     expect(r.read.via).toBe('index');
     expect(r.read.note).toBeUndefined();
     expect(counted).toBeLessThan(size * 0.3);
-    const expected = await pgc.query<{ id: string; customer_id: string; total: string; note: string }>(`SELECT id::text, customer_id::text, total::text, note FROM sales.orders WHERE ${where} ORDER BY id`, [], 'shop');
+    const expected = await pgc.query<{ id: string; customer_id: string; total: string; note: string }>(`SELECT id::text, customer_id::text, total::text, note FROM sales.orders o WHERE ${where} ORDER BY o.id`, [], 'shop');
     const rowsOf = (x: typeof r) => x.rows.map((row) => ({ id: row[0], customer_id: row[1], total: row[2], note: row[3] })).sort((a, b) => Number(a.id) - Number(b.id));
     expect(rowsOf(r)).toEqual(expected);
 
@@ -219,13 +219,17 @@ describe.each([
     expect(await tempDatabases()).toEqual([]);
   });
 
-  it('a wrong index (two tables\' ranges swapped) is caught: peek and extract read the stream, with correct rows', async () => {
+  it('a wrong index (two tables at each other\'s ranges) is caught: peek and extract read the stream, with correct rows', async () => {
     const indexText = (await get(`${key}.index.json`)).toString('utf8');
     const manifestText = (await get(`${key}.manifest.json`)).toString('utf8');
     const index = await indexOf(key);
     const seg = (name: string) => index.segments.find((s): s is CopySegment => s.kind === 'copy' && s.name === name)!;
     const [a, c] = [seg('random_a'), seg('random_c')];
-    [a.archive, c.archive, a.stored, c.stored] = [c.archive, a.archive, c.stored, a.stored];
+    // The ranges stay in order (the index still validates); each table is named at the other's.
+    const who = (s: CopySegment) => ({ name: s.name, copyStmt: s.copyStmt, rows: s.rows, rawBytes: s.rawBytes, fingerprint: s.fingerprint });
+    const [wa, wc] = [who(a), who(c)];
+    Object.assign(a, wc);
+    Object.assign(c, wa);
     await put(`${key}.index.json`, JSON.stringify(index));
     // A manifest naming no index, so that extract gets as far as reading through the wrong one.
     const { index: _named, ...manifest } = JSON.parse(manifestText) as { index?: unknown };
@@ -239,11 +243,21 @@ describe.each([
       expect(r.read.via).toBe('stream');
       expect(r.read.note).toMatch(/archive index .* is wrong/);
       expect(r.rows).toEqual(await textRows(pgc, 'shop', 'public.random_c'));
+      // An index whose ranges do not even follow one another is refused before any read.
+      [a.archive, c.archive] = [c.archive, a.archive];
+      await put(`${key}.index.json`, JSON.stringify(index));
+      const damaged = await peekTable({ to, key, env, table: 'public.random_c', limit: 10_000 });
+      expect(damaged).toMatchObject({ via: 'stream', note: expect.stringMatching(/archive index .* is wrong \(its index has segments that do not follow one another\)/) as unknown });
+      expect(damaged.rows).toEqual(await textRows(pgc, 'shop', 'public.random_c'));
+      const refused = await runExtract({ key, to, server: pgc.url(), table: 'public.random_a', env });
+      expect(refused.read).toMatchObject({ via: 'stream', note: 'its index has segments that do not follow one another; the whole backup was downloaded instead' });
+      expect(refused.rows).toEqual(await textRows(pgc, 'shop', 'public.random_a'));
     } finally {
       await put(`${key}.index.json`, indexText);
       await put(`${key}.manifest.json`, manifestText);
     }
     expect(await scratchLeft()).toEqual([]);
+    expect(await tempDatabases()).toEqual([]);
   });
 
   it('`lifeboat index --force` rebuilds the same index from the object alone', async () => {

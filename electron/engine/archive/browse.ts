@@ -220,7 +220,7 @@ async function peekPlain(storage: BackupStorage, key: string, req: PeekRequest, 
       if (e instanceof LifeboatError && (e.code === 'ENCRYPTION_KEY_MISSING' || e.code === 'ENCRYPTION_KEY_WRONG' || e.code === 'BAD_INPUT')) throw e;
       note = wrongIndexNote(key, e);
     }
-  }
+  } else if (read.status === 'damaged') note = wrongIndexNote(key, new Error(read.problem));
   throwIfAborted(req.signal, 'Peek');
   let peek: Awaited<ReturnType<typeof peekPlainByStreaming>>;
   try {
