@@ -213,6 +213,15 @@ describe.each([
     expect(await tempDatabases()).toEqual([]);
   });
 
+  it('an extract cancelled while downloading or restoring leaves no local copy and no temporary database', async () => {
+    for (const phase of ['downloading', 'restoring']) {
+      const ac = new AbortController();
+      await expect(runExtract({ key, to, server: pgc.url(), table: 'sales.orders', env, signal: ac.signal, onProgress: (p) => p.phase === phase && ac.abort() })).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect(await scratchLeft()).toEqual([]);
+      expect(await tempDatabases()).toEqual([]);
+    }
+  });
+
   it('a table the backup does not have: one sentence, nothing created', async () => {
     await expect(runExtract({ key, to, server: pgc.url(), table: 'public.nope', env })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'There is no table public.nope in the backup.' });
     expect(await scratchLeft()).toEqual([]);
