@@ -79,7 +79,7 @@ export const manifestSchema = z.looseObject({
   compressedBy: z
     .object({ tool: z.enum(['pg_dump', 'lifeboat']), algorithm: z.enum(['gzip', 'none']), level: z.number().int().min(0).max(9).nullable(), workers: z.number().int().min(0).max(1024) })
     .optional(),
-  /** The archive index written beside a custom-format backup (<key>.index.json, docs/index-format.md). */
+  /** The archive index written beside a backup (<key>.index.json, docs/index-format.md: version 1 custom, version 2 plain SQL). */
   index: z.object({ sizeBytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
   /**
    * The server's globals (roles, memberships, tablespaces) from `pg_dumpall --globals-only`, stored

@@ -182,13 +182,14 @@ export function createRestoreHandlers(deps: RestoreDeps): RestoreHandlers {
       const ctx = await context(req.targetId);
       const source = await resolveBackup(choice(req.backup, ctx.places, ctx.dbName), env);
       const fromCopy = source.fromCopy ? { fromCopy: source.fromCopy.note } : {};
-      if (source.parsed.format === 'plain') {
-        throw new LifeboatError('BAD_INPUT', `Backup ${source.key} is plain SQL, which has no table of contents; restore it whole into a temporary database (Restore) and query it there.`);
-      }
       if (!source.manifest) {
         // Another tool's custom archive: its own table of contents (index, or the archive's first
-        // bytes) lists the tables, as the CLI's extract finds them.
+        // bytes) lists the tables, as the CLI's extract finds them. A plain SQL file others wrote
+        // (no manifest, no index) names no tables.
         const contents = await showBackup({ to: source.target, key: source.key, env });
+        if (source.parsed.format === 'plain' && contents.tables.length === 0) {
+          throw new LifeboatError('BAD_INPUT', `Backup ${source.key} is plain SQL, which has no table of contents; restore it whole into a temporary database (Restore) and query it there.`);
+        }
         return { key: source.key, tables: contents.tables.map((t) => ({ schema: t.schema, name: t.name, rows: t.rows })), ...fromCopy };
       }
       return { key: source.key, tables: source.manifest.tables.map((t) => ({ schema: t.schema, name: t.name, rows: t.rows })), ...fromCopy };

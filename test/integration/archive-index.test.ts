@@ -7,7 +7,6 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { peekTable, showBackup } from '../../electron/engine/archive/browse.js';
 import { parseIndexText } from '../../electron/engine/archive/index-file.js';
@@ -17,6 +16,7 @@ import { manifestSchema } from '../../shared/manifest.js';
 import { runCli, tempHome } from '../support/cli.js';
 import { seedRealisticDatabase } from '../support/fixtures.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
+import { seedRandomTable, textRows } from '../support/random-table.js';
 import { PG15_BIN } from '../support/rich-database.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
 
@@ -24,64 +24,6 @@ const execFileAsync = promisify(execFile);
 let pgc: PgCluster;
 let s3: S3Server;
 const BUCKET = 'indexed';
-
-/** A seeded generator (mulberry32): the same "random" tables on every run. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const PIECES = ['', 'a', ' ', '\t', '\n', '\r', '\\', '\\N', 'N', '"', "'", ',', '{', '}', 'é', '𝄞', 'NULL', '\\.', '.', 'x'];
-
-function randomText(next: () => number, maxLen: number): string {
-  const n = Math.floor(next() * maxLen);
-  let s = '';
-  for (let i = 0; i < n; i++) s += PIECES[Math.floor(next() * PIECES.length)];
-  return s;
-}
-
-/** Random rows for a table of text, bytea, json, jsonb, text[], int[] and numeric, NULLs and '' included. */
-async function seedRandomTable(db: string, table: string, seed: number, rows: number): Promise<void> {
-  const next = rng(seed);
-  await pgc.query(`CREATE TABLE ${table} (t text, b bytea, j json, jb jsonb, arr text[], nums int[], n numeric, wide text)`, [], db);
-  const client = new pg.Client({ connectionString: pgc.url(db) });
-  await client.connect();
-  try {
-    for (let i = 0; i < rows; i++) {
-      const maybe = <T>(v: T): T | null => (next() < 0.15 ? null : v);
-      const bytes = Buffer.from(Array.from({ length: Math.floor(next() * 40) }, () => Math.floor(next() * 256)));
-      const text = randomText(next, 12);
-      await client.query(`INSERT INTO ${table} VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
-        maybe(text),
-        maybe(bytes),
-        maybe(JSON.stringify({ k: randomText(next, 6), n: [1, null, 'x\ty'] })),
-        maybe(JSON.stringify([randomText(next, 4), { '\\': '\n' }])),
-        maybe([randomText(next, 5), null, '', 'a,b']),
-        maybe([Math.floor(next() * 1000), -1]),
-        maybe((next() * 1e6).toFixed(3)),
-        next() < 0.05 ? 'w'.repeat(200_000) + randomText(next, 5) : maybe(''),
-      ]);
-    }
-  } finally {
-    await client.end();
-  }
-}
-
-/** PostgreSQL's text form of every value, in physical order (what COPY … TO STDOUT and pg_dump read). */
-async function textRows(db: string, table: string): Promise<(string | null)[][]> {
-  const client = new pg.Client({ connectionString: pgc.url(db), types: { getTypeParser: () => (v: string) => v } });
-  await client.connect();
-  try {
-    return (await client.query<(string | null)[]>({ text: `SELECT * FROM ${table}`, rowMode: 'array' })).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 async function stored(key: string): Promise<Buffer> {
   const r = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
@@ -95,9 +37,9 @@ beforeAll(async () => {
   await s3.createBucket(BUCKET);
   await pgc.createDatabase('shop');
   await seedRealisticDatabase(pgc, 'shop', { rows: 3000 });
-  await seedRandomTable('shop', 'public.random_a', 11, 300);
-  await seedRandomTable('shop', 'public.random_b', 12, 0);
-  await seedRandomTable('shop', 'public.random_c', 13, 150);
+  await seedRandomTable(pgc, 'shop', 'public.random_a', 11, 300);
+  await seedRandomTable(pgc, 'shop', 'public.random_b', 12, 0);
+  await seedRandomTable(pgc, 'shop', 'public.random_c', 13, 150);
   await pgc.query('CREATE VIEW public.big_orders AS SELECT * FROM sales.orders WHERE total > 500', [], 'shop');
 });
 
@@ -145,7 +87,7 @@ describe.each([
 
   it.each(['public.random_a', 'public.random_b', 'public.random_c', 'Odd Schema.Table With "Quotes" and spaces', 'sales.customers'])('peeks %s through the index, row for row as PostgreSQL prints it', async (table) => {
     const [schema, name] = [table.slice(0, table.indexOf('.')), table.slice(table.indexOf('.') + 1)];
-    const expected = await textRows('shop', `"${schema}"."${name.replaceAll('"', '""')}"`);
+    const expected = await textRows(pgc, 'shop', `"${schema}"."${name.replaceAll('"', '""')}"`);
     const p = await peekTable({ to: s3.storageUrl(BUCKET), key, env: { ...process.env, ...s3.env }, resolveKey, table, limit: 10_000 });
     expect(p.via).toBe('index');
     expect(p.rows.length).toBe(Math.min(expected.length, 10_000));
@@ -170,7 +112,7 @@ describe.each([
     const p = await peekTable({ to: s3.storageUrl(BUCKET), key, env: { ...process.env, ...s3.env }, resolveKey, table: 'public.random_a', limit: 10_000 });
     expect(p.via).toBe('stream');
     expect(p.note).toMatch(/archive index .* is wrong/);
-    expect(p.rows).toEqual(await textRows('shop', 'public.random_a'));
+    expect(p.rows).toEqual(await textRows(pgc, 'shop', 'public.random_a'));
     await put(`${key}.index.json`, text);
   });
 });
@@ -198,7 +140,7 @@ it('`lifeboat index` indexes a pg_dump archive uploaded by hand; show and peek t
   const peek = await runCli(['peek', '--to', to, '--key', key, '--table', 'public.random_a', '--limit', '5', '--format', 'json'], env);
   expect(peek.stderr).toBe('');
   const rows = (JSON.parse(peek.stdout) as { rows: Record<string, string | null>[] }).rows;
-  expect(rows.map((r) => Object.values(r))).toEqual((await textRows('shop', 'public.random_a')).slice(0, 5));
+  expect(rows.map((r) => Object.values(r))).toEqual((await textRows(pgc, 'shop', 'public.random_a')).slice(0, 5));
   const csv = await runCli(['peek', '--to', to, '--key', key, '--table', 'sales.customers', '--limit', '2', '--format', 'csv'], env);
   expect(csv.stdout.split('\n')[0]).toBe('id,name,email,created_at');
 
@@ -215,7 +157,8 @@ it('counts and fingerprints a plain SQL backup from its COPY blocks, equal to th
   expect(plain.manifest.rowCounts).toBe('exact');
   expect(plain.manifest.tables.length).toBeGreaterThan(5);
   expect(plain.manifest.tables).toEqual(custom.manifest.tables);
-  expect(plain.manifest.index).toBeUndefined();
+  // Plain backups are indexed too now (docs/index-format.md, version 2; test/integration/plain-index.test.ts).
+  expect(plain.manifest.index).toBeDefined();
   for (const t of plain.manifest.tables) {
     const [row] = await pgc.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${t.schema.replaceAll('"', '""')}"."${t.name.replaceAll('"', '""')}"`, [], 'shop');
     expect(t.rows, `${t.schema}.${t.name}`).toBe(Number(row?.n));

@@ -12,7 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanArchive, type ArchiveScan } from '../../electron/engine/archive/scan-archive.js';
 import { CompressPool } from '../../electron/engine/compress/compress-pool.js';
-import { gzipMembers } from '../../electron/engine/compress/gzip-members.js';
+import { plainSqlMembers } from '../../electron/engine/compress/plain-members.js';
 import { rewriteCustomArchive } from '../../electron/engine/compress/rewrite-custom.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
 import { PG15_BIN, contentHashes, schemaDump, seedRichDatabase } from '../support/rich-database.js';
@@ -182,17 +182,22 @@ describe('the custom-format block re-writer', () => {
 });
 
 describe('plain SQL as concatenated gzip members', () => {
-  it('gunzips (the real gunzip too) to exactly the SQL pg_dump wrote, and an empty input is still a gzip file', async () => {
+  it('gunzips (the real gunzip too) to exactly the SQL pg_dump wrote, cut at every COPY block, and an empty input is still a gzip file', async () => {
     const sql = await pgDump(['--format=plain']);
     const pool = new CompressPool(2);
     try {
-      const gz = await collect(gzipMembers({ level: 6, pool, memberBytes: 50_000 })(inRandomPieces(sql, random(11))));
+      const members = plainSqlMembers({ level: 6, pool, memberBytes: 50_000 });
+      const gz = await collect(members.stage(inRandomPieces(sql, random(11))));
       expect(gunzipSync(gz).equals(sql)).toBe(true);
+      // Each COPY block is whole members of its own: gunzip of its range is exactly its text.
+      const copies = (members.layout?.segments ?? []).filter((s) => s.kind === 'copy');
+      expect(copies.length).toBeGreaterThan(3);
+      for (const s of copies) expect(gunzipSync(gz.subarray(s.archive.offset, s.archive.end)).equals(sql.subarray(s.text.offset, s.text.end))).toBe(true);
       const file = path.join(work, 'plain.sql.gz');
       await writeFile(file, gz);
       const { stdout } = await execFileAsync('gunzip', ['-c', file], { encoding: 'buffer', maxBuffer: 1 << 30 });
       expect(stdout.equals(sql)).toBe(true);
-      const empty = await collect(gzipMembers({ level: 6, pool })(Readable.from([])));
+      const empty = await collect(plainSqlMembers({ level: 6, pool }).stage(Readable.from([])));
       expect(gunzipSync(empty).length).toBe(0);
     } finally {
       await pool.close();

@@ -143,7 +143,7 @@ describe('lifeboat extract', () => {
     expect(await tempDatabases()).toEqual([]);
   });
 
-  it('extracts from a plain SQL backup too (restored whole, as it has no table of contents)', async () => {
+  it('extracts from a plain SQL backup too (through its index: the definitions and the table\'s COPY block)', async () => {
     const plain = await runBackup({ db: pg.url('crm'), to, env, format: 'plain', now: () => new Date(Date.UTC(2024, 0, 1)) });
     const r = await runCli(['extract', '--key', plain.key, '--to', to, '--server', pg.url(), '--table', 'crm.orders', '--where', 'customer_id = 42', '--format', 'sql'], env);
     expect(r.stderr).toBe('');

@@ -42,10 +42,13 @@ describe('compression options', () => {
     expect(chooseCompression('custom', undefined, undefined).workers).toBe(defaultCompressWorkers());
   });
 
-  it('with 0 workers leaves compression to pg_dump, as before (its default unless a level is given; plain always gzipped)', () => {
+  it('with 0 workers leaves compression of archives to pg_dump, as before (its default unless a level is given); plain SQL Lifeboat always gzips itself', () => {
     expect(pgDumpCompressArgs('custom', chooseCompression('custom', undefined, 0))).toEqual([]);
     expect(pgDumpCompressArgs('custom', chooseCompression('custom', 9, 0))).toEqual(['--compress=9']);
-    expect(pgDumpCompressArgs('plain', chooseCompression('plain', undefined, 0))).toEqual(['--compress=6']);
+    // Plain: gzip members cut at COPY blocks, so the backup can be indexed (compress/plain-members.ts).
+    expect(pgDumpCompressArgs('plain', chooseCompression('plain', undefined, 0))).toEqual(['--compress=0']);
+    expect(compressionRecord('plain', chooseCompression('plain', undefined, 0))).toEqual({ tool: 'lifeboat', algorithm: 'gzip', level: 6, workers: 0 });
+    expect(compressionRecord('plain', chooseCompression('plain', 0, 0))).toEqual({ tool: 'lifeboat', algorithm: 'gzip', level: 0, workers: 0 });
     expect(compressionRecord('custom', chooseCompression('custom', undefined, 0))).toEqual({ tool: 'pg_dump', algorithm: 'gzip', level: null, workers: 0 });
     expect(compressionRecord('custom', chooseCompression('custom', 0, 2))).toEqual({ tool: 'pg_dump', algorithm: 'none', level: 0, workers: 0 });
   });
@@ -54,7 +57,7 @@ describe('compression options', () => {
     for (const [level, workers] of [[10, 1], [-1, 1], [1.5, 1], [6, -1], [6, 65], [6, 0.5]] as const) {
       expect(() => chooseCompression('custom', level, workers)).toThrow(/is not valid; use a whole number from/);
     }
-    expect(() => chooseCompression('plain', 0, 0)).toThrow(/^Plain backups are always stored gzipped/);
+    expect(() => chooseCompression('plain', 10, 0)).toThrow(/^The compression level "10" is not valid/);
     expect(parseCompressOption(' 4 ', 'level')).toBe(4);
     expect(parseCompressOption(undefined, 'workers')).toBeUndefined();
     for (const raw of ['', 'two', '1e3', '0x2', '-1', '2.0']) expect(() => parseCompressOption(raw, 'workers')).toThrow(/^The number of compression workers ".*" is not valid/);

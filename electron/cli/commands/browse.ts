@@ -89,12 +89,12 @@ export function registerBrowse(program: Command): void {
       printPeek(p, opts.format);
     });
 
-  withWhere(program.command('index').description('Build the archive index of a custom-format backup that has none, by reading it once'))
+  withWhere(program.command('index').description('Build the archive index of a backup that has none (custom format, or plain SQL Lifeboat gzipped at COPY blocks), by reading it once'))
     .option('--force', 'rebuild it even when the backup has a valid index')
     .option('--json', 'print the result as JSON')
     .action(async (opts: WhereOptions & { force?: boolean; json?: boolean }) => {
       const r = await indexBackup({ to: await storageOption(opts.to, opts.profile), key: opts.key, force: opts.force, signal: interruptSignal() });
       if (opts.json) printJson(r);
-      else process.stdout.write(r.created ? `Indexed ${r.key}: ${r.tables} tables, ${r.blocks} data blocks, written to ${r.indexKey}.\n` : `${r.key} already has a valid index (${r.indexKey}); --force rebuilds it.\n`);
+      else process.stdout.write(r.created ? `Indexed ${r.key}: ${r.tables} tables, ${r.blocks} data blocks or segments, written to ${r.indexKey}.\n` : `${r.key} already has a valid index (${r.indexKey}); --force rebuilds it.\n`);
     });
 }

@@ -3,7 +3,7 @@
 // PostgreSQL server, no restore), falling back to streaming the backup when it has no index or the
 // index proves wrong. An index is untrusted: every block read through it must start with the dump
 // id the index promised, or the answer comes from the stream instead — never wrong data.
-import type { BackupContents, BackupObject, BackupTable, TablePeek } from '../../../shared/backup-contents.js';
+import type { BackupContents, BackupTable, TablePeek } from '../../../shared/backup-contents.js';
 import { indexKeyFor, parseBackupKey } from '../../../shared/backup-key.js';
 import type { BackupManifest } from '../../../shared/manifest.js';
 import { readManifest } from '../backup/list-backups.js';
@@ -25,6 +25,9 @@ import {
   type ArchiveCompression, type TocEntry,
 } from './custom-format.js';
 import { buildIndex, parseIndexText, serializeIndex, type ArchiveIndex, type IndexRead } from './index-file.js';
+import { objectsOf, schemasOf } from './contents-of.js';
+import { buildPlainIndexFromObject, contentsFromPlainIndex, peekPlainByStreaming, peekPlainViaIndex, readPlainIndex } from './plain-browse.js';
+import type { PlainIndex } from './plain-index.js';
 import { readBlockBytes } from './ranged-block.js';
 import { scanArchive } from './scan-archive.js';
 
@@ -49,9 +52,6 @@ export type PeekResult = TablePeek & { via: 'index' | 'stream'; note?: string };
 
 export const DEFAULT_PEEK_LIMIT = 20;
 export const MAX_PEEK_LIMIT = 10_000;
-
-/** pg_dump's bookkeeping entries, which are not objects a person looks for. */
-const BOOKKEEPING = new Set(['ENCODING', 'STDSTRINGS', 'SEARCHPATH', 'DATABASE', 'DATABASE PROPERTIES', 'SCHEMA', 'TABLE DATA', 'BLOBS', 'LARGE OBJECTS', 'SEQUENCE SET', 'ACL', 'COMMENT']);
 
 function open(req: BrowseRequest): { storage: BackupStorage; key: string; env: NodeJS.ProcessEnv; resolveKey: KeyResolver } {
   const env = req.env ?? process.env;
@@ -81,9 +81,12 @@ export async function showBackup(req: BrowseRequest): Promise<BackupContents> {
   const { storage, key, resolveKey } = open(req);
   await requireBackup(storage, key);
   const manifest = await readManifest(storage, key);
+  if (!isCustom(key, manifest)) {
+    const plain = await readPlainIndex(storage, key);
+    return plain.status === 'ok' ? contentsFromPlainIndex(key, plain.index, manifest) : contentsFromManifest(key, manifest, 'plain', []);
+  }
   const read = await readArchiveIndex(storage, key);
   if (read.status === 'ok') return contentsFromIndex(key, read.index);
-  if (!isCustom(key, manifest)) return contentsFromManifest(key, manifest, 'plain', []);
   // No index: the TOC is at the start of the archive; read that far and stop the download.
   const body = await openBackupPlaintext(storage, key, resolveKey, { signal: req.signal });
   const r = new ByteReader(body as AsyncIterable<Buffer>);
@@ -101,21 +104,6 @@ export async function showBackup(req: BrowseRequest): Promise<BackupContents> {
 function archiveError(key: string, e: unknown): Error {
   if (e instanceof LifeboatError) return e;
   return new LifeboatError('ARCHIVE_UNREADABLE', `Backup ${key} cannot be read as a pg_dump archive: ${e instanceof Error ? e.message : String(e)}.`);
-}
-
-function objectsOf(entries: readonly { desc: string | null; namespace: string | null; tag: string | null }[]): BackupObject[] {
-  return entries
-    .filter((e) => e.desc !== null && !BOOKKEEPING.has(e.desc))
-    .map((e) => ({ kind: e.desc ?? '', schema: e.namespace || null, name: e.tag ?? '' }));
-}
-
-function schemasOf(entries: readonly { desc: string | null; namespace: string | null; tag: string | null }[]): string[] {
-  const s = new Set<string>();
-  for (const e of entries) {
-    if (e.desc === 'SCHEMA' && e.tag) s.add(e.tag);
-    else if (e.namespace) s.add(e.namespace);
-  }
-  return [...s].sort();
 }
 
 export function contentsFromIndex(key: string, index: ArchiveIndex): BackupContents {
@@ -190,7 +178,7 @@ export async function peekTable(req: PeekRequest): Promise<PeekResult> {
   const limit = checkedLimit(req.limit);
   await requireBackup(storage, key);
   const manifest = await readManifest(storage, key);
-  if (!isCustom(key, manifest)) throw new LifeboatError('BAD_INPUT', `Backup ${key} is plain SQL; rows can be read straight only from pg_dump custom-format backups; recover its rows through a temporary database instead (partial recovery).`);
+  if (!isCustom(key, manifest)) return peekPlain(storage, key, req, limit, manifest, resolveKey);
   const read = await readArchiveIndex(storage, key);
   let note: string | undefined;
   if (read.status === 'ok') {
@@ -209,13 +197,44 @@ export async function peekTable(req: PeekRequest): Promise<PeekResult> {
       } catch (e) {
         if (req.signal?.aborted) throw e;
         if (e instanceof LifeboatError && (e.code === 'ENCRYPTION_KEY_MISSING' || e.code === 'ENCRYPTION_KEY_WRONG' || e.code === 'BAD_INPUT')) throw e;
-        note = `The archive index of ${key} is wrong (${e instanceof Error ? e.message : String(e)}); the rows were read by streaming the backup instead. \`lifeboat index --key ${key} --force\` rebuilds it.`;
+        note = wrongIndexNote(key, e);
       }
     }
   }
   throwIfAborted(req.signal, 'Peek');
   const result = await peekByStreaming(storage, key, req.table, limit, resolveKey, req.signal);
   return note ? { ...result, note } : result;
+}
+
+/** A plain SQL backup's first rows: through its index when it has a valid one, else by streaming it. */
+async function peekPlain(storage: BackupStorage, key: string, req: PeekRequest, limit: number, manifest: BackupManifest | null, resolveKey: KeyResolver): Promise<PeekResult> {
+  const read = await readPlainIndex(storage, key);
+  let note: string | undefined;
+  if (read.status === 'ok') {
+    try {
+      const peek = await peekPlainViaIndex(storage, key, read.index, req.table, limit, resolveKey, req.signal);
+      if (!peek) throw noSuchTable(key, req.table);
+      return { key, ...peek, via: 'index' };
+    } catch (e) {
+      if (req.signal?.aborted) throw e;
+      if (e instanceof LifeboatError && (e.code === 'ENCRYPTION_KEY_MISSING' || e.code === 'ENCRYPTION_KEY_WRONG' || e.code === 'BAD_INPUT')) throw e;
+      note = wrongIndexNote(key, e);
+    }
+  } else if (read.status === 'damaged') note = wrongIndexNote(key, new Error(read.problem));
+  throwIfAborted(req.signal, 'Peek');
+  let peek: Awaited<ReturnType<typeof peekPlainByStreaming>>;
+  try {
+    peek = await peekPlainByStreaming(storage, key, req.table, limit, manifest, resolveKey, req.signal);
+  } catch (e) {
+    if (e instanceof LifeboatError) throw e;
+    throw new LifeboatError('ARCHIVE_UNREADABLE', `Backup ${key} cannot be read as gzipped plain SQL: ${e instanceof Error ? e.message : String(e)}.`);
+  }
+  if (!peek) throw noSuchTable(key, req.table);
+  return { key, ...peek, via: 'stream', ...(note ? { note } : {}) };
+}
+
+function wrongIndexNote(key: string, e: unknown): string {
+  return `The archive index of ${key} is wrong (${e instanceof Error ? e.message : String(e)}); the rows were read by streaming the backup instead. \`lifeboat index --key ${key} --force\` rebuilds it.`;
 }
 
 function peekOf(key: string, entry: { namespace: string | null; tag: string | null; copyStmt: string | null }, rows: { lines: string[]; truncated: boolean }, via: 'index' | 'stream'): PeekResult {
@@ -271,7 +290,7 @@ export async function indexBackup(req: BrowseRequest & { force?: boolean }): Pro
   const stored = await storage.head(key);
   if (!stored) throw new LifeboatError('NOT_FOUND', `There is no backup ${key} in ${storage.display}.`, { hint: { kind: 'list-backups' } });
   const manifest = await readManifest(storage, key);
-  if (!isCustom(key, manifest)) throw new LifeboatError('BAD_INPUT', `Backup ${key} is plain SQL; only pg_dump custom-format backups (.dump) have an archive index.`);
+  if (!isCustom(key, manifest)) return indexPlainBackup(storage, key, stored.size, req, resolveKey);
   const existing = await readArchiveIndex(storage, key);
   if (existing.status === 'ok' && !req.force) return { key, indexKey: indexKeyFor(key), created: false, tables: existing.index.entries.filter((e) => e.desc === 'TABLE DATA').length, blocks: existing.index.blocks.length };
   const start = await readStart(storage, key, req.signal);
@@ -289,6 +308,25 @@ export async function indexBackup(req: BrowseRequest & { force?: boolean }): Pro
   throwIfAborted(req.signal, 'Indexing');
   await storage.putSmall(indexKeyFor(key), serializeIndex(index).text, { contentType: 'application/json', mode: existing.status === 'missing' ? 'create' : 'replace' });
   return { key, indexKey: indexKeyFor(key), created: true, tables: index.entries.filter((e) => e.desc === 'TABLE DATA').length, blocks: index.blocks.length };
+}
+
+/** `lifeboat index` for a plain SQL backup whose gzip members are cut at its COPY blocks. */
+async function indexPlainBackup(storage: BackupStorage, key: string, storedSize: number, req: BrowseRequest & { force?: boolean }, resolveKey: KeyResolver): Promise<IndexBuildResult> {
+  const existing = await readPlainIndex(storage, key);
+  const tablesOf = (index: PlainIndex): number => index.segments.filter((s) => s.kind === 'copy').length;
+  if (existing.status === 'ok' && !req.force) return { key, indexKey: indexKeyFor(key), created: false, tables: tablesOf(existing.index), blocks: existing.index.segments.length };
+  const start = await readStart(storage, key, req.signal);
+  const layout = looksEncrypted(start) ? parseHeader(start) : null;
+  const body = await openBackupPlaintext(storage, key, resolveKey, { signal: req.signal });
+  let index: PlainIndex;
+  try {
+    index = await buildPlainIndexFromObject(key, body as AsyncIterable<Buffer>, layout ? { headerBytes: layout.bytes.length, chunkSize: layout.chunkSize } : null, storedSize);
+  } finally {
+    body.destroy();
+  }
+  throwIfAborted(req.signal, 'Indexing');
+  await storage.putSmall(indexKeyFor(key), serializeIndex(index).text, { contentType: 'application/json', mode: existing.status === 'missing' ? 'create' : 'replace' });
+  return { key, indexKey: indexKeyFor(key), created: true, tables: tablesOf(index), blocks: index.segments.length };
 }
 
 async function readStart(storage: BackupStorage, key: string, signal?: AbortSignal): Promise<Buffer> {

@@ -32,7 +32,11 @@ export class CopyRowStats {
   /** First rows kept for a preview (raw line text, without the newline). */
   readonly kept: string[] = [];
 
-  constructor(private readonly keep = 0) {}
+  /** `onRow`: hears every row's line (without its newline) as it is counted. */
+  constructor(
+    private readonly keep = 0,
+    private readonly onRow?: (line: Buffer) => void,
+  ) {}
 
   push(chunk: Buffer): void {
     if (this.ended) return;
@@ -63,6 +67,7 @@ export class CopyRowStats {
   private addRow(line: Buffer, from: number, to: number): void {
     this.rows++;
     if (this.kept.length < this.keep) this.kept.push(line.toString('utf8', from, to));
+    this.onRow?.(from === 0 && to === line.length ? line : line.subarray(from, to));
     const h = this.hashed;
     murmur3x86_128(line, h, from, to);
     let carry = 0;

@@ -134,7 +134,8 @@ export function buildIndex(key: string, scan: ArchiveScan, enc: EncryptionLayout
   };
 }
 
-export function serializeIndex(index: ArchiveIndex): { text: string; sizeBytes: number; sha256: string } {
+/** Either format's index (ArchiveIndex, or PlainIndex from plain-index.ts) as stored. */
+export function serializeIndex(index: object): { text: string; sizeBytes: number; sha256: string } {
   const text = `${JSON.stringify(index)}\n`;
   const bytes = Buffer.from(text, 'utf8');
   return { text, sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
@@ -142,25 +143,42 @@ export function serializeIndex(index: ArchiveIndex): { text: string; sizeBytes: 
 
 export type IndexRead = { status: 'ok'; index: ArchiveIndex } | { status: 'missing' } | { status: 'damaged' | 'newer-format'; problem: string };
 
-/** Validates an index's text for the backup `key` it sits beside (pure, untrusted input). */
-export function parseIndexText(text: string, key: string): IndexRead {
-  if (text.length > MAX_INDEX_BYTES) return { status: 'damaged', problem: `its index is larger than ${MAX_INDEX_BYTES} bytes` };
+/** The newest index format version this Lifeboat reads: 1 describes custom archives, 2 plain SQL (plain-index.ts). */
+export const NEWEST_INDEX_FORMAT_VERSION = 2;
+
+/**
+ * An index's JSON and its format version, or why it cannot be read at all (too large, not JSON,
+ * newer than this Lifeboat). Shared by both index formats.
+ */
+export function readIndexJson(text: string): { ok: true; json: unknown; version: unknown } | { ok: false; read: IndexRead } {
+  if (text.length > MAX_INDEX_BYTES) return { ok: false, read: { status: 'damaged', problem: `its index is larger than ${MAX_INDEX_BYTES} bytes` } };
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return { status: 'damaged', problem: 'its index is not valid JSON' };
+    return { ok: false, read: { status: 'damaged', problem: 'its index is not valid JSON' } };
   }
   const version = typeof json === 'object' && json !== null ? (json as { formatVersion?: unknown }).formatVersion : undefined;
-  if (typeof version === 'number' && version > INDEX_FORMAT_VERSION) {
-    return { status: 'newer-format', problem: `its index has format version ${version}, newer than this Lifeboat reads (${INDEX_FORMAT_VERSION})` };
+  if (typeof version === 'number' && version > NEWEST_INDEX_FORMAT_VERSION) {
+    return { ok: false, read: { status: 'newer-format', problem: `its index has format version ${version}, newer than this Lifeboat reads (${NEWEST_INDEX_FORMAT_VERSION})` } };
   }
-  const parsed = archiveIndexSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    return { status: 'damaged', problem: `its index is damaged (${where}${issue?.message ?? 'invalid'})` };
-  }
+  return { ok: true, json, version };
+}
+
+/** The first schema issue, worded for a message. */
+export function schemaProblem(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return `its index is damaged (${where}${issue?.message ?? 'invalid'})`;
+}
+
+/** Validates an index's text for the backup `key` it sits beside (pure, untrusted input). */
+export function parseIndexText(text: string, key: string): IndexRead {
+  const read = readIndexJson(text);
+  if (!read.ok) return read.read;
+  if (read.version === NEWEST_INDEX_FORMAT_VERSION) return { status: 'damaged', problem: 'its index describes a plain SQL backup, not a custom-format archive' };
+  const parsed = archiveIndexSchema.safeParse(read.json);
+  if (!parsed.success) return { status: 'damaged', problem: schemaProblem(parsed.error) };
   if (parsed.data.key !== key) return { status: 'damaged', problem: 'its index describes another key' };
   const idx = parsed.data;
   for (const b of idx.blocks) {

@@ -38,8 +38,8 @@ async function* rangeOf(storage: BackupStorage, key: string, offset: number, end
 export async function* readBlockBytes(
   storage: BackupStorage,
   key: string,
-  index: ArchiveIndex,
-  block: IndexBlock,
+  index: Pick<ArchiveIndex, 'encryption'>,
+  block: Pick<IndexBlock, 'archive' | 'stored'>,
   resolveKey: KeyResolver,
   signal?: AbortSignal,
   opts: { progressive?: boolean } = {},
@@ -71,6 +71,28 @@ export async function* readBlockBytes(
   }
   // The archive's last chunk is shorter than the others.
   if (pending.length > 0) yield* emit(dec.open(pending, chunkIndex));
+}
+
+/**
+ * Plaintext bytes [range.archive.offset, range.archive.end), read with ranged requests: exactly the
+ * range, also when it is stored encrypted (whole chunks, the last of which runs past its end).
+ */
+export async function* archiveRange(
+  storage: BackupStorage,
+  key: string,
+  index: Pick<ArchiveIndex, 'encryption'>,
+  range: Pick<IndexBlock, 'archive' | 'stored'>,
+  resolveKey: KeyResolver,
+  signal?: AbortSignal,
+  opts: { progressive?: boolean } = {},
+): AsyncGenerator<Buffer> {
+  let left = range.archive.end - range.archive.offset;
+  for await (const piece of readBlockBytes(storage, key, index, range, resolveKey, signal, opts)) {
+    if (left <= 0) break;
+    const out = piece.length > left ? piece.subarray(0, left) : piece;
+    left -= out.length;
+    yield out;
+  }
 }
 
 async function readAll(body: Readable): Promise<Buffer> {

@@ -1,6 +1,16 @@
+import type { PlainLayout } from '../compress/plain-members.js';
 import type { TableCount } from '../../../shared/manifest.js';
 import type { PlainTableStats } from './plain-sql-scan.js';
 import type { ArchiveScan } from './scan-archive.js';
+
+/** Each table's stats from the COPY blocks the plain SQL gzipper saw. */
+export function plainTableStats(layout: PlainLayout): PlainTableStats[] {
+  const out: PlainTableStats[] = [];
+  for (const s of layout.segments) {
+    if (s.kind === 'copy') out.push({ schema: s.schema, name: s.name, rows: s.rows ?? 0, rawBytes: s.rawBytes ?? 0, fingerprint: s.fingerprint ?? '0'.repeat(32) });
+  }
+  return out;
+}
 
 export type TappedDump = { kind: 'custom'; scan: ArchiveScan } | { kind: 'plain'; tables: PlainTableStats[] };
 

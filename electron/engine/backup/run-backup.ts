@@ -2,8 +2,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { buildBackupKey, indexKeyFor, manifestKeyFor } from '../../../shared/backup-key.js';
 import { buildIndex, serializeIndex, type ArchiveIndex } from '../archive/index-file.js';
-import { scanPlainSql } from '../archive/plain-sql-scan.js';
-import { countsFromScan } from '../archive/stream-counts.js';
+import { buildPlainIndex, type PlainIndex } from '../archive/plain-index.js';
+import { countsFromScan, plainTableStats, type TappedDump } from '../archive/stream-counts.js';
 import { scanArchive } from '../archive/scan-archive.js';
 import { StreamTap } from '../archive/stream-tap.js';
 import { MANIFEST_FORMAT_VERSION, type BackupManifest, type TableCount } from '../../../shared/manifest.js';
@@ -166,10 +166,10 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     // The tap reads the archive as it will be stored (after compression), without changing a byte: its TOC
     // and data block offsets (the index), and every table's exact row count and fingerprint from
     // its COPY text, so the database is read once (no count(*) pass).
-    const tap = format === 'custom'
-      ? new StreamTap(async (source) => ({ kind: 'custom' as const, scan: await scanArchive(source) }))
-      : new StreamTap(async (source) => ({ kind: 'plain' as const, tables: await scanPlainSql(source) }));
-    const stages: unknown[] = [runningDump.child.stdout, ...(compressor ? [compressor.stage] : []), tap];
+    // Plain SQL needs no tap: Lifeboat gzips it itself, and the stage that does records every
+    // COPY block's rows, fingerprint and place among the gzip members (compress/plain-members.ts).
+    const tap = format === 'custom' ? new StreamTap(async (source) => ({ kind: 'custom' as const, scan: await scanArchive(source) })) : null;
+    const stages: unknown[] = [runningDump.child.stdout, ...(compressor ? [compressor.stage] : []), ...(tap ? [tap] : [])];
     // Encrypt before the meter, so the manifest's size and SHA-256 are of the stored bytes and
     // verify can check them without the key.
     const encrypter = encryption ? createEncryptStream(encryption) : null;
@@ -216,7 +216,8 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     }
     throwIfAborted(signal, 'The backup');
 
-    const tapped = await tap.result;
+    const plainLayout = compressor?.plain?.layout ?? null;
+    const tapped: TappedDump | null = tap ? await tap.result : plainLayout ? { kind: 'plain', tables: plainTableStats(plainLayout) } : null;
     const streamCounts = tapped ? countsFromScan(tapped) : null;
     // Counts from the stream are exact whatever the size. Only when the stream could not be read
     // (lz4/zstd compression, an archive the reader does not know) are the tables counted, still in
@@ -228,8 +229,12 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
           return countsUnavailable(e, conn);
         });
     await snapshot.release();
-    const index: ArchiveIndex | null = tapped?.kind === 'custom' ? buildIndex(key, tapped.scan, encrypter ? encrypter.layout : null) : null;
-    if (format === 'custom' && !index) warnings.push(`No archive index was written for ${key} (${tap.failure?.message ?? 'the archive could not be read'}); show, peek and selective restore stream the whole backup instead.`);
+    const index: ArchiveIndex | PlainIndex | null =
+      tapped?.kind === 'custom' ? buildIndex(key, tapped.scan, encrypter ? encrypter.layout : null) : plainLayout ? buildPlainIndex(key, plainLayout, encrypter ? encrypter.layout : null, meter.bytes) : null;
+    if (!index) {
+      const why = tap?.failure?.message ?? compressor?.plain?.failure?.message ?? 'the archive could not be read';
+      warnings.push(`No archive index was written for ${key} (${why}); show, peek and selective restore stream the whole backup instead.`);
+    }
     progress.setPhase('finalizing');
     const stored = await storage.head(key);
     if (!stored || stored.size !== meter.bytes) {

@@ -2,7 +2,7 @@ import type { BackupFormat } from '../../../shared/backup-key.js';
 import type { BackupManifest } from '../../../shared/manifest.js';
 import { LifeboatError } from '../errors.js';
 import { CompressPool, defaultCompressWorkers } from './compress-pool.js';
-import { gzipMembers } from './gzip-members.js';
+import { plainSqlMembers, type PlainMembers } from './plain-members.js';
 import { rewriteCustomArchive } from './rewrite-custom.js';
 
 /** zlib's level 6 is what pg_dump's default (Z_DEFAULT_COMPRESSION) means. */
@@ -35,17 +35,15 @@ export function chooseCompression(format: BackupFormat, level: number | undefine
   if (level !== undefined && (!Number.isInteger(level) || level < 0 || level > 9)) throw badLevel(String(level));
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 0 || workers > MAX_COMPRESS_WORKERS)) throw badWorkers(String(workers));
   const choice = { level: level ?? DEFAULT_COMPRESS_LEVEL, workers: workers ?? defaultCompressWorkers(), levelGiven: level !== undefined };
-  if (format === 'plain' && choice.workers === 0 && choice.level === 0) {
-    throw new LifeboatError('BAD_INPUT', 'Plain backups are always stored gzipped, and pg_dump cannot gzip at level 0; use a compression level from 1 to 9 with --compress-workers 0, or give it workers.');
-  }
   return choice;
 }
 
 /** pg_dump's own compression argument: none when Lifeboat compresses. */
 export function pgDumpCompressArgs(format: BackupFormat, c: CompressionChoice): string[] {
-  if (c.workers > 0) return ['--compress=0'];
-  // Plain SQL must come out gzipped (.sql.gz); custom keeps pg_dump's default unless a level was given.
-  if (format === 'plain' || c.levelGiven) return [`--compress=${c.level}`];
+  // Plain SQL is always gzipped by Lifeboat, in members cut at COPY blocks (plain-members.ts).
+  if (c.workers > 0 || format === 'plain') return ['--compress=0'];
+  // Custom keeps pg_dump's default unless a level was given.
+  if (c.levelGiven) return [`--compress=${c.level}`];
   return [];
 }
 
@@ -54,17 +52,24 @@ export type StreamStage = (source: AsyncIterable<Buffer>) => AsyncGenerator<Buff
 /**
  * The workers and the stream stage that compresses pg_dump's output with them; null when pg_dump
  * compresses, or when a custom archive is to stay uncompressed (level 0 is pg_dump -Z0 as it is).
+ * Plain SQL always has a stage (with 0 workers it gzips on Node's thread pool) and `plain` holds
+ * the layout of its members once the stream ends, for the index.
  */
-export function compressionStage(format: BackupFormat, c: CompressionChoice): { pool: CompressPool; stage: StreamStage } | null {
-  if (c.workers === 0 || (format === 'custom' && c.level === 0)) return null;
+export function compressionStage(format: BackupFormat, c: CompressionChoice): { pool: CompressPool | null; stage: StreamStage; plain: PlainMembers | null } | null {
+  if (format === 'plain') {
+    const pool = c.workers > 0 ? new CompressPool(c.workers) : null;
+    const plain = plainSqlMembers({ level: c.level, pool });
+    return { pool, stage: plain.stage, plain };
+  }
+  if (c.workers === 0 || c.level === 0) return null;
   const pool = new CompressPool(c.workers);
-  const stage = format === 'custom' ? rewriteCustomArchive({ level: c.level, pool }) : gzipMembers({ level: c.level, pool });
-  return { pool, stage };
+  return { pool, stage: rewriteCustomArchive({ level: c.level, pool }), plain: null };
 }
 
 /** What the manifest records about how the stored bytes were compressed. */
 export function compressionRecord(format: BackupFormat, c: CompressionChoice): NonNullable<BackupManifest['compressedBy']> {
-  if (c.workers === 0) return { tool: 'pg_dump', algorithm: 'gzip', level: c.levelGiven || format === 'plain' ? c.level : null, workers: 0 };
+  if (format === 'plain') return { tool: 'lifeboat', algorithm: 'gzip', level: c.level, workers: c.workers };
+  if (c.workers === 0) return { tool: 'pg_dump', algorithm: 'gzip', level: c.levelGiven ? c.level : null, workers: 0 };
   if (format === 'custom' && c.level === 0) return { tool: 'pg_dump', algorithm: 'none', level: 0, workers: 0 };
   return { tool: 'lifeboat', algorithm: 'gzip', level: c.level, workers: c.workers };
 }

@@ -1,5 +1,6 @@
 // A stored backup as one side of a comparison: its tables' counts and fingerprints and its table of
-// contents, and one table's rows, read with the archive reader (electron/engine/archive/).
+// contents, and one table's rows, read with the archive reader (electron/engine/archive/); a plain
+// SQL backup's through plain-side.ts.
 import { ByteReader } from '../archive/byte-reader.js';
 import { BlockDecoder } from '../archive/block-decoder.js';
 import { decodeCopyLine, FINGERPRINT_KIND, type FingerprintKind } from '../archive/copy-text.js';
@@ -16,6 +17,7 @@ import { describeStreamError, openBackupStream } from '../restore/backup-stream.
 import type { QualifiedName } from '../restore/toc-selection.js';
 import type { StorageTarget } from '../storage/target.js';
 import type { DiffSide, TocDefinition } from './compare-contents.js';
+import { openPlainRows, readPlainSide } from './plain-side.js';
 import type { OpenRows, TextRow } from './row-diff.js';
 
 export interface BackupSideOptions {
@@ -24,12 +26,10 @@ export interface BackupSideOptions {
   signal?: AbortSignal | undefined;
 }
 
-async function customSource(key: string, opts: BackupSideOptions): Promise<BackupSource> {
+/** The backup, and whether it is plain SQL (plain-side.ts reads those). */
+async function openSide(key: string, opts: BackupSideOptions): Promise<{ source: BackupSource; plain: boolean }> {
   const source = await resolveBackup({ to: opts.to, key }, opts.env);
-  if (source.parsed.format !== 'custom') {
-    throw new LifeboatError('BAD_INPUT', `Backup ${key} is plain SQL, which has no table of contents to compare; only custom-format backups (Lifeboat's default format) can be compared.`);
-  }
-  return source;
+  return { source, plain: source.parsed.format === 'plain' };
 }
 
 async function archiveBytes(source: BackupSource, signal: AbortSignal | undefined): Promise<AsyncIterable<Buffer>> {
@@ -67,7 +67,8 @@ function sideOf(key: string, entries: Entries, blockList: Blocks, fingerprints: 
  * valid one (a small read, whatever the archive's size), else by reading the archive once.
  */
 export async function readBackupSide(key: string, opts: BackupSideOptions): Promise<DiffSide> {
-  const source = await customSource(key, opts);
+  const { source, plain } = await openSide(key, opts);
+  if (plain) return readPlainSide(source, opts.signal);
   const index = await indexOf(source);
   if (index) return sideOf(key, index.entries, index.blocks, index.fingerprints ?? 'sha256');
   let scan: ArchiveScan;
@@ -150,7 +151,8 @@ function unreadable(compression: string, key: string): LifeboatError {
 export function backupRows(key: string, table: QualifiedName, opts: BackupSideOptions): OpenRows {
   const what = `${table.schema}.${table.name} in backup ${key}`;
   return async () => {
-    const source = await customSource(key, opts);
+    const { source, plain } = await openSide(key, opts);
+    if (plain) return openPlainRows(source, table, opts.signal, opts.env);
     const index = await indexOf(source);
     const indexed = index?.entries.find((e) => e.desc === 'TABLE DATA' && e.namespace === table.schema && e.tag === table.name);
     const block = indexed && index ? index.blocks.find((b) => b.dumpId === indexed.dumpId && b.type === BLK_DATA) : undefined;
@@ -218,7 +220,8 @@ async function streamRows(source: BackupSource, key: string, table: QualifiedNam
 
 /** A backup's definitions (its table of contents): from the index when valid, else the archive's start only. */
 export async function readBackupToc(key: string, opts: BackupSideOptions): Promise<readonly TocDefinition[]> {
-  const source = await customSource(key, opts);
+  const { source, plain } = await openSide(key, opts);
+  if (plain) return (await readPlainSide(source, opts.signal)).definitions;
   const index = await indexOf(source);
   if (index) return sideOf(key, index.entries, index.blocks, index.fingerprints ?? 'sha256').definitions;
   const r = new ByteReader(await archiveBytes(source, opts.signal));

@@ -63,7 +63,8 @@ function parseTables(texts: readonly string[]): QualifiedName[] {
  * The first half of partial recovery, shared by the CLI's extract and the app's "Restore into a
  * temporary database": a new temporary database with every definition of the backup (types,
  * functions, sequences of serial keys, wherever they live) but only the wanted tables' rows.
- * Plain SQL backups have no table of contents, so they are restored whole.
+ * Plain SQL backups have no table of contents: an indexed one gives its definitions and the tables'
+ * COPY blocks (restore/plain-ranged.ts); any other is restored whole.
  */
 export async function restoreTablesForExtract(req: ExtractRestoreRequest): Promise<RestoreResult> {
   const env = req.env ?? process.env;
@@ -77,7 +78,8 @@ export async function restoreTablesForExtract(req: ExtractRestoreRequest): Promi
       return extractTocEntries(toc, tables) ?? '';
     },
   }).catch(async (e: unknown) => {
-    if (e instanceof LifeboatError && e.code === 'BAD_INPUT' && /plain SQL/.test(e.message)) return runRestore(common);
+    // Plain SQL: through its index when it has one (definitions and these tables' rows), else whole.
+    if (e instanceof LifeboatError && e.code === 'BAD_INPUT' && /plain SQL/.test(e.message)) return runRestore({ ...common, plainTables: tables });
     throw e;
   });
 }

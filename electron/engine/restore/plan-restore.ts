@@ -183,6 +183,7 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
   const format = source.parsed.format;
   const tables = [...(req.tables ?? [])];
   const schemas = [...(req.schemas ?? [])];
+  // An extract (plainTables) is the one selection plain SQL allows: definitions plus those tables' rows.
   if (format === 'plain' && (tables.length > 0 || schemas.length > 0 || req.tocFilter !== undefined)) {
     throw new LifeboatError('BAD_INPUT', `Backup ${source.key} is plain SQL, which cannot be restored selectively; restore it whole (into a temporary database, for example) and copy what you need from there.`);
   }

@@ -24,9 +24,9 @@ import { formatBytes } from '../../../shared/progress.js';
 import { ByteReader } from '../archive/byte-reader.js';
 import { ArchiveInts, BLK_BLOBS, BLK_DATA, readArchiveHead, readBlockStart, readChunks, readToc, skipBlobs, type TocEntry } from '../archive/custom-format.js';
 import { parseIndexText, storedRange, type ArchiveIndex, type IndexBlock, type IndexEntry } from '../archive/index-file.js';
-import { readBlockBytes } from '../archive/ranged-block.js';
-import type { KeyResolver } from '../crypto/decrypt-stream.js';
+import { archiveRange } from '../archive/ranged-block.js';
 import { LifeboatError, cancelledError } from '../errors.js';
+import type { KeyResolver } from '../crypto/decrypt-stream.js';
 import { keychainKeyResolver } from '../profiles/key-store.js';
 import type { BackupStorage } from '../storage/storage.js';
 import type { BackupSource } from './backup-source.js';
@@ -67,24 +67,39 @@ export interface RangedCopy extends ScratchFile {
 }
 
 /**
+ * The text of the backup's index sidecar when a restore may consider it: present and the one the
+ * manifest names (by SHA-256). Null and why otherwise (null reason: no index at all).
+ */
+export async function namedIndexText(source: BackupSource): Promise<{ text: string | null; note: string | null }> {
+  const text = await source.storage.getSmall(indexKeyFor(source.key)).catch(() => null);
+  if (text === null) return { text: null, note: null };
+  const named = source.manifest?.index;
+  if (named && (Buffer.byteLength(text) !== named.sizeBytes || createHash('sha256').update(text).digest('hex') !== named.sha256)) {
+    return { text: null, note: 'its archive index is not the one its manifest names' };
+  }
+  return { text, note: null };
+}
+
+/** Why an index that describes an object of `storedBytes`, encrypted or not, is not this backup's; null when it fits. */
+export function indexObjectProblem(source: BackupSource, storedBytes: number, encrypted: boolean): string | null {
+  if (storedBytes !== source.sizeBytes) return `its archive index describes an object of ${storedBytes} bytes, not ${source.sizeBytes}`;
+  if (encrypted !== Boolean(source.encryption || source.parsed.encrypted)) return 'its archive index describes another encryption';
+  return null;
+}
+
+/**
  * The backup's index when a restore may trust it for ranged reads: present, valid for this key,
  * the one the manifest names (by SHA-256), describing an object of this size and encryption.
  * Otherwise null and why (null reason: no index at all, nothing to say).
  */
 export async function usableIndex(source: BackupSource): Promise<{ index: ArchiveIndex | null; note: string | null }> {
   if (source.parsed.format !== 'custom') return { index: null, note: null };
-  const text = await source.storage.getSmall(indexKeyFor(source.key)).catch(() => null);
-  if (text === null) return { index: null, note: null };
-  const named = source.manifest?.index;
-  if (named && (Buffer.byteLength(text) !== named.sizeBytes || createHash('sha256').update(text).digest('hex') !== named.sha256)) {
-    return { index: null, note: 'its archive index is not the one its manifest names' };
-  }
+  const { text, note } = await namedIndexText(source);
+  if (text === null) return { index: null, note };
   const read = parseIndexText(text, source.key);
   if (read.status !== 'ok') return { index: null, note: read.status === 'missing' ? null : read.problem };
-  const index = read.index;
-  if (index.storedBytes !== source.sizeBytes) return { index: null, note: `its archive index describes an object of ${index.storedBytes} bytes, not ${source.sizeBytes}` };
-  if ((index.encryption !== null) !== Boolean(source.encryption || source.parsed.encrypted)) return { index: null, note: 'its archive index describes another encryption' };
-  return { index, note: null };
+  const problem = indexObjectProblem(source, read.index.storedBytes, read.index.encryption !== null);
+  return problem ? { index: null, note: problem } : { index: read.index, note: null };
 }
 
 /** Counts the bytes each download gives, whatever reads them. */
@@ -99,18 +114,6 @@ function countingStorage(storage: BackupStorage, onBytes: (n: number) => void): 
       };
     },
   });
-}
-
-/** Plaintext archive bytes [range.archive.offset, range.archive.end), read with ranged requests. */
-async function* archiveRange(storage: BackupStorage, key: string, index: ArchiveIndex, range: Pick<IndexBlock, 'archive' | 'stored'>, resolveKey: KeyResolver, signal?: AbortSignal): AsyncGenerator<Buffer> {
-  let left = range.archive.end - range.archive.offset;
-  // An encrypted range is whole chunks: the last one runs past the block's end.
-  for await (const piece of readBlockBytes(storage, key, index, range as IndexBlock, resolveKey, signal)) {
-    if (left <= 0) break;
-    const out = piece.length > left ? piece.subarray(0, left) : piece;
-    left -= out.length;
-    yield out;
-  }
 }
 
 async function readAll(source: AsyncIterable<Buffer>): Promise<Buffer> {
@@ -178,6 +181,29 @@ async function copyBlock(file: FileHandle, bytes: AsyncIterable<Buffer>, block: 
   if (r.position !== block.archive.end || !(await r.atEnd())) throw new IndexMismatch(`block ${block.dumpId} does not end at byte ${block.archive.end}`);
 }
 
+export interface RangedDownloadOptions {
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal | undefined;
+  onBytes?: (n: number) => void;
+  what?: string;
+}
+
+/**
+ * What every ranged download into a scratch file starts with: the backup's key at hand (or its
+ * absence reported), the scratch folder made, and a storage whose downloads are counted.
+ */
+export async function startRangedDownload(source: BackupSource, opts: RangedDownloadOptions): Promise<{ dir: string; storage: BackupStorage; resolveKey: KeyResolver; read: { bytes: number } }> {
+  if (source.encryption?.unavailable) throw source.encryption.unavailable;
+  const dir = scratchDir(opts.env);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const read = { bytes: 0 };
+  const storage = countingStorage(source.storage, (n) => {
+    read.bytes += n;
+    opts.onBytes?.(n);
+  });
+  return { dir, storage, resolveKey: keychainKeyResolver(opts.env), read };
+}
+
 /**
  * Downloads the header and table of contents of an indexed custom-format backup into a sparse
  * private file as long as the archive. Throws IndexMismatch when they are not what the index says.
@@ -185,17 +211,9 @@ async function copyBlock(file: FileHandle, bytes: AsyncIterable<Buffer>, block: 
 export async function downloadTocToScratch(
   source: BackupSource,
   index: ArchiveIndex,
-  opts: { env: NodeJS.ProcessEnv; signal?: AbortSignal | undefined; onBytes?: (n: number) => void; what?: string },
+  opts: RangedDownloadOptions,
 ): Promise<RangedCopy> {
-  if (source.encryption?.unavailable) throw source.encryption.unavailable;
-  const dir = scratchDir(opts.env);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  let bytesRead = 0;
-  const storage = countingStorage(source.storage, (n) => {
-    bytesRead += n;
-    opts.onBytes?.(n);
-  });
-  const resolveKey = keychainKeyResolver(opts.env);
+  const { dir, storage, resolveKey, read } = await startRangedDownload(source, opts);
   const a = index.archive;
   const file = path.join(dir, scratchName('restore', '.dump'));
   const remove = async (): Promise<void> => rm(file, { force: true });
@@ -238,7 +256,7 @@ export async function downloadTocToScratch(
     plainComplete: null,
     sha256: '',
     get bytesRead() {
-      return bytesRead;
+      return read.bytes;
     },
     remove: async () => {
       await close();

@@ -1,3 +1,4 @@
+import type { QualifiedName } from './toc-selection.js';
 import type { PgConnection } from '../pg/connection.js';
 import type { RestorePlan } from '../../../shared/restore-plan.js';
 import type { ProgressListener } from '../jobs/progress-reporter.js';
@@ -52,6 +53,11 @@ export interface RestoreRequest extends BackupChoice {
   transforms?: readonly BackupStreamTransform[] | undefined;
   /** Rewrites pg_restore's table of contents before restoring (extract restores one table's data). */
   tocFilter?: ((toc: string) => string) | undefined;
+  /**
+   * Extract from a plain SQL backup: only these tables' rows (and the definitions), read through
+   * the backup's index when it has a usable one; without one the backup is restored whole.
+   */
+  plainTables?: readonly QualifiedName[] | undefined;
   purpose?: 'restore' | 'extract' | 'verify';
   pgBinDir?: string | undefined;
   env?: NodeJS.ProcessEnv;

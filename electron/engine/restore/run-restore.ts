@@ -24,6 +24,8 @@ import type { RestoreRequest, RestoreResult } from './restore-request.js';
 import { runRestoreTool, selectRestoreTool } from './restore-tools.js';
 import { lockTimeoutError, runApplicationName, terminateRunBackends } from './run-sessions.js';
 import { IndexMismatch, downloadTocToScratch, usableIndex, type BackupRead, type RangedCopy } from './ranged-copy.js';
+import { PlainIndexMismatch } from '../archive/plain-segment-read.js';
+import { downloadPlainExtract, usablePlainIndex } from './plain-ranged.js';
 import { downloadToScratch, removeDeadScratch, scratchDir, scratchName, type ScratchFile } from './scratch-file.js';
 import { connectMaintenance, createDatabase, databaseExists, dropDatabase, onDatabase } from './target-database.js';
 import { TempRegistry } from './temp-registry.js';
@@ -146,8 +148,21 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
       } else {
         // Only some entries restored (tables, schemas, an extract): through the index when it can be
         // trusted. A file from disk is read whole (an index beside it is not looked for).
-        const found = tocFilter && format === 'custom' && !source.file && (req.transforms ?? []).length === 0 ? await usableIndex(source) : { index: null, note: null };
-        if (found.note) read.note = `${found.note}; the whole backup was downloaded instead`;
+        const ranges = !source.file && (req.transforms ?? []).length === 0;
+        const found = ranges && tocFilter && format === 'custom' ? await usableIndex(source) : { index: null, note: null };
+        const plainTables = ranges && format === 'plain' ? (req.plainTables ?? []) : [];
+        const plain = plainTables.length > 0 ? await usablePlainIndex(source) : { index: null, note: null };
+        const note = found.note ?? plain.note;
+        if (note) read.note = `${note}; the whole backup was downloaded instead`;
+        if (plain.index) {
+          progress.setPhase('downloading', null);
+          scratch = await downloadPlainExtract(source, plain.index, plainTables, { env, signal, onBytes: countRead, what }).catch((e: unknown) => {
+            if (!(e instanceof PlainIndexMismatch)) throw e;
+            read.note = indexWrongNote(source.key, e);
+            return null;
+          });
+          if (scratch) read.via = 'index';
+        }
         if (found.index) {
           progress.setPhase('downloading', null);
           ranged = await downloadTocToScratch(source, found.index, { env, signal, onBytes: countRead, what }).catch((e: unknown) => {
@@ -157,8 +172,8 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
           });
         }
         if (ranged) read.via = 'index';
-        else progress.setPhase('downloading', source.sizeBytes);
-        scratch = ranged ?? (await download());
+        else if (!scratch) progress.setPhase('downloading', source.sizeBytes);
+        scratch = ranged ?? scratch ?? (await download());
       }
     }
     if (scratch.plainComplete === false) throw incompletePlainDump(source.key);

@@ -134,7 +134,7 @@ function schemaOf(rest: string, schema: string): boolean {
 }
 
 /** Entry types an extract never needs: other tables' rows, large objects, and what only speeds up or guards writes. */
-const EXTRACT_SKIPPED = [
+export const EXTRACT_SKIPPED: readonly string[] = [
   'TABLE DATA', 'BLOBS', 'BLOB DATA', 'BLOB', 'LARGE OBJECT', 'MATERIALIZED VIEW DATA', 'INDEX', 'CONSTRAINT', 'FK CONSTRAINT',
   'CHECK CONSTRAINT', 'TRIGGER', 'EVENT TRIGGER', 'POLICY', 'ROW SECURITY', 'PUBLICATION', 'SUBSCRIPTION', 'STATISTICS',
   'SECURITY LABEL', 'COMMENT', 'ACL', 'DEFAULT ACL',
