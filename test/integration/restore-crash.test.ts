@@ -2,12 +2,13 @@
 // pg_restore or psql outlives Lifeboat and commits), a new database is listed as interrupted and
 // can be dropped, and the scratch copy of the dead run goes at the next start.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readdir, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup } from '../../electron/engine/backup/run-backup.js';
 import { runCli, tempHome } from '../support/cli.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
+import { pgToolsFor } from '../support/pg-tool-processes.js';
 import { contentHashes } from '../support/rich-database.js';
 
 const bin = path.resolve(import.meta.dirname, '../../bin/lifeboat.js');
@@ -67,17 +68,6 @@ async function restoreBackend(db: string, pattern: string): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** pg tools whose command line names this database (the test's unique name). */
-async function toolsFor(db: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (/(?:^|\/)(pg_restore|psql)\0/.test(cmd) && cmd.includes(db)) out.push(`${pid}: ${cmd.replace(/\0/g, ' ')}`);
-  }
-  return out;
-}
-
 async function killHard(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
@@ -86,7 +76,7 @@ async function killHard(child: ChildProcess): Promise<void> {
 
 /** After the kill: every tool goes (at end of input, without COMMIT), and the server rolls back. */
 async function expectNothingLeft(db: string): Promise<void> {
-  await waitFor('the orphaned tools to exit', async () => (await toolsFor(db)).length === 0, 60_000);
+  await waitFor('the orphaned tools to exit', async () => (await pgToolsFor(db)).length === 0, 60_000);
   await waitFor('the restore session to end', async () => (await pg.query(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'lifeboat-%'`, [db])).length === 0, 60_000);
 }
 

@@ -86,7 +86,7 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
     .option('--temp', 'restore into a new temporary database lifeboat_<db>_<YYYYMMDD_HHMMSS> and print its URL')
     .option('--tables <list>', 'only these tables, e.g. sales.orders,public.users (custom-format backups)')
     .option('--schemas <list>', 'only these schemas (custom-format backups)')
-    .option('--jobs <n>', 'parallel pg_restore jobs (custom format, new databases; downloads to BACKUP_DIR first)')
+    .option('--jobs <n>', 'parallel pg_restore jobs (custom format, new databases; an indexed backup is read by ranged requests, no local copy)')
     .option('--keep-owner', 'restore ownership (default: --no-owner, for restoring production into dev)')
     .option('--keep-acl', 'restore privileges (default: --no-acl)')
     .option('--with-globals', 'create the roles (and tablespaces, where their directories exist on the server) the backup refers to that the target lacks, from the globals recorded with it, first (never altering existing ones); keeps owners and privileges')

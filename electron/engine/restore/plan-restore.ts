@@ -10,6 +10,7 @@ import { connectClient, readServerInfo } from '../pg/server-info.js';
 import { planRoles } from '../globals/restore-roles.js';
 import { planTablespaces } from '../globals/restore-tablespaces.js';
 import { resolveBackup, type BackupSource } from './backup-source.js';
+import { restoresStraightFromStorage } from './straight-restore.js';
 import { resolveFileSource } from './file-source.js';
 import { recordState } from './interrupted.js';
 import type { RestoreMode, RestoreRequest } from './restore-request.js';
@@ -158,8 +159,12 @@ async function resolveSource(req: RestoreRequest, env: NodeJS.ProcessEnv): Promi
 }
 
 /** The plan's first step: how the backup's bytes are read and checked before anything is changed. */
-function readStep(source: BackupSource, encrypted: boolean): string {
+function readStep(source: BackupSource, encrypted: boolean, straight: { jobs: number } | null): string {
   const m = source.manifest;
+  if (straight) {
+    const how = straight.jobs > 1 ? `with ${straight.jobs} pg_restore workers reading their tables by ranged requests when it has an archive index (else into a private local copy first)` : 'into pg_restore as it downloads, with no local copy';
+    return `Read ${source.key} (${formatBytes(source.sizeBytes)}) from ${source.storage.display} straight ${how}${encrypted ? ', decrypting it with the key from this keychain' : ''}, checking its size and SHA-256 against the manifest as it passes; if any check or step fails, the new database is dropped.`;
+  }
   const format = source.parsed.format;
   const checks = `${m ? ', checking its size and SHA-256 against the manifest' : ', reading it to the end'}${format === 'plain' ? '; a plain SQL dump that does not end with pg_dump\'s "dump complete" line is refused here' : ''}`;
   const size = formatBytes(source.sizeBytes);
@@ -198,7 +203,8 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
   const selectionWords = tables.length > 0 || schemas.length > 0 ? ` (only ${[...tables.map((t) => `table ${t}`), ...schemas.map((s) => `schema ${s}`)].join(', ')})` : '';
 
   const steps: string[] = [];
-  steps.push(readStep(source, encrypted));
+  const straight = restoresStraightFromStorage(source, { destination: dest, roles: roles.roles, selection: { tables, schemas } }, { transforms: req.transforms?.length ?? 0, tocFilter: req.tocFilter !== undefined });
+  steps.push(readStep(source, encrypted, straight ? { jobs } : null));
   steps.push(...roles.steps);
   steps.push(...tablespaces.steps);
   switch (dest.action) {

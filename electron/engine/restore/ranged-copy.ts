@@ -53,6 +53,8 @@ export interface BackupRead {
 
 /** "read 1.2 MiB of 310 MiB (through its archive index)": for the CLI and the activity log. */
 export function describeBackupRead(read: BackupRead): string {
+  // A parallel restore reads every block by range, then the whole object once more for its SHA-256.
+  if (read.bytes > read.storedBytes) return `read ${formatBytes(read.bytes)} for the ${formatBytes(read.storedBytes)} backup (its blocks through its archive index, and the whole object once more for its SHA-256)`;
   return `read ${formatBytes(read.bytes)} of ${formatBytes(read.storedBytes)} of the backup (${read.via === 'index' ? 'through its archive index' : 'the whole object'})`;
 }
 
@@ -103,7 +105,7 @@ export async function usableIndex(source: BackupSource): Promise<{ index: Archiv
 }
 
 /** Counts the bytes each download gives, whatever reads them. */
-function countingStorage(storage: BackupStorage, onBytes: (n: number) => void): BackupStorage {
+export function countingStorage(storage: BackupStorage, onBytes: (n: number) => void): BackupStorage {
   return new Proxy(storage, {
     get(target, prop, receiver) {
       if (prop !== 'download') return Reflect.get(target, prop, receiver) as unknown;
@@ -123,7 +125,7 @@ async function readAll(source: AsyncIterable<Buffer>): Promise<Buffer> {
 }
 
 /** The offset field pg_restore reads: state byte, then the offset in offSize little-endian bytes. */
-function offsetField(offset: number, offSize: number): Buffer {
+export function offsetField(offset: number, offSize: number): Buffer {
   const b = Buffer.alloc(1 + offSize);
   b[0] = OFFSET_SET;
   let rest = offset;
@@ -144,7 +146,7 @@ function sameEntry(e: TocEntry, x: IndexEntry | undefined): boolean {
 }
 
 /** Parses the header + TOC bytes and checks they are the archive the index describes. */
-async function checkedToc(bytes: Buffer, index: ArchiveIndex): Promise<Map<number, TocEntry>> {
+export async function checkedToc(bytes: Buffer, index: ArchiveIndex): Promise<Map<number, TocEntry>> {
   const r = new ByteReader(Readable.from([bytes]));
   const { head, ints } = await readArchiveHead(r);
   const toc = await readToc(head, ints);
@@ -159,15 +161,30 @@ async function checkedToc(bytes: Buffer, index: ArchiveIndex): Promise<Map<numbe
   return new Map(toc.map((e) => [e.dumpId, e]));
 }
 
+/** The header and table of contents (archive bytes [0, tocEnd)), read with ranged requests and checked against the index. */
+export async function readCheckedHead(storage: BackupStorage, key: string, index: ArchiveIndex, resolveKey: KeyResolver, signal?: AbortSignal): Promise<{ head: Buffer; entries: Map<number, TocEntry> }> {
+  const a = index.archive;
+  const range = { archive: { offset: 0, end: a.tocEnd }, stored: storedRange(0, a.tocEnd, index.encryption, a.bytes) };
+  const head = await readAll(archiveRange(storage, key, index, range, resolveKey, signal));
+  return { head, entries: await checkedToc(head, index) };
+}
+
 /**
- * Copies one block into the file at its archive offset while checking, as it passes, that it is
- * exactly the block the index promised: type and dump id at its start, chunks that end at its end.
+ * Reads one block while checking, as it passes, that it is exactly the block the index promised:
+ * type and dump id at its start, chunks that end at its end. Each piece goes to `onPiece` (at its
+ * archive offset) before the parser reads it, so a piece is handed on only once the ones before it
+ * parsed; the caller learns of a wrong block when this rejects.
  */
-async function copyBlock(file: FileHandle, bytes: AsyncIterable<Buffer>, block: IndexBlock, ints: { intSize: number; offSize: number }): Promise<void> {
+export async function readCheckedBlock(
+  bytes: AsyncIterable<Buffer>,
+  block: IndexBlock,
+  ints: { intSize: number; offSize: number },
+  onPiece: (piece: Buffer, at: number) => Promise<void>,
+): Promise<void> {
   let at = block.archive.offset;
   const tee = async function* (): AsyncGenerator<Buffer> {
     for await (const piece of bytes) {
-      await file.write(piece, 0, piece.length, at);
+      await onPiece(piece, at);
       at += piece.length;
       yield piece;
     }
@@ -204,6 +221,24 @@ export async function startRangedDownload(source: BackupSource, opts: RangedDown
   return { dir, storage, resolveKey: keychainKeyResolver(opts.env), read };
 }
 
+/** Copies one checked block into the file at its archive offset. */
+async function copyBlock(file: FileHandle, bytes: AsyncIterable<Buffer>, block: IndexBlock, ints: { intSize: number; offSize: number }): Promise<void> {
+  await readCheckedBlock(bytes, block, ints, async (piece, at) => void (await file.write(piece, 0, piece.length, at)));
+}
+
+/**
+ * What a failed ranged read means: errors the full download would meet too (no key, no space, a
+ * cancel) stop the restore; anything else — a block that does not parse, a chunk that does not
+ * authenticate at the place the index implies, a range the storage refuses — may be the index's
+ * fault, so it becomes an IndexMismatch and the whole object, checked against the manifest, decides.
+ */
+export function rangedReadFailure(e: unknown, signal: AbortSignal | undefined, what: string | undefined): Error {
+  if (signal?.aborted) return cancelledError(what ?? 'The restore');
+  if (e instanceof IndexMismatch) return e;
+  if (e instanceof LifeboatError && STOPS_RANGED_AND_FULL.test(e.code)) return e;
+  return new IndexMismatch(e instanceof Error ? e.message : String(e));
+}
+
 /**
  * Downloads the header and table of contents of an indexed custom-format backup into a sparse
  * private file as long as the archive. Throws IndexMismatch when they are not what the index says.
@@ -219,21 +254,13 @@ export async function downloadTocToScratch(
   const remove = async (): Promise<void> => rm(file, { force: true });
   const fail = async (e: unknown): Promise<never> => {
     await remove();
-    if (opts.signal?.aborted) throw cancelledError(opts.what ?? 'The restore');
-    if (e instanceof IndexMismatch) throw e;
-    if (e instanceof LifeboatError && STOPS_RANGED_AND_FULL.test(e.code)) throw e;
-    // Anything else — a block that does not parse, a chunk that does not authenticate at the place
-    // the index implies, a range the storage refuses — may be the index's fault: the full download,
-    // checked against the manifest, decides.
-    throw new IndexMismatch(e instanceof Error ? e.message : String(e));
+    throw rangedReadFailure(e, opts.signal, opts.what);
   };
   let fh: FileHandle | null = null;
   let entries: Map<number, TocEntry>;
   let head: Buffer;
   try {
-    const range = { archive: { offset: 0, end: a.tocEnd }, stored: storedRange(0, a.tocEnd, index.encryption, a.bytes) };
-    head = await readAll(archiveRange(storage, source.key, index, range, resolveKey, opts.signal));
-    entries = await checkedToc(head, index);
+    ({ head, entries } = await readCheckedHead(storage, source.key, index, resolveKey, opts.signal));
     const blocks = index.blocks.reduce((n, b) => n + (b.archive.end - b.archive.offset), 0);
     await ensureFreeSpace(dir, Math.min(a.bytes, a.tocEnd + blocks));
     fh = await open(file, 'wx', 0o600);

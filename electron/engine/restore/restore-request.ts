@@ -25,7 +25,7 @@ export interface RestoreRequest extends BackupChoice {
   tables?: readonly string[] | undefined;
   /** Only these schemas; custom-format archives only. */
   schemas?: readonly string[] | undefined;
-  /** Parallel pg_restore jobs (custom format; downloads to a local file first). */
+  /** Parallel pg_restore jobs (custom format, new databases; an indexed backup is read by ranged requests into N pg_restore workers). */
   jobs?: number | undefined;
   /**
    * Seconds a restore over an existing database waits for locks other sessions hold (default 10;

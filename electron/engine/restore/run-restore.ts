@@ -26,6 +26,10 @@ import { lockTimeoutError, runApplicationName, terminateRunBackends } from './ru
 import { IndexMismatch, downloadTocToScratch, usableIndex, type BackupRead, type RangedCopy } from './ranged-copy.js';
 import { PlainIndexMismatch } from '../archive/plain-segment-read.js';
 import { downloadPlainExtract, usablePlainIndex } from './plain-ranged.js';
+import { readHeadForParallelRestore, restoreInParallelFromIndex, type CheckedHead } from './parallel-ranged-restore.js';
+import { setDataOffsets, wantsLocalCopy } from './seekable-copy.js';
+import { restoresStraightFromStorage, streamIntoPgRestore } from './straight-restore.js';
+import type { ArchiveIndex } from '../archive/index-file.js';
 import { downloadToScratch, removeDeadScratch, scratchDir, scratchName, type ScratchFile } from './scratch-file.js';
 import { connectMaintenance, createDatabase, databaseExists, dropDatabase, onDatabase } from './target-database.js';
 import { TempRegistry } from './temp-registry.js';
@@ -94,9 +98,12 @@ export async function runRestore(req: RestoreRequest): Promise<RestoreResult> {
 /**
  * Carries out a plan.
  *
- * Never half-restored: the backup is first downloaded once into a private local copy and checked
- * there (SHA-256 against the manifest, a full gunzip, and for plain SQL pg_dump's completion line
- * at its end); only then is anything created or changed. A new or temporary database is recorded,
+ * Never half-restored. Into an existing database, the backup is first downloaded once into a
+ * private local copy and checked there (SHA-256 against the manifest, a full gunzip, and for plain
+ * SQL pg_dump's completion line at its end); only then is anything changed. Into a database this
+ * run creates, a custom archive with a manifest streams straight into pg_restore (with --jobs and
+ * an archive index, by ranged reads into parallel pg_restore workers): the same checks run as the
+ * bytes pass and end with the restore, and any failure drops the database (straight-restore.ts). A new or temporary database is recorded,
  * then created by this run, and dropped if anything fails or the run is cancelled (after kill -9
  * the record says it was interrupted, and `lifeboat temp drop` drops it). An existing database is
  * changed in one transaction whose COMMIT Lifeboat writes itself, last (see psql-pipe.ts).
@@ -140,7 +147,8 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
   try {
     const download = (): Promise<ScratchFile> => downloadToScratch(source, { env, transforms: req.transforms, signal, onBytes: countRead, what });
     let ranged: RangedCopy | null = null;
-    if (!scratch) {
+    const way = await chooseWay(planned, req, copy, tocFilter !== undefined, read, signal, what);
+    if (!scratch && (way.kind === 'local-copy' || way.kind === 'seek-copy')) {
       if (source.file?.inPlace && !req.transforms?.length) {
         // A file on disk is read where it lies (the same checks, no copy); encrypted ones are decrypted into a copy.
         progress.setPhase('checking', source.sizeBytes);
@@ -175,19 +183,26 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
         else if (!scratch) progress.setPhase('downloading', source.sizeBytes);
         scratch = ranged ?? scratch ?? (await download());
       }
+      if (way.kind === 'seek-copy') {
+        await setDataOffsets(scratch.path, way.index).catch((e: unknown) => {
+          if (!(e instanceof IndexMismatch)) throw e;
+          read.note = indexWrongNote(source.key, e);
+        });
+      }
     }
-    if (scratch.plainComplete === false) throw incompletePlainDump(source.key);
-    const header = headerFromBytes(source, scratch.head);
+    if (scratch?.plainComplete === false) throw incompletePlainDump(source.key);
+    // Without a local copy there is always a manifest (restoresStraightFromStorage) to name the pg_dump.
+    const header = headerFromBytes(source, scratch?.head ?? Buffer.alloc(0));
     const toolName = format === 'custom' ? 'pg_restore' : 'psql';
     const tool = await selectRestoreTool(toolName, header.pgDumpMajor, header.pgDumpVersion, req.pgBinDir, env);
     if (format === 'plain') requireRestrictingPsql(tool);
     throwIfAborted(signal, what);
     // Before anything is created: a table that is not in the backup changes nothing.
-    if (format === 'custom' && !req.tocFilter && tables.length > 0) {
+    if (scratch && format === 'custom' && !req.tocFilter && tables.length > 0) {
       // An unreadable TOC is pg_restore's to report, in the next step.
       ownedSequences = ownedSequenceIds(await readTocOfFile(scratch.path).catch(() => []), tables.map(parseQualifiedName));
     }
-    if (format === 'custom' && tocFilter) list = await writeTocList(tool, scratch.path, source, tocFilter, env, signal, [conn.password], what);
+    if (scratch && format === 'custom' && tocFilter) list = await writeTocList(tool, scratch.path, source, tocFilter, env, signal, [conn.password], what);
     if (ranged && list) {
       try {
         await ranged.fetchData(dumpIdsOfList(list.text));
@@ -209,8 +224,9 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
     // older), checked before the target is touched; with --with-globals, created first.
     let needed: ArchiveRoles | null = null;
     const rolesMatter = noOwner === false || noAcl === false || roles.createMissing;
-    // An unreadable TOC is pg_restore's to report (next step), unless the roles depend on it.
-    const toc = format === 'custom' ? await readTocOfFile(scratch.path).catch((e: unknown) => {
+    // An unreadable TOC is pg_restore's to report (next step), unless the roles depend on it. Without a
+    // local copy (a restore straight from storage) the plan checked the tablespaces from the manifest.
+    const toc = scratch && format === 'custom' ? await readTocOfFile(scratch.path).catch((e: unknown) => {
             if (rolesMatter) throw e;
             return null;
           }) : null;
@@ -239,15 +255,38 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
     const secrets = [conn.password];
     const psql = direct ? null : format === 'plain' ? tool : await selectRestoreTool('psql', header.pgDumpMajor, header.pgDumpVersion, req.pgBinDir ?? dirOf(tool.path), env);
     const describe = `${psql ? 'psql' : 'pg_restore'} ${(psql ?? tool).version} failed restoring ${source.key} into "${prepared.database}" on ${conn.display}`;
-    const archiveFile = format === 'custom' ? scratch.path : undefined;
+    const archiveFile = format === 'custom' ? scratch?.path : undefined;
 
-    progress.setPhase('restoring', null);
+    progress.setPhase('restoring', way.kind === 'stream' ? source.sizeBytes : way.kind === 'ranged' ? way.index.archive.bytes : null);
     let input: Readable | undefined;
     const listFile = list?.file ?? null;
     try {
-      if (format === 'plain') input = source.parsed.gzip ? gunzipFile(scratch.path) : createReadStream(scratch.path);
+      if (format === 'plain' && scratch) input = source.parsed.gzip ? gunzipFile(scratch.path) : createReadStream(scratch.path);
       const archiveArgs = [...(noOwner ? ['--no-owner'] : []), ...(noAcl ? ['--no-acl'] : []), ...(defaultTablespace ? ['--no-tablespaces'] : []), ...(listFile ? [`--use-list=${listFile}`] : [])];
-      if (!psql && archiveFile) {
+      const streamed = { tool, args: ['--no-password', '--exit-on-error', ...toolConn.args, ...archiveArgs], env: toolConn.env, signal, describe, secrets, what };
+      if (way.kind === 'ranged') {
+        const parallelRun = {
+          source, index: way.index, jobs, tool, connArgs: toolConn.args, toolEnv: toolConn.env, archiveArgs, env, signal, describe, secrets, what,
+          onStoredBytes: (n: number) => void (read.bytes += n),
+          onRestoredBytes: (n: number) => progress.addBytes(n),
+        };
+        try {
+          await restoreInParallelFromIndex(parallelRun, way.head);
+        } catch (e) {
+          if (!(e instanceof IndexMismatch)) throw e;
+          // Some tables may be half-loaded from a block the index placed wrongly: start again from an
+          // empty database, along the streaming path, which needs no index.
+          read.note = indexWrongNote(source.key, e);
+          read.via = 'stream';
+          await terminateRunBackends(maintenance, appName);
+          await dropDatabase(maintenance, prepared.database);
+          await createDatabase(maintenance, conn, prepared.database);
+          progress.setPhase('restoring', source.sizeBytes);
+          await streamIntoPgRestore(source, streamed, countRead);
+        }
+      } else if (way.kind === 'stream') {
+        await streamIntoPgRestore(source, streamed, countRead);
+      } else if (!psql && archiveFile) {
         const args = ['--no-password', '--exit-on-error', ...toolConn.args, ...archiveArgs, ...(parallel ? [`--jobs=${jobs}`] : []), archiveFile];
         await runRestoreTool({ tool, args, env: toolConn.env, signal, describe, secrets, what });
       } else if (psql) {
@@ -282,6 +321,8 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
       if (e instanceof LifeboatError) throw e;
       throw describeStreamError(e, source.key);
     }
+    // The last figures of the restoring phase (100% of what was read) before the phase changes.
+    progress.flush();
     throwIfAborted(signal, what);
     if (prepared.kind === 'temporary') await registry.markReady(prepared.database, conn.display);
     // A new database the user named is theirs once restored: Lifeboat no longer tracks it.
@@ -432,4 +473,35 @@ function dumpIdsOfList(list: string): number[] {
 
 function indexWrongNote(key: string, e: Error): string {
   return `The archive index of ${key} is wrong (${e.message}); the whole backup was downloaded instead. \`lifeboat index --key ${key} --force\` rebuilds it.`;
+}
+
+/**
+ * How this run reads the backup: into a local copy first (today's path; `seek-copy` also sets the
+ * data offsets from the index), streamed into one pg_restore, or by ranged reads into parallel ones.
+ * The ranged way reads and checks the header and table of contents here, before anything is created.
+ */
+type ReadWay = { kind: 'local-copy' } | { kind: 'stream' } | { kind: 'seek-copy'; index: ArchiveIndex } | { kind: 'ranged'; index: ArchiveIndex; head: CheckedHead };
+
+async function chooseWay(planned: PlannedRestore, req: RestoreRequest, copy: ScratchFile | undefined, tocFilter: boolean, read: BackupRead, signal: AbortSignal | undefined, what: string): Promise<ReadWay> {
+  const { source, plan, jobs } = planned;
+  const env = req.env ?? process.env;
+  if (copy || !restoresStraightFromStorage(source, plan, { transforms: req.transforms?.length ?? 0, tocFilter })) return { kind: 'local-copy' };
+  // Before anything is created: no key, nothing touched.
+  if (source.encryption?.unavailable) throw source.encryption.unavailable;
+  if (jobs === 1) return { kind: 'stream' };
+  const found = await usableIndex(source);
+  if (!found.index) {
+    if (found.note) read.note = `${found.note}; the whole backup was downloaded instead`;
+    return { kind: 'local-copy' };
+  }
+  if (wantsLocalCopy(env)) return { kind: 'seek-copy', index: found.index };
+  try {
+    const head = await readHeadForParallelRestore(source, found.index, env, (n) => void (read.bytes += n), signal, what);
+    read.via = 'index';
+    return { kind: 'ranged', index: found.index, head };
+  } catch (e) {
+    if (!(e instanceof IndexMismatch)) throw e;
+    read.note = indexWrongNote(source.key, e);
+    return { kind: 'stream' };
+  }
 }
