@@ -2,6 +2,7 @@ import type { Schedule } from '../../../shared/schedule.js';
 import { errorForLog, outcomeOf, type ActivityLog } from '../activity/activity-log.js';
 import { runLoggedBackup } from '../activity/logged-backup.js';
 import { listBackups } from '../backup/list-backups.js';
+import { compressionOf } from '../compress/backup-compression.js';
 import { LifeboatError } from '../errors.js';
 import { runLoggedPrune } from '../retention/logged-prune.js';
 import { openStorage } from '../storage/open-storage.js';
@@ -57,10 +58,10 @@ export function engineActions(ctx: ActionContext): ScheduleActions {
       const details = { scheduled: true, attempt, schedule: s.name, slot };
       if (s.profile !== null) {
         const p = await resolveProfile(s.profile, ctx.env);
-        const r = await runLoggedBackup({ db: p.db, to: p.target, copyTo: p.copies, format: p.format, encryption: p.encryptionKey, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);
+        const r = await runLoggedBackup({ db: p.db, to: p.target, copyTo: p.copies, format: p.format, ...compressionOf(p.compression), encryption: p.encryptionKey, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);
         return { key: r.key, sizeBytes: r.sizeBytes, dbName: r.manifest.database };
       }
-      const r = await runLoggedBackup({ db: s.db ?? undefined, to: await target(s), format: s.format, encryption: null, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);
+      const r = await runLoggedBackup({ db: s.db ?? undefined, to: await target(s), format: s.format, ...compressionOf(s.compression), encryption: null, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);
       return { key: r.key, sizeBytes: r.sizeBytes, dbName: r.manifest.database };
     },
     async prune(s, done) {
