@@ -37,13 +37,19 @@ export type ErrorHint =
   /** A profile encrypts with a key this keychain lacks: import it, or choose another key. */
   | { kind: 'profile-key-missing'; profile: string }
   /** A profile's secret is gone from the keychain: store it again. */
-  | { kind: 'store-secret-again'; profile: string; secret: 'password' | 's3-keys' }
+  | { kind: 'store-secret-again'; profile: string; secret: 'password' | 's3-keys' | 'copy-s3-keys' }
   /** Storage (a quota, or a folder's disk) is full: free space or go elsewhere. */
   | { kind: 'free-space'; where: 'quota' | 'folder' }
   /** An SSH server offered a host key nobody vouched for: compare it, then pin it deliberately. */
   | { kind: 'trust-host-key'; fingerprint: string }
   /** Old temporary databases use up every free name: drop some. */
   | { kind: 'drop-temp-databases' }
+  /** Lifeboat's compression workers failed on this backup: try again, or let pg_dump compress. */
+  | { kind: 'compress-with-pg-dump' }
+  /** Roles the restore keeps owners or privileges for are missing on the target: create them first, or restore without. */
+  | { kind: 'create-missing-roles' }
+  /** Roles were to be created from recorded globals that cannot supply them: create them yourself, or restore without owners and privileges. */
+  | { kind: 'roles-without-globals' }
   /** A bug: how to report it. */
   | { kind: 'report-bug' }
   /** A restore needs tablespaces the target lacks: the default tablespace instead, or create them. */
@@ -73,6 +79,10 @@ export const EXAMPLE_HINTS: readonly ErrorHint[] = [
   { kind: 'profile-key-missing', profile: 'shop' },
   { kind: 'store-secret-again', profile: 'shop', secret: 'password' },
   { kind: 'store-secret-again', profile: 'shop', secret: 's3-keys' },
+  { kind: 'store-secret-again', profile: 'shop', secret: 'copy-s3-keys' },
+  { kind: 'compress-with-pg-dump' },
+  { kind: 'create-missing-roles' },
+  { kind: 'roles-without-globals' },
   { kind: 'free-space', where: 'quota' },
   { kind: 'free-space', where: 'folder' },
   { kind: 'drop-temp-databases' },
@@ -118,7 +128,16 @@ export function appHintText(h: ErrorHint): string {
     case 'profile-key-missing':
       return `Import the key into this machine's keychain from its recovery key, or choose another encryption key for "${h.profile}".`;
     case 'store-secret-again':
-      return `Type the ${h.secret === 'password' ? 'password' : 'S3 keys'} again in the settings of "${h.profile}" (Databases) and save.`;
+      // The app's form has no fields for a copy's keys (yet): the command line stores them; the form can drop the copy.
+      return h.secret === 'copy-s3-keys'
+        ? `Store that copy's S3 keys again with Lifeboat's command line (its profile edit), or remove the copy from the settings of "${h.profile}" (Databases) and save.`
+        : `Type the ${h.secret === 'password' ? 'password' : 'S3 keys'} again in the settings of "${h.profile}" (Databases) and save.`;
+    case 'compress-with-pg-dump':
+      return 'Try again; if it keeps happening, report it with this message.';
+    case 'create-missing-roles':
+      return 'Choose "Create missing roles first" to create them from the roles recorded with the backup, or create them on the target yourself.';
+    case 'roles-without-globals':
+      return 'Create the roles on the target yourself, or restore without "Create missing roles first" (everything then belongs to the restoring role).';
     case 'free-space':
       return h.where === 'quota'
         ? "Free space by keeping fewer backups (the retention of this database's schedules), or ask the storage's administrator for a larger quota."

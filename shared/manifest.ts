@@ -77,7 +77,7 @@ export const manifestSchema = z.looseObject({
    * (zlib blocks of a custom archive, gzip members of plain SQL). Level null: pg_dump's default.
    */
   compressedBy: z
-    .object({ tool: z.enum(['pg_dump', 'lifeboat']), algorithm: z.enum(['gzip', 'none']), level: z.number().int().min(0).max(9).nullable(), workers: z.number().int().min(0).max(1024) })
+    .object({ tool: z.enum(['pg_dump', 'lifeboat']), algorithm: z.enum(['gzip', 'lz4', 'zstd', 'none']), level: z.number().int().min(0).max(22).nullable(), workers: z.number().int().min(0).max(1024) })
     .optional(),
   /** The archive index written beside a backup (<key>.index.json, docs/index-format.md: version 1 custom, version 2 plain SQL). */
   index: z.object({ sizeBytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),

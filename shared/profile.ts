@@ -2,6 +2,7 @@
 // config file. The file holds no secret: passwords, S3 keys and encryption keys live in the OS
 // keychain and the profile only records whether it keeps one there.
 import { z } from 'zod';
+import { compressionSettingSchema } from './compression.js';
 
 export const CONFIG_SCHEMA_VERSION = 1;
 
@@ -51,6 +52,8 @@ export const profileSchema = z.object({
   /** Where each backup is also copied, in order (restore falls back to them in this order). Absent in older configs. */
   copies: z.array(copyDestinationSchema).default([]),
   format: z.enum(['custom', 'plain']),
+  /** How its backups are compressed; absent or null: gzip at the default level (Lifeboat's workers). */
+  compression: compressionSettingSchema.nullable().optional(),
   /** Client-side encryption with this master key (its id; the key itself is in the keychain). */
   encryption: z.object({ keyId: z.string() }).nullable(),
   createdAt: z.string(),

@@ -2,6 +2,7 @@
 // no secret: database URLs must not carry passwords (PGPASSWORD, ~/.pgpass or a profile's keychain
 // entry supply them) and webhook URLs, which embed tokens, are read from environment variables.
 import { z } from 'zod';
+import { compressionSettingSchema } from './compression.js';
 
 export const retentionPolicySchema = z.object({
   keepDays: z.number().int().min(0).max(36_500),
@@ -27,6 +28,8 @@ const scheduleFields = z.object({
   to: z.string().nullable().default(null),
   /** Without a profile: the dump format (a profile's own format wins). */
   format: z.enum(['custom', 'plain']).default('custom'),
+  /** Without a profile: how its backups are compressed; null = gzip at the default level (a profile's own wins). */
+  compression: compressionSettingSchema.nullable().default(null),
   when: whenSchema,
   /** IANA time zone for the schedule; null = the machine's local zone. */
   timezone: z.string().nullable().default(null),

@@ -8,6 +8,7 @@ import { describeInterruptedBackups, listInterruptedBackups } from '../engine/ba
 import { listBackups, type ManifestCacheEntry } from '../engine/backup/list-backups.js';
 import { ActivityLog } from '../engine/activity/activity-log.js';
 import { runLoggedBackup } from '../engine/activity/logged-backup.js';
+import { compressionOf } from '../engine/compress/backup-compression.js';
 import { selectPgDump } from '../engine/backup/run-backup.js';
 import { setPinned } from '../engine/backup/set-pinned.js';
 import { runLoggedVerify } from '../engine/verify/logged-verify.js';
@@ -242,6 +243,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
             to: target,
             copyTo: t.copies,
             format: req.format ?? 'custom',
+            ...compressionOf(t.compression),
             label: req.label ?? null,
             pin: req.pin ?? false,
             encryption: t.encryptionKey,

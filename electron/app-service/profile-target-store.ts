@@ -43,6 +43,7 @@ export class ProfileTargetStore implements TargetRepository {
       storage: r.target,
       copies: r.copies,
       encryptionKey: r.encryptionKey,
+      compression: r.compression,
       ssh: r.db.ssh ?? null,
     };
   }

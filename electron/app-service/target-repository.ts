@@ -1,4 +1,5 @@
 import type { SshInput, TargetView } from '../../shared/ipc-contract.js';
+import type { CompressionSetting } from '../../shared/compression.js';
 import type { MasterKey } from '../engine/crypto/master-key.js';
 import type { SshRoute } from '../engine/ssh/ssh-route.js';
 import type { StorageTarget } from '../engine/storage/target.js';
@@ -14,6 +15,8 @@ export interface ResolvedTarget {
   storage: StorageTarget;
   /** Extra places its backups are copied to (and read from when the storage cannot be). */
   copies: StorageTarget[];
+  /** How its backups are compressed (set with the command line's profile edit); absent or null: gzip at the default level. */
+  compression?: CompressionSetting | null;
   /** The key new backups are encrypted with (only loaded for backups); null: not encrypted. */
   encryptionKey: MasterKey | null;
   /** Reach the database through this SSH server (its private key, if any, in memory only); absent or null: directly. */

@@ -1,5 +1,11 @@
 import type { ErrorHint } from '../../shared/error-hint.js';
 
+const STORE_AGAIN_FLAGS = {
+  password: '--password-stdin',
+  's3-keys': '--s3-access-key-id ID --s3-secret-stdin',
+  'copy-s3-keys': '--copy-s3-access-key-id ID --copy-s3-secret-stdin',
+} as const;
+
 /** The command line's words for a hint: its flags and commands (the app has its own, shared/error-hint.ts). */
 export function cliHintText(h: ErrorHint): string {
   switch (h.kind) {
@@ -36,7 +42,13 @@ export function cliHintText(h: ErrorHint): string {
     case 'profile-key-missing':
       return `Import it with \`lifeboat key import\` from its recovery key, or choose another with \`lifeboat profile edit ${h.profile} --encrypt KEY-ID\`.`;
     case 'store-secret-again':
-      return `Store it again with \`lifeboat profile edit ${h.profile} ${h.secret === 'password' ? '--password-stdin' : '--s3-access-key-id ID --s3-secret-stdin'}\`.`;
+      return `Store ${h.secret === 'copy-s3-keys' ? 'them' : 'it'} again with \`lifeboat profile edit ${h.profile} ${STORE_AGAIN_FLAGS[h.secret]}\`.`;
+    case 'compress-with-pg-dump':
+      return 'Try again, or back up with --compress-workers 0 to let pg_dump compress on its own.';
+    case 'create-missing-roles':
+      return 'Add --with-globals to create them first from the globals recorded with the backup, or drop --keep-owner and --keep-acl to restore everything owned by your own role.';
+    case 'roles-without-globals':
+      return 'Create the roles on the target yourself, or restore without owners and privileges (no --keep-owner, --keep-acl or --with-globals).';
     case 'free-space':
       return h.where === 'quota'
         ? "Free space with `lifeboat prune`, or ask the storage's administrator for a larger quota."

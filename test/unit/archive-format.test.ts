@@ -9,6 +9,10 @@ import { CopyRowStats, decodeCopyField, decodeCopyLine } from '../../electron/en
 import { columnsOfCopyStatement, readArchiveHead, readToc } from '../../electron/engine/archive/custom-format.js';
 import { parseIndexText, storedRange } from '../../electron/engine/archive/index-file.js';
 import { parseCopyTarget } from '../../electron/engine/archive/plain-sql-scan.js';
+import { BlockDecoder } from '../../electron/engine/archive/block-decoder.js';
+import { scanArchive } from '../../electron/engine/archive/scan-archive.js';
+import { countsFromScan } from '../../electron/engine/archive/stream-counts.js';
+import { parseCustomHeader } from '../../shared/archive-header.js';
 
 function int(n: number): Buffer {
   const b = Buffer.alloc(5);
@@ -49,6 +53,52 @@ describe('archive versions of pg_dump 16 (1.15) and 17 (1.16)', () => {
     const future = archive(16);
     future[6] = 17;
     await expect(readArchiveHead(new ByteReader(Readable.from([future])))).rejects.toThrow(/archive version 1\.17 is outside/);
+  });
+});
+
+/**
+ * A header exactly as pg_backup_archiver.c's WriteHead writes it: magic, version bytes, int and
+ * offset sizes, format (1 = custom), then from 1.15 one byte of pg_compress_algorithm (0 none,
+ * 1 gzip, 2 lz4, 3 zstd; common/compression.h) and before it an int zlib level (-1 = default);
+ * the creation time as 7 ints of struct tm; database, server version and pg_dump version strings.
+ */
+function headerBytes(minor: number, compression: Buffer, pgDump: string): Buffer {
+  const tm = [5, 4, 3, 2, 0, 125, 0]; // 2025-01-02 03:04:05, tm_mon 0-based, tm_year since 1900
+  return Buffer.concat([Buffer.from('PGDMP'), Buffer.from([1, minor, 0, 4, 8, 1]), compression, ...tm.map(int), str('shop'), str('16.4'), str(pgDump)]);
+}
+
+describe('the compression the header names (pg_dump 16+: lz4 and zstd)', () => {
+  const algorithms = [[0, 'none'], [1, 'gzip'], [2, 'lz4'], [3, 'zstd']] as const;
+  it.each(algorithms.flatMap(([byte, name]) => [15, 16].map((minor) => [minor, byte, name] as const)))('1.%i with algorithm byte %i reads as %s, and so does the quick header parse', async (minor, byte, name) => {
+    const bytes = headerBytes(minor, Buffer.from([byte]), '17.2');
+    const r = new ByteReader(Readable.from([bytes]));
+    const { head } = await readArchiveHead(r);
+    expect(head).toMatchObject({ version: `1.${minor}`, compression: name, database: 'shop', serverVersion: '16.4', pgDumpVersion: '17.2', bytes: bytes.length });
+    expect(await r.atEnd()).toBe(true);
+    // The header peek that picks pg_restore skips the same single byte (not an int) to reach the time and strings.
+    expect(parseCustomHeader(bytes)).toEqual({ kind: 'custom', pgDumpVersion: '17.2', pgDumpMajor: 17, serverVersion: '16.4', database: 'shop', archiveFormat: 1, createdLocal: { year: 2025, month: 1, day: 2, hour: 3, minute: 4, second: 5 } });
+  });
+
+  it.each([[0, 'none'], [-1, 'gzip'], [6, 'gzip'], [9, 'gzip']] as const)('1.14 (pg_dump 12-15) with zlib level %i reads as %s', async (level, name) => {
+    const { head } = await readArchiveHead(new ByteReader(Readable.from([headerBytes(14, int(level), '15.20')])));
+    expect(head).toMatchObject({ version: '1.14', compression: name, pgDumpVersion: '15.20' });
+    expect(parseCustomHeader(headerBytes(14, int(level), '15.20'))?.pgDumpMajor).toBe(15);
+  });
+
+  it('refuses an algorithm byte it does not know, in one sentence', async () => {
+    await expect(readArchiveHead(new ByteReader(Readable.from([headerBytes(16, Buffer.from([4]), '18.1')])))).rejects.toThrow(/^its compression algorithm 4 is unknown$/);
+  });
+
+  it('a zstd archive is indexed block by block, but its rows are not read: counts fall back to the server, peek says why', async () => {
+    const toc = archive(16).subarray(headerBytes(16, Buffer.from([3]), '17.2').length);
+    // One data block of dump id 7: two chunks of (opaque, here made-up) zstd frame bytes, then the 0 terminator.
+    const block = Buffer.concat([Buffer.from([1]), int(7), int(3), Buffer.from([0x28, 0xb5, 0x2f]), int(2), Buffer.from([0xfd, 0x00]), int(0)]);
+    const scan = await scanArchive(Readable.from([headerBytes(16, Buffer.from([3]), '17.2'), toc, block]));
+    expect(scan.head.compression).toBe('zstd');
+    expect(scan.blocks).toEqual([{ dumpId: 7, type: 1, offset: scan.tocEnd, end: scan.bytes, rows: null, rawBytes: null, fingerprint: null }]);
+    expect(countsFromScan({ kind: 'custom', scan })).toBeNull();
+    expect(new BlockDecoder('zstd', () => undefined).supported).toBe(false);
+    expect(new BlockDecoder('lz4', () => undefined).supported).toBe(false);
   });
 });
 

@@ -9,6 +9,8 @@ import { cliHintText, withCliHint } from '../../electron/cli/hint-text.js';
 import { toIpcError } from '../../electron/app-service/to-ipc-error.js';
 import { LifeboatError, toLifeboatError } from '../../electron/engine/errors.js';
 import { installHint } from '../../electron/engine/pg/tool-discovery.js';
+import { workerExited, workerFailed } from '../../electron/engine/compress/compress-pool.js';
+import { rolesMissingError } from '../../electron/engine/globals/restore-roles.js';
 
 /** A CLI flag (--pg-bin) or an instruction to run the CLI ("run `lifeboat list`", "lifeboat temp drop"). */
 const CLI_TALK = /(^|[^\w-])--[a-z][a-z-]*|\blifeboat (backup|restore|list|extract|verify|prune|temp|key|profile|scheduler|notify|report|log|decrypt)\b/;
@@ -34,6 +36,7 @@ describe('error hints', () => {
       'not-a-system-database': true, 'drop-interrupted': true, 'wait-longer': true, 'report-bug': true, 'import-key': true, 'profile-key-missing': true,
       'store-secret-again': true, 'free-space': true, 'drop-temp-databases': true, 'missing-tablespaces': true, 'prepare-tablespace-dirs': true,
       'trust-host-key': true,
+      'compress-with-pg-dump': true, 'create-missing-roles': true, 'roles-without-globals': true,
     };
     expect(new Set(EXAMPLE_HINTS.map((h) => h.kind))).toEqual(new Set(Object.keys(all)));
   });
@@ -66,14 +69,8 @@ describe('error hints', () => {
       'restore/restore-group.ts': 5, // lifeboat restore --group
       'globals/show-globals.ts': 1, // lifeboat globals
       'globals/dump-globals.ts': 1, // lifeboat backup --with-role-passwords
-      'profiles/profile-copies.ts': 3, // lifeboat profile --copy-s3-* (and a lost copy key: KNOWN DEBT, the app's backup can meet it)
+      'profiles/profile-copies.ts': 2, // lifeboat profile --copy-to with --copy-s3-* keys for no or several S3 copies
       'copies/copy-targets.ts': 1, // --copy-to '' (the app drops empty lines)
-      // KNOWN DEBT (closing note 2026-12-01): these can reach the app and still name a flag.
-      'compress/backup-compression.ts': 1, // --compress-level 0 with plain (CLI only)
-      'compress/compress-pool.ts': 2, // a compression worker died (app backups use workers from 3 cores up)
-      'compress/rewrite-custom.ts': 1, // an archive the re-writer cannot parse (same)
-      'globals/create-roles.ts': 1, // globals that do not define a role the archive needs (app restore with "Create missing roles first")
-      'globals/restore-roles.ts': 3, // --with-globals without globals (same)
     };
     const root = path.join(import.meta.dirname, '../../electron/engine');
     const found: Record<string, number> = {};
@@ -84,6 +81,24 @@ describe('error hints', () => {
       if (hits.length > 0) found[path.relative(root, f)] = hits.length;
     }
     expect(found).toEqual(CLI_ONLY);
+  });
+
+  it('errors the app can meet in a backup or a restore carry their way out as a hint, not a flag (compression workers, roles, copy keys)', () => {
+    // Each engine error once, as the engine words it; the app's text must name no flag, the CLI's does.
+    const cases: [LifeboatError, string][] = [
+      [workerFailed(new Error('boom')), '--compress-workers 0'],
+      [workerExited(3), '--compress-workers 0'],
+      [rolesMissingError(['app_owner'], 'postgres@db:5432'), '--with-globals'],
+    ];
+    for (const [e, flag] of cases) {
+      expect(e.hint, e.message).not.toBeNull();
+      expect(e.message).not.toMatch(CLI_TALK);
+      expect(toIpcError(e).message).not.toMatch(CLI_TALK);
+      expect(withCliHint(e.message, e.hint)).toContain(flag);
+    }
+    expect(appHintText({ kind: 'create-missing-roles' })).toContain('"Create missing roles first"');
+    expect(cliHintText({ kind: 'store-secret-again', profile: 'shop', secret: 'copy-s3-keys' })).toBe('Store them again with `lifeboat profile edit shop --copy-s3-access-key-id ID --copy-s3-secret-stdin`.');
+    expect(appHintText({ kind: 'store-secret-again', profile: 'shop', secret: 'copy-s3-keys' })).toMatch(/remove the copy from the settings of "shop"/);
   });
 
   it('the CLI names the flags, the app its fields', () => {

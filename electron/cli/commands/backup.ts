@@ -4,6 +4,8 @@ import { ActivityLog } from '../../engine/activity/activity-log.js';
 import { runLoggedBackup } from '../../engine/activity/logged-backup.js';
 import { testNow } from '../test-clock.js';
 import { parseCompressOption } from '../../engine/compress/backup-compression.js';
+import { mergeCompression, type CompressMethod } from '../../../shared/compression.js';
+import { compressionChangeFrom, compressMethodOption } from '../compress-options.js';
 import { LifeboatError } from '../../engine/errors.js';
 import { describeFailedCopies } from '../../engine/copies/copy-to-destinations.js';
 import { parseCopyTargets } from '../../engine/copies/copy-targets.js';
@@ -27,6 +29,7 @@ interface BackupOptions extends SshOptions {
   globals: boolean;
   withRolePasswords?: boolean;
   allDatabases?: boolean;
+  compressMethod?: CompressMethod;
   compressLevel?: string;
   compressWorkers?: string;
 }
@@ -49,13 +52,14 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
     .option('--no-globals', 'do not record the server\'s roles, memberships and tablespaces (pg_dumpall --globals-only) beside the backup')
     .option('--with-role-passwords', 'include role password hashes in the globals (encrypted backups only)')
     .option('--all-databases', 'back up every database of the server (not templates), one backup each, as one set with the server\'s globals')
-    .option('--compress-level <0-9>', 'zlib level of the stored archive (default 6, as pg_dump; 0 stores a custom archive uncompressed)')
-    .option('--compress-workers <n>', 'threads compressing the stream (default: cores - 1 from 3 cores up, else 0); 0 lets pg_dump compress on its own single thread')
+    .addOption(compressMethodOption("gzip (default; Lifeboat's workers), lz4 or zstd (pg_dump 16+ compresses, one thread; custom format), none (custom format stored uncompressed)"))
+    .option('--compress-level <n>', 'level of the method: gzip 0-9 (default 6, as pg_dump; 0 stores a custom archive uncompressed), lz4 1-12, zstd 1-22 (default: pg_dump\'s)')
+    .option('--compress-workers <n>', 'threads gzipping the stream (default: cores - 1 from 3 cores up, else 0); 0 lets pg_dump compress on its own single thread')
     .option('--json', 'print one JSON object: key, size, sha256, durationMs');
   sshOptions(command, 'the database');
   command
     .action(async (opts: BackupOptions) => {
-      const compressLevel = parseCompressOption(opts.compressLevel, 'level');
+      const compressionChange = compressionChangeFrom(opts.compressMethod, opts.compressLevel);
       const compressWorkers = parseCompressOption(opts.compressWorkers, 'workers');
       if (opts.format !== undefined && opts.format !== 'custom' && opts.format !== 'plain') {
         throw new LifeboatError('BAD_INPUT', `Unknown format "${opts.format}"; use --format custom or --format plain.`);
@@ -67,6 +71,7 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
       // Before the profile's secrets are read or anything is dumped: a bad URL changes nothing.
       const adHocCopies = opts.copyTo ? parseCopyTargets(opts.copyTo, process.env) : undefined;
       const profile = opts.profile ? await resolveProfile(opts.profile) : null;
+      const compression = mergeCompression(profile?.compression, compressionChange ?? {});
       const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
       try {
         const request: BackupRequest = {
@@ -79,7 +84,9 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
           pin: opts.pin ?? false,
           rowCounts: opts.rowCounts as 'exact' | 'estimated' | 'auto',
           globals: !opts.globals ? 'skip' : opts.withRolePasswords ? 'with-passwords' : 'no-passwords',
-          compressLevel,
+          // The command line wins over the profile (a level alone keeps the profile's method).
+          compressMethod: compression.method,
+          compressLevel: compression.level ?? undefined,
           compressWorkers,
           pgBinDir: globals().pgBin,
           signal: interruptSignal(),

@@ -8,6 +8,8 @@ import { printJson } from '../output.js';
 import { collectRepeated } from '../repeated-option.js';
 import { readSecrets } from '../secret-input.js';
 import { sshChangesFrom, sshOptions, type SshOptions } from '../ssh-options.js';
+import type { CompressMethod } from '../../../shared/compression.js';
+import { compressionChangeFrom, compressMethodOption } from '../compress-options.js';
 
 interface ProfileOptions extends SshOptions {
   db?: string;
@@ -20,6 +22,8 @@ interface ProfileOptions extends SshOptions {
   sse?: string;
   sseKmsKeyId?: string;
   format?: string;
+  compressMethod?: CompressMethod;
+  compressLevel?: string;
   encrypt?: string | boolean;
   copyTo?: string[];
   clearCopies?: boolean;
@@ -51,6 +55,8 @@ async function changesFrom(opts: ProfileOptions, env: NodeJS.ProcessEnv): Promis
     if (opts.format !== 'custom' && opts.format !== 'plain') throw new LifeboatError('BAD_INPUT', `Unknown format "${opts.format}"; use --format custom or --format plain.`);
     c.format = opts.format;
   }
+  const compression = compressionChangeFrom(opts.compressMethod, opts.compressLevel);
+  if (compression) c.compression = compression;
   const sse = sseFrom(opts);
   if (sse !== undefined) c.serverSideEncryption = sse;
   if (opts.s3SecretStdin && !opts.s3AccessKeyId) throw new LifeboatError('BAD_INPUT', '--s3-secret-stdin needs --s3-access-key-id ID as well.');
@@ -100,6 +106,7 @@ function describeProfile(p: Profile, env: NodeJS.ProcessEnv): string[] {
     `server-side: ${sse ? (sse.mode === 'AES256' ? 'SSE-S3 (AES256)' : `SSE-KMS${sse.kmsKeyId ? ` with key ${sse.kmsKeyId}` : ''}`) : 'none'}`,
     `copies:      ${p.copies.length === 0 ? 'none' : p.copies.map((c) => `${c.url}${c.credentialsInKeychain ? ' (S3 keys in the keychain)' : ''}`).join(', ')}`,
     `format:      ${p.format}`,
+    `compression: ${p.compression ? `${p.compression.method}${p.compression.level !== null ? ` level ${p.compression.level}` : ''}` : 'gzip (default)'}`,
     `encryption:  ${p.encryption ? `AES-256-GCM with key ${p.encryption.keyId}` : 'none'}`,
   ];
 }
@@ -127,6 +134,8 @@ function profileOptions(cmd: Command, forEdit: boolean): Command {
     .option('--copy-s3-secret-stdin', 'read that S3 secret access key from stdin (after the other secrets) into the keychain')
     .option('--copy-keys-for <storage-url>', 'which copy destination the copy keys are for, when the copies reach several endpoints')
     .option('--format <format>', 'custom (pg_dump -Fc) or plain (gzipped SQL)')
+    .addOption(compressMethodOption('how its backups are compressed: gzip (default), lz4 or zstd (pg_dump 16+, custom format), none (custom format)'))
+    .option('--compress-level <n>', 'level of that method: gzip 0-9 (default 6), lz4 1-12, zstd 1-22 (default: pg_dump\'s)')
     .option('--encrypt [key-id]', 'encrypt backups client-side with this key (new: create one)')
     .option('--json', 'print the profile as JSON');
   if (forEdit) {

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { durationText, parseRtoTarget } from '../../../shared/duration.js';
 import { describeWhen, type Schedule, type ScheduleInput } from '../../../shared/schedule.js';
 import { nextRuns, timingProblem } from '../../../shared/schedule-slots.js';
+import { mergeCompression, type CompressMethod } from '../../../shared/compression.js';
 import { LifeboatError } from '../../engine/errors.js';
+import { compressionChangeFrom, compressMethodOption } from '../compress-options.js';
 import { automationConfigPath, loadAutomationConfig } from '../../engine/scheduler/automation-config.js';
 import { cleanUpRemovedSchedule, describeLeaseCleanup } from '../../engine/scheduler/remove-schedule-leases.js';
 import { startRunNow } from '../../engine/scheduler/run-now.js';
@@ -23,6 +25,8 @@ interface AddOptions {
   cron?: string;
   timezone?: string;
   format: string;
+  compressMethod?: CompressMethod;
+  compressLevel?: string;
   catchUp: boolean;
   retries: string;
   retryDelay: string;
@@ -53,6 +57,10 @@ function formatOption(v: string): 'custom' | 'plain' {
   return v;
 }
 
+function profileCompression(): LifeboatError {
+  return new LifeboatError('BAD_INPUT', 'A schedule with a profile compresses as the profile says; change it with `lifeboat profile edit NAME --compress-method …`, not on the schedule.');
+}
+
 /** `--verify-every-days 0` is "never", stored as null (one meaning, see shared/schedule.ts). */
 function verifyDays(v: string): number | null {
   const n = num(v, '--verify-every-days');
@@ -69,12 +77,15 @@ function rtoOption(v: string): number | null {
 /** Parses the command line into a schedule; the repository checks it (timing, retention, URLs, profile). */
 export function scheduleFromOptions(name: string, o: AddOptions, now: Date, formatGiven = false): ScheduleInput {
   if (o.profile && formatGiven) throw new LifeboatError('BAD_INPUT', 'A schedule with --profile backs up in the profile\'s format; change it with `lifeboat profile edit`, not --format.');
+  const compression = compressionChangeFrom(o.compressMethod, o.compressLevel);
+  if (o.profile && compression) throw profileCompression();
   return {
     name,
     profile: o.profile ?? null,
     db: o.db ?? null,
     to: o.to ?? null,
     format: formatOption(o.format),
+    compression: compression ? mergeCompression(null, compression) : null,
     when: whenFromOptions(o),
     timezone: o.timezone ?? null,
     enabled: !o.disabled,
@@ -97,6 +108,8 @@ interface EditOptions {
   cron?: string;
   timezone?: string;
   format?: string;
+  compressMethod?: CompressMethod;
+  compressLevel?: string;
   catchUp?: boolean;
   retries?: string;
   retryDelay?: string;
@@ -119,6 +132,7 @@ export function patchFromOptions(o: EditOptions): (s: Schedule) => SchedulePatch
   if (o.daily !== undefined || o.cron !== undefined) p.when = whenFromOptions(o);
   if (o.timezone !== undefined) p.timezone = o.timezone === '' ? null : o.timezone;
   if (o.format !== undefined) p.format = formatOption(o.format);
+  const compression = compressionChangeFrom(o.compressMethod, o.compressLevel);
   if (o.catchUp !== undefined) p.catchUp = o.catchUp;
   if (o.retries !== undefined) p.retries = num(o.retries, '--retries');
   if (o.retryDelay !== undefined) p.retryDelaySeconds = num(o.retryDelay, '--retry-delay');
@@ -131,6 +145,8 @@ export function patchFromOptions(o: EditOptions): (s: Schedule) => SchedulePatch
   if (o.prune === false && (keepDays !== undefined || keepLast !== undefined)) throw new LifeboatError('BAD_INPUT', 'Give either --no-prune or --keep-days/--keep-last, not both.');
   return (s) => {
     if (o.format !== undefined && (p.profile ?? s.profile)) throw new LifeboatError('BAD_INPUT', `The schedule "${s.name}" backs up a profile, in the profile's format; change it with \`lifeboat profile edit\`, not --format.`);
+    if (compression && (p.profile ?? s.profile)) throw profileCompression();
+    if (compression) p.compression = mergeCompression(s.compression, compression);
     if (o.prune === false) return { ...p, retention: null };
     if (keepDays === undefined && keepLast === undefined) return p;
     const base = s.retention ?? { keepDays: 30, keepLast: 3, gfs: null };
@@ -167,6 +183,8 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
     .option('--cron <expression>', 'a cron expression (5 fields, or 6 with seconds first)')
     .option('--timezone <zone>', 'IANA time zone such as Europe/Berlin (default: this machine’s)')
     .option('--format <format>', 'custom or plain', 'custom')
+    .addOption(compressMethodOption('gzip (default), lz4 or zstd (pg_dump 16+, custom format), none (custom format); schedules without a profile'))
+    .option('--compress-level <n>', 'level of that method: gzip 0-9 (default 6), lz4 1-12, zstd 1-22')
     .option('--no-catch-up', 'do not run a missed slot when the machine wakes or the scheduler starts')
     .option('--retries <n>', 'retries after a failed backup', '3')
     .option('--retry-delay <seconds>', 'first retry delay, doubling each time', '60')
@@ -198,6 +216,8 @@ export function registerScheduler(program: Command, globals: () => GlobalOptions
     .option('--cron <expression>', 'a cron expression (5 fields, or 6 with seconds first)')
     .option('--timezone <zone>', 'IANA time zone ("" for this machine’s)')
     .option('--format <format>', 'custom or plain (schedules without a profile)')
+    .addOption(compressMethodOption('gzip, lz4, zstd or none (schedules without a profile)'))
+    .option('--compress-level <n>', 'level of that method (a level alone keeps the method)')
     .option('--catch-up', 'run a missed slot when the machine wakes or the scheduler starts')
     .option('--no-catch-up', 'do not run missed slots')
     .option('--retries <n>', 'retries after a failed backup')

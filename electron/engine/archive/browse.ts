@@ -24,6 +24,7 @@ import {
   ArchiveInts, BLK_DATA, columnsOfCopyStatement, readArchiveHead, readBlockStart, readChunks, readToc, skipBlobs,
   type ArchiveCompression, type TocEntry,
 } from './custom-format.js';
+import { firstRowsViaPgRestore } from './peek-via-pg-restore.js';
 import { buildIndex, parseIndexText, serializeIndex, type ArchiveIndex, type IndexRead } from './index-file.js';
 import { objectsOf, schemasOf } from './contents-of.js';
 import { buildPlainIndexFromObject, contentsFromPlainIndex, peekPlainByStreaming, peekPlainViaIndex, readPlainIndex } from './plain-browse.js';
@@ -45,6 +46,8 @@ export interface PeekRequest extends BrowseRequest {
   table: string;
   /** Rows to return (default 20, at most 10,000). */
   limit?: number | undefined;
+  /** A folder holding the pg_restore to prefer (lz4/zstd archives are read through it). */
+  pgBinDir?: string | undefined;
 }
 
 /** A peek, and how it was read: through the index (ranged reads) or by streaming the backup. */
@@ -159,6 +162,7 @@ function checkedLimit(limit: number | undefined): number {
 async function firstRows(r: ByteReader, ints: ArchiveInts, compression: ArchiveCompression, limit: number): Promise<{ lines: string[]; truncated: boolean }> {
   const stats = new CopyRowStats(limit + 1);
   const decoder = new BlockDecoder(compression, (t) => stats.push(t));
+  // Callers route lz4/zstd archives through pg_restore first; this is the last guard.
   if (!decoder.supported) throw new LifeboatError('BAD_INPUT', `This archive is compressed with ${compression}, which Lifeboat cannot read without pg_restore; restore or extract the table instead.`);
   try {
     const whole = await readChunks(r, ints, async (bytes) => {
@@ -174,14 +178,15 @@ async function firstRows(r: ByteReader, ints: ArchiveInts, compression: ArchiveC
 
 /** The first rows of one table, values exactly as PostgreSQL's text form. */
 export async function peekTable(req: PeekRequest): Promise<PeekResult> {
-  const { storage, key, resolveKey } = open(req);
+  const { storage, key, env, resolveKey } = open(req);
   const limit = checkedLimit(req.limit);
   await requireBackup(storage, key);
   const manifest = await readManifest(storage, key);
   if (!isCustom(key, manifest)) return peekPlain(storage, key, req, limit, manifest, resolveKey);
   const read = await readArchiveIndex(storage, key);
   let note: string | undefined;
-  if (read.status === 'ok') {
+  // lz4/zstd blocks cannot be decompressed here: the stream goes to pg_restore instead (below).
+  if (read.status === 'ok' && readsItself(read.index.archive.compression)) {
     const entry = findTable(read.index.entries, req.table);
     if (!entry) throw noSuchTable(key, req.table);
     const block = read.index.blocks.find((b) => b.dumpId === entry.dumpId);
@@ -202,7 +207,7 @@ export async function peekTable(req: PeekRequest): Promise<PeekResult> {
     }
   }
   throwIfAborted(req.signal, 'Peek');
-  const result = await peekByStreaming(storage, key, req.table, limit, resolveKey, req.signal);
+  const result = await peekByStreaming(storage, key, req.table, limit, resolveKey, req.signal, { env, pgBinDir: req.pgBinDir });
   return note ? { ...result, note } : result;
 }
 
@@ -237,6 +242,11 @@ function wrongIndexNote(key: string, e: unknown): string {
   return `The archive index of ${key} is wrong (${e instanceof Error ? e.message : String(e)}); the rows were read by streaming the backup instead. \`lifeboat index --key ${key} --force\` rebuilds it.`;
 }
 
+/** gzip and uncompressed blocks Lifeboat decodes itself; lz4 and zstd (pg_dump 16+) only pg_restore does. */
+function readsItself(compression: ArchiveCompression): boolean {
+  return compression === 'none' || compression === 'gzip';
+}
+
 function peekOf(key: string, entry: { namespace: string | null; tag: string | null; copyStmt: string | null }, rows: { lines: string[]; truncated: boolean }, via: 'index' | 'stream'): PeekResult {
   return {
     key,
@@ -250,7 +260,7 @@ function peekOf(key: string, entry: { namespace: string | null; tag: string | nu
 }
 
 /** Without (a trustworthy) index: read the archive from its start, skipping other tables' blocks. */
-async function peekByStreaming(storage: BackupStorage, key: string, table: string, limit: number, resolveKey: KeyResolver, signal?: AbortSignal): Promise<PeekResult> {
+async function peekByStreaming(storage: BackupStorage, key: string, table: string, limit: number, resolveKey: KeyResolver, signal: AbortSignal | undefined, tools: { env: NodeJS.ProcessEnv; pgBinDir: string | undefined }): Promise<PeekResult> {
   const body = await openBackupPlaintext(storage, key, resolveKey, { signal });
   const r = new ByteReader(body as AsyncIterable<Buffer>);
   try {
@@ -258,6 +268,16 @@ async function peekByStreaming(storage: BackupStorage, key: string, table: strin
     const toc = await readToc(head, ints);
     const entry = findTable(toc, table);
     if (!entry) throw noSuchTable(key, table);
+    if (!readsItself(head.compression)) {
+      body.destroy();
+      const again = await openBackupPlaintext(storage, key, resolveKey, { signal });
+      const major = /^(\d+)/.exec(head.pgDumpVersion ?? '')?.[1];
+      const rows = await firstRowsViaPgRestore({
+        body: again, schema: entry.namespace ?? '', table: entry.tag ?? '', limit, pgDumpMajor: major ? Number(major) : null, pgDumpVersion: head.pgDumpVersion, pgBinDir: tools.pgBinDir, env: tools.env, signal,
+      });
+      const peek = peekOf(key, entry, rows, 'stream');
+      return { ...peek, note: `Backup ${key} is compressed with ${head.compression}, which Lifeboat cannot decompress itself; the rows were read through pg_restore, streaming the backup.` };
+    }
     while (!(await r.atEnd())) {
       const start = await readBlockStart(r, ints);
       if (start.dumpId === entry.dumpId && start.type === BLK_DATA) return peekOf(key, entry, await firstRows(r, ints, head.compression, limit), 'stream');

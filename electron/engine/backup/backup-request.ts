@@ -1,6 +1,7 @@
 import type { BackupFormat } from '../../../shared/backup-key.js';
 import type { CopyOutcome } from '../../../shared/copies.js';
 import type { BackupManifest } from '../../../shared/manifest.js';
+import type { CompressMethod } from '../../../shared/compression.js';
 import type { MasterKey } from '../crypto/master-key.js';
 import type { GlobalsMode } from '../globals/dump-globals.js';
 import type { ProgressListener } from '../jobs/progress-reporter.js';
@@ -17,7 +18,12 @@ export interface BackupRequest {
   format?: BackupFormat;
   /** Encrypt client-side with this master key (the stored key gets `.enc`); null or undefined: no encryption. */
   encryption?: MasterKey | null | undefined;
-  /** zlib level 0–9 (default 6, what pg_dump's default means). */
+  /**
+   * gzip (default: Lifeboat's workers, or pg_dump with 0 workers); lz4 or zstd: pg_dump 16+ compresses
+   * on its own thread; none: stored uncompressed (custom format only).
+   */
+  compressMethod?: CompressMethod | undefined;
+  /** The method's level: zlib 0–9 for gzip (default 6, what pg_dump's default means), lz4 1–12, zstd 1–22. */
   compressLevel?: number | undefined;
   /** Threads compressing the stream (default: cores − 1 with 3 cores or more, else 0); 0 lets pg_dump compress, single-threaded. */
   compressWorkers?: number | undefined;

@@ -7,7 +7,7 @@ import { countsFromScan, plainTableStats, type TappedDump } from '../archive/str
 import { scanArchive } from '../archive/scan-archive.js';
 import { StreamTap } from '../archive/stream-tap.js';
 import { MANIFEST_FORMAT_VERSION, type BackupManifest, type TableCount } from '../../../shared/manifest.js';
-import { chooseCompression, compressionRecord, compressionStage, pgDumpCompressArgs } from '../compress/backup-compression.js';
+import { chooseCompression, compressionRecord, compressionStage, pgDumpCompressArgs, pgDumpMajorNeeded, type CompressionChoice } from '../compress/backup-compression.js';
 import type { CompressPool } from '../compress/compress-pool.js';
 import { createEncryptStream } from '../crypto/encrypt-stream.js';
 import { ALGORITHM_NAME } from '../crypto/format.js';
@@ -20,7 +20,7 @@ import { asPgConnection, pgToolConnection, type PgConnection } from '../pg/conne
 import { withTunnel } from '../ssh/with-tunnel.js';
 import { exportSnapshot, type ExportedSnapshot } from '../pg/consistent-snapshot.js';
 import { connectClient, readServerInfo, type ServerInfo } from '../pg/server-info.js';
-import { chooseTool, discoverTool, noSuitableToolMessage, type PgToolCandidate } from '../pg/tool-discovery.js';
+import { chooseTool, discoverTool, noSuitableToolMessage, toolTooOldMessage, type PgToolCandidate } from '../pg/tool-discovery.js';
 import { scrubSecrets } from '../redact.js';
 import { openStorage } from '../storage/open-storage.js';
 import { parseStorageTarget, type StorageTarget } from '../storage/target.js';
@@ -54,13 +54,21 @@ export function resolveTarget(to: string | StorageTarget | undefined, env: NodeJ
   return typeof to === 'object' ? to : parseStorageTarget(to, env);
 }
 
-export async function selectPgDump(info: ServerInfo, binDir: string | undefined, env: NodeJS.ProcessEnv): Promise<PgToolCandidate> {
+/**
+ * The pg_dump for this server; with a compression only newer pg_dumps write (lz4, zstd: 16+), one
+ * at least that new. Refused before anything is claimed or dumped, so nothing changes.
+ */
+export async function selectPgDump(info: ServerInfo, binDir: string | undefined, env: NodeJS.ProcessEnv, compression?: CompressionChoice): Promise<PgToolCandidate> {
   const found = await discoverTool('pg_dump', { binDir, env });
   const tool = chooseTool(found, info.major, binDir);
   if (!tool) {
     throw new LifeboatError('PG_TOOL_MISSING', noSuitableToolMessage('pg_dump', `server version ${info.version}, major`, info.major, found), { hint: { kind: 'choose-pg-bin' } });
   }
-  return tool;
+  const needed = compression ? pgDumpMajorNeeded(compression) : 0;
+  if (tool.major >= needed) return tool;
+  const newer = chooseTool(found, Math.max(info.major, needed), binDir);
+  if (newer) return newer;
+  throw new LifeboatError('PG_TOOL_MISSING', toolTooOldMessage(`Compressing with ${compression?.method ?? ''}`, 'pg_dump', needed, found, 'choose gzip compression'), { hint: { kind: 'choose-pg-bin' } });
 }
 
 /**
@@ -73,7 +81,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   const jobId = req.jobId ?? newJobId('backup');
   const format = req.format ?? 'custom';
   const label = validateLabel(req.label);
-  const compression = chooseCompression(format, req.compressLevel, req.compressWorkers);
+  const compression = chooseCompression(format, req.compressLevel, req.compressWorkers, req.compressMethod);
   const progress = new ProgressReporter(jobId, req.onProgress);
   const signal = req.signal;
 
@@ -105,7 +113,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   signal?.addEventListener('abort', endEstimate, { once: true });
   try {
     const info = await readServerInfo(client, conn);
-    const tool = await selectPgDump(info, req.pgBinDir, env);
+    const tool = await selectPgDump(info, req.pgBinDir, env, compression);
     await storage.checkWritable();
     throwIfAborted(signal, 'The backup');
 

@@ -24,6 +24,12 @@ export function defaultCompressWorkers(cores = availableParallelism()): number {
   return cores >= 3 ? cores - 1 : 0;
 }
 
+// The way out is the surface's to say (a worker count on the command line; the app has none): a hint.
+export const workerFailed = (e: Error): LifeboatError =>
+  new LifeboatError('INTERNAL', `A compression worker failed (${e.message}); the backup was stopped and nothing was kept.`, { hint: { kind: 'compress-with-pg-dump' } });
+export const workerExited = (code: number): LifeboatError =>
+  new LifeboatError('INTERNAL', `A compression worker stopped unexpectedly (exit code ${code}); the backup was stopped and nothing was kept.`, { hint: { kind: 'compress-with-pg-dump' } });
+
 interface Pending {
   job: CompressJob;
   resolve: (r: CompressResult) => void;
@@ -60,9 +66,9 @@ export class CompressPool {
       if (done && done.id === msg.id) done.resolve({ bytes: Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength), adler: msg.adler });
       this.dispatch();
     });
-    worker.on('error', (e) => this.fail(new LifeboatError('INTERNAL', `A compression worker failed (${e.message}); the backup was stopped and nothing was kept. Try again, or back up with --compress-workers 0.`)));
+    worker.on('error', (e) => this.fail(workerFailed(e)));
     worker.on('exit', (code) => {
-      if (!this.closed) this.fail(new LifeboatError('INTERNAL', `A compression worker stopped unexpectedly (exit code ${code}); the backup was stopped and nothing was kept. Try again, or back up with --compress-workers 0.`));
+      if (!this.closed) this.fail(workerExited(code));
     });
     return slot;
   }

@@ -31,7 +31,7 @@ export function rewriteCustomArchive(opts: RewriteOptions): (source: AsyncIterab
       yield* rewrite(source, opts);
     } catch (e) {
       if (!(e instanceof ArchiveFormatError)) throw e;
-      throw new LifeboatError('ARCHIVE_UNREADABLE', `pg_dump's archive could not be compressed by Lifeboat (${e.message}); nothing was stored. Back up with --compress-workers 0 to let pg_dump compress it.`);
+      throw new LifeboatError('ARCHIVE_UNREADABLE', `pg_dump's archive could not be compressed by Lifeboat (${e.message}); nothing was stored.`, { hint: { kind: 'compress-with-pg-dump' } });
     }
   };
 }

@@ -36,7 +36,7 @@ export interface RoleCreationPlan {
 export async function planRoleCreation(client: pg.Client, globals: ParsedGlobals, wanted: readonly string[], backupKey: string): Promise<RoleCreationPlan> {
   const undefinedRoles = wanted.filter((n) => !globals.roles.has(n));
   if (undefinedRoles.length > 0) {
-    throw new LifeboatError('ROLES_MISSING', `The globals recorded with ${backupKey} do not define ${listRoles(undefinedRoles)}, so Lifeboat cannot create them; create them on the target yourself, or restore without owners and privileges (no --keep-owner, --keep-acl or --with-globals).`);
+    throw new LifeboatError('ROLES_MISSING', `The globals recorded with ${backupKey} do not define ${listRoles(undefinedRoles)}, so Lifeboat cannot create them.`, { hint: { kind: 'roles-without-globals' } });
   }
   const existing = await existingRoles(client, [...globals.roles.keys()]);
   const create = new Set(wanted.filter((n) => !existing.has(n)));

@@ -32,7 +32,8 @@ export function rolesThatMatter(roles: ArchiveRoles, kept: { keepOwners: boolean
 export function rolesMissingError(missing: readonly string[], server: string): LifeboatError {
   return new LifeboatError(
     'ROLES_MISSING',
-    `The backup's objects belong to or are granted to roles that ${server} does not have (${listRoles(missing)}), so nothing was restored; add --with-globals to create them first from the globals recorded with the backup, or drop --keep-owner and --keep-acl to restore everything owned by your own role.`,
+    `The backup's objects belong to or are granted to roles that ${server} does not have (${listRoles(missing)}), so nothing was restored.`,
+    { hint: { kind: 'create-missing-roles' } },
   );
 }
 
@@ -51,8 +52,9 @@ export async function planRoles(conn: PgConnection, req: RestoreRequest, source:
     if (!dryRun) throw e;
     warnings.push(e.message);
   };
-  if (createMissing && source.file) refuse(new LifeboatError('BAD_INPUT', '--with-globals creates roles from the globals recorded with a backup in storage; a file from disk has none, so create the roles yourself or drop --with-globals.'));
-  else if (createMissing && !m?.globals) refuse(new LifeboatError('NOT_FOUND', `Backup ${source.key} has no globals recorded${m?.globalsWarning ? ` (${m.globalsWarning})` : ''}; create the roles on the target yourself, or restore without --with-globals.`));
+  const noGlobals = { hint: { kind: 'roles-without-globals' } } as const;
+  if (createMissing && source.file) refuse(new LifeboatError('BAD_INPUT', 'Missing roles are created from the globals recorded with a backup in storage, and a file from disk has none.', noGlobals));
+  else if (createMissing && !m?.globals) refuse(new LifeboatError('NOT_FOUND', `Backup ${source.key} has no globals recorded${m?.globalsWarning ? ` (${m.globalsWarning})` : ''}, so the missing roles cannot be created from them.`, noGlobals));
 
   let missing: string[] | null = null;
   if (m?.roles && source.parsed.format === 'custom') {
@@ -92,7 +94,7 @@ export async function ensureRoles(client: pg.Client, opts: { conn: PgConnection;
     return [];
   }
   if (missing && missing.length === 0) return [];
-  if (!opts.manifest) throw new LifeboatError('NOT_FOUND', `Backup ${opts.key} has no manifest, so it has no globals to create roles from; create the roles yourself, or restore without --with-globals.`);
+  if (!opts.manifest) throw new LifeboatError('NOT_FOUND', `Backup ${opts.key} has no manifest, so it has no globals to create roles from.`, { hint: { kind: 'roles-without-globals' } });
   const globals = parseGlobals(await readGlobals(opts.storage, opts.manifest, keychainKeyResolver(opts.env), opts.signal));
   const plan = await planRoleCreation(client, globals, missing ?? [...globals.roles.keys()], opts.key);
   return createRoles(client, plan);

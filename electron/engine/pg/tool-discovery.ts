@@ -169,14 +169,27 @@ export function chooseTool(candidates: readonly PgToolCandidate[], requiredMajor
   return fit[0] ?? null;
 }
 
+/** How to get PostgreSQL's command line tools of this major on this platform. */
+function installCommand(major: number, platform: NodeJS.Platform): string {
+  return platform === 'darwin'
+    ? `brew install postgresql@${major}`
+    : platform === 'win32'
+      ? `install the PostgreSQL ${major} command line tools with the EDB installer`
+      : `apt-get install postgresql-client-${major} (from the PostgreSQL apt repository, apt.postgresql.org) or dnf install postgresql${major}`;
+}
+
 export function installHint(name: PgToolName, major: number, platform: NodeJS.Platform = process.platform): string {
-  const where =
-    platform === 'darwin'
-      ? `brew install postgresql@${major}`
-      : platform === 'win32'
-        ? `install the PostgreSQL ${major} command line tools with the EDB installer`
-        : `apt-get install postgresql-client-${major} (from the PostgreSQL apt repository, apt.postgresql.org) or dnf install postgresql${major}`;
-  return `Install ${name} ${major} or newer (${where}).`;
+  return `Install ${name} ${major} or newer (${installCommand(major, platform)}).`;
+}
+
+/**
+ * A feature of newer pg_dumps (lz4/zstd compression: 16) asked of an older one: one sentence naming
+ * the versions found and what to install, or the way back to what they can do.
+ */
+export function toolTooOldMessage(feature: string, name: PgToolName, neededMajor: number, found: readonly PgToolCandidate[], instead: string, platform: NodeJS.Platform = process.platform): string {
+  const versions = found.map((c) => `${c.version} (${c.path})`).join(', ');
+  const seen = found.length === 0 ? `no ${name} was found` : found.length === 1 ? `the ${name} found is ${versions}` : `the ${name} versions found are ${versions}`;
+  return `${feature} needs ${name} ${neededMajor} or newer, and ${seen}; install ${name} ${neededMajor} or newer (${installCommand(neededMajor, platform)}), or ${instead}.`;
 }
 
 export function noSuitableToolMessage(name: PgToolName, subject: string, requiredMajor: number, found: readonly PgToolCandidate[], platform?: NodeJS.Platform): string {

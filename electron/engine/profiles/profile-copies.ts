@@ -89,7 +89,7 @@ export async function resolveCopyTargets(profile: Profile, env: NodeJS.ProcessEn
       const accessKeyId = await chain().get(accounts.copyS3AccessKeyId(profile.name, scope));
       const secretAccessKey = await chain().get(accounts.copyS3SecretAccessKey(profile.name, scope));
       if (accessKeyId === null || secretAccessKey === null) {
-        throw new LifeboatError('KEYCHAIN_UNAVAILABLE', `The profile "${profile.name}" keeps the S3 keys of its copy to ${c.url} in the keychain, but the keychain has no such entry; give them again with \`lifeboat profile edit ${profile.name} --copy-s3-access-key-id ID --copy-s3-secret-stdin\`.`);
+        throw new LifeboatError('KEYCHAIN_UNAVAILABLE', `The profile "${profile.name}" keeps the S3 keys of its copy to ${c.url} in the keychain, but the keychain has no such entry.`, { hint: { kind: 'store-secret-again', profile: profile.name, secret: 'copy-s3-keys' } });
       }
       target.credentials = { accessKeyId, secretAccessKey };
     }

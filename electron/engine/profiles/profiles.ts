@@ -1,6 +1,8 @@
 import { PROFILE_NAME, type Profile, type ServerSideEncryption } from '../../../shared/profile.js';
 import type { BackupFormat } from '../../../shared/backup-key.js';
 import { LifeboatError } from '../errors.js';
+import { mergeCompression, type CompressionChange } from '../../../shared/compression.js';
+import { checkCompressionSetting } from '../compress/backup-compression.js';
 import { parsePgConnection } from '../pg/connection.js';
 import { redactUrl } from '../redact.js';
 import { parseStorageTarget } from '../storage/target.js';
@@ -21,6 +23,8 @@ export interface ProfileChanges extends SshChanges {
   s3Credentials?: { accessKeyId: string; secretAccessKey: string } | null;
   serverSideEncryption?: ServerSideEncryption | null;
   format?: BackupFormat;
+  /** How backups are compressed (a level alone keeps the method); null: back to gzip at the default level. */
+  compression?: CompressionChange | null;
   /** Master key id for client-side encryption; null turns encryption off. */
   encryptionKeyId?: string | null;
   /** Extra destinations every backup is copied to; replaces the list ([] removes every copy). */
@@ -90,6 +94,10 @@ function apply(p: Profile, c: ProfileChanges, copies: CopyPlan): void {
   if (c.s3Credentials !== undefined) p.storage.credentialsInKeychain = c.s3Credentials !== null;
   if (c.serverSideEncryption !== undefined) p.storage.serverSideEncryption = c.serverSideEncryption;
   if (c.format !== undefined) p.format = c.format;
+  if (c.compression === null) delete p.compression;
+  else if (c.compression !== undefined) p.compression = mergeCompression(p.compression, c.compression);
+  // Checked as its backups will use it, with the format it now has: plain cannot take lz4, zstd or none.
+  if (p.compression) checkCompressionSetting(p.format, p.compression);
   if (c.encryptionKeyId !== undefined) p.encryption = c.encryptionKeyId ? { keyId: c.encryptionKeyId } : null;
   if (p.storage.serverSideEncryption && p.storage.url !== null && !/^s3:/i.test(p.storage.url)) {
     throw new LifeboatError('BAD_INPUT', 'Server-side encryption applies to S3 storage only; this profile stores in a local folder.');

@@ -1,5 +1,6 @@
 import type { BackupFormat } from '../../../shared/backup-key.js';
 import type { Profile } from '../../../shared/profile.js';
+import type { CompressionSetting } from '../../../shared/compression.js';
 import type { MasterKey } from '../crypto/master-key.js';
 import { LifeboatError } from '../errors.js';
 import { parsePgConnection, type PgConnection } from '../pg/connection.js';
@@ -20,6 +21,8 @@ export interface ResolvedProfile {
   /** Extra destinations each backup is copied to (and restore falls back to), each with its own keys. */
   copies: StorageTarget[];
   format: BackupFormat;
+  /** How its backups are compressed; null: gzip at the default level. */
+  compression: CompressionSetting | null;
   /** The master key new backups are encrypted with; null when the profile does not encrypt. */
   encryptionKey: MasterKey | null;
 }
@@ -77,7 +80,7 @@ export async function resolveProfile(name: string, env: NodeJS.ProcessEnv = proc
       );
     }
   }
-  return { profile, db, target, copies, format: profile.format, encryptionKey };
+  return { profile, db, target, copies, format: profile.format, compression: profile.compression ?? null, encryptionKey };
 }
 
 function lost(name: string, what: string, secret: 'password' | 's3-keys'): LifeboatError {

@@ -3,6 +3,7 @@ import { errorForLog, outcomeOf, type ActivityLog } from '../activity/activity-l
 import { runLoggedBackup } from '../activity/logged-backup.js';
 import { describeFailedCopies } from '../copies/copy-to-destinations.js';
 import { listBackups } from '../backup/list-backups.js';
+import { compressionOf } from '../compress/backup-compression.js';
 import { LifeboatError } from '../errors.js';
 import { runLoggedPrune } from '../retention/logged-prune.js';
 import { openStorage } from '../storage/open-storage.js';
@@ -72,12 +73,12 @@ export function engineActions(ctx: ActionContext): ScheduleActions {
       const details = { scheduled: true, attempt, schedule: s.name, slot };
       if (s.profile !== null) {
         const p = await resolveProfile(s.profile, ctx.env);
-        const r = await runLoggedBackup({ db: p.db, to: p.target, copyTo: p.copies, format: p.format, encryption: p.encryptionKey, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);
+        const r = await runLoggedBackup({ db: p.db, to: p.target, copyTo: p.copies, format: p.format, ...compressionOf(p.compression), encryption: p.encryptionKey, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);
         const partly = describeFailedCopies(r.copies);
         const partlyCopied = partly ? { text: partly, failed: r.copies.filter((c) => c.status === 'failed').map((c) => c.storage) } : null;
         return { key: r.key, sizeBytes: r.sizeBytes, dbName: r.manifest.database, partlyCopied };
       }
-      const r = await runLoggedBackup({ db: s.db ?? undefined, to: await target(s), format: s.format, encryption: null, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);
+      const r = await runLoggedBackup({ db: s.db ?? undefined, to: await target(s), format: s.format, ...compressionOf(s.compression), encryption: null, env: ctx.env, signal, pgBinDir: ctx.pgBinDir }, ctx.log, activityOwner(s), details);
       return { key: r.key, sizeBytes: r.sizeBytes, dbName: r.manifest.database };
     },
     async prune(s, done) {

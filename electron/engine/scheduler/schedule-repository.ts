@@ -1,6 +1,7 @@
 import { policyProblem } from '../../../shared/retention.js';
 import { scheduleSchema, type Schedule, type ScheduleInput } from '../../../shared/schedule.js';
 import { timingProblem } from '../../../shared/schedule-slots.js';
+import { checkCompressionSetting } from '../compress/backup-compression.js';
 import { LifeboatError } from '../errors.js';
 import { getProfile } from '../profiles/profiles.js';
 import { parseStorageTarget } from '../storage/target.js';
@@ -124,6 +125,7 @@ export class ScheduleRepository {
     if (timing) throw new LifeboatError('BAD_INPUT', `The schedule cannot be used: ${timing}.`);
     const retention = s.retention ? policyProblem(s.retention) : null;
     if (retention) throw new LifeboatError('BAD_INPUT', `The retention policy is not valid: ${retention}.`);
+    if (s.compression && !s.profile) checkCompressionSetting(s.format, s.compression);
     if (s.profile) await getProfile(this.env, s.profile);
     return s;
   }
