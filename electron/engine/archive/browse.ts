@@ -200,9 +200,7 @@ export async function peekTable(req: PeekRequest): Promise<PeekResult> {
         await r.close();
         return peekOf(key, entry, rows, 'index');
       } catch (e) {
-        if (req.signal?.aborted) throw e;
-        if (e instanceof LifeboatError && (e.code === 'ENCRYPTION_KEY_MISSING' || e.code === 'ENCRYPTION_KEY_WRONG' || e.code === 'BAD_INPUT')) throw e;
-        note = wrongIndexNote(key, e);
+        note = indexReadNote(key, e, req.signal);
       }
     }
   }
@@ -221,9 +219,7 @@ async function peekPlain(storage: BackupStorage, key: string, req: PeekRequest, 
       if (!peek) throw noSuchTable(key, req.table);
       return { key, ...peek, via: 'index' };
     } catch (e) {
-      if (req.signal?.aborted) throw e;
-      if (e instanceof LifeboatError && (e.code === 'ENCRYPTION_KEY_MISSING' || e.code === 'ENCRYPTION_KEY_WRONG' || e.code === 'BAD_INPUT')) throw e;
-      note = wrongIndexNote(key, e);
+      note = indexReadNote(key, e, req.signal);
     }
   } else if (read.status === 'damaged') note = wrongIndexNote(key, new Error(read.problem));
   throwIfAborted(req.signal, 'Peek');
@@ -236,6 +232,16 @@ async function peekPlain(storage: BackupStorage, key: string, req: PeekRequest, 
   }
   if (!peek) throw noSuchTable(key, req.table);
   return { key, ...peek, via: 'stream', ...(note ? { note } : {}) };
+}
+
+/**
+ * A peek through the index failed: a cancel, a missing or wrong key and bad input stop the peek;
+ * anything else is the index's fault, and the note says the rows came from the stream instead.
+ */
+function indexReadNote(key: string, e: unknown, signal: AbortSignal | undefined): string {
+  if (signal?.aborted) throw e;
+  if (e instanceof LifeboatError && (e.code === 'ENCRYPTION_KEY_MISSING' || e.code === 'ENCRYPTION_KEY_WRONG' || e.code === 'BAD_INPUT')) throw e;
+  return wrongIndexNote(key, e);
 }
 
 function wrongIndexNote(key: string, e: unknown): string {

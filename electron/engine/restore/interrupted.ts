@@ -1,15 +1,7 @@
 import os from 'node:os';
 import type { TempDatabaseRecord } from '../../../shared/temp-database.js';
+import { processAlive } from '../jobs/process-alive.js';
 
-/** Whether a process of this machine is alive (EPERM: alive, someone else's). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Who is restoring now: written into the registry before the database is created. */
 export function restoringOwner(): { pid: number; host: string } {

@@ -10,14 +10,12 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { findCopySegment, parsePlainIndexText, type PlainIndex, type PlainIndexSegment } from '../archive/plain-index.js';
 import { memberTexts, PlainIndexMismatch, segmentBytes, segmentCheck } from '../archive/plain-segment-read.js';
-import { LifeboatError, cancelledError } from '../errors.js';
+import { LifeboatError } from '../errors.js';
 import type { BackupSource } from './backup-source.js';
-import { indexObjectProblem, namedIndexText, startRangedDownload, type RangedDownloadOptions } from './ranged-copy.js';
+import { indexObjectProblem, namedIndexText, rangedReadFailure, startRangedDownload, type RangedDownloadOptions } from './ranged-copy.js';
 import { endsWithDumpComplete, ensureFreeSpace, HEAD_BYTES, scratchName, type ScratchFile } from './scratch-file.js';
 import type { QualifiedName } from './toc-selection.js';
 
-/** Errors the full download would meet too: no key, no keychain, no space, a cancel. */
-const STOPS_RANGED_AND_FULL = /^(ENCRYPTION_KEY_|KEYCHAIN_|NOT_ENOUGH_SPACE$|CANCELLED$)/;
 const TAIL_BYTES = 4096;
 
 /** The plain backup's index when an extract may trust it for ranged reads (as usableIndex for archives). */
@@ -81,12 +79,7 @@ export async function downloadPlainExtract(
   } catch (e) {
     await fh?.close().catch(() => undefined);
     await remove();
-    if (opts.signal?.aborted) throw cancelledError(opts.what ?? 'The extract');
-    if (e instanceof PlainIndexMismatch) throw e;
-    if (e instanceof LifeboatError && STOPS_RANGED_AND_FULL.test(e.code)) throw e;
-    // Anything else — a chunk that does not authenticate where the index puts it, a range the
-    // storage refuses — may be the index's fault: the full download, checked against the manifest, decides.
-    throw new PlainIndexMismatch(e instanceof Error ? e.message : String(e));
+    throw rangedReadFailure(e, opts.signal, opts.what ?? 'The extract', PlainIndexMismatch);
   }
   return { path: file, head: Buffer.concat(head), plainComplete: endsWithDumpComplete(tail.toString('utf8')), sha256: '', remove };
 }

@@ -230,13 +230,14 @@ async function copyBlock(file: FileHandle, bytes: AsyncIterable<Buffer>, block: 
  * What a failed ranged read means: errors the full download would meet too (no key, no space, a
  * cancel) stop the restore; anything else — a block that does not parse, a chunk that does not
  * authenticate at the place the index implies, a range the storage refuses — may be the index's
- * fault, so it becomes an IndexMismatch and the whole object, checked against the manifest, decides.
+ * fault, so it becomes an IndexMismatch (or the plain index's own kind, `Mismatch`) and the whole
+ * object, checked against the manifest, decides.
  */
-export function rangedReadFailure(e: unknown, signal: AbortSignal | undefined, what: string | undefined): Error {
+export function rangedReadFailure(e: unknown, signal: AbortSignal | undefined, what: string | undefined, Mismatch: new (message: string) => Error = IndexMismatch): Error {
   if (signal?.aborted) return cancelledError(what ?? 'The restore');
-  if (e instanceof IndexMismatch) return e;
+  if (e instanceof Mismatch) return e;
   if (e instanceof LifeboatError && STOPS_RANGED_AND_FULL.test(e.code)) return e;
-  return new IndexMismatch(e instanceof Error ? e.message : String(e));
+  return new Mismatch(e instanceof Error ? e.message : String(e));
 }
 
 /**

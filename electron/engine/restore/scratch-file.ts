@@ -11,7 +11,7 @@ import { LifeboatError, cancelledError } from '../errors.js';
 import { lifeboatHome } from '../paths.js';
 import type { BackupSource } from './backup-source.js';
 import { describeStreamError, openBackupStream, type BackupStreamTransform } from './backup-stream.js';
-import { processAlive } from './interrupted.js';
+import { processAlive } from '../jobs/process-alive.js';
 
 /** Where restores keep a local copy of a backup: BACKUP_DIR (as in the seed), else LIFEBOAT_HOME/tmp. */
 export function scratchDir(env: NodeJS.ProcessEnv): string {

@@ -5,6 +5,7 @@
 import os from 'node:os';
 import type { Schedule } from '../../../shared/schedule.js';
 import { errorForLog } from '../activity/activity-log.js';
+import { processAlive } from '../jobs/process-alive.js';
 import { databaseNameOf } from '../pg/connection.js';
 import { openStorage } from '../storage/open-storage.js';
 import type { BackupStorage } from '../storage/storage.js';
@@ -60,15 +61,6 @@ export async function removeScheduleLeases(req: LeaseCleanupRequest): Promise<{ 
   return { removed: doomed.length, kept };
 }
 
-export function processIsRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it runs, as another user.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * After `scheduler remove` (CLI) or the app's Remove schedule: the removed schedule's leases in its
@@ -79,7 +71,7 @@ export async function cleanUpRemovedSchedule(s: Schedule, env: NodeJS.ProcessEnv
   try {
     const { target, db } = await schedulePlaces(s, env);
     storage = openStorage(target);
-    const r = await removeScheduleLeases({ storage, prefix: target.prefix, schedule: s.name, database: databaseNameOf(db, env), clock, leaseMs: leaseMsFromEnv(env), host: os.hostname(), isRunning: processIsRunning });
+    const r = await removeScheduleLeases({ storage, prefix: target.prefix, schedule: s.name, database: databaseNameOf(db, env), clock, leaseMs: leaseMsFromEnv(env), host: os.hostname(), isRunning: processAlive });
     return { storage: storage.display, ...r, problem: null };
   } catch (e) {
     return { storage: storage?.display ?? null, removed: 0, kept: [], problem: errorForLog(e).message };

@@ -3,6 +3,7 @@ import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LifeboatError } from '../errors.js';
+import { processAlive } from '../jobs/process-alive.js';
 
 /**
  * A lock file shared by every Lifeboat process on this machine (the app, the CLI, a scheduler
@@ -63,7 +64,7 @@ async function lockedAcrossProcesses<T>(lockPath: string, fn: () => Promise<T>, 
 
 async function acquire(lockPath: string, me: Holder, opts: FileLockOptions): Promise<void> {
   await mkdir(path.dirname(lockPath), { recursive: true, mode: 0o700 });
-  const isAlive = opts.isAlive ?? pidAlive;
+  const isAlive = opts.isAlive ?? processAlive;
   const started = performance.now();
   const waitMs = opts.waitMs ?? 10_000;
   for (;;) {
@@ -135,12 +136,3 @@ async function readHolder(file: string): Promise<Holder | null> {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
