@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlockTextStats } from '../../electron/engine/archive/block-text-stats.js';
 import { scanArchive, type ArchiveScan } from '../../electron/engine/archive/scan-archive.js';
 import { CompressPool } from '../../electron/engine/compress/compress-pool.js';
 import { plainSqlMembers } from '../../electron/engine/compress/plain-members.js';
@@ -102,12 +103,17 @@ describe('the custom-format block re-writer', () => {
       const pieceBytes = [1024, 4096, 33_000, 100_000, 4 * 1024 * 1024][Math.floor(rnd() * 5)] as number;
       const pool = new CompressPool(workers);
       try {
-        const out = await collect(rewriteCustomArchive({ level, pool, pieceBytes, maxInFlight: 1 + Math.floor(rnd() * 6) })(inRandomPieces(plainArchive, rnd)));
+        const textStats = new BlockTextStats();
+        const out = await collect(rewriteCustomArchive({ level, pool, pieceBytes, maxInFlight: 1 + Math.floor(rnd() * 6), textStats })(inRandomPieces(plainArchive, rnd)));
         const scan = await scanArchive(inRandomPieces(out, rnd));
+        // What a backup records: the rows counted from the text on its way to the workers, the
+        // compressed blocks only measured. The same blocks, rows and fingerprints as inflating them.
+        const counted = await scanArchive(inRandomPieces(out, rnd), { textStats });
         const what = `seed ${seed} (workers ${workers}, level ${level}, piece ${pieceBytes})`;
         expect(scan.head.compression, what).toBe('gzip');
         expect(scan.toc, what).toEqual(source.toc);
         expect(blocksOf(scan), what).toEqual(blocksOf(source));
+        expect(counted.blocks, what).toEqual(scan.blocks);
         expect(scan.blocks.every((b) => b.type === 3 || b.rows !== null), what).toBe(true);
         if (seed <= 3) {
           await restoreInto(out, `fuzz_${seed}`);

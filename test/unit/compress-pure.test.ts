@@ -42,8 +42,8 @@ describe('compression options', () => {
     expect(compressionRecord('custom', c)).toEqual({ tool: 'lifeboat', algorithm: 'gzip', level: 6, workers: 3 });
   });
 
-  it('by default compresses on all cores but one from 3 cores up; below that pg_dump compresses', () => {
-    expect([1, 2, 3, 4, 16].map((cores) => defaultCompressWorkers(cores))).toEqual([0, 0, 2, 3, 15]);
+  it('by default compresses on all cores but one from 3 cores up, and on every core below that', () => {
+    expect([1, 2, 3, 4, 16].map((cores) => defaultCompressWorkers(cores))).toEqual([1, 2, 2, 3, 15]);
     expect(chooseCompression('custom', undefined, undefined).workers).toBe(defaultCompressWorkers());
   });
 

@@ -54,7 +54,7 @@ export function registerBackup(program: Command, globals: () => GlobalOptions): 
     .option('--all-databases', 'back up every database of the server (not templates), one backup each, as one set with the server\'s globals')
     .addOption(compressMethodOption("gzip (default; Lifeboat's workers), lz4 or zstd (pg_dump 16+ compresses, one thread; custom format), none (custom format stored uncompressed)"))
     .option('--compress-level <n>', 'level of the method: gzip 0-9 (default 6, as pg_dump; 0 stores a custom archive uncompressed), lz4 1-12, zstd 1-22 (default: pg_dump\'s)')
-    .option('--compress-workers <n>', 'threads gzipping the stream (default: cores - 1 from 3 cores up, else 0); 0 lets pg_dump compress on its own single thread')
+    .option('--compress-workers <n>', 'threads gzipping the stream (default: cores - 1 from 3 cores up, else one per core); 0 lets pg_dump compress on its own single thread')
     .option('--json', 'print one JSON object: key, size, sha256, durationMs');
   sshOptions(command, 'the database');
   command

@@ -1,3 +1,4 @@
+import type { BlockTextStats } from './block-text-stats.js';
 import { ByteReader } from './byte-reader.js';
 import { BlockDecoder } from './block-decoder.js';
 import { CopyRowStats } from './copy-text.js';
@@ -33,9 +34,10 @@ export interface ArchiveScan {
 /**
  * Reads a whole custom-format archive once, from its first byte: header, TOC, and every data block,
  * recording each block's byte range and counting and fingerprinting its rows. Memory stays at about
- * one chunk whatever the archive's size.
+ * one chunk whatever the archive's size. With `textStats` the rows were already counted from the
+ * plain text by the stage that compressed it: the blocks are then only measured, not inflated.
  */
-export async function scanArchive(source: AsyncIterable<Buffer | Uint8Array>): Promise<ArchiveScan> {
+export async function scanArchive(source: AsyncIterable<Buffer | Uint8Array>, opts: { textStats?: BlockTextStats } = {}): Promise<ArchiveScan> {
   const r = new ByteReader(source);
   const { head, ints } = await readArchiveHead(r);
   const toc = await readToc(head, ints);
@@ -47,6 +49,12 @@ export async function scanArchive(source: AsyncIterable<Buffer | Uint8Array>): P
     if (type === BLK_BLOBS) {
       const n = await skipBlobs(r, ints);
       blocks.push({ dumpId, type, offset, end: r.position, rows: null, rawBytes: null, fingerprint: null, largeObjects: n });
+      continue;
+    }
+    if (opts.textStats) {
+      await readChunks(r, ints, () => true);
+      const seen = opts.textStats.of(dumpId);
+      blocks.push({ dumpId, type, offset, end: r.position, rows: seen?.rows ?? null, rawBytes: seen?.rawBytes ?? null, fingerprint: seen?.fingerprint() ?? null });
       continue;
     }
     const stats = new CopyRowStats();

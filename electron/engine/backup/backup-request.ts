@@ -25,7 +25,7 @@ export interface BackupRequest {
   compressMethod?: CompressMethod | undefined;
   /** The method's level: zlib 0–9 for gzip (default 6, what pg_dump's default means), lz4 1–12, zstd 1–22. */
   compressLevel?: number | undefined;
-  /** Threads compressing the stream (default: cores − 1 with 3 cores or more, else 0); 0 lets pg_dump compress, single-threaded. */
+  /** Threads compressing the stream (default: cores − 1 with 3 cores or more, else one per core); 0 lets pg_dump compress, single-threaded. */
   compressWorkers?: number | undefined;
   label?: string | null;
   pin?: boolean;

@@ -176,7 +176,10 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     // its COPY text, so the database is read once (no count(*) pass).
     // Plain SQL needs no tap: Lifeboat gzips it itself, and the stage that does records every
     // COPY block's rows, fingerprint and place among the gzip members (compress/plain-members.ts).
-    const tap = format === 'custom' ? new StreamTap(async (source) => ({ kind: 'custom' as const, scan: await scanArchive(source) })) : null;
+    // When Lifeboat compresses, its compressor counts the rows from the plain text on the way (textStats)
+    // and the tap only measures the compressed blocks: the data is not inflated again.
+    const textStats = compressor?.textStats ?? undefined;
+    const tap = format === 'custom' ? new StreamTap(async (source) => ({ kind: 'custom' as const, scan: await scanArchive(source, { textStats }) })) : null;
     const stages: unknown[] = [runningDump.child.stdout, ...(compressor ? [compressor.stage] : []), ...(tap ? [tap] : [])];
     // Encrypt before the meter, so the manifest's size and SHA-256 are of the stored bytes and
     // verify can check them without the key.

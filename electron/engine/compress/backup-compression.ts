@@ -1,6 +1,7 @@
 import type { BackupFormat } from '../../../shared/backup-key.js';
 import { COMPRESS_LEVELS, COMPRESS_METHODS, type CompressionSetting, type CompressMethod } from '../../../shared/compression.js';
 import type { BackupManifest } from '../../../shared/manifest.js';
+import { BlockTextStats } from '../archive/block-text-stats.js';
 import { LifeboatError } from '../errors.js';
 import { CompressPool, defaultCompressWorkers } from './compress-pool.js';
 import { plainSqlMembers, type PlainMembers } from './plain-members.js';
@@ -104,17 +105,22 @@ export type StreamStage = (source: AsyncIterable<Buffer>) => AsyncGenerator<Buff
  * The workers and the stream stage that compresses pg_dump's output with them; null when pg_dump
  * compresses, or when a custom archive is to stay uncompressed (level 0 is pg_dump -Z0 as it is).
  * Plain SQL always has a stage (with 0 workers it gzips on Node's thread pool) and `plain` holds
- * the layout of its members once the stream ends, for the index.
+ * the layout of its members once the stream ends, for the index. A custom archive's stage counts
+ * each table's rows from the text it compresses (`textStats`), so the index need not inflate them.
  */
-export function compressionStage(format: BackupFormat, c: CompressionChoice): { pool: CompressPool | null; stage: StreamStage; plain: PlainMembers | null } | null {
+export function compressionStage(
+  format: BackupFormat,
+  c: CompressionChoice,
+): { pool: CompressPool | null; stage: StreamStage; plain: PlainMembers | null; textStats: BlockTextStats | null } | null {
   if (format === 'plain') {
     const pool = c.workers > 0 ? new CompressPool(c.workers) : null;
     const plain = plainSqlMembers({ level: c.level, pool });
-    return { pool, stage: plain.stage, plain };
+    return { pool, stage: plain.stage, plain, textStats: null };
   }
   if (c.workers === 0 || c.level === 0) return null;
   const pool = new CompressPool(c.workers);
-  return { pool, stage: rewriteCustomArchive({ level: c.level, pool }), plain: null };
+  const textStats = new BlockTextStats();
+  return { pool, stage: rewriteCustomArchive({ level: c.level, pool, textStats }), plain: null, textStats };
 }
 
 /** What the manifest records about how the stored bytes were compressed. */

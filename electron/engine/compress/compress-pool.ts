@@ -15,13 +15,15 @@ export interface CompressResult {
 }
 
 /**
- * Leaves a core for pg_dump (and, on a laptop, the server) and compresses on the rest. With two
- * cores or fewer that leaves one worker, which only moves pg_dump's single-threaded compression to
- * another thread at the same CPU cost (docs/benchmarks.md measured it no faster, often slower, on a
- * loaded 2-core machine): there pg_dump compresses, as it always did.
+ * Leaves a core for pg_dump (and, on a laptop, the server) and compresses on the rest from 3 cores
+ * up. On 1 or 2 cores the workers still win, so there is one per core: Node's zlib deflates the
+ * same data at the same level in about 60% of the CPU time pg_dump's does, and the row counts are
+ * then taken from the text before it is compressed instead of by inflating pg_dump's output again
+ * (docs/benchmarks.md, Backup). Workers wait while pg_dump has nothing for them, so they do not
+ * starve it.
  */
 export function defaultCompressWorkers(cores = availableParallelism()): number {
-  return cores >= 3 ? cores - 1 : 0;
+  return cores >= 3 ? cores - 1 : Math.max(1, cores);
 }
 
 // The way out is the surface's to say (a worker count on the command line; the app has none): a hint.

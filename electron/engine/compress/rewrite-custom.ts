@@ -1,4 +1,6 @@
+import type { BlockTextStats } from '../archive/block-text-stats.js';
 import { ByteReader, TruncatedError } from '../archive/byte-reader.js';
+import type { CopyRowStats } from '../archive/copy-text.js';
 import { ArchiveFormatError, BLK_BLOBS, BLK_DATA, readArchiveHead, readToc, type ArchiveHead } from '../archive/custom-format.js';
 import { LifeboatError } from '../errors.js';
 import type { CompressPool } from './compress-pool.js';
@@ -13,6 +15,8 @@ export interface RewriteOptions {
   pieceBytes?: number;
   /** Compressed pieces queued or running at most; the input waits beyond that (bounded memory). */
   maxInFlight?: number;
+  /** Receives each table's plain COPY text as it passes, for its row count and fingerprint. */
+  textStats?: BlockTextStats;
 }
 
 export const DEFAULT_PIECE_BYTES = 512 * 1024;
@@ -69,7 +73,12 @@ async function* rewrite(source: AsyncIterable<Buffer>, opts: RewriteOptions): As
   const out = new OrderedOutput();
   out.push(withCompression(all.subarray(0, head.bytes), head, opts.level));
   out.push(all.subarray(head.bytes, r.position));
-  const blocks = new BlockRewriter(head.intSize, (chunk) => new SplitZlibStream(opts.level, opts.pieceBytes ?? DEFAULT_PIECE_BYTES, opts.pool, out, chunk), out);
+  const blocks = new BlockRewriter(
+    head.intSize,
+    (chunk, stats) => new SplitZlibStream(opts.level, opts.pieceBytes ?? DEFAULT_PIECE_BYTES, opts.pool, out, chunk, stats ? (text) => stats.push(text) : null),
+    out,
+    opts.textStats ?? null,
+  );
   const maxInFlight = opts.maxInFlight ?? opts.pool.size * 2 + 2;
   blocks.feed(all.subarray(r.position));
   for (;;) {
@@ -127,8 +136,9 @@ class BlockRewriter {
 
   constructor(
     private readonly intSize: number,
-    private readonly newStream: (chunk: (payload: Buffer) => Buffer) => SplitZlibStream,
+    private readonly newStream: (chunk: (payload: Buffer) => Buffer, stats: CopyRowStats | null) => SplitZlibStream,
     private readonly out: OrderedOutput,
+    private readonly textStats: BlockTextStats | null,
   ) {
     this.intBytes = 1 + intSize;
   }
@@ -158,7 +168,7 @@ class BlockRewriter {
       const left = data.length - at;
       if (this.state === 'chunkData') {
         const n = Math.min(this.remaining, left);
-        if (n > 0) this.stream?.write(data.subarray(at, at + n));
+        if (n > 0) this.stream?.write(data, at, at + n);
         at += n;
         this.remaining -= n;
         if (this.remaining > 0) break;
@@ -173,11 +183,11 @@ class BlockRewriter {
         this.out.push(Buffer.from(data.subarray(at, at + need)));
         this.inBlobs = type === BLK_BLOBS;
         if (this.inBlobs) this.state = 'blob';
-        else this.openStream();
+        else this.openStream(this.textStats?.open(this.readInt(data, at + 1)) ?? null);
       } else if (this.state === 'blob') {
         this.out.push(Buffer.from(data.subarray(at, at + need)));
         if (this.readInt(data, at) === 0) this.state = 'block';
-        else this.openStream();
+        else this.openStream(null);
       } else {
         const length = this.readInt(data, at);
         if (length < 0) throw new ArchiveFormatError(`a data chunk claims ${length} bytes`);
@@ -196,8 +206,8 @@ class BlockRewriter {
     this.carry = Buffer.from(data.subarray(at));
   }
 
-  private openStream(): void {
-    this.stream = this.newStream(this.chunk);
+  private openStream(stats: CopyRowStats | null): void {
+    this.stream = this.newStream(this.chunk, stats);
     this.state = 'chunkLength';
   }
 

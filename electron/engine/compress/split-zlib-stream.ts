@@ -7,6 +7,8 @@ import type { OrderedOutput } from './ordered-output.js';
 const WINDOW = 32 * 1024;
 /** Streams that end this small are compressed at once here: a worker round trip would cost more. */
 const SMALL_STREAM = 16 * 1024;
+/** A new piece's first allocation; it doubles as rows arrive. */
+const INITIAL_PIECE = 64 * 1024;
 
 /**
  * One zlib stream (what pg_dump's deflateInit/deflate/Z_FINISH writes for one data block or large
@@ -17,7 +19,8 @@ const SMALL_STREAM = 16 * 1024;
  * own) after the last. Each piece becomes one length-prefixed chunk of the archive.
  */
 export class SplitZlibStream {
-  private parts: Buffer[] = [];
+  /** The piece being filled; its own memory (not Node's shared pool), so it can be moved to a worker. */
+  private piece: Buffer | null = null;
   private length = 0;
   private first = true;
   private dictionary: Uint8Array | null = null;
@@ -29,13 +32,20 @@ export class SplitZlibStream {
     private readonly pool: CompressPool,
     private readonly out: OrderedOutput,
     private readonly chunk: (payload: Buffer) => Buffer,
+    /** Hears each piece's plain bytes, in order, before they are moved to a worker (row counts). */
+    private readonly seen: ((text: Buffer) => void) | null = null,
   ) {}
 
-  write(src: Buffer): void {
-    let at = 0;
-    while (at < src.length) {
-      const n = Math.min(src.length - at, this.pieceBytes - this.length);
-      this.parts.push(src.subarray(at, at + n));
+  /**
+   * Appends src[from, to). A -Z0 archive calls this once per row: the bytes are copied straight
+   * into the piece (no view object per row), which is most of what the main thread does per row.
+   */
+  write(src: Buffer, from = 0, to = src.length): void {
+    let at = from;
+    while (at < to) {
+      const piece = this.room(to - at);
+      const n = Math.min(to - at, piece.length - this.length);
+      src.copy(piece, this.length, at, at + n);
       this.length += n;
       at += n;
       if (this.length === this.pieceBytes) this.submit(false);
@@ -46,16 +56,26 @@ export class SplitZlibStream {
     this.submit(true);
   }
 
+  /**
+   * The piece with room for more bytes. A stream's first piece starts small and doubles up to the
+   * piece size, so the thousands of tiny tables a schema can have do not each cost a full piece.
+   */
+  private room(wanted: number): Buffer {
+    const piece = this.piece;
+    if (piece && this.length < piece.length) return piece;
+    // Past its first piece a stream is a big table: its pieces are full size from the start.
+    const size = this.first ? Math.min(this.pieceBytes, Math.max(INITIAL_PIECE, (piece?.length ?? 0) * 2, this.length + wanted)) : this.pieceBytes;
+    const grown = Buffer.allocUnsafeSlow(size);
+    if (piece) piece.copy(grown, 0, 0, this.length);
+    this.piece = grown;
+    return grown;
+  }
+
   private submit(last: boolean): void {
-    // A fresh buffer of its own, so it can be moved to the worker without copying again.
-    const data = new Uint8Array(this.length);
-    let at = 0;
-    for (const p of this.parts) {
-      data.set(p, at);
-      at += p.length;
-    }
-    this.parts = [];
+    const data = this.piece ? this.piece.subarray(0, this.length) : Buffer.allocUnsafeSlow(0);
+    this.piece = null;
     this.length = 0;
+    this.seen?.(data);
     if (this.first && last && data.length <= SMALL_STREAM) {
       this.out.push(this.chunk(deflateSync(data, { level: this.level })));
       return;
@@ -65,6 +85,7 @@ export class SplitZlibStream {
     const dictionary = this.dictionary;
     this.dictionary = last ? null : lastWindow(dictionary, data);
     const pieceLength = data.length;
+    // The piece's memory moves to the worker (transferred, not copied); nothing here touches it again.
     const job = this.pool.run({ kind: 'deflate-piece', data, level: this.level, dictionary, last });
     this.out.pushPending(job, (r) => {
       // Runs in stream order (OrderedOutput), so the running checksum sees the pieces in order.
@@ -77,7 +98,8 @@ export class SplitZlibStream {
 
 /** The last 32 KiB of everything before the next piece (pieces may be shorter than the window). */
 function lastWindow(previous: Uint8Array | null, data: Uint8Array): Uint8Array {
-  if (data.length >= WINDOW || !previous) return data.slice(Math.max(0, data.length - WINDOW));
+  // A copy: the piece's own memory is about to move to a worker.
+  if (data.length >= WINDOW || !previous) return new Uint8Array(data.subarray(Math.max(0, data.length - WINDOW)));
   const joined = Buffer.concat([previous, data]);
   return new Uint8Array(joined.subarray(Math.max(0, joined.length - WINDOW)));
 }
