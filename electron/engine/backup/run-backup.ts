@@ -30,7 +30,7 @@ import { claimBackupKey, type KeyClaim } from './claim-key.js';
 import { putSidecar } from './put-sidecar.js';
 import { rolesOfToc } from '../globals/archive-roles.js';
 import { tablespacesOfToc } from '../globals/restore-tablespaces.js';
-import { checkGlobalsMode, dumpGlobals } from '../globals/dump-globals.js';
+import { checkGlobalsMode, dumpGlobals, type GlobalsDump } from '../globals/dump-globals.js';
 import { putGlobals, type GlobalsRecord } from '../globals/globals-sidecar.js';
 import { checkCopyTargets } from '../copies/copy-targets.js';
 import { copyToDestinations } from '../copies/copy-to-destinations.js';
@@ -111,6 +111,13 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   const estimateDone = new AbortController();
   const endEstimate = (): void => estimateDone.abort();
   signal?.addEventListener('abort', endEstimate, { once: true });
+  // pg_dumpall --globals-only runs beside pg_dump (roles and tablespaces do not depend on its
+  // snapshot), so its start and connection are not added to the backup's time. It is stopped and
+  // awaited however the backup ends: no process outlives the backup.
+  const globalsDone = new AbortController();
+  const endGlobals = (): void => globalsDone.abort();
+  signal?.addEventListener('abort', endGlobals, { once: true });
+  let globalsRead: Promise<GlobalsDump> | null = null;
   try {
     const info = await readServerInfo(client, conn);
     const tool = await selectPgDump(info, req.pgBinDir, env, compression);
@@ -156,6 +163,10 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     const runningDump = spawnTool(tool.path, args, toolConn.env);
     dump = runningDump;
     runningDump.child.stdin.end();
+    if (globalsMode !== 'skip') {
+      globalsRead = dumpGlobals(conn, info, { mode: globalsMode, binDir: req.pgBinDir, env, signal: globalsDone.signal });
+      globalsRead.catch(() => undefined); // awaited below, or in `finally` when the backup fails first
+    }
 
     let dumpExited = false;
     void runningDump.exited.then(() => (dumpExited = true));
@@ -255,9 +266,13 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     // is a warning in the result and the manifest: the database's backup is kept.
     let globals: GlobalsRecord | undefined;
     let globalsWarning: string | undefined;
-    if (globalsMode !== 'skip') {
+    if (globalsRead) {
       progress.setPhase('globals');
-      const dumped = await dumpGlobals(conn, info, { mode: globalsMode, binDir: req.pgBinDir, env, signal });
+      let dumped = await globalsRead;
+      throwIfAborted(signal, 'The backup');
+      // Read beside pg_dump it needed a third connection at once; a server with no connection to
+      // spare gets its one at the old time, now that pg_dump's is closed.
+      if (!dumped.ok && globalsMode !== 'skip') dumped = await dumpGlobals(conn, info, { mode: globalsMode, binDir: req.pgBinDir, env, signal });
       throwIfAborted(signal, 'The backup');
       if (dumped.ok) {
         const put = await putGlobals(storage, key, dumped.text, encryption, (k) => (createdGlobals = k), signal);
@@ -330,6 +345,9 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
   } finally {
     endEstimate();
     signal?.removeEventListener('abort', endEstimate);
+    endGlobals();
+    signal?.removeEventListener('abort', endGlobals);
+    await globalsRead?.catch(() => undefined);
     dump?.kill();
     await compressPool?.close();
     await snapshot?.release();
