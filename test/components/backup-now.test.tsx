@@ -1,6 +1,6 @@
 import { act, render, screen, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobView } from '../../shared/ipc-contract.js';
 import { App } from '../../renderer/src/App.js';
 import { useNav } from '../../renderer/src/stores/nav-store.js';
@@ -9,11 +9,19 @@ import { connectFake } from './fake-bridge.js';
 let disconnect = () => undefined as void;
 // The screen's own lines (toasts outside main say the same thing again).
 const main = () => within(screen.getByRole('main'));
-afterEach(() => disconnect());
+// The screen's elapsed time is the clock's minus the job's start: the clock is fixed, 5 s after it.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date('2026-11-25T12:00:05.000Z'));
+});
+afterEach(() => {
+  disconnect();
+  vi.useRealTimers();
+});
 
 const job: JobView = {
   id: 'backup-1', kind: 'backup', title: 'Back up shop to s3://backups/database_backups', targetId: 't1', state: 'running',
-  startedAt: new Date().toISOString(), finishedAt: null, progress: null, error: null, resultKey: null, resultDatabase: null, resultUrl: null, resultTemporary: false,
+  startedAt: '2026-11-25T12:00:00.000Z', finishedAt: null, progress: null, error: null, resultKey: null, resultDatabase: null, resultUrl: null, resultTemporary: false,
 };
 
 async function openBackupNow() {

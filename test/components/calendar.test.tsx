@@ -39,7 +39,7 @@ describe('backup calendar', () => {
 
   it('verifies a backup from the day list and shows the job’s outcome', async () => {
     const bridge = start();
-    const verifyJob = { id: 'verify-1', kind: 'verify' as const, title: 'Verify', targetId: 't1', state: 'running' as const, startedAt: new Date().toISOString(), finishedAt: null, progress: null, error: null, resultKey: null, resultDatabase: null, resultUrl: null, resultTemporary: false };
+    const verifyJob = { id: 'verify-1', kind: 'verify' as const, title: 'Verify', targetId: 't1', state: 'running' as const, startedAt: '2026-11-25T12:00:00.000Z', finishedAt: null, progress: null, error: null, resultKey: null, resultDatabase: null, resultUrl: null, resultTemporary: false };
     bridge.handlers['backup.verify'] = () => verifyJob;
     await userEvent.click(await screen.findByRole('gridcell', { name: /^25 November 2026/ }));
     await userEvent.click(screen.getByRole('button', { name: 'Verify the backup taken 2026-11-25 10:11:12 UTC' }));

@@ -11,7 +11,7 @@ afterEach(() => disconnect());
 
 const KEY = 'database_backups/2026/11/25/shop_20261125_101112.dump';
 const job: JobView = {
-  id: 'extract-1', kind: 'extract', title: 'Restore public.orders', targetId: 't1', state: 'running', startedAt: new Date().toISOString(),
+  id: 'extract-1', kind: 'extract', title: 'Restore public.orders', targetId: 't1', state: 'running', startedAt: '2026-11-25T12:00:00.000Z',
   finishedAt: null, progress: null, error: null, resultKey: null, resultDatabase: null, resultUrl: null, resultTemporary: false,
 };
 
@@ -31,7 +31,7 @@ describe('partial recovery', () => {
     await userEvent.click(await screen.findByRole('checkbox', { name: 'public.orders (2,000 rows)' }));
     await userEvent.click(screen.getByRole('button', { name: 'Restore into a temporary database' }));
     expect(c.bridge.calls.find((x) => x.name === 'extract.prepare')?.request).toEqual({ targetId: 't1', backup: { kind: 'key', key: KEY }, tables: ['public.orders'] });
-    act(() => c.bridge.emit('job.finished', { ...job, state: 'done', finishedAt: new Date().toISOString(), resultKey: KEY, resultDatabase: 'lifeboat_shop_20261125_120000', resultUrl: 'postgresql://app@db/lifeboat_shop_20261125_120000', resultTemporary: true }));
+    act(() => c.bridge.emit('job.finished', { ...job, state: 'done', finishedAt: '2026-11-25T12:00:00.000Z', resultKey: KEY, resultDatabase: 'lifeboat_shop_20261125_120000', resultUrl: 'postgresql://app@db/lifeboat_shop_20261125_120000', resultTemporary: true }));
     await userEvent.type(screen.getByRole('textbox', { name: 'Filter (SQL after WHERE)' }), 'id between 7 and 8');
     await userEvent.click(screen.getByRole('button', { name: 'Preview rows' }));
     const grid = await screen.findByRole('table', { name: 'Preview of public.orders: 2 rows' });
@@ -60,7 +60,7 @@ describe('partial recovery', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Show tables' }));
     await userEvent.click(await screen.findByRole('checkbox', { name: checkbox }));
     await userEvent.click(screen.getByRole('button', { name: 'Restore into a temporary database' }));
-    act(() => c.bridge.emit('job.finished', { ...job, state: 'done', finishedAt: new Date().toISOString(), resultKey: KEY, resultDatabase: 'lifeboat_shop_20261125_120000', resultUrl: null, resultTemporary: true }));
+    act(() => c.bridge.emit('job.finished', { ...job, state: 'done', finishedAt: '2026-11-25T12:00:00.000Z', resultKey: KEY, resultDatabase: 'lifeboat_shop_20261125_120000', resultUrl: null, resultTemporary: true }));
   }
 
   it('sends a quoted table name the engine reads back intact', async () => {

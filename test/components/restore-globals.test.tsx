@@ -25,7 +25,7 @@ const review = (createMissing: boolean): RestoreReview => ({
   confirmName: null,
 });
 const job: JobView = {
-  id: 'restore-1', kind: 'restore', title: `Restore ${KEY}`, targetId: 't1', state: 'running', startedAt: new Date().toISOString(),
+  id: 'restore-1', kind: 'restore', title: `Restore ${KEY}`, targetId: 't1', state: 'running', startedAt: '2026-11-25T12:00:00.000Z',
   finishedAt: null, progress: null, error: null, resultKey: null, resultDatabase: null, resultUrl: null, resultTemporary: false,
 };
 

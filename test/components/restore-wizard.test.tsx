@@ -25,7 +25,7 @@ const review = (over: Partial<RestoreReview> = {}): RestoreReview => ({
   ...over,
 });
 const job: JobView = {
-  id: 'restore-1', kind: 'restore', title: `Restore ${KEY} into a temporary database`, targetId: 't1', state: 'running', startedAt: new Date().toISOString(),
+  id: 'restore-1', kind: 'restore', title: `Restore ${KEY} into a temporary database`, targetId: 't1', state: 'running', startedAt: '2026-11-25T12:00:00.000Z',
   finishedAt: null, progress: null, error: null, resultKey: null, resultDatabase: null, resultUrl: null, resultTemporary: false,
 };
 
@@ -56,7 +56,7 @@ describe('restore wizard', () => {
     expect(c.bridge.calls.find((x) => x.name === 'restore.start')?.request).toEqual({ targetId: 't1', backup: { kind: 'key', key: KEY }, destination: { kind: 'temp' }, plannedAt: PLANNED_AT });
     expect(screen.getByRole('button', { name: 'Cancel restore' })).toBeTruthy();
     act(() =>
-      c.bridge.emit('job.finished', { ...job, state: 'done', finishedAt: new Date().toISOString(), resultKey: KEY, resultDatabase: 'lifeboat_shop_20261125_120000', resultUrl: 'postgresql://app@127.0.0.1:5432/lifeboat_shop_20261125_120000', resultTemporary: true }),
+      c.bridge.emit('job.finished', { ...job, state: 'done', finishedAt: '2026-11-25T12:00:00.000Z', resultKey: KEY, resultDatabase: 'lifeboat_shop_20261125_120000', resultUrl: 'postgresql://app@127.0.0.1:5432/lifeboat_shop_20261125_120000', resultTemporary: true }),
     );
     expect(screen.getByRole('textbox', { name: 'Temporary database URL' })).toHaveProperty('value', 'postgresql://app@127.0.0.1:5432/lifeboat_shop_20261125_120000');
     await userEvent.click(screen.getByRole('button', { name: 'Drop temporary database' }));
