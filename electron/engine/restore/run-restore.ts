@@ -147,12 +147,18 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
   // Straight from storage nothing long comes before the target is prepared: the maintenance
   // connection opens while the way and the tool are chosen (it changes nothing until then).
   const straight = !copy && restoresStraightFromStorage(source, plan, { transforms: req.transforms?.length ?? 0, tocFilter: tocFilter !== undefined });
-  const connecting = straight ? connectMaintenance(conn) : null;
+  let connecting = straight ? connectMaintenance(conn) : null;
   connecting?.catch(() => undefined);
   try {
     const download = (): Promise<ScratchFile> => downloadToScratch(source, { env, transforms: req.transforms, signal, onBytes: countRead, what });
     let ranged: RangedCopy | null = null;
     const way = await chooseWay(planned, req, copy, tocFilter !== undefined, read, signal, what);
+    if (connecting && (way.kind === 'local-copy' || way.kind === 'seek-copy')) {
+      // The whole backup is downloaded first (no usable index): no session sits idle meanwhile.
+      const idle = connecting;
+      connecting = null;
+      await (await idle.catch(() => null))?.end().catch(() => undefined);
+    }
     if (!scratch && (way.kind === 'local-copy' || way.kind === 'seek-copy')) {
       if (source.file?.inPlace && !req.transforms?.length) {
         // A file on disk is read where it lies (the same checks, no copy); encrypted ones are decrypted into a copy.
