@@ -132,7 +132,7 @@ ${row('(a) `pg_restore` from a local file, one job', 'a')}
 ${row('(b) `lifeboat restore --key …` from S3, one job (streamed into pg_restore as it downloads, SHA-256 checked on the way)', 'b')}
 ${row('(f) `lifeboat restore` of the encrypted backup (AES-256-GCM, key from the keychain), one job', 'f')}
 ${row('(a2) `pg_restore -j 2` from a local file', 'a2')}
-${row('(c) `lifeboat restore --jobs 2`, (B): pre-data, 2 pg_restore workers fed their blocks by ranged reads, post-data with `-j 2`; no local copy', 'c')}
+${row('(c) `lifeboat restore --jobs 2`, (B): pre-data, 2 pg_restore workers fed their blocks by ranged reads (then the indexes of their loaded tables while the other still loads), the rest of post-data with `-j 2`; no local copy', 'c')}
 ${row('(cA) `--jobs 2`, (A): the whole object into a local copy with every data offset set from the index, then `pg_restore -j 2`', 'cA')}
 ${row('(f2) the encrypted backup with `--jobs 2` (B)', 'f2')}
 ${row('(d) `lifeboat restore --jobs 4` (B)', 'd')}

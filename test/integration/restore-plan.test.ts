@@ -125,6 +125,29 @@ describe('the plan is what the restore does', () => {
     });
   }
 
+  it('the backup is looked up while the target is read: failures come in the order of the steps, nothing is created or recorded', async () => {
+    const missing = customKey.replace(/_(\d{8})_\d{6}\./, '_$1_000001.');
+    expect(missing).not.toBe(customKey);
+    const before = await databases();
+    const registry = new TempRegistry(env);
+    const records = (await registry.list()).length;
+    const fail = (req: Partial<Parameters<typeof runRestore>[0]>): Promise<{ code?: string; message: string }> =>
+      runRestore({ key: customKey, to, target: pg.url('never_made'), env, ...req }).then(
+        () => ({ message: 'restored' }),
+        (e: unknown) => e as { code?: string; message: string },
+      );
+    // No such backup, into a new database, into a temporary one, or onto a server that cannot be reached: the backup's error.
+    for (const req of [{ key: missing }, { key: missing, mode: 'temp' as const, target: pg.url() }, { key: missing, target: `postgresql://postgres@127.0.0.1:1/never_made` }]) {
+      expect(await fail(req)).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining(missing) as unknown });
+    }
+    // A target that already exists, with a backup that is fine: the target's error, after reading the backup.
+    expect(await fail({ target: pg.url('shop'), mode: 'create' })).toMatchObject({ code: 'TARGET_EXISTS' });
+    // Bad input comes before any storage or server is asked.
+    expect(await fail({ key: 'not/a/backup.txt', target: `postgresql://postgres@127.0.0.1:1/never_made` })).toMatchObject({ code: 'BAD_KEY' });
+    expect(await databases()).toEqual(before);
+    expect(await registry.list()).toHaveLength(records);
+  });
+
   it('--dry-run --temp names the temporary database that the restore then creates (also for an odd database name)', async () => {
     const odd = `nc_we"ird'db`;
     await pg.createDatabase(odd);

@@ -1,7 +1,7 @@
 // How a parallel restore straight from storage divides a table of contents (pure).
 import { describe, expect, it } from 'vitest';
 import type { IndexBlock, IndexEntry } from '../../electron/engine/archive/index-file.js';
-import { splitForParallelRestore, useListText } from '../../electron/engine/restore/parallel-split.js';
+import { earlyPostData, splitForParallelRestore, useListText } from '../../electron/engine/restore/parallel-split.js';
 
 const NONE = 1;
 const PRE = 2;
@@ -61,5 +61,47 @@ describe('splitForParallelRestore', () => {
 
   it('writes a --use-list pg_restore reads by the number before the semicolon', () => {
     expect(useListText([10, 12])).toBe('10;\n12;\n');
+  });
+});
+
+describe('earlyPostData: what a worker that is done runs while others still load', () => {
+  const dep = (e: IndexEntry, ...ids: number[]): IndexEntry => ({ ...e, dependencies: ids });
+  const entries = [
+    entry(1, 'SCHEMA', PRE),
+    entry(2, 'FUNCTION', PRE),
+    entry(3, 'TABLE', PRE), // loaded by one worker
+    entry(4, 'TABLE', PRE), // loaded by another
+    entry(5, 'TABLE', PRE), // partitioned parent: no data of its own
+    dep(entry(10, 'TABLE DATA', DATA), 3),
+    dep(entry(11, 'TABLE DATA', DATA), 4),
+    dep(entry(14, 'SEQUENCE SET', DATA), 2),
+    dep(entry(20, 'CONSTRAINT', POST), 3), // 3's primary key
+    dep(entry(21, 'INDEX', POST), 3, 2), // an expression index on 3 using a function
+    dep(entry(22, 'COMMENT', NONE), 21),
+    dep(entry(23, 'INDEX', POST), 4),
+    dep(entry(24, 'FK CONSTRAINT', POST), 3, 20),
+    dep(entry(25, 'INDEX', POST), 5), // on the partitioned parent: reaches every partition
+    dep(entry(26, 'INDEX', POST), 3, 23), // depends on an index of the table still loading
+    dep(entry(27, 'TRIGGER', POST), 3, 2),
+    dep(entry(28, 'INDEX', POST), 3, 99), // a dependency the archive does not have
+  ];
+  const blocks = [block(10, 100), block(11, 100)];
+  const post = splitForParallelRestore({ entries, blocks }, 2).post;
+  const none = new Set<number>();
+
+  it('indexes and constraints of the loaded tables only, in TOC order', () => {
+    expect(post).toEqual([14, 20, 21, 22, 23, 24, 25, 26, 27, 28]);
+    expect(earlyPostData({ entries, blocks }, post, new Set([10]), none, none)).toEqual([20, 21]);
+    expect(earlyPostData({ entries, blocks }, post, new Set([11]), none, none)).toEqual([23]);
+  });
+
+  it('an entry that depends on one still under way waits; one already run counts as done', () => {
+    expect(earlyPostData({ entries, blocks }, post, new Set([10, 11]), none, new Set([23]))).toEqual([20, 21]);
+    expect(earlyPostData({ entries, blocks }, post, new Set([10, 11]), new Set([23]), new Set([23]))).toEqual([20, 21, 26]);
+  });
+
+  it('nothing without loaded data, nothing taken twice', () => {
+    expect(earlyPostData({ entries, blocks }, post, new Set(), none, none)).toEqual([]);
+    expect(earlyPostData({ entries, blocks }, post, new Set([10]), new Set([20, 21]), new Set([20, 21]))).toEqual([]);
   });
 });

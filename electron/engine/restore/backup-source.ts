@@ -132,31 +132,46 @@ async function resolveIn(choice: BackupChoice, env: NodeJS.ProcessEnv): Promise<
   // Before the storage is even opened: a key that could leave the prefix touches nothing.
   if (choice.key) checkedBackupKey(choice.key, target.prefix);
   const storage = openStorage(target);
+  // A named backup: its storage check, HEAD and manifest at once. The newest: the listing first.
+  if (choice.key) return resolveKeyIn(storage, target, choice.key, env, { checkReadable: true });
   await storage.checkReadable();
-  let key = choice.key;
-  if (!key) {
-    const entries = await listBackups(storage, { prefix: target.prefix, dbName: choice.dbName });
-    const newest = entries[0];
-    // "The newest backup" of a storage shared by several databases would be any one of them.
-    const databases = [...new Set(entries.map((e) => e.dbName))].sort();
-    if (!choice.dbName && databases.length > 1) {
-      throw new LifeboatError(
-        'BAD_INPUT',
-        `${storage.display} holds backups of ${databases.length} databases (${databases.map((d) => `"${d}"`).join(', ')}), so "the latest backup" is ambiguous; name the database with --db-name NAME (e.g. --db-name ${databases[0]}), or choose one backup with --key.`,
-      );
-    }
-    if (!newest) {
-      throw new LifeboatError('NOT_FOUND', `There are no backups${choice.dbName ? ` of database "${choice.dbName}"` : ''} in ${storage.display}.`, { hint: { kind: 'list-backups' } });
-    }
-    key = newest.key;
+  const entries = await listBackups(storage, { prefix: target.prefix, dbName: choice.dbName });
+  const newest = entries[0];
+  // "The newest backup" of a storage shared by several databases would be any one of them.
+  const databases = [...new Set(entries.map((e) => e.dbName))].sort();
+  if (!choice.dbName && databases.length > 1) {
+    throw new LifeboatError(
+      'BAD_INPUT',
+      `${storage.display} holds backups of ${databases.length} databases (${databases.map((d) => `"${d}"`).join(', ')}), so "the latest backup" is ambiguous; name the database with --db-name NAME (e.g. --db-name ${databases[0]}), or choose one backup with --key.`,
+    );
   }
+  if (!newest) {
+    throw new LifeboatError('NOT_FOUND', `There are no backups${choice.dbName ? ` of database "${choice.dbName}"` : ''} in ${storage.display}.`, { hint: { kind: 'list-backups' } });
+  }
+  return resolveKeyIn(storage, target, newest.key, env, { checkReadable: false });
+}
+
+function notFound(key: string, storage: BackupStorage): LifeboatError {
+  return new LifeboatError('NOT_FOUND', `There is no backup ${key} in ${storage.display}.`, { hint: { kind: 'list-backups' } });
+}
+
+function badKey(key: string): LifeboatError {
+  return new LifeboatError('BAD_INPUT', `"${key}" is not a backup key; keys look like database_backups/2025/05/15/db_20250515_031012.dump.`, { hint: { kind: 'list-backups' } });
+}
+
+/**
+ * A backup named by its key: the storage check, the object's HEAD and its manifest are asked for at
+ * once (one round-trip instead of three), and their failures reported in the order they used to
+ * be met one after the other: storage unreadable, then no such backup, then the manifest's problem.
+ */
+async function resolveKeyIn(storage: BackupStorage, target: StorageTarget, key: string, env: NodeJS.ProcessEnv, opts: { checkReadable: boolean }): Promise<BackupSource> {
   const parsed = parseBackupKey(key);
-  if (!parsed) {
-    throw new LifeboatError('BAD_INPUT', `"${key}" is not a backup key; keys look like database_backups/2025/05/15/db_20250515_031012.dump.`, { hint: { kind: 'list-backups' } });
-  }
-  const head = await storage.head(key);
-  if (!head) throw new LifeboatError('NOT_FOUND', `There is no backup ${key} in ${storage.display}.`, { hint: { kind: 'list-backups' } });
-  const manifest = await readManifest(storage, key);
-  const encryption = await sourceEncryption(storage, key, parsed, manifest, env);
-  return { storage, target, key, parsed, manifest, sizeBytes: head.size, encryption };
+  if (!parsed) throw badKey(key);
+  const [readable, head, manifest] = await Promise.allSettled([opts.checkReadable ? storage.checkReadable() : Promise.resolve(), storage.head(key), readManifest(storage, key)]);
+  if (readable.status === 'rejected') throw readable.reason;
+  if (head.status === 'rejected') throw head.reason;
+  if (!head.value) throw notFound(key, storage);
+  if (manifest.status === 'rejected') throw manifest.reason;
+  const encryption = await sourceEncryption(storage, key, parsed, manifest.value, env);
+  return { storage, target, key, parsed, manifest: manifest.value, sizeBytes: head.value.size, encryption };
 }

@@ -1,6 +1,8 @@
 // `--jobs N` into a database this run created, from an indexed custom-format backup, with no local
-// copy of the archive: pre-data, then N pg_restore workers fed their tables' blocks by ranged reads,
-// then post-data with `pg_restore -j N` (parallel-split.ts says why it is done this way). The only
+// copy of the archive: pre-data, then N pg_restore workers fed their tables' blocks by ranged reads
+// (a worker done while others still load goes on with the indexes and constraints of the tables
+// loaded so far), then the rest of post-data with `pg_restore -j N` (parallel-split.ts says why it is
+// done this way). The only
 // local file is the header and table of contents (a few KiB to MiB), so the free disk needed is that,
 // whatever the size of the backup.
 //
@@ -22,7 +24,7 @@ import { keychainKeyResolver } from '../profiles/key-store.js';
 import type { PgToolCandidate } from '../pg/tool-discovery.js';
 import type { BackupSource } from './backup-source.js';
 import { openBackupStream } from './backup-stream.js';
-import { splitForParallelRestore, useListText, type DataWorker } from './parallel-split.js';
+import { earlyPostData, splitForParallelRestore, useListText, type DataWorker } from './parallel-split.js';
 import { archiveRange } from '../archive/ranged-block.js';
 import { IndexMismatch, countingStorage, rangedReadFailure, readCheckedBlock, readCheckedHead } from './ranged-copy.js';
 import { runRestoreTool } from './restore-tools.js';
@@ -167,16 +169,35 @@ export async function restoreInParallelFromIndex(run: ParallelRangedRestore, che
     const failures: FeedFailures = { mismatch: null };
     const resolveKey = onceResolver(keychainKeyResolver(run.env));
     run.onRestoredBytes(checked.head.length);
+    // A worker done while others still load runs the indexes and constraints of the tables loaded so far.
+    const loaded = new Set<number>();
+    const taken = new Set<number>();
+    const ran = new Set<number>();
+    let loading = split.workers.length;
+    const afterData = async (w: DataWorker, signal: AbortSignal): Promise<void> => {
+      for (const b of w.blocks) loaded.add(b.dumpId);
+      loading -= 1;
+      if (loading === 0) return;
+      const ids = earlyPostData(run.index, split.post, loaded, ran, taken);
+      if (ids.length === 0) return;
+      for (const id of ids) taken.add(id);
+      await pgRestore([`--use-list=${await scratch('.list', useListText(ids))}`, tocFile], signal);
+      for (const id of ids) ran.add(id);
+    };
     await allOrNothing(
       [
-        ...split.workers.map((w, i) => (signal: AbortSignal) => pgRestore([`--use-list=${lists[i] as string}`], signal, workerInput(run, checked.head, w, resolveKey, signal, failures))),
+        ...split.workers.map((w, i) => async (signal: AbortSignal) => {
+          await pgRestore([`--use-list=${lists[i] as string}`], signal, workerInput(run, checked.head, w, resolveKey, signal, failures));
+          await afterData(w, signal);
+        }),
         (signal: AbortSignal) => checkStoredSha256(run, signal),
       ],
       run.signal,
     ).catch((e: unknown) => {
       throw run.signal?.aborted ? e : (failures.mismatch ?? e);
     });
-    if (split.post.length > 0) await pgRestore([`--jobs=${run.jobs}`, `--use-list=${await scratch('.list', useListText(split.post))}`, tocFile], run.signal);
+    const post = split.post.filter((id) => !ran.has(id));
+    if (post.length > 0) await pgRestore([`--jobs=${run.jobs}`, `--use-list=${await scratch('.list', useListText(post))}`, tocFile], run.signal);
   } finally {
     await Promise.all(files.map((f) => rm(f, { force: true })));
   }

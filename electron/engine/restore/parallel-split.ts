@@ -14,11 +14,21 @@
 // own --section does (pg_backup_archiver.c, ProcessArchiveRestoreOptions). Data-section entries
 // without a block (SEQUENCE SET, MATERIALIZED VIEW DATA's refresh) run with post-data, after every
 // table is loaded: a refresh must see the data.
+// While other workers still load, a worker that is done runs the indexes and constraints whose tables
+// are all loaded (earlyPostData), as pg_restore -j's own scheduler does (it repoints a post-data
+// entry's dependency on a TABLE to that table's TABLE DATA: pg_backup_archiver.c,
+// repoint_table_dependencies); the rest of post-data runs last, as before.
 import type { ArchiveIndex, IndexBlock } from '../archive/index-file.js';
 
 /** pg_backup.h teSection. */
 const SECTION_NONE = 1;
 const SECTION_PRE_DATA = 2;
+const SECTION_POST_DATA = 4;
+
+/** What may run while other tables still load: it touches only its own, loaded table. */
+const EARLY_KINDS = new Set(['INDEX', 'CONSTRAINT']);
+/** Pre-data objects whose contents come later: a dependency on one waits for its data (or, without data, for the end). */
+const RELATION_KINDS = new Set(['TABLE', 'MATERIALIZED VIEW', 'VIEW', 'FOREIGN TABLE']);
 
 export interface DataWorker {
   /** Dump ids of this worker's entries, in TOC order (its --use-list). */
@@ -74,4 +84,42 @@ export function splitForParallelRestore(index: Pick<ArchiveIndex, 'entries' | 'b
 /** A --use-list file's text: one dump id per line (pg_restore reads the number before the ';'). */
 export function useListText(ids: readonly number[]): string {
   return ids.map((id) => `${id};\n`).join('');
+}
+
+/**
+ * The post-data entries that can run now, while other workers still load (in TOC order): indexes and
+ * constraints (EARLY_KINDS) every dependency of which is done — a table whose TABLE DATA is loaded
+ * (`loaded`: dump ids of loaded TABLE DATA entries), a loaded TABLE DATA, an entry in `ran` or earlier
+ * in this same list, or a pre-data entry that is not a relation. A table without a block of its own
+ * (a partitioned parent, a view) or anything unknown keeps the entry for the last post-data run.
+ * Entries in `taken` (already run or under way) are left out.
+ */
+export function earlyPostData(index: Pick<ArchiveIndex, 'entries' | 'blocks'>, post: readonly number[], loaded: ReadonlySet<number>, ran: ReadonlySet<number>, taken: ReadonlySet<number>): number[] {
+  const byId = new Map(index.entries.map((e) => [e.dumpId, e]));
+  const withBlock = new Set(index.blocks.map((b) => b.dumpId));
+  // TABLE -> its TABLE DATA (pg_dump makes the TABLE the TABLE DATA's first dependency).
+  const dataOf = new Map<number, number>();
+  for (const e of index.entries) {
+    const table = e.dependencies[0];
+    if (e.desc === 'TABLE DATA' && withBlock.has(e.dumpId) && table !== undefined) dataOf.set(table, e.dumpId);
+  }
+  const chosen = new Set<number>();
+  const satisfied = (d: number): boolean => {
+    if (ran.has(d) || chosen.has(d) || loaded.has(d)) return true;
+    const data = dataOf.get(d);
+    if (data !== undefined) return loaded.has(data);
+    const dep = byId.get(d);
+    return dep !== undefined && dep.section === SECTION_PRE_DATA && !RELATION_KINDS.has(dep.desc ?? '');
+  };
+  const out: number[] = [];
+  for (const id of post) {
+    const e = byId.get(id);
+    if (!e || taken.has(id) || e.section !== SECTION_POST_DATA || !EARLY_KINDS.has(e.desc ?? '')) continue;
+    // Only what waits for loaded data: an entry that depends on no loaded table gains nothing by going early.
+    if (!e.dependencies.some((d) => loaded.has(dataOf.get(d) ?? -1) || loaded.has(d))) continue;
+    if (!e.dependencies.every(satisfied)) continue;
+    chosen.add(id);
+    out.push(id);
+  }
+  return out;
 }

@@ -115,13 +115,13 @@ interface Destination {
 }
 
 /** Reads (never changes) the target server: which database, whether it exists, what is in it. */
-async function planDestination(conn: PgConnection, env: NodeJS.ProcessEnv, mode: RestoreMode, source: BackupSource, req: RestoreRequest, jobs: number, at: Date): Promise<Destination> {
+async function planDestination(conn: PgConnection, env: NodeJS.ProcessEnv, mode: RestoreMode, source: () => Promise<BackupSource>, req: RestoreRequest, jobs: number, at: Date): Promise<Destination> {
   const maintenance = await connectMaintenance(conn);
   try {
     const info = await readServerInfo(maintenance, conn);
     const server = { serverVersion: info.version, serverMajor: info.major };
     if (mode === 'temp') {
-      const { name } = await freeTempName(maintenance, backupDatabaseName(source), at);
+      const { name } = await freeTempName(maintenance, backupDatabaseName(await source()), at);
       return { ...server, database: name, action: 'create-temporary', exists: false, objectCount: null };
     }
     const name = databaseInUrl(conn, env);
@@ -149,6 +149,16 @@ async function planDestination(conn: PgConnection, env: NodeJS.ProcessEnv, mode:
   } finally {
     await maintenance.end().catch(() => undefined);
   }
+}
+
+/**
+ * `first`'s value once every promise has settled; the first rejection in argument order is thrown
+ * (a later step's failure never hides an earlier one's, and nothing is left rejecting unheard).
+ */
+async function firstFailureInOrder<T>(first: Promise<T>, rest: readonly Promise<unknown>[]): Promise<T> {
+  const settled = await Promise.allSettled([first, ...rest]);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  return first;
 }
 
 /** The backup in storage the request names, or the file on disk it gives (never both). */
@@ -184,18 +194,28 @@ export async function planRestore(req: RestoreRequest, opts: PlanOptions = {}): 
   const conn = asPgConnection(req.target, env);
   // A plan on its own (--dry-run, the app's review) reads the target through a tunnel of its own.
   if (conn.ssh) return withTunnel(conn, req.signal, env, (direct) => planRestore({ ...req, target: direct }, opts));
-  const source = opts.source ?? (await resolveSource(req, env));
-  const format = source.parsed.format;
   const tables = [...(req.tables ?? [])];
   const schemas = [...(req.schemas ?? [])];
-  // An extract (plainTables) is the one selection plain SQL allows: definitions plus those tables' rows.
-  if (format === 'plain' && (tables.length > 0 || schemas.length > 0 || req.tocFilter !== undefined)) {
-    throw new LifeboatError('BAD_INPUT', `Backup ${source.key} is plain SQL, which cannot be restored selectively; restore it whole (into a temporary database, for example) and copy what you need from there.`);
-  }
   const at = (req.now ?? (() => new Date()))();
-  const dest = await planDestination(conn, env, mode, source, req, jobs, at);
-  const roles = await planRoles(conn, req, source, opts.dryRun ?? false);
-  const tablespaces = await planTablespaces(conn, req, source, opts.dryRun ?? false);
+  // The backup is looked up while the target server is read (neither changes anything), then the
+  // roles and tablespaces are checked side by side; a failure is reported in the order the steps
+  // would meet them one after the other (the backup first).
+  const resolved = opts.source ? Promise.resolve(opts.source) : resolveSource(req, env);
+  const checked = resolved.then((source) => {
+    // An extract (plainTables) is the one selection plain SQL allows: definitions plus those tables' rows.
+    if (source.parsed.format === 'plain' && (tables.length > 0 || schemas.length > 0 || req.tocFilter !== undefined)) {
+      throw new LifeboatError('BAD_INPUT', `Backup ${source.key} is plain SQL, which cannot be restored selectively; restore it whole (into a temporary database, for example) and copy what you need from there.`);
+    }
+    return source;
+  });
+  const destination = planDestination(conn, env, mode, () => resolved, req, jobs, at);
+  // After the destination's connection worked: a wrong password is tried once, not three times.
+  const ready = Promise.all([checked, destination]);
+  const plannedRoles = ready.then(([source]) => planRoles(conn, req, source, opts.dryRun ?? false));
+  const plannedTablespaces = ready.then(([source]) => planTablespaces(conn, req, source, opts.dryRun ?? false));
+  const source = await firstFailureInOrder(checked, [destination, plannedRoles, plannedTablespaces]);
+  const [dest, roles, tablespaces] = [await destination, await plannedRoles, await plannedTablespaces];
+  const format = source.parsed.format;
   const m = source.manifest;
   const tool = format === 'custom' ? 'pg_restore' : 'psql';
   const encrypted = source.parsed.encrypted || Boolean(m?.encryption);

@@ -144,10 +144,21 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
   let maintenance: Awaited<ReturnType<typeof connectMaintenance>> | null = null;
   const registry = new TempRegistry(env);
   const appName = runApplicationName(req.purpose ?? 'restore');
+  // Straight from storage nothing long comes before the target is prepared: the maintenance
+  // connection opens while the way and the tool are chosen (it changes nothing until then).
+  const straight = !copy && restoresStraightFromStorage(source, plan, { transforms: req.transforms?.length ?? 0, tocFilter: tocFilter !== undefined });
+  let connecting = straight ? connectMaintenance(conn) : null;
+  connecting?.catch(() => undefined);
   try {
     const download = (): Promise<ScratchFile> => downloadToScratch(source, { env, transforms: req.transforms, signal, onBytes: countRead, what });
     let ranged: RangedCopy | null = null;
     const way = await chooseWay(planned, req, copy, tocFilter !== undefined, read, signal, what);
+    if (connecting && (way.kind === 'local-copy' || way.kind === 'seek-copy')) {
+      // The whole backup is downloaded first (no usable index): no session sits idle meanwhile.
+      const idle = connecting;
+      connecting = null;
+      await (await idle.catch(() => null))?.end().catch(() => undefined);
+    }
     if (!scratch && (way.kind === 'local-copy' || way.kind === 'seek-copy')) {
       if (source.file?.inPlace && !req.transforms?.length) {
         // A file on disk is read where it lies (the same checks, no copy); encrypted ones are decrypted into a copy.
@@ -219,7 +230,7 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
     throwIfAborted(signal, what);
 
     progress.setPhase('preparing target');
-    maintenance = await connectMaintenance(conn);
+    maintenance = await (connecting ?? connectMaintenance(conn));
     // The roles the archive needs, from its own table of contents (a manifest may be missing or
     // older), checked before the target is touched; with --with-globals, created first.
     let needed: ArchiveRoles | null = null;
@@ -363,7 +374,7 @@ export async function executeRestore(planned: PlannedRestore, req: RestoreReques
       if (createdTablespaces.length > 0) await dropTablespaces(maintenance, createdTablespaces);
       if (createdRoles.length > 0) await dropRoles(maintenance, createdRoles);
     }
-    await maintenance?.end().catch(() => undefined);
+    await (maintenance ?? (await connecting?.catch(() => null)))?.end().catch(() => undefined);
   }
 }
 
