@@ -12,6 +12,7 @@ export type CompressJob =
   | { kind: 'deflate-piece'; data: Uint8Array; level: number; dictionary: Uint8Array | null; last: boolean };
 
 export interface CompressResult {
+  /** A view on the worker's output buffer, which is larger (room for incompressible input): copy what is kept. */
   bytes: Buffer;
   /** adler32 of the piece's input (deflate pieces only). */
   adler: number;
