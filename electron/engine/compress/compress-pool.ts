@@ -3,12 +3,16 @@ import { Worker } from 'node:worker_threads';
 import { LifeboatError } from '../errors.js';
 import { COMPRESS_WORKER_SOURCE } from './worker-source.js';
 
-/** What one worker is asked to compress. The data is moved (transferred), not copied. */
+/**
+ * What one worker is asked to compress. The data is moved (transferred), not copied: it must be the
+ * whole of a buffer of its own that the caller no longer uses. The small dictionary is copied.
+ */
 export type CompressJob =
   | { kind: 'gzip-member'; data: Uint8Array; level: number }
   | { kind: 'deflate-piece'; data: Uint8Array; level: number; dictionary: Uint8Array | null; last: boolean };
 
 export interface CompressResult {
+  /** A view on the worker's output buffer, which is larger (room for incompressible input): copy what is kept. */
   bytes: Buffer;
   /** adler32 of the piece's input (deflate pieces only). */
   adler: number;
@@ -62,6 +66,8 @@ export class CompressPool {
   private startWorker(): Slot {
     const worker = new Worker(COMPRESS_WORKER_SOURCE, { eval: true });
     const slot: Slot = { worker, busy: null };
+    // The message also carries the job's own buffers back (`spent`): dropped here, they are collected
+    // with the main thread's garbage instead of piling up in the worker (worker-source.ts).
     worker.on('message', (msg: { id: number; bytes: Uint8Array; adler: number }) => {
       const done = slot.busy;
       slot.busy = null;

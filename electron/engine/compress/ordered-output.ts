@@ -66,6 +66,8 @@ export class OrderedOutput {
       this.entries.shift();
       ready.push(head.finish ? head.finish() : (head.bytes as Buffer));
     }
-    return ready.length > 0 ? Buffer.concat(ready) : null;
+    // One buffer is passed on as it is: a copy would only be one more large allocation to collect.
+    if (ready.length <= 1) return ready[0] ?? null;
+    return Buffer.concat(ready);
   }
 }

@@ -28,22 +28,38 @@ function adler32(data) {
   return ((b << 16) | a) >>> 0;
 }
 
+// Room for the whole output in one buffer (zlib's deflateBound, plus a gzip header and trailer):
+// zlib then writes straight into it and no 16 KiB output chunks are joined.
+function outputRoom(n) {
+  return n + (n >>> 12) + (n >>> 14) + (n >>> 25) + 64;
+}
+
+// Nothing a job brings or makes stays in this thread: the output's buffer and the job's own (input
+// and dictionary) all go back to the main thread. V8 collects a thread's young array buffers only
+// once about 32 MiB of them have piled up, so every one left here would hold that much dead memory
+// in each worker, on top of the main thread's own.
 parentPort.on('message', (job) => {
   const data = job.data;
+  const chunkSize = outputRoom(data.length);
   let out;
   let adler = 0;
   if (job.kind === 'gzip-member') {
-    out = zlib.gzipSync(data, { level: job.level });
+    out = zlib.gzipSync(data, { level: job.level, chunkSize });
   } else {
     // One piece of a pigz-style split zlib stream: raw deflate primed with the previous piece's
     // last 32 KiB, ending on a byte boundary (sync flush) unless it is the stream's last piece.
-    const opts = { level: job.level, finishFlush: job.last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH };
+    const opts = { level: job.level, chunkSize, finishFlush: job.last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH };
     if (job.dictionary) opts.dictionary = job.dictionary;
     out = zlib.deflateRawSync(data, opts);
     adler = adler32(data);
   }
-  const bytes = new Uint8Array(out.buffer, out.byteOffset, out.length);
-  const copy = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-  parentPort.postMessage({ id: job.id, bytes: copy, adler }, [copy.buffer]);
+  // The output is a view at the start of zlib's one output buffer (allocated at chunkSize): that
+  // whole buffer moves, the view says how much of it is the output. Anything else (a small output
+  // in Node's shared pool, which must never move) is copied into a buffer of its own.
+  const own = out.byteOffset === 0 && out.buffer.byteLength === chunkSize;
+  const bytes = own ? new Uint8Array(out.buffer, 0, out.length) : new Uint8Array(out);
+  const transfer = [bytes.buffer, data.buffer];
+  if (job.dictionary && !transfer.includes(job.dictionary.buffer)) transfer.push(job.dictionary.buffer);
+  parentPort.postMessage({ id: job.id, bytes, adler, spent: [data, job.dictionary] }, transfer);
 });
 `;
