@@ -135,14 +135,16 @@ export class S3Storage implements BackupStorage {
     } catch (e) {
       body.destroy();
       if (opts.signal?.aborted) {
-        if (upload.uploadId) await this.abortMultipart(key, upload.uploadId);
+        const id = await uploadIdOf(upload);
+        if (id) await this.abortMultipart(key, id);
         throw cancelledError('The upload');
       }
       const recovered = ended ? await this.recoverLostCompletion(key, sent, upload) : null;
       if (recovered) {
         confirmedSse = recovered.sse;
       } else {
-        const leftover = upload.uploadId ? await this.abortMultipart(key, upload.uploadId) : null;
+        const id = await uploadIdOf(upload);
+        const leftover = id ? await this.abortMultipart(key, id) : null;
         const tail = leftover ? ` The incomplete upload could not be aborted (${leftover}); \`lifeboat prune\` removes it later.` : '';
         const err = describeS3Error(e, this.target, 'store the backup');
         throw tail ? new LifeboatError(err.code, `${err.message.replace(/\.?$/, '.')}${tail}`, { cause: e }) : err;
@@ -354,4 +356,15 @@ export class S3Storage implements BackupStorage {
     const why = await this.abortMultipart(upload.key, upload.id);
     if (why !== null) throw new LifeboatError('STORAGE_ERROR', `Could not abort the incomplete upload of ${upload.key} in ${this.display} (${why}); try again later.`);
   }
+}
+
+/**
+ * The multipart upload's id, waiting for a CreateMultipartUpload still on the wire: `done()` gives
+ * up at once on a cancel, and the upload the server then creates would be left behind (listed as
+ * interrupted until prune). lib-storage keeps that request's promise in a field it does not export.
+ */
+async function uploadIdOf(upload: Upload): Promise<string | undefined> {
+  if (upload.uploadId) return upload.uploadId;
+  const creating = (upload as unknown as { createMultiPartPromise?: Promise<{ UploadId?: string }> }).createMultiPartPromise;
+  return creating ? (await creating.catch(() => undefined))?.UploadId : undefined;
 }
