@@ -163,10 +163,9 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     const runningDump = spawnTool(tool.path, args, toolConn.env);
     dump = runningDump;
     runningDump.child.stdin.end();
-    if (globalsMode !== 'skip') {
-      globalsRead = dumpGlobals(conn, info, { mode: globalsMode, binDir: req.pgBinDir, env, signal: globalsDone.signal });
-      globalsRead.catch(() => undefined); // awaited below, or in `finally` when the backup fails first
-    }
+    const readGlobals = globalsMode === 'skip' ? null : (s: AbortSignal | undefined): Promise<GlobalsDump> => dumpGlobals(conn, info, { mode: globalsMode, binDir: req.pgBinDir, env, signal: s });
+    globalsRead = readGlobals?.(globalsDone.signal) ?? null;
+    globalsRead?.catch(() => undefined); // awaited below, or in `finally` when the backup fails first
 
     let dumpExited = false;
     void runningDump.exited.then(() => (dumpExited = true));
@@ -272,7 +271,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       throwIfAborted(signal, 'The backup');
       // Read beside pg_dump it needed a third connection at once; a server with no connection to
       // spare gets its one at the old time, now that pg_dump's is closed.
-      if (!dumped.ok && globalsMode !== 'skip') dumped = await dumpGlobals(conn, info, { mode: globalsMode, binDir: req.pgBinDir, env, signal });
+      if (!dumped.ok && readGlobals) dumped = await readGlobals(signal);
       throwIfAborted(signal, 'The backup');
       if (dumped.ok) {
         const put = await putGlobals(storage, key, dumped.text, encryption, (k) => (createdGlobals = k), signal);
