@@ -104,7 +104,13 @@ describe('the custom-format block re-writer', () => {
       const pool = new CompressPool(workers);
       try {
         const textStats = new BlockTextStats();
+        // Every third seed runs with no shared slot free: each piece then moves to its worker instead.
+        const free = pool.freeSharedPieces;
+        const held: Buffer[] = [];
+        if (seed % 3 === 0) for (let b = pool.sharedPiece(1); b; b = pool.sharedPiece(1)) held.push(b);
         const out = await collect(rewriteCustomArchive({ level, pool, pieceBytes, maxInFlight: 1 + Math.floor(rnd() * 6), textStats })(inRandomPieces(plainArchive, rnd)));
+        for (const b of held) pool.releasePiece(b);
+        expect(pool.freeSharedPieces, `seed ${seed}: every shared slot is given back`).toBe(free);
         const scan = await scanArchive(inRandomPieces(out, rnd));
         // What a backup records: the rows counted from the text on its way to the workers, the
         // compressed blocks only measured. The same blocks, rows and fingerprints as inflating them.

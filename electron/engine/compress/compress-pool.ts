@@ -4,8 +4,10 @@ import { LifeboatError } from '../errors.js';
 import { COMPRESS_WORKER_SOURCE } from './worker-source.js';
 
 /**
- * What one worker is asked to compress. The data is moved (transferred), not copied: it must be the
- * whole of a buffer of its own that the caller no longer uses. The small dictionary is copied.
+ * What one worker is asked to compress. Data in one of the pool's shared slots (`sharedPiece`) is
+ * read there; any other data is moved (transferred), not copied: it must be the whole of a buffer of
+ * its own that the caller no longer uses. The small dictionary is copied when the job is submitted,
+ * so the caller may reuse its memory as soon as `run` returns.
  */
 export type CompressJob =
   | { kind: 'gzip-member'; data: Uint8Array; level: number }
@@ -36,13 +38,22 @@ export const workerFailed = (e: Error): LifeboatError =>
 export const workerExited = (code: number): LifeboatError =>
   new LifeboatError('INTERNAL', `A compression worker stopped unexpectedly (exit code ${code}); the backup was stopped and nothing was kept.`, { hint: { kind: 'compress-with-pg-dump' } });
 
+/** The largest piece a shared slot holds (rewrite-custom.ts's piece size). */
+export const SLOT_BYTES = 512 * 1024;
+/** deflate's window: the most a piece's dictionary can be. */
+const DICTIONARY_BYTES = 32 * 1024;
+
 interface Pending {
   job: CompressJob;
+  /** The shared slot holding the job's data and dictionary, when it is in one. */
+  slot: number | null;
+  /** What the worker is told about that slot. */
+  message: { slot: number; length: number; dictionaryLength: number } | null;
   resolve: (r: CompressResult) => void;
   reject: (e: Error) => void;
 }
 
-interface Slot {
+interface Seat {
   worker: Worker;
   busy: (Pending & { id: number }) | null;
 }
@@ -53,24 +64,68 @@ interface Slot {
  * later one: a backup must never continue past a piece it could not compress.
  */
 export class CompressPool {
-  private readonly slots: Slot[] = [];
+  private readonly seats: Seat[] = [];
   private readonly queue: Pending[] = [];
   private nextId = 1;
   private failure: Error | null = null;
   private closed = false;
+  /**
+   * Pieces are filled and compressed in memory shared with the workers, a fixed set of slots
+   * reused piece after piece: a piece moved to a worker and back would be a new half-megabyte
+   * of external memory on each arrival, and V8 answers that much of it with a full collection
+   * every few dozen pieces, which cost a third of a backup's CPU (docs/benchmarks.md, Backup).
+   */
+  private readonly shared: SharedArrayBuffer;
+  private readonly freeSlots: number[] = [];
 
   constructor(readonly size: number) {
-    for (let i = 0; i < size; i++) this.slots.push(this.startWorker());
+    // Enough slots for every job the writers keep in flight (2 per worker + 2) and the pieces being filled.
+    const count = size * 2 + 6;
+    this.shared = new SharedArrayBuffer(count * (DICTIONARY_BYTES + SLOT_BYTES));
+    for (let i = count - 1; i >= 0; i--) this.freeSlots.push(i);
+    for (let i = 0; i < size; i++) this.seats.push(this.startWorker());
   }
 
-  private startWorker(): Slot {
-    const worker = new Worker(COMPRESS_WORKER_SOURCE, { eval: true });
-    const slot: Slot = { worker, busy: null };
-    // The message also carries the job's own buffers back (`spent`): dropped here, they are collected
-    // with the main thread's garbage instead of piling up in the worker (worker-source.ts).
+  /**
+   * Room for a piece of `size` bytes in a free shared slot, given back when the piece's job is done
+   * (or by `releasePiece`); null when every slot is in use or the piece is larger than a slot.
+   */
+  sharedPiece(size: number): Buffer | null {
+    const slot = size <= SLOT_BYTES ? this.freeSlots.pop() : undefined;
+    if (slot === undefined) return null;
+    return Buffer.from(this.shared, this.slotOffset(slot) + DICTIONARY_BYTES, size);
+  }
+
+  /** How many shared slots are free now (all of them once every job is done). */
+  get freeSharedPieces(): number {
+    return this.freeSlots.length;
+  }
+
+  /** A shared piece that is not submitted (compressed here, or its stream dropped) goes back to the free slots. */
+  releasePiece(data: Uint8Array): void {
+    const slot = this.slotOf(data);
+    if (slot !== null) this.freeSlots.push(slot);
+  }
+
+  private slotOffset(slot: number): number {
+    return slot * (DICTIONARY_BYTES + SLOT_BYTES);
+  }
+
+  private slotOf(data: Uint8Array): number | null {
+    if (data.buffer !== this.shared) return null;
+    return Math.floor(data.byteOffset / (DICTIONARY_BYTES + SLOT_BYTES));
+  }
+
+  private startWorker(): Seat {
+    const workerData = { shared: this.shared, slotBytes: SLOT_BYTES, dictionaryBytes: DICTIONARY_BYTES };
+    const worker = new Worker(COMPRESS_WORKER_SOURCE, { eval: true, workerData });
+    const seat: Seat = { worker, busy: null };
+    // A job's own buffers come back with its output (`spent`): dropped here, they are collected with
+    // the main thread's garbage instead of piling up in the worker (worker-source.ts).
     worker.on('message', (msg: { id: number; bytes: Uint8Array; adler: number }) => {
-      const done = slot.busy;
-      slot.busy = null;
+      const done = seat.busy;
+      seat.busy = null;
+      if (done?.slot != null) this.freeSlots.push(done.slot);
       if (done && done.id === msg.id) done.resolve({ bytes: Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength), adler: msg.adler });
       this.dispatch();
     });
@@ -78,13 +133,13 @@ export class CompressPool {
     worker.on('exit', (code) => {
       if (!this.closed) this.fail(workerExited(code));
     });
-    return slot;
+    return seat;
   }
 
   private fail(e: Error): void {
     if (this.failure) return;
     this.failure = e;
-    for (const s of this.slots) {
+    for (const s of this.seats) {
       s.busy?.reject(e);
       s.busy = null;
     }
@@ -95,27 +150,47 @@ export class CompressPool {
   run(job: CompressJob): Promise<CompressResult> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('the compression pool is closed'));
+    const slot = this.slotOf(job.data);
+    if (slot !== null) {
+      // The dictionary goes beside the piece now: the caller reuses its memory once this returns.
+      const dictionary = job.kind === 'deflate-piece' ? job.dictionary : null;
+      const dictionaryLength = dictionary?.length ?? 0;
+      if (dictionary) new Uint8Array(this.shared, this.slotOffset(slot), dictionaryLength).set(dictionary);
+      const length = job.data.length;
+      job = { ...job, data: new Uint8Array(0), ...(job.kind === 'deflate-piece' ? { dictionary: null } : {}) }; // the worker reads both from the slot
+      const message = { slot, length, dictionaryLength };
+      return new Promise((resolve, reject) => {
+        this.queue.push({ job, slot, message, resolve, reject });
+        this.dispatch();
+      });
+    }
+    // A buffer of its own moves to the worker; a copy of the dictionary goes with it.
+    if (job.kind === 'deflate-piece' && job.dictionary) job = { ...job, dictionary: new Uint8Array(job.dictionary) };
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, resolve, reject });
+      this.queue.push({ job, slot: null, message: null, resolve, reject });
       this.dispatch();
     });
   }
 
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (slot.busy) continue;
+    for (const seat of this.seats) {
+      if (seat.busy) continue;
       const next = this.queue.shift();
       if (!next) return;
       const id = this.nextId++;
-      slot.busy = { ...next, id };
+      seat.busy = { ...next, id };
+      if (next.message) {
+        seat.worker.postMessage({ ...next.job, ...next.message, id });
+        continue;
+      }
       const transfer = [next.job.data.buffer as ArrayBuffer];
-      slot.worker.postMessage({ ...next.job, id }, transfer);
+      seat.worker.postMessage({ ...next.job, id }, transfer);
     }
   }
 
   /** For fault tests: one worker dies as if it had crashed. */
   async killOneWorker(): Promise<void> {
-    await this.slots[0]?.worker.terminate();
+    await this.seats[0]?.worker.terminate();
   }
 
   /** Stops every worker; pending jobs fail. Safe to call more than once. */
@@ -123,8 +198,8 @@ export class CompressPool {
     if (this.closed) return;
     this.closed = true;
     if (!this.failure) this.failure = new Error('the compression pool is closed');
-    for (const s of this.slots) s.busy?.reject(this.failure);
+    for (const s of this.seats) s.busy?.reject(this.failure);
     for (const p of this.queue.splice(0)) p.reject(this.failure);
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(this.seats.map((s) => s.worker.terminate()));
   }
 }

@@ -23,7 +23,10 @@ export class SplitZlibStream {
   private piece: Buffer | null = null;
   private length = 0;
   private first = true;
-  private dictionary: Uint8Array | null = null;
+  /** The last 32 KiB before the next piece (its dictionary), and the one being built from it: reused piece after piece. */
+  private window: Buffer | null = null;
+  private spare: Buffer | null = null;
+  private windowLength = 0;
   private adler = 1;
 
   constructor(
@@ -63,12 +66,29 @@ export class SplitZlibStream {
   private room(wanted: number): Buffer {
     const piece = this.piece;
     if (piece && this.length < piece.length) return piece;
+    // A slot of the pool's shared memory, full size, when one is free (compress-pool.ts). A shared
+    // piece is submitted when full, so it is never grown.
+    const shared = piece ? null : this.pool.sharedPiece(this.pieceBytes);
+    if (shared) return (this.piece = shared);
     // Past its first piece a stream is a big table: its pieces are full size from the start.
     const size = this.first ? Math.min(this.pieceBytes, Math.max(INITIAL_PIECE, (piece?.length ?? 0) * 2, this.length + wanted)) : this.pieceBytes;
     const grown = Buffer.allocUnsafeSlow(size);
     if (piece) piece.copy(grown, 0, 0, this.length);
     this.piece = grown;
     return grown;
+  }
+
+  /**
+   * The last 32 KiB of everything up to the end of `data` (the window so far, then the piece: pieces
+   * may be shorter than the window), into the spare window buffer; `submit` swaps the two after.
+   */
+  private keepWindow(window: Buffer | null, data: Buffer): void {
+    const next = (this.spare ??= Buffer.allocUnsafeSlow(WINDOW));
+    const fromOld = Math.min(window?.length ?? 0, WINDOW - Math.min(data.length, WINDOW));
+    if (window && fromOld > 0) window.copy(next, 0, window.length - fromOld);
+    const fromData = Math.min(data.length, WINDOW);
+    data.copy(next, fromOld, data.length - fromData);
+    this.windowLength = fromOld + fromData;
   }
 
   private submit(last: boolean): void {
@@ -78,15 +98,18 @@ export class SplitZlibStream {
     this.seen?.(data);
     if (this.first && last && data.length <= SMALL_STREAM) {
       this.out.push(this.chunk(deflateSync(data, { level: this.level })));
+      this.pool.releasePiece(data);
       return;
     }
     const isFirst = this.first;
     this.first = false;
-    const dictionary = this.dictionary;
-    this.dictionary = last ? null : lastWindow(dictionary, data);
+    const dictionary = this.window ? this.window.subarray(0, this.windowLength) : null;
+    // The next piece's window is taken now: a piece of its own memory moves to the worker in `run`.
+    if (!last) this.keepWindow(dictionary, data);
     const pieceLength = data.length;
-    // The piece's memory moves to the worker (transferred, not copied); nothing here touches it again.
+    // The pool copies the dictionary when the job is submitted, so the old window can be reused after.
     const job = this.pool.run({ kind: 'deflate-piece', data, level: this.level, dictionary, last });
+    if (!last) [this.window, this.spare] = [this.spare, this.window];
     this.out.pushPending(job, (r) => {
       // Runs in stream order (OrderedOutput), so the running checksum sees the pieces in order.
       this.adler = adler32Combine(this.adler, r.adler, pieceLength);
@@ -96,10 +119,4 @@ export class SplitZlibStream {
   }
 }
 
-/** The last 32 KiB of everything before the next piece (pieces may be shorter than the window). */
-function lastWindow(previous: Uint8Array | null, data: Uint8Array): Uint8Array {
-  // A copy: the piece's own memory is about to move to a worker.
-  if (data.length >= WINDOW || !previous) return new Uint8Array(data.subarray(Math.max(0, data.length - WINDOW)));
-  const joined = Buffer.concat([previous, data]);
-  return new Uint8Array(joined.subarray(Math.max(0, joined.length - WINDOW)));
-}
+

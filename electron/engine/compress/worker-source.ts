@@ -3,8 +3,12 @@
 // and from inside an asar archive in the app, and a string is found the same way in all three.
 // It only calls zlib on the bytes it is handed; nothing from storage or the database is executed.
 export const COMPRESS_WORKER_SOURCE = String.raw`
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const zlib = require('node:zlib');
+
+// The pool's shared slots (compress-pool.ts): each is a dictionary region then a piece region.
+const shared = workerData && workerData.shared;
+const stride = workerData ? workerData.dictionaryBytes + workerData.slotBytes : 0;
 
 // zlib's adler32 (RFC 1950), in 5552-byte runs so the sums never overflow before the modulo.
 // Unrolled by 16: Node 20 has no native adler32, and the plain loop costs a third of deflate's time.
@@ -34,12 +38,17 @@ function outputRoom(n) {
   return n + (n >>> 12) + (n >>> 14) + (n >>> 25) + 64;
 }
 
-// Nothing a job brings or makes stays in this thread: the output's buffer and the job's own (input
-// and dictionary) all go back to the main thread. V8 collects a thread's young array buffers only
-// once about 32 MiB of them have piled up, so every one left here would hold that much dead memory
-// in each worker, on top of the main thread's own.
+// A piece in a shared slot is read where it lies: nothing moves, nothing is left to collect. A job
+// that brought its own buffers (no free slot, or a gzip member) sends them back with the output:
+// V8 collects a thread's young array buffers only once about 32 MiB of them have piled up, so every
+// one left here would hold that much dead memory in each worker.
 parentPort.on('message', (job) => {
-  const data = job.data;
+  let data = job.data;
+  if (job.slot !== undefined) {
+    const base = job.slot * stride;
+    data = new Uint8Array(shared, base + workerData.dictionaryBytes, job.length);
+    job.dictionary = job.dictionaryLength > 0 ? new Uint8Array(shared, base, job.dictionaryLength) : null;
+  }
   const chunkSize = outputRoom(data.length);
   let out;
   let adler = 0;
@@ -53,11 +62,14 @@ parentPort.on('message', (job) => {
     out = zlib.deflateRawSync(data, opts);
     adler = adler32(data);
   }
-  // The output is a view at the start of zlib's one output buffer (allocated at chunkSize): that
-  // whole buffer moves, the view says how much of it is the output. Anything else (a small output
-  // in Node's shared pool, which must never move) is copied into a buffer of its own.
-  const own = out.byteOffset === 0 && out.buffer.byteLength === chunkSize;
-  const bytes = own ? new Uint8Array(out.buffer, 0, out.length) : new Uint8Array(out);
+  // The output goes back in a buffer of its own size: zlib's is room for incompressible input
+  // (deflateBound), mostly untouched, and each one arriving on the main thread counts there as that
+  // much new external memory, which is what starts V8's full collections (docs/benchmarks.md).
+  const bytes = new Uint8Array(out);
+  if (job.slot !== undefined) {
+    parentPort.postMessage({ id: job.id, bytes, adler }, [bytes.buffer]);
+    return;
+  }
   const transfer = [bytes.buffer, data.buffer];
   if (job.dictionary && !transfer.includes(job.dictionary.buffer)) transfer.push(job.dictionary.buffer);
   parentPort.postMessage({ id: job.id, bytes, adler, spent: [data, job.dictionary] }, transfer);
