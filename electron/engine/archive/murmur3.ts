@@ -20,7 +20,20 @@ function fmix(h: number): number {
   return h ^ (h >>> 16);
 }
 
-const word = (b: Uint8Array, i: number): number => (b[i] as number) | ((b[i + 1] as number) << 8) | ((b[i + 2] as number) << 16) | ((b[i + 3] as number) << 24);
+/**
+ * A DataView of the last buffer hashed: its 32-bit little-endian reads take half the time of four
+ * byte loads, and a backup hashes millions of rows of the same piece in a row, so the view is made
+ * once per piece rather than once per row. (It keeps that one buffer reachable until the next.)
+ */
+let viewed: Uint8Array | null = null;
+let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+function viewOf(data: Uint8Array): DataView<ArrayBufferLike> {
+  if (data !== viewed) {
+    viewed = data;
+    view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  }
+  return view;
+}
 
 /** The four 32-bit words h1..h4 of the hash of `data` (bytes start..end), into `out` (no allocation). */
 export function murmur3x86_128(data: Uint8Array, out: Uint32Array, start = 0, end = data.length): void {
@@ -30,11 +43,12 @@ export function murmur3x86_128(data: Uint8Array, out: Uint32Array, start = 0, en
   let h2 = 0;
   let h3 = 0;
   let h4 = 0;
+  const dv = viewOf(data);
   for (let i = start; i < blocksEnd; i += 16) {
-    let k1 = word(data, i);
-    let k2 = word(data, i + 4);
-    let k3 = word(data, i + 8);
-    let k4 = word(data, i + 12);
+    let k1 = dv.getInt32(i, true);
+    let k2 = dv.getInt32(i + 4, true);
+    let k3 = dv.getInt32(i + 8, true);
+    let k4 = dv.getInt32(i + 12, true);
     k1 = Math.imul(rotl(Math.imul(k1, C1), 15), C2);
     h1 ^= k1;
     h1 = (Math.imul(rotl(h1, 19) + h2, 5) + 0x561ccd1b) | 0;
