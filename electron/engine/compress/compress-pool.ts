@@ -38,8 +38,11 @@ export const workerFailed = (e: Error): LifeboatError =>
 export const workerExited = (code: number): LifeboatError =>
   new LifeboatError('INTERNAL', `A compression worker stopped unexpectedly (exit code ${code}); the backup was stopped and nothing was kept.`, { hint: { kind: 'compress-with-pg-dump' } });
 
-/** The largest piece a shared slot holds (rewrite-custom.ts's piece size). */
-export const SLOT_BYTES = 512 * 1024;
+/**
+ * The largest piece a shared slot holds: a plain backup's gzip member (plain-members.ts); a custom
+ * archive's pieces are half that, and the untouched half of each slot is never made resident.
+ */
+export const SLOT_BYTES = 1024 * 1024;
 /** deflate's window: the most a piece's dictionary can be. */
 const DICTIONARY_BYTES = 32 * 1024;
 

@@ -133,8 +133,9 @@ export function plainSqlMembers(opts: { level: number; pool: CompressPool | null
     const submit = (): void => {
       if (length === 0 || !filling) return;
       const seg = filling;
-      // Its own buffer, never a slice of Node's shared pool: a worker takes ownership of it.
-      const data = new Uint8Array(length);
+      // A slot of the workers' shared memory (compress-pool.ts), or else a buffer of its own, never
+      // a slice of Node's shared pool: a worker takes ownership of it.
+      const data = opts.pool?.sharedPiece(length) ?? new Uint8Array(length);
       let at = 0;
       for (const p of parts) {
         data.set(p, at);

@@ -138,18 +138,22 @@ class BlockRewriter {
 
   constructor(
     private readonly intSize: number,
-    private readonly newStream: (chunk: (payload: Buffer) => Buffer, stats: CopyRowStats | null) => SplitZlibStream,
+    private readonly newStream: (chunk: (...parts: Buffer[]) => Buffer, stats: CopyRowStats | null) => SplitZlibStream,
     private readonly out: OrderedOutput,
     private readonly textStats: BlockTextStats | null,
   ) {
     this.intBytes = 1 + intSize;
   }
 
-  private chunk = (payload: Buffer): Buffer => {
-    if (payload.length === 0) return payload;
-    const b = Buffer.alloc(this.intBytes + payload.length);
-    writeInt(b, 0, payload.length, this.intSize);
-    payload.copy(b, this.intBytes);
+  /** One length-prefixed chunk of the parts joined (copied once: a compressed piece and its zlib header or trailer). */
+  private chunk = (...parts: Buffer[]): Buffer => {
+    let length = 0;
+    for (const p of parts) length += p.length;
+    if (length === 0) return Buffer.alloc(0);
+    const b = Buffer.allocUnsafe(this.intBytes + length);
+    writeInt(b, 0, length, this.intSize);
+    let at = this.intBytes;
+    for (const p of parts) at += p.copy(b, at);
     return b;
   };
 

@@ -34,7 +34,8 @@ export class SplitZlibStream {
     private readonly pieceBytes: number,
     private readonly pool: CompressPool,
     private readonly out: OrderedOutput,
-    private readonly chunk: (payload: Buffer) => Buffer,
+    /** Frames the parts, joined, as one length-prefixed chunk of the archive. */
+    private readonly chunk: (...parts: Buffer[]) => Buffer,
     /** Hears the plain bytes as they are written, in order (row counts). */
     private readonly seen: ((text: Buffer) => void) | null = null,
   ) {}
@@ -115,7 +116,7 @@ export class SplitZlibStream {
       // Runs in stream order (OrderedOutput), so the running checksum sees the pieces in order.
       this.adler = adler32Combine(this.adler, r.adler, pieceLength);
       const trailer = last ? Buffer.from([this.adler >>> 24, (this.adler >>> 16) & 0xff, (this.adler >>> 8) & 0xff, this.adler & 0xff]) : null;
-      return this.chunk(Buffer.concat([...(isFirst ? [zlibHeader(this.level)] : []), r.bytes, ...(trailer ? [trailer] : [])]));
+      return this.chunk(...(isFirst ? [zlibHeader(this.level)] : []), r.bytes, ...(trailer ? [trailer] : []));
     });
   }
 }

@@ -39,7 +39,7 @@ function outputRoom(n) {
 }
 
 // A piece in a shared slot is read where it lies: nothing moves, nothing is left to collect. A job
-// that brought its own buffers (no free slot, or a gzip member) sends them back with the output:
+// that brought its own buffers (no free slot) sends them back with the output:
 // V8 collects a thread's young array buffers only once about 32 MiB of them have piled up, so every
 // one left here would hold that much dead memory in each worker.
 parentPort.on('message', (job) => {
@@ -62,10 +62,16 @@ parentPort.on('message', (job) => {
     out = zlib.deflateRawSync(data, opts);
     adler = adler32(data);
   }
-  // The output goes back in a buffer of its own size: zlib's is room for incompressible input
-  // (deflateBound), mostly untouched, and each one arriving on the main thread counts there as that
-  // much new external memory, which is what starts V8's full collections (docs/benchmarks.md).
-  const bytes = new Uint8Array(out);
+  // The output is a view at the start of zlib's one output buffer (allocated at chunkSize). When
+  // it fills much of that buffer, the whole buffer moves (the view says how much is the output)
+  // and nothing is left here: a copy would leave zlib's buffer dead in this thread, and on text
+  // that held about 25 MiB more per worker (docs/benchmarks.md). A small output (data that
+  // compresses well, or one in Node's shared pool, which must never move) is copied into a buffer
+  // of its own size: zlib's buffer, barely touched, costs little here, and each one moved would
+  // count on the main thread as half a megabyte of new external memory, which is what starts V8's
+  // full collections there.
+  const own = out.byteOffset === 0 && out.buffer.byteLength === chunkSize;
+  const bytes = own && out.length > chunkSize / 4 ? new Uint8Array(out.buffer, 0, out.length) : new Uint8Array(out);
   if (job.slot !== undefined) {
     parentPort.postMessage({ id: job.id, bytes, adler }, [bytes.buffer]);
     return;
