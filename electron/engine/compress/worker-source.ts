@@ -38,6 +38,13 @@ function outputRoom(n) {
   return n + (n >>> 12) + (n >>> 14) + (n >>> 25) + 64;
 }
 
+// zlib's output buffer moves to the main thread with the output in it (below), and each one counts
+// there as that much new external memory: enough of it starts one of V8's full collections. So a
+// piece that is expected to shrink a lot (the last one did) gets a small buffer instead of room for
+// all of it; should it not fit after all, zlib adds buffers and joins them, which costs little.
+const SMALL_ROOM = 64 * 1024;
+let expectSmall = false;
+
 // A piece in a shared slot is read where it lies: nothing moves, nothing is left to collect. A job
 // that brought its own buffers (no free slot) sends them back with the output:
 // V8 collects a thread's young array buffers only once about 32 MiB of them have piled up, so every
@@ -49,7 +56,7 @@ parentPort.on('message', (job) => {
     data = new Uint8Array(shared, base + workerData.dictionaryBytes, job.length);
     job.dictionary = job.dictionaryLength > 0 ? new Uint8Array(shared, base, job.dictionaryLength) : null;
   }
-  const chunkSize = outputRoom(data.length);
+  const chunkSize = expectSmall ? Math.min(SMALL_ROOM, outputRoom(data.length)) : outputRoom(data.length);
   let out;
   let adler = 0;
   if (job.kind === 'gzip-member') {
@@ -62,16 +69,14 @@ parentPort.on('message', (job) => {
     out = zlib.deflateRawSync(data, opts);
     adler = adler32(data);
   }
-  // The output is a view at the start of zlib's one output buffer (allocated at chunkSize). When
-  // it fills much of that buffer, the whole buffer moves (the view says how much is the output)
-  // and nothing is left here: a copy would leave zlib's buffer dead in this thread, and on text
-  // that held about 25 MiB more per worker (docs/benchmarks.md). A small output (data that
-  // compresses well, or one in Node's shared pool, which must never move) is copied into a buffer
-  // of its own size: zlib's buffer, barely touched, costs little here, and each one moved would
-  // count on the main thread as half a megabyte of new external memory, which is what starts V8's
-  // full collections there.
-  const own = out.byteOffset === 0 && out.buffer.byteLength === chunkSize;
-  const bytes = own && out.length > chunkSize / 4 ? new Uint8Array(out.buffer, 0, out.length) : new Uint8Array(out);
+  expectSmall = out.length <= SMALL_ROOM / 2;
+  // The output is a view at the start of a buffer of its own (zlib's one output buffer, or the
+  // join of several): that whole buffer moves, the view says how much of it is the output, and
+  // nothing is left here. (Copying it instead left zlib's buffer dead in this thread: 25-30 MiB
+  // more resident per backup, docs/benchmarks.md.) A small output in Node's shared pool, which
+  // must never move, is copied into a buffer of its own.
+  const own = out.byteOffset === 0 && (out.buffer.byteLength === chunkSize || out.buffer.byteLength === out.length);
+  const bytes = own ? new Uint8Array(out.buffer, 0, out.length) : new Uint8Array(out);
   if (job.slot !== undefined) {
     parentPort.postMessage({ id: job.id, bytes, adler }, [bytes.buffer]);
     return;
