@@ -42,16 +42,16 @@ export const workerExited = (code: number): LifeboatError =>
  * The largest piece a shared slot holds: a plain backup's gzip member (plain-members.ts); a custom
  * archive's pieces are half that, and the untouched half of each slot is never made resident.
  */
-export const SLOT_BYTES = 1024 * 1024;
-/** deflate's window: the most a piece's dictionary can be. */
-const DICTIONARY_BYTES = 32 * 1024;
+const SLOT_BYTES = 1024 * 1024;
+/** deflate's window: the most a piece's dictionary can be (split-zlib-stream.ts keeps that much). */
+export const DEFLATE_WINDOW = 32 * 1024;
 
 interface Pending {
-  job: CompressJob;
-  /** The shared slot holding the job's data and dictionary, when it is in one. */
+  /** What the worker is sent (worker-source.ts), and the buffers that move with it. */
+  message: Record<string, unknown>;
+  transfer: ArrayBuffer[];
+  /** The shared slot holding the job's data and dictionary, freed when the worker answers. */
   slot: number | null;
-  /** What the worker is told about that slot. */
-  message: { slot: number; length: number; dictionaryLength: number } | null;
   resolve: (r: CompressResult) => void;
   reject: (e: Error) => void;
 }
@@ -76,7 +76,7 @@ export class CompressPool {
    * Pieces are filled and compressed in memory shared with the workers, a fixed set of slots
    * reused piece after piece: a piece moved to a worker and back would be a new half-megabyte
    * of external memory on each arrival, and V8 answers that much of it with a full collection
-   * every few dozen pieces, which cost a third of a backup's CPU (docs/benchmarks.md, Backup).
+   * every few dozen pieces, which cost a fifth of a backup's CPU (docs/benchmarks.md, Backup).
    */
   private readonly shared: SharedArrayBuffer;
   private readonly freeSlots: number[] = [];
@@ -84,7 +84,7 @@ export class CompressPool {
   constructor(readonly size: number) {
     // Enough slots for every job the writers keep in flight (2 per worker + 2) and the pieces being filled.
     const count = size * 2 + 6;
-    this.shared = new SharedArrayBuffer(count * (DICTIONARY_BYTES + SLOT_BYTES));
+    this.shared = new SharedArrayBuffer(count * (DEFLATE_WINDOW + SLOT_BYTES));
     for (let i = count - 1; i >= 0; i--) this.freeSlots.push(i);
     for (let i = 0; i < size; i++) this.seats.push(this.startWorker());
   }
@@ -96,7 +96,7 @@ export class CompressPool {
   sharedPiece(size: number): Buffer | null {
     const slot = size <= SLOT_BYTES ? this.freeSlots.pop() : undefined;
     if (slot === undefined) return null;
-    return Buffer.from(this.shared, this.slotOffset(slot) + DICTIONARY_BYTES, size);
+    return Buffer.from(this.shared, this.slotOffset(slot) + DEFLATE_WINDOW, size);
   }
 
   /** How many shared slots are free now (all of them once every job is done). */
@@ -104,23 +104,23 @@ export class CompressPool {
     return this.freeSlots.length;
   }
 
-  /** A shared piece that is not submitted (compressed here, or its stream dropped) goes back to the free slots. */
+  /** A shared piece that is not submitted (its writer compressed it itself) goes back to the free slots. */
   releasePiece(data: Uint8Array): void {
     const slot = this.slotOf(data);
     if (slot !== null) this.freeSlots.push(slot);
   }
 
   private slotOffset(slot: number): number {
-    return slot * (DICTIONARY_BYTES + SLOT_BYTES);
+    return slot * (DEFLATE_WINDOW + SLOT_BYTES);
   }
 
   private slotOf(data: Uint8Array): number | null {
     if (data.buffer !== this.shared) return null;
-    return Math.floor(data.byteOffset / (DICTIONARY_BYTES + SLOT_BYTES));
+    return Math.floor(data.byteOffset / (DEFLATE_WINDOW + SLOT_BYTES));
   }
 
   private startWorker(): Seat {
-    const workerData = { shared: this.shared, slotBytes: SLOT_BYTES, dictionaryBytes: DICTIONARY_BYTES };
+    const workerData = { shared: this.shared, slotBytes: SLOT_BYTES, dictionaryBytes: DEFLATE_WINDOW };
     const worker = new Worker(COMPRESS_WORKER_SOURCE, { eval: true, workerData });
     const seat: Seat = { worker, busy: null };
     // A job's own buffers come back with its output (`spent`): dropped here, they are collected with
@@ -128,7 +128,7 @@ export class CompressPool {
     worker.on('message', (msg: { id: number; bytes: Uint8Array; adler: number }) => {
       const done = seat.busy;
       seat.busy = null;
-      if (done?.slot != null) this.freeSlots.push(done.slot);
+      if (done && done.slot !== null) this.freeSlots.push(done.slot);
       if (done && done.id === msg.id) done.resolve({ bytes: Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength), adler: msg.adler });
       this.dispatch();
     });
@@ -153,24 +153,21 @@ export class CompressPool {
   run(job: CompressJob): Promise<CompressResult> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('the compression pool is closed'));
-    const slot = this.slotOf(job.data);
+    const { data, ...rest } = job;
+    const dictionary = job.kind === 'deflate-piece' ? job.dictionary : null;
+    const slot = this.slotOf(data);
+    let pending: Omit<Pending, 'resolve' | 'reject'>;
     if (slot !== null) {
-      // The dictionary goes beside the piece now: the caller reuses its memory once this returns.
-      const dictionary = job.kind === 'deflate-piece' ? job.dictionary : null;
-      const dictionaryLength = dictionary?.length ?? 0;
-      if (dictionary) new Uint8Array(this.shared, this.slotOffset(slot), dictionaryLength).set(dictionary);
-      const length = job.data.length;
-      job = { ...job, data: new Uint8Array(0), ...(job.kind === 'deflate-piece' ? { dictionary: null } : {}) }; // the worker reads both from the slot
-      const message = { slot, length, dictionaryLength };
-      return new Promise((resolve, reject) => {
-        this.queue.push({ job, slot, message, resolve, reject });
-        this.dispatch();
-      });
+      // The worker reads the piece in its slot, and the dictionary beside it, copied there now: the
+      // caller reuses its memory once this returns.
+      if (dictionary) new Uint8Array(this.shared, this.slotOffset(slot), dictionary.length).set(dictionary);
+      pending = { message: { ...rest, dictionary: null, slot, length: data.length, dictionaryLength: dictionary?.length ?? 0 }, transfer: [], slot };
+    } else {
+      // A buffer of its own moves to the worker; a copy of the dictionary goes with it.
+      pending = { message: { ...rest, data, dictionary: dictionary ? new Uint8Array(dictionary) : null }, transfer: [data.buffer as ArrayBuffer], slot: null };
     }
-    // A buffer of its own moves to the worker; a copy of the dictionary goes with it.
-    if (job.kind === 'deflate-piece' && job.dictionary) job = { ...job, dictionary: new Uint8Array(job.dictionary) };
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, slot: null, message: null, resolve, reject });
+      this.queue.push({ ...pending, resolve, reject });
       this.dispatch();
     });
   }
@@ -182,12 +179,7 @@ export class CompressPool {
       if (!next) return;
       const id = this.nextId++;
       seat.busy = { ...next, id };
-      if (next.message) {
-        seat.worker.postMessage({ ...next.job, ...next.message, id });
-        continue;
-      }
-      const transfer = [next.job.data.buffer as ArrayBuffer];
-      seat.worker.postMessage({ ...next.job, id }, transfer);
+      seat.worker.postMessage({ ...next.message, id }, next.transfer);
     }
   }
 

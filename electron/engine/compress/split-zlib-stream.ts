@@ -1,10 +1,10 @@
 import { deflateSync } from 'node:zlib';
 import { adler32Combine, zlibHeader } from './adler32.js';
-import type { CompressPool } from './compress-pool.js';
+import { DEFLATE_WINDOW, type CompressPool } from './compress-pool.js';
 import type { OrderedOutput } from './ordered-output.js';
 
 /** deflate's window: each piece is primed with this much of what came before it. */
-const WINDOW = 32 * 1024;
+const WINDOW = DEFLATE_WINDOW;
 /** Streams that end this small are compressed at once here: a worker round trip would cost more. */
 const SMALL_STREAM = 16 * 1024;
 /** A new piece's first allocation; it doubles as rows arrive. */
@@ -19,7 +19,7 @@ const INITIAL_PIECE = 64 * 1024;
  * own) after the last. Each piece becomes one length-prefixed chunk of the archive.
  */
 export class SplitZlibStream {
-  /** The piece being filled; its own memory (not Node's shared pool), so it can be moved to a worker. */
+  /** The piece being filled: a slot shared with the workers, or else memory of its own (never Node's pool), moved to a worker. */
   private piece: Buffer | null = null;
   private length = 0;
   private first = true;
@@ -63,8 +63,9 @@ export class SplitZlibStream {
   }
 
   /**
-   * The piece with room for more bytes. A stream's first piece starts small and doubles up to the
-   * piece size, so the thousands of tiny tables a schema can have do not each cost a full piece.
+   * The piece with room for more bytes: a shared slot when one is free, else a buffer of its own.
+   * Such a stream's first piece starts small and doubles up to the piece size, so the thousands of
+   * tiny tables a schema can have do not each cost a full piece.
    */
   private room(wanted: number): Buffer {
     const piece = this.piece;
@@ -106,7 +107,8 @@ export class SplitZlibStream {
     const isFirst = this.first;
     this.first = false;
     const dictionary = this.window ? this.window.subarray(0, this.windowLength) : null;
-    // The next piece's window is taken now: a piece of its own memory moves to the worker in `run`.
+    // The next piece's window is taken now: a piece of its own memory moves to the worker in `run`
+    // (a shared one stays, but is the worker's until it answers).
     if (!last) this.keepWindow(dictionary, data);
     const pieceLength = data.length;
     // The pool copies the dictionary when the job is submitted, so the old window can be reused after.
@@ -120,5 +122,3 @@ export class SplitZlibStream {
     });
   }
 }
-
-

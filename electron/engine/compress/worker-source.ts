@@ -77,12 +77,11 @@ parentPort.on('message', (job) => {
   // must never move, is copied into a buffer of its own.
   const own = out.byteOffset === 0 && (out.buffer.byteLength === chunkSize || out.buffer.byteLength === out.length);
   const bytes = own ? new Uint8Array(out.buffer, 0, out.length) : new Uint8Array(out);
-  if (job.slot !== undefined) {
-    parentPort.postMessage({ id: job.id, bytes, adler }, [bytes.buffer]);
-    return;
+  const transfer = [bytes.buffer];
+  if (job.slot === undefined) {
+    transfer.push(data.buffer);
+    if (job.dictionary) transfer.push(job.dictionary.buffer);
   }
-  const transfer = [bytes.buffer, data.buffer];
-  if (job.dictionary && !transfer.includes(job.dictionary.buffer)) transfer.push(job.dictionary.buffer);
-  parentPort.postMessage({ id: job.id, bytes, adler, spent: [data, job.dictionary] }, transfer);
+  parentPort.postMessage({ id: job.id, bytes, adler, spent: job.slot === undefined ? [data, job.dictionary] : null }, transfer);
 });
 `;
