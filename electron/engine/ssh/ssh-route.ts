@@ -3,7 +3,8 @@
 // serialising a connection (logs, events, JSON) never carries it.
 import os from 'node:os';
 import path from 'node:path';
-import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
+import { ssh2 } from './ssh2-lib.js';
 import { LifeboatError } from '../errors.js';
 import { normalizeFingerprint } from './host-key.js';
 
@@ -59,14 +60,14 @@ export function hostCheckFrom(knownHostsFile: string | null | undefined, hostKey
  * never stores a key that fails at 3 a.m. A passphrase-protected key belongs in the agent.
  */
 export function checkPrivateKey(text: string, from: string): void {
-  const parsed = ssh2.utils.parseKey(text);
+  const parsed = ssh2().utils.parseKey(text);
   if (parsed instanceof Error) {
     if (/passphrase|encrypted/i.test(parsed.message)) {
       throw new LifeboatError('BAD_INPUT', `The private key in ${from} is protected by a passphrase; add it to your SSH agent (ssh-add ${from}) and log in with the SSH agent instead, so the passphrase is never stored.`);
     }
     throw new LifeboatError('BAD_INPUT', `${from} does not hold a private key Lifeboat can read (${parsed.message}); give the private key file (e.g. ~/.ssh/id_ed25519), not the .pub one.`);
   }
-  const keys: ssh2.ParsedKey[] = Array.isArray(parsed) ? (parsed as ssh2.ParsedKey[]) : [parsed];
+  const keys: ParsedKey[] = Array.isArray(parsed) ? (parsed as ParsedKey[]) : [parsed];
   if (keys.length === 0 || keys.some((k) => !k.isPrivateKey())) {
     throw new LifeboatError('BAD_INPUT', `${from} holds a public key; give the private key file (e.g. ~/.ssh/id_ed25519), not the .pub one.`);
   }

@@ -3,7 +3,8 @@
 // opened it: close() ends the listener, every forwarded connection and the SSH session.
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
-import ssh2 from 'ssh2';
+import type { ClientChannel } from 'ssh2';
+import { ssh2 } from './ssh2-lib.js';
 import { LifeboatError, cancelledError } from '../errors.js';
 import { checkKnownHosts, fingerprintOf, hostKeyRefused } from './host-key.js';
 import { formatSshDestination, type SshRoute } from './ssh-route.js';
@@ -61,7 +62,7 @@ export async function openTunnel(route: SshRoute, end: TunnelEnd, opts: TunnelOp
     throw new LifeboatError('SSH_AUTH_FAILED', `No SSH agent is running here (SSH_AUTH_SOCK is not set), so Lifeboat cannot log in to ${server}; start one and add your key (eval "$(ssh-agent)"; ssh-add), or keep a private key in the keychain instead.`);
   }
 
-  const client = new ssh2.Client();
+  const client = new (ssh2().Client)();
   let refused: LifeboatError | null = null;
   const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
   await new Promise<void>((resolve, reject) => {
@@ -112,7 +113,7 @@ export async function openTunnel(route: SshRoute, end: TunnelEnd, opts: TunnelOp
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    const onChannel = (err: Error | undefined, channel: ssh2.ClientChannel): void => {
+    const onChannel = (err: Error | undefined, channel: ClientChannel): void => {
       if (err) {
         forwardError = new LifeboatError('SSH_FORWARD_FAILED', `The SSH server ${server} could not connect to the database at ${describeEnd(end)} (${err.message}); check the database host and port as the SSH server sees them, and that the server allows forwarding (AllowTcpForwarding${end.kind === 'unix' ? ', AllowStreamLocalForwarding' : ''}).`, { cause: err });
         socket.destroy();
