@@ -18,6 +18,7 @@ import { measure, median, type Measurement } from './support/measure.js';
 import { buildBenchDatabase, buildTextDatabase } from './support/bench-database.js';
 import { writeBenchSection } from './support/report.js';
 import { log, mib, setUpBench } from './support/bench-setup.js';
+import { settle } from './support/settle.js';
 
 const { values } = parseArgs({
   options: {
@@ -66,6 +67,7 @@ try {
     const order = [...variants.slice(i % variants.length), ...variants.slice(0, i % variants.length)];
     for (const x of order) {
       const name = `${x.id}:${x.v}`;
+      await settle(pg);
       const m = await x.run();
       (results[name] ??= []).push(m);
       const size = x.v === 'a' ? (await stat(dumpFile)).size : x.v === 'c' ? null : (JSON.parse(m.stdout) as { size: number }).size;
