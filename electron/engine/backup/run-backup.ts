@@ -12,6 +12,7 @@ import type { CompressPool } from '../compress/compress-pool.js';
 import { createEncryptStream } from '../crypto/encrypt-stream.js';
 import { ALGORITHM_NAME } from '../crypto/format.js';
 import { LifeboatError, cancelledError, throwIfAborted } from '../errors.js';
+import { borrowedOutputWorks, openBorrowedOutput } from '../jobs/borrowed-output.js';
 import { spawnTool, type RunningTool } from '../jobs/child-process.js';
 import { newJobId } from '../jobs/job-id.js';
 import { trackPendingCleanup } from '../jobs/pending-cleanup.js';
@@ -160,7 +161,13 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
         if (size !== null && size > 0 && progress.phase === 'dumping') progress.setTotal(size, 'previous backup');
       })
       .catch(() => undefined);
-    const runningDump = spawnTool(tool.path, args, toolConn.env);
+    const compressor = compressionStage(format, compression);
+    compressPool = compressor?.pool ?? null;
+    // The custom-format re-writer copies what it keeps, so pg_dump's output can be read into one
+    // reused buffer rather than a new one per read (jobs/borrowed-output.ts: peak memory and GC).
+    const borrowed = compressor && !compressor.plain && borrowedOutputWorks ? await openBorrowedOutput() : null;
+    const runningDump = spawnTool(tool.path, args, toolConn.env, borrowed ? { stdout: borrowed.childEnd } : {});
+    borrowed?.handedOver();
     dump = runningDump;
     runningDump.child.stdin.end();
     const readGlobals = globalsMode === 'skip' ? null : (s: AbortSignal | undefined): Promise<GlobalsDump> => dumpGlobals(conn, info, { mode: globalsMode, binDir: req.pgBinDir, env, signal: s });
@@ -177,8 +184,6 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
       return null;
     };
 
-    const compressor = compressionStage(format, compression);
-    compressPool = compressor?.pool ?? null;
     const meter = new StreamMeter((n) => progress.addBytes(n));
     const gate = new EndGate(dumpError);
     // The tap reads the archive as it will be stored (after compression), without changing a byte: its TOC
@@ -190,7 +195,7 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     // and the tap only measures the compressed blocks: the data is not inflated again.
     const textStats = compressor?.textStats ?? undefined;
     const tap = format === 'custom' ? new StreamTap(async (source) => ({ kind: 'custom' as const, scan: await scanArchive(source, { textStats }) })) : null;
-    const stages: unknown[] = [runningDump.child.stdout, ...(compressor ? [compressor.stage] : []), ...(tap ? [tap] : [])];
+    const stages: unknown[] = [borrowed?.chunks ?? runningDump.child.stdout, ...(compressor ? [compressor.stage] : []), ...(tap ? [tap] : [])];
     // Encrypt before the meter, so the manifest's size and SHA-256 are of the stored bytes and
     // verify can check them without the key.
     const encrypter = encryption ? createEncryptStream(encryption) : null;

@@ -28,6 +28,8 @@ export const DEFAULT_PIECE_BYTES = 512 * 1024;
  * and the TOC passes through byte for byte. The data offsets need no change: a dump to a pipe has
  * none. Input pg_dump already compressed passes through untouched. Input that ends early (pg_dump
  * died) ends the output early too, without error: pg_dump's exit status tells that story.
+ * The source may lend its chunks (each overwritten by the next, jobs/borrowed-output.ts): nothing
+ * here keeps a chunk past the next read without copying it (BlockRewriter.feed consumes one whole).
  */
 export function rewriteCustomArchive(opts: RewriteOptions): (source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer> {
   return async function* rewriteOrExplain(source) {
@@ -47,8 +49,11 @@ async function* rewrite(source: AsyncIterable<Buffer>, opts: RewriteOptions): As
     [Symbol.asyncIterator]: () => ({
       next: async () => {
         const n = await input.next();
-        if (!n.done) seen.push(n.value);
-        return n;
+        if (n.done) return n;
+        // The source may lend its chunks (jobs/borrowed-output.ts): the head is kept, so copied.
+        const copy = Buffer.from(n.value);
+        seen.push(copy);
+        return { done: false, value: copy };
       },
     }),
   };
@@ -67,7 +72,7 @@ async function* rewrite(source: AsyncIterable<Buffer>, opts: RewriteOptions): As
   const all = Buffer.concat(seen);
   if (head.compression !== 'none') {
     yield all;
-    for (let n = await input.next(); !n.done; n = await input.next()) yield n.value;
+    for (let n = await input.next(); !n.done; n = await input.next()) yield Buffer.from(n.value);
     return;
   }
   const out = new OrderedOutput();

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
 
 /**
  * A spawned pg tool: argument array, no shell (database names with quotes or spaces pass as they
@@ -36,9 +37,15 @@ export function killAllTools(): void {
   for (const child of liveChildren) child.kill('SIGKILL');
 }
 
-export function spawnTool(command: string, args: readonly string[], env: NodeJS.ProcessEnv, opts: { dieWithParent?: boolean } = {}): RunningTool {
+export function spawnTool(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  /** stdout: a socket the tool writes to instead of a pipe (jobs/borrowed-output.ts); child.stdout is then null. */
+  opts: { dieWithParent?: boolean; stdout?: Socket } = {},
+): RunningTool {
   const [cmd, argv] = opts.dieWithParent ? dieWithParent(command, args) : [command, args];
-  const child = spawn(cmd, argv, { env, shell: false, windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(cmd, argv, { env, shell: false, windowsHide: true, stdio: ['pipe', opts.stdout ?? 'pipe', 'pipe'] }) as ChildProcessWithoutNullStreams;
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s: string) => {
