@@ -22,6 +22,10 @@ import type { OpenRows, TextRow } from './row-diff.js';
 
 export interface BackupSideOptions {
   to: string | StorageTarget | undefined;
+  /** The profile's copy destinations, tried in order when `to` cannot give the backup (Browse). */
+  copies?: StorageTarget[] | undefined;
+  /** Told one sentence when a copy is read instead of `to` (the CLI prints it on stderr). */
+  onSourceNote?: ((sentence: string) => void) | undefined;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal | undefined;
 }
