@@ -258,9 +258,10 @@ describe('profiles with copies', () => {
   });
 });
 
-describe('show and peek with --profile read the copy when the storage cannot give the backup', () => {
+describe('show, peek and diff with --profile read the copy when the storage cannot give the backup', () => {
   let home: NodeJS.ProcessEnv;
   let key = '';
+  let laterKey = '';
   const primary = () => `s3://browse-first/database_backups at ${s3.endpoint}`;
   const copy = () => `s3://browse-second/database_backups at ${s3.endpoint}`;
   const peekJson = (stdout: string) => JSON.parse(stdout) as { key: string; columns: string[]; rows: Record<string, string | null>[]; truncated: boolean; via: string; fromCopy?: string };
@@ -277,6 +278,11 @@ describe('show and peek with --profile read the copy when the storage cannot giv
     expect(b.code, b.stderr).toBe(0);
     key = (JSON.parse(b.stdout) as BackupJson).key;
     expect(await s3.listKeys('browse-second')).toContain(key);
+    // A later one, for diff, after one order changed.
+    await pg.query('UPDATE sales.orders SET note = NULL WHERE id = 7', [], 'shop');
+    const later = await runCli(['backup', '--profile', 'browse', '--json'], { ...home, LIFEBOAT_TEST_NOW: '2026-03-02T03:00:00Z' });
+    expect(later.code, later.stderr).toBe(0);
+    laterKey = (JSON.parse(later.stdout) as BackupJson).key;
   });
 
   it('reads the storage while it has the backup, and bad input there never moves on to a copy', async () => {
@@ -300,7 +306,7 @@ describe('show and peek with --profile read the copy when the storage cannot giv
     expect(outside.stderr).not.toContain('from the copy');
   });
 
-  it('with the backup gone from the storage, show and peek answer from the copy and say so on stderr', async () => {
+  it('with the backup gone from the storage, show, peek and diff answer from the copy and say so on stderr', async () => {
     await s3.client.send(new DeleteObjectCommand({ Bucket: 'browse-first', Key: key }));
     const note = `lifeboat: Read ${key} from the copy at ${copy()}, because ${primary()} could not give it: There is no backup ${key} in ${primary()}.\n`;
 
@@ -331,6 +337,18 @@ describe('show and peek with --profile read the copy when the storage cannot giv
     expect(csv.stderr).toBe(note);
     expect(csv.stdout.trim().split('\n')).toHaveLength(3);
     expect(csv.stdout.split('\n')[0]).toBe('id,customer_id,total,note');
+
+    // diff reads the lost side from the copy too, by table and row by row, saying so once.
+    const diff = await runCli(['diff', '--profile', 'browse', '--key', key, '--key', laterKey, '--json'], home);
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stderr).toBe(note);
+    const d = JSON.parse(diff.stdout) as { tables: { schema: string; name: string; change: string }[]; fromCopy?: string };
+    expect(d.fromCopy).toBe(note.slice('lifeboat: '.length, -1));
+    expect(d.tables.filter((t) => t.change !== 'unchanged').map((t) => `${t.schema}.${t.name}`)).toEqual(['sales.orders']);
+    const rows = await runCli(['diff', '--profile', 'browse', '--key', key, '--key', laterKey, '--table', 'sales.orders'], home);
+    expect(rows.code, rows.stderr).toBe(0);
+    expect(rows.stderr).toBe(note);
+    expect(rows.stdout).toMatch(/^Rows of sales\.orders by id: 0 added, 0 removed, 1 changed\n {2}changed {2}key \("7"\):\n {4}note: ".+" → NULL\n$/);
 
     // A table the copy's backup lacks is the copy's answer: the note, then one sentence.
     const wrongTable = await runCli(['peek', '--profile', 'browse', '--key', key, '--table', 'sales.no_such_table'], home);
