@@ -76,6 +76,8 @@ export interface BackupDiff {
   after: string;
   tables: TableDiff[];
   definitions: DefinitionDiff[];
+  /** Set when a backup side was read from a copy destination because the storage could not give it: which, and why (a sentence per side). */
+  fromCopy?: string;
 }
 
 export interface RowChange {
@@ -98,4 +100,6 @@ export interface TableRowDiff {
   truncated: boolean;
   /** How many rows were added, removed and changed in all (complete even when `changes` is truncated). */
   counts?: { added: number; removed: number; changed: number };
+  /** Set when a backup side was read from a copy destination because the storage could not give it: which, and why (a sentence per side). */
+  fromCopy?: string;
 }

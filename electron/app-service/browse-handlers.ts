@@ -24,7 +24,6 @@ const PEEK_DEFAULT = 200;
 
 export function createBrowseHandlers(deps: BrowseDeps): BrowseHandlers {
   const { env, targets } = deps;
-  const storageOf = async (targetId: string) => (await targets.get(targetId)).storage;
   const placesOf = async (targetId: string) => {
     const t = await targets.get(targetId);
     return { to: t.storage, copies: t.copies, env };
@@ -36,18 +35,18 @@ export function createBrowseHandlers(deps: BrowseDeps): BrowseHandlers {
     if (!t.ssh) return read(deps.withPassword(t.dbUrl, t.password));
     return withTunnel(connectionOf(t, env), undefined, env, (direct) => read(deps.withPassword(direct.url ?? '', direct.password)));
   };
+  // Browse and Compare read a backup from the first readable copy when the storage cannot give it, and say so.
   return {
-    // Browse reads from the first readable copy when the storage cannot give the backup, and says so.
     'browse.show': async (req) => showContents(req.key, await placesOf(req.targetId)),
     'browse.peek': async (req) => peekRows(req.key, req.table, req.limit ?? PEEK_DEFAULT, await placesOf(req.targetId)),
-    'compare.backups': async (req) => diffBackups({ to: await storageOf(req.targetId), before: req.before, after: { key: req.after }, pgBinDir: deps.pgBinDir, env }),
+    'compare.backups': async (req) => diffBackups({ ...(await placesOf(req.targetId)), before: req.before, after: { key: req.after }, pgBinDir: deps.pgBinDir }),
     'compare.live': async (req) => {
-      const to = await storageOf(req.targetId);
-      return withLive(req.targetId, (live) => diffBackups({ to, before: req.key, after: { live }, pgBinDir: deps.pgBinDir, env }));
+      const places = await placesOf(req.targetId);
+      return withLive(req.targetId, (live) => diffBackups({ ...places, before: req.key, after: { live }, pgBinDir: deps.pgBinDir }));
     },
     'compare.rows': async (req) => {
-      const to = await storageOf(req.targetId);
-      const rows = (after: { key: string } | { live: string }) => diffTable({ to, before: req.before, after, table: req.table, limit: req.limit ?? PEEK_DEFAULT, pgBinDir: deps.pgBinDir, env });
+      const places = await placesOf(req.targetId);
+      const rows = (after: { key: string } | { live: string }) => diffTable({ ...places, before: req.before, after, table: req.table, limit: req.limit ?? PEEK_DEFAULT, pgBinDir: deps.pgBinDir });
       return req.after ? rows({ key: req.after }) : withLive(req.targetId, (live) => rows({ live }));
     },
   };

@@ -116,6 +116,18 @@ describe('Compare', () => {
     expect(within(rows).getAllByRole('row').slice(1).map((r) => r.textContent)).toEqual(['7changedtotal7, 8.757, 9.00', '2001added2001, 1.00']);
   });
 
+  it('says which copy it read when the storage could not give a backup', async () => {
+    const fromCopy = `Read ${older.key} from the copy at s3://backups-dr/database_backups, because s3://backups/database_backups could not give it: There is no backup ${older.key} in s3://backups/database_backups.`;
+    const c = connectFake({ 'backups.list': () => listing, 'compare.backups': () => ({ ...diff, fromCopy }) });
+    disconnect = c.disconnect;
+    render(<App />);
+    await screen.findByRole('grid');
+    act(() => useNav.getState().openWith('compare', newer.key, 't1'));
+    await userEvent.selectOptions(await screen.findByRole('combobox', { name: 'Compare with' }), older.key);
+    await userEvent.click(screen.getByRole('button', { name: 'Compare' }));
+    expect((await screen.findByRole('note', { name: 'Read from a copy' })).textContent).toBe(fromCopy);
+  });
+
   it('asks what changed in the live database since a backup', async () => {
     const c = connectFake({ 'backups.list': () => listing, 'compare.live': () => ({ ...diff, before: newer.key, after: 'live', definitions: [] }) });
     disconnect = c.disconnect;

@@ -1,13 +1,14 @@
 // The app reads from a database's copies (3-2-1) when its storage cannot give a backup, as the CLI
-// does, and says which copy it used: Browse, the restore wizard, partial recovery, verification,
+// does, and says which copy it used: Browse, Compare, the restore wizard, partial recovery, verification,
 // and the calendar's listing when the storage cannot be read at all. Real PostgreSQL 15, two
 // buckets on Ceph RGW, the real pg_dump/pg_restore, the app service as the desktop app hosts it.
 import { DeleteBucketCommand, DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView, RestoreReview } from '../../shared/ipc-contract.js';
-import type { BackupContents } from '../../shared/backup-contents.js';
+import type { BackupContents, BackupDiff, TableRowDiff } from '../../shared/backup-contents.js';
 import { createAppService, type AppService } from '../../electron/app-service/app-service.js';
 import { dispatchCall } from '../../electron/app-service/dispatch.js';
+import { runBackup } from '../../electron/engine/backup/run-backup.js';
 import { tempHome } from '../support/cli.js';
 import { startCluster, type PgCluster } from '../support/pg-cluster.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
@@ -15,6 +16,7 @@ import { startS3Server, type S3Server } from '../support/s3-server.js';
 let pg: PgCluster;
 let s3: S3Server;
 let service: AppService;
+let env: NodeJS.ProcessEnv;
 const PRIMARY = 'app-primary';
 const COPY = 'app-copy';
 const targetId = 'shop';
@@ -41,7 +43,8 @@ beforeAll(async () => {
   await pg.query(`CREATE TABLE orders (id int PRIMARY KEY, total numeric); INSERT INTO orders SELECT g, g * 1.5 FROM generate_series(1, 1000) g`, [], 'shop');
   await s3.createBucket(PRIMARY);
   await s3.createBucket(COPY);
-  service = createAppService({ emit: () => undefined, shell: 'web', env: { ...process.env, ...home, ...s3.env } });
+  env = { ...process.env, ...home, ...s3.env };
+  service = createAppService({ emit: () => undefined, shell: 'web', env });
   value(await call('targets.save', { name: targetId, dbUrl: pg.url('shop'), storageUrl: s3.storageUrl(PRIMARY), copyUrls: [s3.storageUrl(COPY)] }));
   const job = value<JobView>(await call('backup.start', { targetId }));
   const done = await service.jobs.settled(job.id);
@@ -95,6 +98,39 @@ describe('the app reads a backup from its copy when the storage cannot give it, 
     const job = value<JobView>(await call('backup.verify', { targetId, key }));
     const done = await service.jobs.settled(job.id);
     expect(done, JSON.stringify(done.error)).toMatchObject({ state: 'done', resultKey: key, resultNote: readFromCopy() });
+  });
+
+  it('Compare: a backup the storage lost is read from the copy, against another backup (by table and row by row) and the live database, naming it', async () => {
+    // A later backup, in the storage only, after a change: one row changed, one added.
+    await pg.query('UPDATE orders SET total = 0 WHERE id = 7; INSERT INTO orders VALUES (1001, 2.5)', [], 'shop');
+    const later = (await runBackup({ db: pg.url('shop'), to: s3.storageUrl(PRIMARY), env, now: () => new Date('2026-11-25T10:11:12Z') })).key;
+    expect(await s3.listKeys(COPY)).not.toContain(later);
+
+    const byTable = value<BackupDiff>(await call('compare.backups', { targetId, before: key, after: later }));
+    expect(byTable).toMatchObject({ before: key, after: later, fromCopy: readFromCopy() });
+    expect(byTable.tables).toEqual([{ schema: 'public', name: 'orders', change: 'changed', rowsBefore: 1000, rowsAfter: 1001 }]);
+    const byRow = value<TableRowDiff>(await call('compare.rows', { targetId, before: key, after: later, table: 'public.orders' }));
+    expect(byRow).toMatchObject({ counts: { added: 1, removed: 0, changed: 1 }, fromCopy: readFromCopy() });
+    expect(byRow.changes.map((c) => [c.change, c.key]).sort()).toEqual([
+      ['added', ['1001']],
+      ['changed', ['7']],
+    ]);
+
+    const sinceLost = value<BackupDiff>(await call('compare.live', { targetId, key }));
+    expect(sinceLost).toMatchObject({ before: key, after: 'live', fromCopy: readFromCopy() });
+    expect(sinceLost.tables).toEqual([{ schema: 'public', name: 'orders', change: 'changed', rowsBefore: 1000, rowsAfter: 1001 }]);
+    const liveRows = value<TableRowDiff>(await call('compare.rows', { targetId, before: key, table: 'public.orders' }));
+    expect(liveRows).toMatchObject({ counts: { added: 1, removed: 0, changed: 1 }, fromCopy: readFromCopy() });
+
+    // A backup the storage still has is read there, and nothing is said.
+    const sinceKept = value<BackupDiff>(await call('compare.live', { targetId, key: later }));
+    expect(sinceKept.tables).toEqual([{ schema: 'public', name: 'orders', change: 'unchanged', rowsBefore: 1001, rowsAfter: 1001 }]);
+    expect(sinceKept).not.toHaveProperty('fromCopy');
+    // A backup no place has: the storage's error, with what the copy said.
+    const missing = 'database_backups/2025/05/15/shop_20250515_031012.dump';
+    const none = await call('compare.backups', { targetId, before: missing, after: later });
+    expect(none).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    if (!none.ok) expect(none.error.message).toContain(`There is no backup ${missing} in ${primaryShown()}. No copy destination had it either (There is no backup ${missing} in ${copyShown()}.).`);
   });
 
   it('bad input never moves on to a copy, and a backup no place has names every place', async () => {

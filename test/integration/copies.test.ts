@@ -21,10 +21,12 @@ let s3: S3Server;
 let machine: TestEnv;
 let env: NodeJS.ProcessEnv;
 let proxy: FaultyProxy;
+/** An endpoint that refuses every request (403 AccessDenied): a storage that cannot be read at all. */
+let refusing: FaultyProxy;
 let hook: WebhookReceiver;
 let folder: string;
 
-const BUCKETS = ['first', 'second', 'third', 'keyed-first', 'keyed-second', 'aged-first', 'aged-second'];
+const BUCKETS = ['first', 'second', 'third', 'keyed-first', 'keyed-second', 'aged-first', 'aged-second', 'browse-first', 'browse-second'];
 
 async function text(bucket: string, key: string): Promise<string> {
   const r = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -61,10 +63,12 @@ beforeAll(async () => {
   // "Another endpoint" whose object uploads fail (the claim and small sidecars pass): a copy that
   // dies mid-upload, after it has claimed the key.
   proxy = await startFaultyProxy(s3.endpoint, (req) => req.method === 'PUT' && /\.dump(\?|$)/.test(req.url ?? ''));
+  refusing = await startFaultyProxy(s3.endpoint, () => true, { status: 403, code: 'AccessDenied' });
 }, 120_000);
 
 afterAll(async () => {
   await proxy?.close();
+  await refusing?.close();
   await hook?.close();
   await Promise.all([pg?.stop(), s3?.stop()]);
 });
@@ -253,3 +257,126 @@ describe('profiles with copies', () => {
     expect(await s3.listKeys('aged-first')).toEqual([newest, `${newest}.copies.json`, `${newest}.globals.sql`, `${newest}.index.json`, `${newest}.manifest.json`]);
   });
 });
+
+describe('show, peek and diff with --profile read the copy when the storage cannot give the backup', () => {
+  let home: NodeJS.ProcessEnv;
+  let key = '';
+  let laterKey = '';
+  const primary = () => `s3://browse-first/database_backups at ${s3.endpoint}`;
+  const copy = () => `s3://browse-second/database_backups at ${s3.endpoint}`;
+  const peekJson = (stdout: string) => JSON.parse(stdout) as { key: string; columns: string[]; rows: Record<string, string | null>[]; truncated: boolean; via: string; fromCopy?: string };
+
+  beforeAll(async () => {
+    home = { ...env, LIFEBOAT_KEYCHAIN_SERVICE: `${machine.LIFEBOAT_KEYCHAIN_SERVICE}-browse` };
+    const add = await runCli(['profile', 'add', 'browse', '--db', pg.url('shop'), '--to', s3.storageUrl('browse-first'), '--copy-to', s3.storageUrl('browse-second')], home);
+    expect(add.code, add.stderr).toBe(0);
+    // The same storage seen through an endpoint that refuses everything, with the same copy.
+    const down = `s3://browse-first?endpoint=${encodeURIComponent(refusing.endpoint)}`;
+    const addDown = await runCli(['profile', 'add', 'browse-down', '--db', pg.url('shop'), '--to', down, '--copy-to', s3.storageUrl('browse-second')], home);
+    expect(addDown.code, addDown.stderr).toBe(0);
+    const b = await runCli(['backup', '--profile', 'browse', '--json'], { ...home, LIFEBOAT_TEST_NOW: '2026-03-01T03:00:00Z' });
+    expect(b.code, b.stderr).toBe(0);
+    key = (JSON.parse(b.stdout) as BackupJson).key;
+    expect(await s3.listKeys('browse-second')).toContain(key);
+    // A later one, for diff, after one order changed.
+    await pg.query('UPDATE sales.orders SET note = NULL WHERE id = 7', [], 'shop');
+    const later = await runCli(['backup', '--profile', 'browse', '--json'], { ...home, LIFEBOAT_TEST_NOW: '2026-03-02T03:00:00Z' });
+    expect(later.code, later.stderr).toBe(0);
+    laterKey = (JSON.parse(later.stdout) as BackupJson).key;
+  });
+
+  it('reads the storage while it has the backup, and bad input there never moves on to a copy', async () => {
+    const shown = await runCli(['show', '--profile', 'browse', '--key', key, '--json'], home);
+    expect(shown.stderr).toBe('');
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).not.toHaveProperty('fromCopy');
+
+    // A table the backup lacks is the storage's answer: one sentence, no copy tried or named.
+    const wrongTable = await runCli(['peek', '--profile', 'browse', '--key', key, '--table', 'sales.no_such_table'], home);
+    expect(wrongTable.code).toBe(1);
+    expect(wrongTable.stdout).toBe('');
+    expect(wrongTable.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wrongTable.stderr).toContain(`lifeboat: Backup ${key} has no table "sales.no_such_table".`);
+    expect(wrongTable.stderr).not.toContain('browse-second');
+    // So is a key outside the storage's prefix, refused before any place is read.
+    const outside = await runCli(['show', '--profile', 'browse', '--key', 'elsewhere/2026/03/01/shop_20260301_030000.dump'], home);
+    expect(outside.code).toBe(1);
+    expect(outside.stderr.trim().split('\n')).toHaveLength(1);
+    expect(outside.stderr).not.toContain('browse-second');
+    expect(outside.stderr).not.toContain('from the copy');
+  });
+
+  it('with the backup gone from the storage, show, peek and diff answer from the copy and say so on stderr', async () => {
+    await s3.client.send(new DeleteObjectCommand({ Bucket: 'browse-first', Key: key }));
+    const note = `lifeboat: Read ${key} from the copy at ${copy()}, because ${primary()} could not give it: There is no backup ${key} in ${primary()}.\n`;
+
+    // The copy's own answer, read with --to, is what --profile gives, plus which copy and why.
+    const direct = await runCli(['show', '--to', s3.storageUrl('browse-second'), '--key', key, '--json'], home);
+    expect(direct.code, direct.stderr).toBe(0);
+    const shown = await runCli(['show', '--profile', 'browse', '--key', key, '--json'], home);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stderr).toBe(note);
+    expect(JSON.parse(shown.stdout)).toEqual({ ...(JSON.parse(direct.stdout) as object), fromCopy: note.slice('lifeboat: '.length, -1) });
+    expect((JSON.parse(shown.stdout) as { tables: { schema: string; name: string; rows: number }[] }).tables).toContainEqual(expect.objectContaining({ schema: 'sales', name: 'orders', rows: 10000 }));
+    const table = await runCli(['show', '--profile', 'browse', '--key', key], home);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stderr).toBe(note);
+    expect(table.stdout).toMatch(/^sales\.orders +10000 /m);
+
+    const peekedThere = await runCli(['peek', '--to', s3.storageUrl('browse-second'), '--key', key, '--table', 'sales.orders', '--limit', '3', '--format', 'json'], home);
+    expect(peekedThere.code, peekedThere.stderr).toBe(0);
+    const peeked = await runCli(['peek', '--profile', 'browse', '--key', key, '--table', 'sales.orders', '--limit', '3', '--format', 'json'], home);
+    expect(peeked.code, peeked.stderr).toBe(0);
+    expect(peeked.stderr).toBe(note);
+    const p = peekJson(peeked.stdout);
+    expect(p).toMatchObject({ key, truncated: true, via: 'index', fromCopy: note.slice('lifeboat: '.length, -1) });
+    expect(p.rows).toHaveLength(3);
+    expect(p).toEqual({ ...peekJson(peekedThere.stdout), fromCopy: p.fromCopy });
+    const csv = await runCli(['peek', '--profile', 'browse', '--key', key, '--table', 'sales.orders', '--limit', '2', '--format', 'csv'], home);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stderr).toBe(note);
+    expect(csv.stdout.trim().split('\n')).toHaveLength(3);
+    expect(csv.stdout.split('\n')[0]).toBe('id,customer_id,total,note');
+
+    // diff reads the lost side from the copy too, by table and row by row, saying so once.
+    const diff = await runCli(['diff', '--profile', 'browse', '--key', key, '--key', laterKey, '--json'], home);
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stderr).toBe(note);
+    const d = JSON.parse(diff.stdout) as { tables: { schema: string; name: string; change: string }[]; fromCopy?: string };
+    expect(d.fromCopy).toBe(note.slice('lifeboat: '.length, -1));
+    expect(d.tables.filter((t) => t.change !== 'unchanged').map((t) => `${t.schema}.${t.name}`)).toEqual(['sales.orders']);
+    const rows = await runCli(['diff', '--profile', 'browse', '--key', key, '--key', laterKey, '--table', 'sales.orders'], home);
+    expect(rows.code, rows.stderr).toBe(0);
+    expect(rows.stderr).toBe(note);
+    expect(rows.stdout).toMatch(/^Rows of sales\.orders by id: 0 added, 0 removed, 1 changed\n {2}changed {2}key \("7"\):\n {4}note: ".+" → NULL\n$/);
+
+    // A table the copy's backup lacks is the copy's answer: the note, then one sentence.
+    const wrongTable = await runCli(['peek', '--profile', 'browse', '--key', key, '--table', 'sales.no_such_table'], home);
+    expect(wrongTable.code).toBe(1);
+    expect(wrongTable.stderr.startsWith(`${note}lifeboat: Backup ${key} has no table "sales.no_such_table".`)).toBe(true);
+    expect(wrongTable.stderr.trim().split('\n')).toHaveLength(2);
+    // With --to, only that place is read: the storage's own error, no copy.
+    const onlyThere = await runCli(['show', '--to', s3.storageUrl('browse-first'), '--key', key], home);
+    expect(onlyThere.code).toBe(1);
+    expect(onlyThere.stderr).toContain(`lifeboat: There is no backup ${key} in ${primary()}.`);
+    expect(onlyThere.stderr).not.toContain('browse-second');
+  });
+
+  it('with the storage refusing every request, show and peek answer from the copy, naming why', async () => {
+    const before = refusing.failedRequests;
+    const shown = await runCli(['show', '--profile', 'browse-down', '--key', key, '--json'], home);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(refusing.failedRequests).toBeGreaterThan(before);
+    expect(shown.stderr).toMatch(new RegExp(`^lifeboat: Read ${escapeRe(key)} from the copy at ${escapeRe(copy())}, because s3://browse-first/database_backups at ${escapeRe(refusing.endpoint)} could not give it: .+\\n$`));
+    expect((JSON.parse(shown.stdout) as { fromCopy?: string }).fromCopy).toBe(shown.stderr.slice('lifeboat: '.length, -1));
+    const peeked = await runCli(['peek', '--profile', 'browse-down', '--key', key, '--table', 'sales.orders', '--limit', '1'], home);
+    expect(peeked.code, peeked.stderr).toBe(0);
+    expect(peeked.stderr).toBe(shown.stderr);
+    expect(peeked.stdout).toMatch(/^id +\| customer_id \| total \| note +\n/);
+    expect(peeked.stdout).toContain('(1 row; the table has more)');
+  });
+});
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

@@ -3,7 +3,8 @@
 // on another machine, its directory does not exist there. A restore says which tablespaces are
 // missing and what to do before touching anything; --no-tablespaces puts everything in the default
 // tablespace; --with-globals creates them only where their directory exists, owned by the server's
-// OS user, and a failed creation leaves the server as it was.
+// OS user, and a failed creation leaves the server as it was. A set (`restore --group`) stops before
+// any of its databases is restored, and takes --no-tablespaces for each of them.
 import { chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,9 @@ let base: string;
 let location: string;
 let storage: string;
 let key: string;
+/** A set from `backup --all-databases` of the source: crm (default tablespace only), postgres, shop (uses "fast"). */
+let sets: string;
+let group: string;
 
 const isRoot = process.getuid?.() === 0;
 
@@ -70,6 +74,16 @@ beforeAll(async () => {
   // Recorded while the archive streamed: the plan knows before anything is downloaded.
   expect(manifest.tablespaces).toEqual(['fast']);
   expect(await readFile(path.join(folder, `${key}.globals.sql`), 'utf8')).toContain(`CREATE TABLESPACE fast OWNER postgres LOCATION '${location}';`);
+
+  // The whole server as a set; crm sorts (and would be restored) before shop.
+  await source.createDatabase('crm');
+  await source.query('CREATE TABLE contacts (id int PRIMARY KEY); INSERT INTO contacts SELECT generate_series(1, 20)', [], 'crm');
+  sets = `file://${path.join(home.HOME, 'sets')}`;
+  const all = await runCli(['backup', '--all-databases', '--db', source.url('postgres'), '--to', sets, '--json'], env);
+  expect(all.code, all.stderr).toBe(0);
+  const set = JSON.parse(all.stdout) as { group: string; databases: string[] };
+  expect(set.databases).toEqual(['crm', 'postgres', 'shop']);
+  group = set.group;
 
   // "Another machine": the source lets go of the tablespace and its directory is gone.
   await source.query('DROP DATABASE shop');
@@ -127,6 +141,30 @@ describe('restoring a backup that uses tablespaces into a server without them', 
     const r = await runCli(['verify', '--to', storage, '--key', key, '--deep', '--server', target.url()], env);
     expect(r.code, r.stderr).toBe(0);
     expect(await target.query("SELECT datname FROM pg_database WHERE datname LIKE 'lifeboat\\_%'")).toEqual([]);
+  });
+
+  it('restore --group: a set using a tablespace the server lacks stops before any of its databases is restored; with --no-tablespaces each goes in the default tablespace', async () => {
+    const before = await targetState();
+    const r = await runCli(['restore', '--group', group, '--server', target.url('postgres'), '--to', sets], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`lifeboat: Set ${group} puts objects in tablespaces that 127.0.0.1:${target.port} does not have ("fast" for "shop"), so nothing was restored; add --no-tablespaces`);
+    // Not even crm, which needs no tablespace and comes first.
+    expect(await targetState()).toEqual(before);
+
+    try {
+      const ok = await runCli(['restore', '--group', group, '--server', target.url('postgres'), '--to', sets, '--no-tablespaces'], env);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(/^Restored \S+ into "crm"\nRestored \S+ into "shop"\n$/);
+      expect(await tablespaceOf(target, 'shop', 'orders')).toBeNull();
+      expect(await target.query('SELECT count(*)::int AS n FROM orders', [], 'shop')).toEqual([{ n: 500 }]);
+      expect(await target.query('SELECT count(*)::int AS n FROM contacts', [], 'crm')).toEqual([{ n: 20 }]);
+      expect(await target.query("SELECT spcname FROM pg_tablespace WHERE spcname = 'fast'")).toEqual([]);
+    } finally {
+      // The next test restores "shop" itself.
+      await target.query('DROP DATABASE IF EXISTS shop');
+      await target.query('DROP DATABASE IF EXISTS crm');
+    }
   });
 
   it('--with-globals creates the tablespace where its directory exists, owned by postgres, and restores into it; later restores keep it', async () => {

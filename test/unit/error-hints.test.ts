@@ -66,7 +66,7 @@ describe('error hints', () => {
       'scheduler/automation-config.ts': 1, // lifeboat scheduler edit/remove/run-now NAME
       'verify/run-verify.ts': 1, // lifeboat verify --deep without --server
       'backup/server-backup.ts': 1, // lifeboat backup --all-databases
-      'restore/restore-group.ts': 5, // lifeboat restore --group
+      'restore/restore-group.ts': 6, // lifeboat restore --group (its arguments, and --no-tablespaces for a set using tablespaces the server lacks)
       'globals/show-globals.ts': 1, // lifeboat globals
       'globals/dump-globals.ts': 1, // lifeboat backup --with-role-passwords
       'profiles/profile-copies.ts': 2, // lifeboat profile --copy-to with --copy-s3-* keys for no or several S3 copies

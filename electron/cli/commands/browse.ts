@@ -1,11 +1,14 @@
 // `lifeboat show`, `lifeboat peek` and `lifeboat index`: parse, call the engine
-// (electron/engine/archive/browse.ts), print.
+// (electron/engine/diff/browse-adapter.ts, electron/engine/archive/browse.ts), print. With
+// --profile, show and peek read the first readable copy when the profile's storage cannot give the
+// backup, and say so on stderr (as restore, extract and verify do).
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { BackupContents, TablePeek } from '../../../shared/backup-contents.js';
 import { formatBytes } from '../../../shared/progress.js';
-import { MAX_PEEK_LIMIT, indexBackup, peekTable, showBackup } from '../../engine/archive/browse.js';
+import { MAX_PEEK_LIMIT, indexBackup } from '../../engine/archive/browse.js';
+import { peekBackupTable, showContents } from '../../engine/diff/browse-adapter.js';
 import { interruptSignal, printJson } from '../output.js';
-import { storageOption } from '../profile-target.js';
+import { backupPlaces, storageOption } from '../profile-target.js';
 
 interface WhereOptions {
   profile?: string;
@@ -74,7 +77,7 @@ export function registerBrowse(program: Command): void {
   withWhere(program.command('show').description("List a backup's schemas, tables (rows, sizes) and other objects, without restoring it"))
     .option('--json', 'print the contents as JSON')
     .action(async (opts: WhereOptions & { json?: boolean }) => {
-      const c = await showBackup({ to: await storageOption(opts.to, opts.profile), key: opts.key, signal: interruptSignal() });
+      const c = await showContents(opts.key, { ...(await backupPlaces(opts.to, opts.profile)), env: process.env, signal: interruptSignal() });
       if (opts.json) printJson(c);
       else printContents(c);
     });
@@ -84,7 +87,7 @@ export function registerBrowse(program: Command): void {
     .option('--limit <n>', 'how many rows', parseLimit, 20)
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
     .action(async (opts: WhereOptions & { table: string; limit: number; format: string }) => {
-      const p = await peekTable({ to: await storageOption(opts.to, opts.profile), key: opts.key, table: opts.table, limit: opts.limit, signal: interruptSignal() });
+      const p = await peekBackupTable(opts.key, opts.table, opts.limit, { ...(await backupPlaces(opts.to, opts.profile)), env: process.env, signal: interruptSignal() });
       if (p.note) process.stderr.write(`lifeboat: note: ${p.note}\n`);
       printPeek(p, opts.format);
     });

@@ -4,7 +4,7 @@ import { LifeboatError } from '../../engine/errors.js';
 import { diffBackups, diffTable, type DiffAfter } from '../../engine/diff/run-diff.js';
 import { parsePgConnection } from '../../engine/pg/connection.js';
 import type { GlobalOptions } from '../global-options.js';
-import { storageOption } from '../profile-target.js';
+import { backupPlaces } from '../profile-target.js';
 import { interruptSignal, printJson } from '../output.js';
 
 interface DiffOptions {
@@ -75,7 +75,8 @@ export function registerDiff(program: Command, globals: () => GlobalOptions): vo
         if (opts.key.length !== 2) throw new LifeboatError('BAD_INPUT', 'Give two backups, --key OLDER --key NEWER, or one --key and --live postgresql://… (see `lifeboat list`).');
         after = { key: opts.key[1] ?? '' };
       }
-      const req = { to: await storageOption(opts.to, opts.profile), before: opts.key[0] ?? '', after, pgBinDir: globals().pgBin, signal: interruptSignal() };
+      // With --profile, a backup the storage cannot give is read from its first copy that has it (said on stderr).
+      const req = { ...(await backupPlaces(opts.to, opts.profile)), before: opts.key[0] ?? '', after, pgBinDir: globals().pgBin, signal: interruptSignal() };
       if (opts.table !== undefined) {
         const d = await diffTable({ ...req, table: opts.table, limit });
         if (opts.json) printJson(d);

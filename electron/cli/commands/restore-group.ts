@@ -12,6 +12,8 @@ interface GroupOptions {
   to?: string;
   profile?: string;
   json?: boolean;
+  /** Commander's --no-tablespaces: false when given. */
+  tablespaces?: boolean;
 }
 
 /** Options of a single restore that mean nothing for a set (each database goes into a new database of its name). */
@@ -27,7 +29,7 @@ export async function restoreGroupCommand(opts: GroupOptions & Partial<Record<(t
   const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
   try {
     const info = { kind: 'restore' as const, profile: opts.profile ?? null, storage: opts.to ?? opts.profile ?? null, key: opts.group, summary: 'Restored a set', secrets: [server.password ?? ''] };
-    const r = await recordOperation(ActivityLog.forEnv(), info, async () => restoreGroup({ to: await storageOption(opts.to, opts.profile), groupId: opts.group as string, server: opts.server as string, pgBinDir, signal: interruptSignal(), onProgress: progress.onProgress }), (x) => ({
+    const r = await recordOperation(ActivityLog.forEnv(), info, async () => restoreGroup({ to: await storageOption(opts.to, opts.profile), groupId: opts.group as string, server: opts.server as string, noTablespaces: opts.tablespaces === false, pgBinDir, signal: interruptSignal(), onProgress: progress.onProgress }), (x) => ({
       key: x.groupId,
       summary: `Restored set ${x.groupId} into ${server.display}: ${x.restored.map((d) => d.database).join(', ')}`,
       details: { databases: x.restored.length, rolesCreated: x.rolesCreated.length },

@@ -22,13 +22,17 @@ import type { OpenRows, TextRow } from './row-diff.js';
 
 export interface BackupSideOptions {
   to: string | StorageTarget | undefined;
+  /** The profile's copy destinations, tried in order when `to` cannot give the backup. */
+  copies?: StorageTarget[] | undefined;
+  /** Told one sentence when a copy is read instead of `to` (the CLI prints it on stderr). */
+  onSourceNote?: ((sentence: string) => void) | undefined;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal | undefined;
 }
 
-/** The backup, and whether it is plain SQL (plain-side.ts reads those). */
+/** The backup (from the first readable copy when `to` cannot give it), and whether it is plain SQL (plain-side.ts reads those). */
 async function openSide(key: string, opts: BackupSideOptions): Promise<{ source: BackupSource; plain: boolean }> {
-  const source = await resolveBackup({ to: opts.to, key }, opts.env);
+  const source = await resolveBackup({ to: opts.to, key, copies: opts.copies, onSourceNote: opts.onSourceNote }, opts.env);
   return { source, plain: source.parsed.format === 'plain' };
 }
 

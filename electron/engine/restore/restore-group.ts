@@ -7,7 +7,7 @@ import type { BackupManifest } from '../../../shared/manifest.js';
 import { listBackups, readManifest } from '../backup/list-backups.js';
 import { resolveTarget } from '../backup/run-backup.js';
 import { LifeboatError, throwIfAborted } from '../errors.js';
-import { createRoles, dropRoles, missingRoles, planRoleCreation } from '../globals/create-roles.js';
+import { createRoles, dropRoles, listRoles, missingRoles, planRoleCreation } from '../globals/create-roles.js';
 import { readGlobals } from '../globals/globals-sidecar.js';
 import { parseGlobals } from '../globals/parse-globals.js';
 import { parsePgConnection, withDatabase } from '../pg/connection.js';
@@ -33,6 +33,8 @@ export interface GroupRestoreRequest {
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal | undefined;
   onProgress?: ProgressListener | undefined;
+  /** Every object of every database in that database's default tablespace (pg_restore --no-tablespaces). */
+  noTablespaces?: boolean | undefined;
 }
 
 export interface GroupRestoreResult {
@@ -68,10 +70,20 @@ export async function restoreGroup(req: GroupRestoreRequest): Promise<GroupResto
   const skipped = manifests.filter((m) => m.database === MAINTENANCE_DATABASE).map((m) => ({ database: m.database, key: m.key, reason: `every server has its own "${MAINTENANCE_DATABASE}" database; restore this backup into it deliberately with \`lifeboat restore --key ${m.key} --target …/${MAINTENANCE_DATABASE} --clean --yes --allow-system-database\`` }));
   const chosen = manifests.filter((m) => m.database !== MAINTENANCE_DATABASE).sort((a, b) => (a.database < b.database ? -1 : 1));
   const requestFor = (m: BackupManifest): RestoreRequest => ({
-    to: target, key: m.key, target: withDatabase(req.server, m.database), mode: 'create', noOwner: false, noAcl: false, pgBinDir: req.pgBinDir, env, signal: req.signal, onProgress: req.onProgress,
+    to: target, key: m.key, target: withDatabase(req.server, m.database), mode: 'create', noOwner: false, noAcl: false, noTablespaces: req.noTablespaces ?? false, pgBinDir: req.pgBinDir, env, signal: req.signal, onProgress: req.onProgress,
   });
-  // Before anything changes: every database can be created (none exists yet), every backup resolves.
-  for (const m of chosen) await planRestore(requestFor(m), { dryRun: true });
+  // Before anything changes: every database can be created (none exists yet), every backup resolves,
+  // and the server has the tablespaces they use (a plan only warns; a set stops here, so that no
+  // database of it is restored before one that cannot be).
+  const lacking: string[] = [];
+  for (const m of chosen) {
+    const { plan } = await planRestore(requestFor(m), { dryRun: true });
+    const missing = plan.tablespaces?.action === 'keep' ? (plan.tablespaces.missing ?? []) : [];
+    if (missing.length > 0) lacking.push(`${listRoles(missing)} for "${m.database}"`);
+  }
+  if (lacking.length > 0) {
+    throw new LifeboatError('TABLESPACES_MISSING', `Set ${req.groupId} puts objects in tablespaces that ${conn.display} does not have (${lacking.join('; ')}), so nothing was restored; add --no-tablespaces to put everything in each database's default tablespace, or create them on the server first.`);
+  }
   throwIfAborted(req.signal, 'The restore');
 
   const client = await connectMaintenance(conn).catch((e: unknown) => {

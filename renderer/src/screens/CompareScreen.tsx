@@ -105,6 +105,11 @@ export function CompareScreen({ target }: { target: TargetView }) {
       {busy === 'backups' && <p role="status">Comparing the two backups’ indexes…</p>}
       {busy === 'live' && <p role="status">Reading the live database (every table is counted and fingerprinted)…</p>}
       <ErrorText message={error} />
+      {diff?.fromCopy && (
+        <p role="note" className="warn" aria-label="Read from a copy">
+          {diff.fromCopy}
+        </p>
+      )}
       {diff && (
         <section aria-label="Differences" className="diff">
           <h3>
@@ -167,6 +172,11 @@ export function CompareScreen({ target }: { target: TargetView }) {
         </section>
       )}
       {busy === 'rows' && <p role="status">Comparing rows by primary key…</p>}
+      {rows?.fromCopy && rows.fromCopy !== diff?.fromCopy && (
+        <p role="note" className="warn" aria-label="Rows read from a copy">
+          {rows.fromCopy}
+        </p>
+      )}
       {rows && (
         <table className="backups">
           <caption>
