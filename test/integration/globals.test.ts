@@ -327,7 +327,8 @@ describe('a whole server as a set: backup --all-databases, restore --group', () 
 
     const fresh = await startCluster({ major: 15 });
     try {
-      const restored = await runCli(['restore', '--group', set.group, '--server', fresh.url('postgres'), '--to', servers], env);
+      // --jobs reaches each database's restore (pg_restore -j 2, owners and privileges kept).
+      const restored = await runCli(['restore', '--group', set.group, '--server', fresh.url('postgres'), '--to', servers, '--jobs', '2'], env);
       expect(restored.code, restored.stderr).toBe(0);
       expect(restored.stdout).toMatch(/^Created roles: .*app_owner/m);
       expect(restored.stderr).toContain('"postgres" was not restored');
@@ -340,6 +341,11 @@ describe('a whole server as a set: backup --all-databases, restore --group', () 
       const again = await runCli(['restore', '--group', set.group, '--server', fresh.url('postgres'), '--to', servers], env);
       expect(again.code).not.toBe(0);
       expect(again.stderr).toMatch(/already exists/);
+      expect(await serverState(fresh)).toEqual(before);
+      // SSH reaches a single restore's --target; a set goes to --server directly, so it is refused, not ignored.
+      const viaSsh = await runCli(['restore', '--group', set.group, '--server', fresh.url('postgres'), '--to', servers, '--ssh', 'me@bastion.invalid'], env);
+      expect(viaSsh.code).not.toBe(0);
+      expect(viaSsh.stderr).toContain('--ssh do not apply; drop them');
       expect(await serverState(fresh)).toEqual(before);
     } finally {
       await fresh.stop();

@@ -16,10 +16,16 @@ interface GroupOptions {
   tablespaces?: boolean;
 }
 
-/** Options of a single restore that mean nothing for a set (each database goes into a new database of its name). */
-const SINGLE_ONLY = ['key', 'latest', 'file', 'target', 'create', 'clean', 'yes', 'temp', 'tables', 'schemas', 'dryRun', 'dbName'] as const;
+/**
+ * Options of a single restore that mean nothing for a set (each database goes into a new database of
+ * its name), or that it cannot honour yet (SSH reaches --target; a set goes to --server directly).
+ * A set already creates its roles and keeps owners and privileges, so --with-globals, --keep-owner and
+ * --keep-acl change nothing and are accepted.
+ */
+const SINGLE_ONLY = ['key', 'latest', 'file', 'target', 'create', 'clean', 'yes', 'temp', 'tables', 'schemas', 'dryRun', 'dbName', 'ssh', 'sshIdentity', 'sshAgent', 'sshKnownHosts', 'sshHostKey', 'lockTimeout', 'allowSystemDatabase'] as const;
 
-export async function restoreGroupCommand(opts: GroupOptions & Partial<Record<(typeof SINGLE_ONLY)[number], unknown>>, pgBinDir: string | undefined): Promise<void> {
+/** `jobs`: restore --jobs, parsed by the restore command, for each database of the set. */
+export async function restoreGroupCommand(opts: GroupOptions & Partial<Record<(typeof SINGLE_ONLY)[number], unknown>>, pgBinDir: string | undefined, jobs: number): Promise<void> {
   if (opts.group === undefined || opts.server === undefined) throw new LifeboatError('BAD_INPUT', 'A set is restored with both --group SET_ID and --server postgresql://user@host:5432/postgres.');
   const extra = SINGLE_ONLY.filter((o) => opts[o] !== undefined && opts[o] !== false);
   if (extra.length > 0) {
@@ -29,7 +35,7 @@ export async function restoreGroupCommand(opts: GroupOptions & Partial<Record<(t
   const progress = opts.json ? { onProgress: () => undefined, done: () => undefined } : terminalProgress();
   try {
     const info = { kind: 'restore' as const, profile: opts.profile ?? null, storage: opts.to ?? opts.profile ?? null, key: opts.group, summary: 'Restored a set', secrets: [server.password ?? ''] };
-    const r = await recordOperation(ActivityLog.forEnv(), info, async () => restoreGroup({ to: await storageOption(opts.to, opts.profile), groupId: opts.group as string, server: opts.server as string, noTablespaces: opts.tablespaces === false, pgBinDir, signal: interruptSignal(), onProgress: progress.onProgress }), (x) => ({
+    const r = await recordOperation(ActivityLog.forEnv(), info, async () => restoreGroup({ to: await storageOption(opts.to, opts.profile), groupId: opts.group as string, server: opts.server as string, noTablespaces: opts.tablespaces === false, jobs, pgBinDir, signal: interruptSignal(), onProgress: progress.onProgress }), (x) => ({
       key: x.groupId,
       summary: `Restored set ${x.groupId} into ${server.display}: ${x.restored.map((d) => d.database).join(', ')}`,
       details: { databases: x.restored.length, rolesCreated: x.rolesCreated.length },

@@ -105,7 +105,7 @@ export function registerRestore(program: Command, globals: () => GlobalOptions):
         return;
       }
       if (opts.group !== undefined || opts.server !== undefined) {
-        await restoreGroupCommand(opts, globals().pgBin);
+        await restoreGroupCommand(opts, globals().pgBin, parseJobs(opts.jobs));
         return;
       }
       const mode = modeOf(opts);

@@ -35,6 +35,8 @@ export interface GroupRestoreRequest {
   onProgress?: ProgressListener | undefined;
   /** Every object of every database in that database's default tablespace (pg_restore --no-tablespaces). */
   noTablespaces?: boolean | undefined;
+  /** pg_restore jobs for each database of the set, one database after the other (restore --jobs). */
+  jobs?: number | undefined;
 }
 
 export interface GroupRestoreResult {
@@ -70,7 +72,7 @@ export async function restoreGroup(req: GroupRestoreRequest): Promise<GroupResto
   const skipped = manifests.filter((m) => m.database === MAINTENANCE_DATABASE).map((m) => ({ database: m.database, key: m.key, reason: `every server has its own "${MAINTENANCE_DATABASE}" database; restore this backup into it deliberately with \`lifeboat restore --key ${m.key} --target …/${MAINTENANCE_DATABASE} --clean --yes --allow-system-database\`` }));
   const chosen = manifests.filter((m) => m.database !== MAINTENANCE_DATABASE).sort((a, b) => (a.database < b.database ? -1 : 1));
   const requestFor = (m: BackupManifest): RestoreRequest => ({
-    to: target, key: m.key, target: withDatabase(req.server, m.database), mode: 'create', noOwner: false, noAcl: false, noTablespaces: req.noTablespaces ?? false, pgBinDir: req.pgBinDir, env, signal: req.signal, onProgress: req.onProgress,
+    to: target, key: m.key, target: withDatabase(req.server, m.database), mode: 'create', noOwner: false, noAcl: false, noTablespaces: req.noTablespaces ?? false, jobs: req.jobs, pgBinDir: req.pgBinDir, env, signal: req.signal, onProgress: req.onProgress,
   });
   // Before anything changes: every database can be created (none exists yet), every backup resolves,
   // and the server has the tablespaces they use (a plan only warns; a set stops here, so that no
