@@ -1,6 +1,9 @@
 // pg_dump's output read into one reused buffer (jobs/borrowed-output.ts), with a real child process:
 // every byte arrives in order, a consumer that stops early ends the child, and a tool that cannot
 // start ends the output instead of hanging it.
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openBorrowedOutput } from '../../electron/engine/jobs/borrowed-output.js';
 import { spawnTool } from '../../electron/engine/jobs/child-process.js';
@@ -39,6 +42,21 @@ describe('a child output read into one reused buffer', () => {
     }
     const r = await tool.exited;
     expect(r.code !== 0 || r.signal !== null).toBe(true);
+  });
+
+  it('fails, leaving nothing behind, where no socket can be made (a temp folder too deep for a socket path): the backup then keeps the pipe', async () => {
+    const deep = path.join(os.tmpdir(), `lifeboat-deep-${process.pid}-${'x'.repeat(120)}`);
+    await mkdir(deep, { recursive: true });
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = deep;
+    try {
+      await expect(openBorrowedOutput()).rejects.toThrow();
+      expect(await readdir(deep)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      await rm(deep, { recursive: true, force: true });
+    }
   });
 
   it('ends the output when the tool cannot start', async () => {

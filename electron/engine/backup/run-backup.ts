@@ -165,7 +165,9 @@ export async function runBackup(req: BackupRequest): Promise<BackupResult> {
     compressPool = compressor?.pool ?? null;
     // The custom-format re-writer copies what it keeps, so pg_dump's output can be read into one
     // reused buffer rather than a new one per read (jobs/borrowed-output.ts: peak memory and GC).
-    const borrowed = compressor && !compressor.plain && borrowedOutputWorks ? await openBorrowedOutput() : null;
+    // Only an optimisation: where its socket cannot be made (a temp folder too deep for a socket
+    // path, or read-only), pg_dump writes to the usual pipe instead of the backup failing.
+    const borrowed = compressor && !compressor.plain && borrowedOutputWorks ? await openBorrowedOutput().catch(() => null) : null;
     const runningDump = spawnTool(tool.path, args, toolConn.env, borrowed ? { stdout: borrowed.childEnd } : {});
     borrowed?.handedOver();
     dump = runningDump;

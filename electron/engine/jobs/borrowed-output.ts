@@ -18,6 +18,12 @@ import path from 'node:path';
 
 /** How much one read takes: four of Node's pipe reads. */
 const READ_BYTES = 256 * 1024;
+/**
+ * The longest socket path every Unix takes (sun_path: 104 bytes on macOS, 108 on Linux, with its
+ * terminating zero). libuv silently cuts a longer one, which would put the socket outside the
+ * private directory (found with a deep TMPDIR): such a path is refused and the caller keeps the pipe.
+ */
+const MAX_SOCKET_PATH = 103;
 
 export interface BorrowedOutput {
   /** The child's end: give it as the child's stdout (spawn's stdio[1]), then call `handedOver`. */
@@ -36,6 +42,7 @@ export async function openBorrowedOutput(readBytes = READ_BYTES): Promise<Borrow
   const server = createServer({ pauseOnConnect: true });
   try {
     const address = path.join(dir, 'out');
+    if (Buffer.byteLength(address) > MAX_SOCKET_PATH) throw new Error(`the socket path ${address} is too long for a Unix socket`);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(address, () => resolve());
